@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * p2pbench test importer: a dma-buf importer whose unmap behaviour is under
+ * test control. Shared by the kernel module (kernel/importer) and userspace
+ * (lib/importer_kmod.c). Every struct has a fixed layout: explicit padding,
+ * 64-bit fields 8-byte aligned, no pointers (user pointers travel as __u64).
+ */
+#ifndef P2PBENCH_IMPORTER_UAPI_H
+#define P2PBENCH_IMPORTER_UAPI_H
+
+#ifdef __KERNEL__
+#include <linux/types.h>
+#include <linux/ioctl.h>
+#else
+#include <linux/types.h>
+#include <sys/ioctl.h>
+#endif
+
+#define P2PB_IMPORTER_NAME	"p2pbench_importer"
+#define P2PB_IMPORTER_ABI	1
+#define P2PB_MAX_DELAYS		64
+
+/* How the importer attaches; everything but DYNAMIC must be refused by VFIO. */
+enum p2pb_attach_mode {
+	P2PB_ATTACH_DYNAMIC = 0,	/* allow_peer2peer + invalidate_mappings */
+	P2PB_ATTACH_STATIC = 1,		/* dma_buf_attach(): no importer ops */
+	P2PB_ATTACH_NONREVOCABLE = 2,	/* dynamic, p2p, no invalidate_mappings */
+	P2PB_ATTACH_NO_P2P = 3,		/* dynamic, revocable, allow_peer2peer off */
+};
+
+/* What the importer does when its mapping is invalidated. */
+enum p2pb_unmap_policy {
+	P2PB_UNMAP_IMMEDIATE = 0,	/* unmap inside invalidate_mappings */
+	P2PB_UNMAP_DELAY = 1,		/* unmap after delays_ns[i++ % nr_delays] */
+	P2PB_UNMAP_NEVER = 2,		/* broken importer: only P2PB_IOC_UNMAP,
+					 * detach or close unmaps */
+};
+
+#define P2PB_ATTACH_F_MAP	(1u << 0)	/* map right after attaching */
+
+struct p2pb_attach {
+	__s32 dmabuf_fd;
+	__u32 mode;		/* enum p2pb_attach_mode */
+	__u32 pci_domain;	/* the PCI function to attach as */
+	__u8 pci_bus;
+	__u8 pci_devfn;
+	__u16 pad0;
+	__u32 unmap_policy;	/* enum p2pb_unmap_policy */
+	__u32 nr_delays;
+	__u32 flags;		/* P2PB_ATTACH_F_* */
+	__u32 pad1;
+	__u64 delays_ns[P2PB_MAX_DELAYS];
+	/* out */
+	__u32 id;		/* attachment id, unique per open file */
+	__s32 map_err;		/* 0, or -errno of the first map */
+	__u64 dmabuf_size;
+	__u64 dma_addr;		/* first mapped segment */
+	__u64 dma_len;		/* total mapped length */
+	__u32 nents;
+	__u32 pad2;
+};
+
+/* P2PB_IOC_MAP and P2PB_IOC_UNMAP */
+struct p2pb_map {
+	__u32 id;
+	__s32 err;		/* out: 0 or -errno (map) */
+	__u64 dma_addr;		/* out */
+	__u64 dma_len;		/* out */
+	__u64 ts_ns;		/* out: ktime_get_ns() when it happened */
+};
+
+enum p2pb_event_type {
+	P2PB_EV_ATTACH = 1,
+	P2PB_EV_MAP = 2,
+	P2PB_EV_MAP_FAIL = 3,	/* arg: -errno */
+	P2PB_EV_INVALIDATE = 4,	/* arg: 1 if a mapping was live */
+	P2PB_EV_UNMAP = 5,	/* arg: enum p2pb_unmap_cause */
+	P2PB_EV_DETACH = 6,
+};
+
+enum p2pb_unmap_cause {
+	P2PB_UNMAP_BY_POLICY = 0,	/* answer to an invalidate */
+	P2PB_UNMAP_BY_REQUEST = 1,	/* P2PB_IOC_UNMAP */
+	P2PB_UNMAP_BY_DETACH = 2,	/* detach or close */
+};
+
+struct p2pb_event {
+	__u64 ts_ns;		/* ktime_get_ns(): CLOCK_MONOTONIC */
+	__u32 type;		/* enum p2pb_event_type */
+	__s32 arg;
+};
+
+#define P2PB_EVENT_RING	1024	/* per attachment; older events are dropped */
+
+struct p2pb_events {
+	__u32 id;
+	__u32 max;		/* capacity of the array at events_ptr */
+	__u64 events_ptr;	/* struct p2pb_event[max] */
+	__u32 count;		/* out: events copied (and removed) */
+	__u32 dropped;		/* out: events lost to ring overflow */
+};
+
+struct p2pb_status {
+	__u32 id;
+	__u32 mapped;		/* out: 1 if a mapping is live */
+	__u32 invalidates;	/* out: counters since attach */
+	__u32 unmaps;
+	__u32 maps;
+	__u32 map_failures;
+};
+
+#define P2PB_IOC_MAGIC		0xB2
+#define P2PB_IOC_ABI		_IOR(P2PB_IOC_MAGIC, 0, __u32)
+#define P2PB_IOC_ATTACH		_IOWR(P2PB_IOC_MAGIC, 1, struct p2pb_attach)
+#define P2PB_IOC_MAP		_IOWR(P2PB_IOC_MAGIC, 2, struct p2pb_map)
+#define P2PB_IOC_UNMAP		_IOWR(P2PB_IOC_MAGIC, 3, struct p2pb_map)
+#define P2PB_IOC_DETACH		_IOW(P2PB_IOC_MAGIC, 4, __u32)
+#define P2PB_IOC_EVENTS		_IOWR(P2PB_IOC_MAGIC, 5, struct p2pb_events)
+#define P2PB_IOC_STATUS		_IOWR(P2PB_IOC_MAGIC, 6, struct p2pb_status)
+
+#endif /* P2PBENCH_IMPORTER_UAPI_H */
