@@ -54,9 +54,11 @@ struct p2pb_att {
 	u32 n_inval, n_unmap, n_map, n_map_fail;
 };
 
-static void p2pb_record(struct p2pb_att *a, u32 type, s32 arg)
+static void p2pb_record_value(struct p2pb_att *a, u32 type, s32 arg, u64 value)
 {
-	struct p2pb_event ev = { .ts_ns = ktime_get_ns(), .type = type, .arg = arg };
+	struct p2pb_event ev = {
+		.ts_ns = ktime_get_ns(), .value = value, .type = type, .arg = arg,
+	};
 	unsigned long flags;
 
 	spin_lock_irqsave(&a->ev_lock, flags);
@@ -82,6 +84,11 @@ static void p2pb_record(struct p2pb_att *a, u32 type, s32 arg)
 		break;
 	}
 	spin_unlock_irqrestore(&a->ev_lock, flags);
+}
+
+static void p2pb_record(struct p2pb_att *a, u32 type, s32 arg)
+{
+	p2pb_record_value(a, type, arg, 0);
 }
 
 static bool p2pb_dynamic(const struct p2pb_att *a)
@@ -137,9 +144,14 @@ static enum hrtimer_restart p2pb_unmap_timer_fn(struct hrtimer *t)
 static void p2pb_invalidate(struct dma_buf_attachment *attach)
 {
 	struct p2pb_att *a = attach->importer_priv;
-	u64 delay;
+	u64 delay = 0;
 
-	p2pb_record(a, P2PB_EV_INVALIDATE, a->sgt ? 1 : 0);
+	if (a->sgt && a->policy == P2PB_UNMAP_DELAY)
+		delay = a->delays_ns[a->delay_idx++ % a->nr_delays];
+	else if (a->sgt && a->policy == P2PB_UNMAP_NEVER)
+		delay = P2PB_DELAY_NEVER;
+	/* Stamped first: the time the exporter's callback reached us. */
+	p2pb_record_value(a, P2PB_EV_INVALIDATE, a->sgt ? 1 : 0, delay);
 	if (!a->sgt)
 		return;
 	switch (a->policy) {
@@ -147,7 +159,6 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 		p2pb_unmap_locked(a, P2PB_UNMAP_BY_POLICY);
 		break;
 	case P2PB_UNMAP_DELAY:
-		delay = a->delays_ns[a->delay_idx++ % a->nr_delays];
 		if (!delay) {
 			p2pb_unmap_locked(a, P2PB_UNMAP_BY_POLICY);
 			break;

@@ -86,9 +86,13 @@ enum p2pb_unmap_cause {
 
 struct p2pb_event {
 	__u64 ts_ns;		/* ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 value;		/* INVALIDATE: unmap delay armed in ns,
+				 * P2PB_DELAY_NEVER, 0 for immediate */
 	__u32 type;		/* enum p2pb_event_type */
 	__s32 arg;
 };
+
+#define P2PB_DELAY_NEVER	(~0ULL)
 
 #define P2PB_EVENT_RING	1024	/* per attachment; older events are dropped */
 

@@ -1,0 +1,83 @@
+// SPDX-License-Identifier: GPL-2.0
+/* p2pbench: one command, subcommands like perf and git. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "result.h"
+#include "revoke.h"
+
+#ifndef P2PB_SOURCE_DIR
+#define P2PB_SOURCE_DIR ""
+#endif
+
+/* scripts/lab lives in the source tree; the binary knows where that was. */
+static int cmd_lab(int argc, char **argv)
+{
+	const char *root = getenv("P2PBENCH_ROOT");
+	char path[PATH_MAX];
+
+	if (!root || !*root)
+		root = P2PB_SOURCE_DIR;
+	snprintf(path, sizeof(path), "%s/scripts/lab", root);
+	if (access(path, X_OK)) {
+		fprintf(stderr, "p2pbench lab: %s not found (set P2PBENCH_ROOT to the p2pbench source tree)\n", path);
+		return 2;
+	}
+	argv[0] = path;
+	execv(path, argv);
+	fprintf(stderr, "p2pbench lab: cannot run %s: %s\n", path, strerror(errno));
+	return 2;
+	(void)argc;
+}
+
+static const struct {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *help;
+} cmds[] = {
+	{ "revoke", p2pb_cmd_revoke, "measure revoke-to-quiesce latency of VFIO dma-bufs" },
+	{ "check", p2pb_cmd_check, "conformance checks of dma-buf export and attach rules (KTAP)" },
+	{ "lab", cmd_lab, "boot the virtual lab and run a command in it (scripts/lab)" },
+};
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: p2pbench [--version] COMMAND [ARGS]\n\n"
+		   "Benchmarks and stress-tests peer-to-peer DMA into PCI BARs shared as VFIO dma-bufs.\n\n"
+		   "Commands:\n");
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+	fprintf(f, "\n'p2pbench COMMAND --help' tells more.\n");
+}
+
+int main(int argc, char **argv)
+{
+	size_t i;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {
+		usage(stdout);
+		return 0;
+	}
+	if (!strcmp(argv[1], "--version")) {
+		printf("p2pbench %s\n", P2PB_VERSION);
+		return 0;
+	}
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		if (!strcmp(argv[1], cmds[i].name))
+			return cmds[i].fn(argc - 1, argv + 1);
+	fprintf(stderr, "p2pbench: unknown command '%s'\n\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

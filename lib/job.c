@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "job.h"
+#include "error.h"
+#include "units.h"
+
+#include <errno.h>
+#include <ini.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const p2pb_job_keys_help =
+	"  device=BDF          exporter PCI function (bound to vfio-pci)\n"
+	"  bar=N               BAR to export (default 2, the NVMe CMB in the lab)\n"
+	"  offset=SIZE         start of the exported range in the BAR (default 0)\n"
+	"  size=SIZE           bytes to export (default: rest of the BAR)\n"
+	"  dmabufs=N           split the range into N dma-bufs (default 1)\n"
+	"  trigger=NAME[,..]   flr mem-off d3hot low-power hot-reset close (or 'all')\n"
+	"  importer=SPEC       repeatable; see 'Importers' below\n"
+	"  iterations=N        measured revokes (default 10)\n"
+	"  warmup=N            revokes before measuring (default 1)\n"
+	"  quiesce-timeout=D   release a stuck importer after D (default 10s)\n"
+	"  seed=N              seed for delay distributions (default 1)\n"
+	"  name=TEXT           case name in reports\n";
+
+void p2pb_job_defaults(struct p2pb_job *j)
+{
+	memset(j, 0, sizeof(*j));
+	j->bar = 2;
+	j->dmabufs = 1;
+	j->iterations = 10;
+	j->warmup = 1;
+	j->quiesce_timeout_ns = 10ull * 1000000000ull;
+	j->seed = 1;
+}
+
+static int set_uint(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *out)
+{
+	uint64_t n = 0;
+
+	if (p2pb_parse_u64(v, &n) || n < min || n > max)
+		return p2pb_fail(-EINVAL, "%s=%s: expected a whole number in %llu..%llu", key, v,
+				 (unsigned long long)min, (unsigned long long)max);
+	*out = n;
+	return 0;
+}
+
+int p2pb_job_set(struct p2pb_job *j, const char *key, const char *v)
+{
+	uint64_t n = 0;
+	int err;
+
+	if (!strcmp(key, "device")) {
+		struct p2pb_pci_addr a;
+
+		if (p2pb_pci_parse(v, &a, j->device))
+			return p2pb_fail(-EINVAL, "device=%s: %s", v, p2pb_error());
+	} else if (!strcmp(key, "bar")) {
+		if ((err = set_uint(key, v, 0, 5, &n)))
+			return err;
+		j->bar = (uint32_t)n;
+	} else if (!strcmp(key, "offset")) {
+		if (p2pb_parse_size(v, &j->offset))
+			return p2pb_fail(-EINVAL, "offset=%s: expected a size such as 0, 4k, 2M", v);
+	} else if (!strcmp(key, "size")) {
+		if (p2pb_parse_size(v, &j->size))
+			return p2pb_fail(-EINVAL, "size=%s: expected a size such as 4k, 2M, 64M", v);
+	} else if (!strcmp(key, "dmabufs")) {
+		if ((err = set_uint(key, v, 1, P2PB_MAX_DMABUFS, &n)))
+			return err;
+		j->dmabufs = (unsigned int)n;
+	} else if (!strcmp(key, "trigger")) {
+		j->trigger = p2pb_trigger_find(v);
+		if (!j->trigger)
+			return p2pb_fail(-EINVAL, "trigger=%s: unknown trigger (known: flr mem-off d3hot low-power hot-reset close)", v);
+	} else if (!strcmp(key, "importer")) {
+		if (j->n_importers == P2PB_MAX_IMPORTER_SPECS)
+			return p2pb_fail(-EINVAL, "at most %d importer specs per job", P2PB_MAX_IMPORTER_SPECS);
+		if (p2pb_importer_spec_parse(v, &j->importers[j->n_importers]))
+			return -EINVAL;
+		j->n_importers++;
+	} else if (!strcmp(key, "iterations")) {
+		if ((err = set_uint(key, v, 1, 1000000, &n)))
+			return err;
+		j->iterations = (unsigned int)n;
+	} else if (!strcmp(key, "warmup")) {
+		if ((err = set_uint(key, v, 0, 1000, &n)))
+			return err;
+		j->warmup = (unsigned int)n;
+	} else if (!strcmp(key, "quiesce-timeout")) {
+		if (p2pb_parse_duration_ns(v, 1000000000ull, &j->quiesce_timeout_ns) || !j->quiesce_timeout_ns)
+			return p2pb_fail(-EINVAL, "quiesce-timeout=%s: expected a duration such as 10s", v);
+	} else if (!strcmp(key, "seed")) {
+		if ((err = set_uint(key, v, 0, UINT64_MAX, &j->seed)))
+			return err;
+	} else if (!strcmp(key, "name")) {
+		if (strlen(v) >= sizeof(j->name))
+			return p2pb_fail(-EINVAL, "name=%s: longer than %d characters", v, P2PB_NAME_LEN - 1);
+		snprintf(j->name, sizeof(j->name), "%s", v);
+	} else {
+		return p2pb_fail(-EINVAL, "unknown key '%s'", key);
+	}
+	return 0;
+}
+
+int p2pb_job_check(const struct p2pb_job *j)
+{
+	if (!j->device[0])
+		return p2pb_fail(-EINVAL, "no device: give --device BDF (device= in a job file)");
+	if (!j->trigger)
+		return p2pb_fail(-EINVAL, "no trigger: give --trigger NAME (trigger= in a job file)");
+	if (!j->n_importers)
+		return p2pb_fail(-EINVAL, "no importer: give --importer SPEC, e.g. kmod:delay=0");
+	if (j->offset % 4096 || j->size % 4096)
+		return p2pb_fail(-EINVAL, "offset and size must be multiples of 4 KiB (VFIO exports whole pages)");
+	if (j->size && (j->size / j->dmabufs) % 4096)
+		return p2pb_fail(-EINVAL, "size/dmabufs must be a multiple of 4 KiB");
+	return 0;
+}
+
+/* Appends one job per trigger in a comma list ("all": every trigger). */
+int p2pb_job_expand(const struct p2pb_job *j, const char *triggers, struct p2pb_job **jobs, unsigned int *n)
+{
+	char buf[256], *t, *save = NULL;
+	struct p2pb_job *nj;
+	unsigned int i;
+
+	if (!triggers || !*triggers) {
+		nj = realloc(*jobs, (*n + 1) * sizeof(**jobs));
+		if (!nj)
+			return -ENOMEM;
+		*jobs = nj;
+		nj[(*n)++] = *j;
+		return 0;
+	}
+	if (!strcmp(triggers, "all")) {
+		buf[0] = 0;
+		for (i = 0; p2pb_triggers[i]; i++) {
+			strcat(buf, i ? "," : "");
+			strcat(buf, p2pb_triggers[i]->name);
+		}
+	} else {
+		if (strlen(triggers) >= sizeof(buf))
+			return p2pb_fail(-EINVAL, "trigger list too long");
+		snprintf(buf, sizeof(buf), "%s", triggers);
+	}
+	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		struct p2pb_job one = *j;
+
+		if (p2pb_job_set(&one, "trigger", t))
+			return -EINVAL;
+		if (!one.name[0] || strchr(triggers, ','))
+			snprintf(one.name, sizeof(one.name), "%.40s%s%s", j->name[0] ? j->name : "", j->name[0] ? "/" : "", t);
+		nj = realloc(*jobs, (*n + 1) * sizeof(**jobs));
+		if (!nj)
+			return -ENOMEM;
+		*jobs = nj;
+		nj[(*n)++] = one;
+	}
+	return 0;
+}
+
+struct ini_state {
+	struct p2pb_job global;
+	struct p2pb_job cur;
+	char cur_triggers[256];
+	char global_triggers[256];
+	char section[P2PB_NAME_LEN];
+	bool in_job;
+	struct p2pb_job **jobs;
+	unsigned int *n;
+	int err;
+	const char *path;
+	int line_err;
+};
+
+static int flush_section(struct ini_state *st)
+{
+	int err;
+
+	if (!st->in_job)
+		return 0;
+	st->in_job = false;
+	if (!st->cur.name[0])
+		snprintf(st->cur.name, sizeof(st->cur.name), "%s", st->section);
+	if (!st->cur.trigger && !st->cur_triggers[0])
+		snprintf(st->cur_triggers, sizeof(st->cur_triggers), "%s", st->global_triggers);
+	err = p2pb_job_expand(&st->cur, st->cur_triggers, st->jobs, st->n);
+	if (err)
+		return err;
+	return p2pb_job_check(&(*st->jobs)[*st->n - 1]) ?
+	       p2pb_fail(-EINVAL, "%s: job [%s]: %s", st->path, st->section, p2pb_error()) : 0;
+}
+
+static int job_ini_line(void *user, const char *section, const char *name, const char *value)
+{
+	struct ini_state *st = user;
+	struct p2pb_job *j;
+	char *trig;
+
+	if (st->err)
+		return 0;
+	if (strcmp(section, st->section)) {
+		/* a new section starts */
+		if ((st->err = flush_section(st)))
+			return 0;
+		snprintf(st->section, sizeof(st->section), "%s", section);
+		if (strcmp(section, "global")) {
+			st->cur = st->global;
+			st->cur.importers_from_section = false;
+			st->cur.name[0] = 0;
+			st->cur_triggers[0] = 0;
+			st->in_job = true;
+		}
+	}
+	j = strcmp(section, "global") ? &st->cur : &st->global;
+	trig = strcmp(section, "global") ? st->cur_triggers : st->global_triggers;
+	if (!strcmp(name, "trigger") && (strchr(value, ',') || !strcmp(value, "all"))) {
+		snprintf(trig, 256, "%s", value);
+		j->trigger = NULL;
+		return 1;
+	}
+	if (!strcmp(name, "trigger"))
+		trig[0] = 0;
+	if (!strcmp(name, "importer") && j == &st->cur && !j->importers_from_section) {
+		j->n_importers = 0;	/* a job's importers replace the global ones */
+		j->importers_from_section = true;
+	}
+	if (p2pb_job_set(j, name, value)) {
+		st->err = p2pb_fail(-EINVAL, "%s: [%s] %s=%s: %s", st->path, section, name, value, p2pb_error());
+		return 0;
+	}
+	return 1;
+}
+
+int p2pb_job_file_parse(const char *path, const struct p2pb_job *defaults, struct p2pb_job **jobs,
+			unsigned int *n)
+{
+	struct ini_state st;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	st.global = *defaults;
+	st.jobs = jobs;
+	st.n = n;
+	st.path = path;
+	snprintf(st.section, sizeof(st.section), "global");
+	rc = ini_parse(path, job_ini_line, &st);
+	if (rc == -1)
+		return p2pb_fail(-ENOENT, "cannot open job file %s", path);
+	if (st.err)
+		return st.err;
+	if (rc > 0)
+		return p2pb_fail(-EINVAL, "%s:%d: not an INI line (expected [section] or key=value)", path, rc);
+	if (rc)
+		return p2pb_fail(-EINVAL, "%s: cannot parse (error %d)", path, rc);
+	if ((rc = flush_section(&st)))
+		return rc;
+	if (!*n)
+		return p2pb_fail(-EINVAL, "%s: no job sections (each [name] other than [global] is a job)", path);
+	return 0;
+}

@@ -1,0 +1,138 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "result.h"
+#include "error.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+json_object *p2pb_json_u64(uint64_t v)
+{
+	return json_object_new_uint64(v);
+}
+
+json_object *p2pb_result_new(const char *subcommand, int argc, char **argv)
+{
+	json_object *doc = json_object_new_object(), *tool, *host, *cmd;
+	struct utsname u;
+	char ts[64];
+	time_t now = time(NULL);
+	int i;
+
+	json_object_object_add(doc, "schema", json_object_new_string(P2PB_RESULT_SCHEMA));
+	json_object_object_add(doc, "schema_version", json_object_new_int(P2PB_RESULT_VERSION));
+	tool = json_object_new_object();
+	json_object_object_add(tool, "name", json_object_new_string("p2pbench"));
+	json_object_object_add(tool, "version", json_object_new_string(P2PB_VERSION));
+	json_object_object_add(tool, "subcommand", json_object_new_string(subcommand));
+	json_object_object_add(doc, "tool", tool);
+	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+	json_object_object_add(doc, "started", json_object_new_string(ts));
+	cmd = json_object_new_array();
+	for (i = 0; i < argc; i++)
+		json_object_array_add(cmd, json_object_new_string(argv[i]));
+	json_object_object_add(doc, "command", cmd);
+	host = json_object_new_object();
+	if (!uname(&u)) {
+		json_object_object_add(host, "kernel", json_object_new_string(u.release));
+		json_object_object_add(host, "machine", json_object_new_string(u.machine));
+	}
+	json_object_object_add(host, "lab", json_object_new_boolean(getenv("P2PB_LAB") != NULL));
+	json_object_object_add(doc, "host", host);
+	return doc;
+}
+
+json_object *p2pb_json_summary(const struct p2pb_hist *h)
+{
+	static const struct { const char *key; double q; } qs[] = {
+		{ "p50", 50 }, { "p90", 90 }, { "p99", 99 }, { "p99.9", 99.9 },
+	};
+	json_object *o = json_object_new_object();
+	size_t i;
+
+	json_object_object_add(o, "count", p2pb_json_u64(h->count));
+	if (!h->count)
+		return o;
+	json_object_object_add(o, "min", p2pb_json_u64(h->min));
+	json_object_object_add(o, "mean", p2pb_json_u64((uint64_t)p2pb_hist_mean(h)));
+	for (i = 0; i < sizeof(qs) / sizeof(qs[0]); i++)
+		json_object_object_add(o, qs[i].key, p2pb_json_u64(p2pb_hist_percentile(h, qs[i].q)));
+	json_object_object_add(o, "max", p2pb_json_u64(h->max));
+	return o;
+}
+
+int p2pb_result_write(json_object *doc, const char *path)
+{
+	char tmp[4096];
+	FILE *f;
+	const char *s = json_object_to_json_string_ext(doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+
+	if (!strcmp(path, "-")) {
+		puts(s);
+		return 0;
+	}
+	snprintf(tmp, sizeof(tmp), "%s.tmp.%d", path, (int)getpid());
+	f = fopen(tmp, "w");
+	if (!f)
+		return p2pb_fail(-errno, "cannot write %s: %s", path, strerror(errno));
+	if (fputs(s, f) < 0 || fputc('\n', f) < 0 || fclose(f)) {
+		unlink(tmp);
+		return p2pb_fail(-EIO, "cannot write %s", path);
+	}
+	if (rename(tmp, path)) {
+		int err = -errno;
+
+		unlink(tmp);
+		return p2pb_fail(err, "cannot write %s: %s", path, strerror(-err));
+	}
+	return 0;
+}
+
+int p2pb_ktap_open(struct p2pb_ktap *k, const char *path, int planned)
+{
+	k->n = 0;
+	k->f = !strcmp(path, "-") ? stdout : fopen(path, "w");
+	if (!k->f)
+		return p2pb_fail(-errno, "cannot write %s: %s", path, strerror(errno));
+	fprintf(k->f, "KTAP version 1\n1..%d\n", planned);
+	return 0;
+}
+
+void p2pb_ktap_result(struct p2pb_ktap *k, enum p2pb_ktap_status st, const char *desc, const char *reason)
+{
+	if (!k->f)
+		return;
+	k->n++;
+	if (st == P2PB_KTAP_SKIP)
+		fprintf(k->f, "ok %d %s # SKIP %s\n", k->n, desc, reason ? reason : "");
+	else
+		fprintf(k->f, "%s %d %s\n", st == P2PB_KTAP_OK ? "ok" : "not ok", k->n, desc);
+	if (st == P2PB_KTAP_FAIL && reason)
+		fprintf(k->f, "# %s: %s\n", desc, reason);
+	fflush(k->f);
+}
+
+void p2pb_ktap_diag(struct p2pb_ktap *k, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!k->f)
+		return;
+	fputs("# ", k->f);
+	va_start(ap, fmt);
+	vfprintf(k->f, fmt, ap);
+	va_end(ap);
+	fputc('\n', k->f);
+}
+
+void p2pb_ktap_close(struct p2pb_ktap *k)
+{
+	if (k->f && k->f != stdout)
+		fclose(k->f);
+	k->f = NULL;
+}

@@ -1,0 +1,167 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "trigger.h"
+#include "error.h"
+
+#include <errno.h>
+#include <linux/pci_regs.h>
+#include <string.h>
+
+static int always(struct p2pb_vfio_dev *d)
+{
+	(void)d;
+	return 0;
+}
+
+/* flr: VFIO_DEVICE_RESET revokes, resets and un-revokes in one ioctl. */
+static int flr_check(struct p2pb_vfio_dev *d)
+{
+	/* VFIO reports whether it can reset the function at all */
+	(void)d;
+	return 0;
+}
+
+static int set_command_memory(struct p2pb_vfio_dev *d, bool on)
+{
+	uint16_t cmd;
+	int err = p2pb_vfio_cfg_read(d, PCI_COMMAND, &cmd, 2);
+
+	if (err)
+		return err;
+	cmd = on ? (cmd | PCI_COMMAND_MEMORY) : (cmd & ~PCI_COMMAND_MEMORY);
+	return p2pb_vfio_cfg_write(d, PCI_COMMAND, &cmd, 2);
+}
+
+static int mem_off(struct p2pb_vfio_dev *d)
+{
+	return set_command_memory(d, false);
+}
+
+static int mem_on(struct p2pb_vfio_dev *d)
+{
+	return set_command_memory(d, true);
+}
+
+static int d3hot_check(struct p2pb_vfio_dev *d)
+{
+	if (!p2pb_vfio_find_cap(d, PCI_CAP_ID_PM))
+		return p2pb_fail(-EOPNOTSUPP, "%s has no PCI power management capability", d->bdf);
+	return 0;
+}
+
+static int set_power_state(struct p2pb_vfio_dev *d, uint16_t state)
+{
+	uint32_t pm = p2pb_vfio_find_cap(d, PCI_CAP_ID_PM);
+	uint16_t pmcsr;
+	int err;
+
+	if (!pm)
+		return -EOPNOTSUPP;
+	err = p2pb_vfio_cfg_read(d, pm + PCI_PM_CTRL, &pmcsr, 2);
+	if (err)
+		return err;
+	pmcsr = (uint16_t)((pmcsr & ~PCI_PM_CTRL_STATE_MASK) | state);
+	return p2pb_vfio_cfg_write(d, pm + PCI_PM_CTRL, &pmcsr, 2);
+}
+
+static int d3hot_enter(struct p2pb_vfio_dev *d)
+{
+	return set_power_state(d, 3);
+}
+
+static int d3hot_exit(struct p2pb_vfio_dev *d)
+{
+	return set_power_state(d, 0);
+}
+
+static int flr(struct p2pb_vfio_dev *d)
+{
+	return p2pb_vfio_reset(d);
+}
+
+static int low_power_enter(struct p2pb_vfio_dev *d)
+{
+	return p2pb_vfio_low_power(d, true);
+}
+
+static int low_power_exit(struct p2pb_vfio_dev *d)
+{
+	return p2pb_vfio_low_power(d, false);
+}
+
+static int hot_reset(struct p2pb_vfio_dev *d)
+{
+	return p2pb_vfio_hot_reset(d);
+}
+
+static int close_device(struct p2pb_vfio_dev *d)
+{
+	p2pb_vfio_close_device(d);
+	return 0;
+}
+
+static int reopen_device(struct p2pb_vfio_dev *d)
+{
+	return p2pb_vfio_open_device(d);
+}
+
+static const struct p2pb_trigger_ops trig_flr = {
+	.name = "flr",
+	.help = "VFIO_DEVICE_RESET (function reset); un-revokes by itself",
+	.check = flr_check,
+	.revoke = flr,
+};
+
+static const struct p2pb_trigger_ops trig_mem_off = {
+	.name = "mem-off",
+	.help = "clear PCI_COMMAND memory enable through the config region; restore sets it",
+	.check = always,
+	.revoke = mem_off,
+	.restore = mem_on,
+};
+
+static const struct p2pb_trigger_ops trig_d3hot = {
+	.name = "d3hot",
+	.help = "PMCSR power state D3hot through the config region; restore writes D0",
+	.check = d3hot_check,
+	.revoke = d3hot_enter,
+	.restore = d3hot_exit,
+};
+
+static const struct p2pb_trigger_ops trig_low_power = {
+	.name = "low-power",
+	.help = "VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY; restore is LOW_POWER_EXIT",
+	.check = always,
+	.revoke = low_power_enter,
+	.restore = low_power_exit,
+};
+
+static const struct p2pb_trigger_ops trig_hot_reset = {
+	.name = "hot-reset",
+	.help = "VFIO_DEVICE_PCI_HOT_RESET (secondary bus reset); un-revokes by itself",
+	.check = always,
+	.revoke = hot_reset,
+};
+
+static const struct p2pb_trigger_ops trig_close = {
+	.name = "close",
+	.help = "close the last VFIO device fd: permanent revoke; restore reopens and re-exports",
+	.check = always,
+	.revoke = close_device,
+	.restore = reopen_device,
+	.permanent = true,
+};
+
+const struct p2pb_trigger_ops *const p2pb_triggers[] = {
+	&trig_flr, &trig_mem_off, &trig_d3hot, &trig_low_power, &trig_hot_reset, &trig_close, NULL,
+};
+
+const struct p2pb_trigger_ops *p2pb_trigger_find(const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; p2pb_triggers[i]; i++)
+		if (!strcmp(p2pb_triggers[i]->name, name))
+			return p2pb_triggers[i];
+	return NULL;
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef P2PB_VFIO_H
+#define P2PB_VFIO_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pci.h"
+
+/*
+ * The exporter: a PCI function bound to vfio-pci, opened through the VFIO
+ * group/container API (Debian's 7.3 kernels have no iommufd/cdev), whose BAR
+ * ranges are exported as dma-bufs with VFIO_DEVICE_FEATURE_DMA_BUF.
+ */
+struct p2pb_vfio_dev {
+	char bdf[P2PB_BDF_LEN];
+	int group_id;
+	int container_fd, group_fd, device_fd;
+	uint64_t cfg_offset;		/* config space region */
+	struct {
+		uint64_t size, offset;
+		uint32_t flags;
+	} bar[6];
+};
+
+struct p2pb_range {
+	uint64_t offset, length;
+};
+
+/* Checks that bdf exists and is on vfio-pci; clear error otherwise. */
+int p2pb_vfio_open(struct p2pb_vfio_dev *d, const char *bdf);
+int p2pb_vfio_open_device(struct p2pb_vfio_dev *d);	/* again after close */
+void p2pb_vfio_close_device(struct p2pb_vfio_dev *d);
+void p2pb_vfio_close(struct p2pb_vfio_dev *d);
+
+/* Returns a dma-buf fd, or -errno straight from the ioctl. */
+int p2pb_vfio_export(struct p2pb_vfio_dev *d, uint32_t region, const struct p2pb_range *r,
+		     uint32_t nr);
+/* 0 when the kernel can export dma-bufs of this device (PROBE). */
+int p2pb_vfio_dmabuf_supported(struct p2pb_vfio_dev *d);
+
+int p2pb_vfio_cfg_read(struct p2pb_vfio_dev *d, uint32_t off, void *buf, size_t len);
+int p2pb_vfio_cfg_write(struct p2pb_vfio_dev *d, uint32_t off, const void *buf, size_t len);
+/* Offset of a standard capability in config space, or 0. */
+uint32_t p2pb_vfio_find_cap(struct p2pb_vfio_dev *d, uint8_t cap_id);
+
+int p2pb_vfio_reset(struct p2pb_vfio_dev *d);
+int p2pb_vfio_hot_reset(struct p2pb_vfio_dev *d);
+int p2pb_vfio_low_power(struct p2pb_vfio_dev *d, bool enter);
+#endif

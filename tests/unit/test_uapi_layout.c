@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The importer uAPI is shared by a kernel module and userspace that may be
+ * built by different compilers: pin every size and offset so that a change
+ * that moves a field is a failing test, not a silent ABI break.
+ */
+#include <stddef.h>
+
+#include "p2pbench_importer.h"
+#include "check.h"
+
+int main(void)
+{
+	CHECK_EQ_U64(sizeof(struct p2pb_attach), 32 + 8 * P2PB_MAX_DELAYS + 40);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, dmabuf_fd), 0);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, pci_bus), 12);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, pci_devfn), 13);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, unmap_policy), 16);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, delays_ns), 32);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, id), 32 + 8 * P2PB_MAX_DELAYS);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, dmabuf_size), 40 + 8 * P2PB_MAX_DELAYS);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, nents), 64 + 8 * P2PB_MAX_DELAYS);
+	CHECK_EQ_U64(sizeof(struct p2pb_map), 32);
+	CHECK_EQ_U64(offsetof(struct p2pb_map, ts_ns), 24);
+	CHECK_EQ_U64(sizeof(struct p2pb_event), 24);
+	CHECK_EQ_U64(offsetof(struct p2pb_event, type), 16);
+	CHECK_EQ_U64(sizeof(struct p2pb_events), 24);
+	CHECK_EQ_U64(offsetof(struct p2pb_events, events_ptr), 8);
+	CHECK_EQ_U64(sizeof(struct p2pb_status), 24);
+	/* ioctl numbers encode the sizes: they change when a struct does */
+	CHECK_EQ_U64(P2PB_IOC_ATTACH, _IOWR(0xB2, 1, struct p2pb_attach));
+	CHECK_EQ_U64(_IOC_SIZE(P2PB_IOC_ATTACH), sizeof(struct p2pb_attach));
+	CHECK_EQ_U64(_IOC_NR(P2PB_IOC_STATUS), 6);
+	CHECK_EQ_U64(_IOC_TYPE(P2PB_IOC_MAP), 0xB2);
+	CHECK_EQ_U64(P2PB_DELAY_NEVER, UINT64_MAX);
+	return check_done();
+}
