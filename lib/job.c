@@ -150,7 +150,8 @@ int p2pb_job_expand(const struct p2pb_job *j, const char *triggers, struct p2pb_
 
 		if (p2pb_job_set(&one, "trigger", t))
 			return -EINVAL;
-		if (!one.name[0] || strchr(triggers, ','))
+		/* a list makes several cases: tell them apart by trigger */
+		if (!one.name[0] || strchr(triggers, ',') || !strcmp(triggers, "all"))
 			snprintf(one.name, sizeof(one.name), "%.40s%s%s", j->name[0] ? j->name : "", j->name[0] ? "/" : "", t);
 		nj = realloc(*jobs, (*n + 1) * sizeof(**jobs));
 		if (!nj)

@@ -34,8 +34,10 @@ int main(void)
 	free(jobs);
 	jobs = NULL;
 	n = 0;
+	CHECK(p2pb_job_set(&d, "name", "q") == 0);
 	CHECK(p2pb_job_expand(&d, "all", &jobs, &n) == 0);
 	CHECK_EQ_U64(n, 6);
+	CHECK(n == 6 && !strcmp(jobs[0].name, "q/flr") && !strcmp(jobs[5].name, "q/close"));
 	free(jobs);
 	jobs = NULL;
 	n = 0;

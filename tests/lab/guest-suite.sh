@@ -1,0 +1,226 @@
+#!/usr/bin/env bash
+# Every lab check, run inside one guest (tests/lab/run.sh boots it).
+# Each check_* function writes its log; its outcome goes to OUT/NAME.status
+# as "pass", "fail: why" or "skip: why", which tests/lab/result.sh reports.
+set -u
+OUT=$1 BUILD=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../.." && pwd)
+export PATH=$BUILD/bin:$PATH
+EXP=0000:01:00.0	# NVMe with a 64 MiB CMB (BAR2)
+IMP=0000:02:00.0	# edu: the PCI function the test importer attaches as
+# Tolerance above the injected unmap delay for revoke-to-quiesce under TCG
+# (docs/methodology.md, "Tolerance in the lab").
+TOL_MS=100
+ENODEV=19
+
+fail() { echo "FAIL: $*"; echo "fail: $*" >"$OUT/$CUR.status"; return 1; }
+skip() { echo "SKIP: $*"; echo "skip: $*" >"$OUT/$CUR.status"; return 0; }
+driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
+# put the exporter back on no driver, as the lab boots it
+reset_exporter() {
+	local d; d=$(driver_of $EXP)
+	[ -n "$d" ] && echo $EXP >"/sys/bus/pci/drivers/$d/unbind"
+	echo >"/sys/bus/pci/devices/$EXP/driver_override"
+	modprobe -r nvme vfio-pci 2>/dev/null
+	true
+}
+run_check() {
+	CUR=$1
+	echo "== $CUR"
+	rm -f "$OUT/$CUR.status"
+	if ( "check_${CUR//[.-]/_}" ) >"$OUT/$CUR.log" 2>&1; then
+		[ -f "$OUT/$CUR.status" ] || echo pass >"$OUT/$CUR.status"
+	else
+		[ -f "$OUT/$CUR.status" ] || echo "fail: exited non-zero (see log)" >"$OUT/$CUR.status"
+	fi
+	echo "   $(cat "$OUT/$CUR.status")"
+	reset_exporter
+}
+ktap_ok() { grep -qx "ok [0-9]* $1" "$OUT/check.ktap" || fail "$1 not ok: $(grep -F " $1" "$OUT/check.ktap")"; }
+
+check_export_errno() {
+	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/check.ktap" --json "$OUT/check.json"
+	cat "$OUT/check.ktap"
+	for r in export.whole_bar export.page_at_offset export.unaligned_length export.unaligned_offset \
+		export.zero_length export.past_bar export.no_ranges export.rom_region; do
+		ktap_ok $r || return 1
+	done
+	[ "$(jq -r '.checks[] | select(.name=="export.rom_region") | .errno' "$OUT/check.json")" = $ENODEV ] ||
+		fail "ROM region errno is not ENODEV"
+}
+
+check_attach_refused() {
+	[ -f "$OUT/check.ktap" ] || fail "p2pbench check did not run" || return 1
+	for r in attach.static attach.nonrevocable attach.no_p2p attach.dynamic_and_map; do
+		ktap_ok $r || return 1
+	done
+}
+
+# The qualification matrix, run once; each revoke.TRIGGER.delayD check reads its case.
+run_matrix() {
+	[ -f "$OUT/matrix.json" ] && return 0
+	p2pbench revoke --job "$ROOT/stress/jobs/lab-qualification.ini" --iterations 5 --bind \
+		--json "$OUT/matrix.json" --ktap "$OUT/matrix.ktap" >"$OUT/matrix.out" 2>&1
+	echo "matrix exit $?" >>"$OUT/matrix.out"
+}
+
+revoke_case() {
+	local trig=$1 delay_ms=$2 case lo hi
+	run_matrix
+	cat "$OUT/matrix.out"
+	case=$(jq -c --arg n "delay$delay_ms/$trig" '.cases[] | select(.name==$n)' "$OUT/matrix.json" 2>/dev/null)
+	[ -n "$case" ] || fail "no case delay$delay_ms/$trig in the results" || return 1
+	echo "$case" | jq '{status, reason, summary}'
+	[ "$(jq -r .status <<<"$case")" = pass ] || fail "case status $(jq -r '.status + ": " + (.reason // "")' <<<"$case")" || return 1
+	[ "$(jq '.iterations_measured' <<<"$case")" = 5 ] || fail "not all 5 iterations measured" || return 1
+	lo=$((delay_ms * 1000000)) hi=$(((delay_ms + TOL_MS) * 1000000))
+	# per measured iteration: injected delay <= revoke-to-quiesce < delay + tolerance,
+	# the trigger syscall waited for the importer, every importer unmapped on its own
+	jq -e --argjson lo $lo --argjson hi $hi '[.iterations[] | select(.warmup | not)] | length == 5 and
+		all(.revoke_to_quiesce_ns >= $lo and .revoke_to_quiesce_ns < $hi) and
+		all(.trigger_ns >= $lo) and all(.remap_ok) and
+		all(.attachments[]; .unmap_cause == "policy" and .injected_delay_ns == $lo)' <<<"$case" >/dev/null ||
+		fail "revoke-to-quiesce outside [$delay_ms ms, $((delay_ms + TOL_MS)) ms), a trigger returned early, or an importer was forced: $(jq -c '[.iterations[] | {r2q: .revoke_to_quiesce_ns, trig: .trigger_ns}]' <<<"$case")" || return 1
+	case $trig in
+	mem-off|d3hot|low-power)
+		jq -e --argjson e $ENODEV 'all(.iterations[]; .map_while_revoked_errno == $e)' <<<"$case" >/dev/null ||
+			fail "a map while revoked did not fail with ENODEV" ;;
+	close)
+		jq -e --argjson e $ENODEV 'all(.iterations[]; .old_dmabuf_map_errno == $e)' <<<"$case" >/dev/null ||
+			fail "a dma-buf of the closed device did not stay revoked (ENODEV)" ;;
+	esac
+}
+for t in flr mem-off d3hot low-power hot-reset close; do
+	for d in 0 200; do
+		eval "check_revoke_${t//-/_}_delay$d() { revoke_case $t $d; }"
+	done
+done
+
+check_bad_input() {
+	local err rc
+	err=$(p2pbench revoke --device 0000:09:00.0 --trigger flr --importer kmod 2>&1); rc=$?
+	echo "$err"
+	[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "no PCI device 0000:09:00.0" <<<"$err" ||
+		fail "unknown BDF: rc=$rc '$err'" || return 1
+	err=$(p2pbench revoke --device nonsense --trigger flr --importer kmod 2>&1); rc=$?
+	echo "$err"
+	[ $rc = 2 ] && grep -q "not a PCI address" <<<"$err" || fail "bad BDF: rc=$rc" || return 1
+	err=$(p2pbench revoke --device $EXP --trigger unplug --importer kmod 2>&1); rc=$?
+	echo "$err"
+	[ $rc = 2 ] && grep -q "unknown trigger" <<<"$err" || fail "bad trigger: rc=$rc" || return 1
+	printf '[x]\ntrigger=flr\nimporter=kmod\niterations=lots\n' >/tmp/bad.ini
+	err=$(p2pbench revoke --job /tmp/bad.ini 2>&1); rc=$?
+	echo "$err"
+	[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "iterations=lots" <<<"$err" ||
+		fail "bad job file: rc=$rc" || return 1
+	# a device on its kernel driver is refused without --bind, and left alone
+	modprobe nvme
+	sleep 1
+	[ "$(driver_of $EXP)" = nvme ] || fail "nvme did not bind the exporter" || return 1
+	err=$(p2pbench revoke --device $EXP --trigger flr --importer kmod:dev=$IMP 2>&1); rc=$?
+	echo "$err"
+	[ $rc = 2 ] && grep -q "bound to nvme" <<<"$err" && grep -q -- "--bind" <<<"$err" ||
+		fail "device on nvme not refused: rc=$rc" || return 1
+	[ "$(driver_of $EXP)" = nvme ] || fail "refusal changed the driver" || return 1
+	lsmod | grep -q '^vfio_pci ' && fail "refusal loaded vfio-pci" || true
+}
+
+check_bind_restore() {
+	local before_mods
+	modprobe nvme
+	sleep 1
+	[ "$(driver_of $EXP)" = nvme ] || fail "nvme did not bind the exporter" || return 1
+	before_mods=$(lsmod | awk '{print $1}' | sort)
+	p2pbench revoke --device $EXP --trigger flr --importer kmod:dev=$IMP --iterations 1 --bind --quiet ||
+		fail "revoke with --bind failed" || return 1
+	[ "$(driver_of $EXP)" = nvme ] || fail "exporter not given back to nvme (now '$(driver_of $EXP)')" || return 1
+	[ "$(cat /sys/bus/pci/devices/$EXP/driver_override)" = "(null)" ] || fail "driver_override left set" || return 1
+	diff <(echo "$before_mods") <(lsmod | awk '{print $1}' | sort) || fail "modules loaded by the run were left loaded" || return 1
+	# an unbound device is left unbound
+	echo $EXP >/sys/bus/pci/drivers/nvme/unbind
+	p2pbench revoke --device $EXP --trigger mem-off --importer kmod:dev=$IMP --iterations 1 --bind --quiet ||
+		fail "revoke with --bind (unbound device) failed" || return 1
+	[ -z "$(driver_of $EXP)" ] || fail "unbound exporter left on '$(driver_of $EXP)'" || return 1
+}
+
+check_never_importer_released() {
+	p2pbench revoke --device $EXP --trigger mem-off --importer kmod:delay=never,dev=$IMP \
+		--quiesce-timeout 500ms --iterations 2 --warmup 0 --bind --json "$OUT/never.json" || fail "run failed" || return 1
+	jq '.cases[0].summary' "$OUT/never.json"
+	jq -e '.cases[0] | .status == "pass" and .summary.forced_iterations == 2 and
+		all(.iterations[]; .forced_unmap and .revoke_to_quiesce_ns >= 500000000 and
+		    all(.attachments[]; .unmap_cause == "forced" and .injected_delay_ns == null))' "$OUT/never.json" >/dev/null ||
+		fail "stuck importer not reported as released by the quiesce timeout"
+}
+
+check_unload_with_stuck_importer() {
+	local pid child line i
+	modprobe vfio-pci && echo vfio-pci >/sys/bus/pci/devices/$EXP/driver_override &&
+		echo $EXP >/sys/bus/pci/drivers_probe
+	modprobe p2pbench_importer
+	coproc STUCK { exec stuck_importer $EXP $IMP /tmp/stuck.marker; }
+	pid=$STUCK_PID
+	read -r -t 30 line <&"${STUCK[0]}" || { fail "helper did not get ready"; return 1; }
+	child=${line#READY }
+	echo "helper $pid, revoking child $child"
+	sleep 1
+	state=$(awk '{print $3}' /proc/$child/stat)
+	[ "$state" = D ] || fail "the revoke is not blocked on the importer (child state $state)" || return 1
+	[ ! -e /tmp/stuck.marker ] || fail "the revoke returned while the importer held its mapping" || return 1
+	echo "revoke blocked as expected; killing the importer process"
+	kill -9 "$pid"
+	for i in $(seq 100); do kill -0 "$child" 2>/dev/null || break; sleep 0.1; done
+	kill -0 "$child" 2>/dev/null && { fail "revoke still blocked 10 s after the importer died"; return 1; }
+	cat /tmp/stuck.marker || { fail "child left no marker"; return 1; }
+	grep -q "err=0" /tmp/stuck.marker || fail "the revoke failed" || return 1
+	rmmod p2pbench_importer || fail "module did not unload" || return 1
+	if dmesg | grep -E "WARNING:|BUG:|Oops|general protection|Call Trace"; then
+		fail "the kernel log has a WARN/BUG/Oops"
+	fi
+}
+
+check_interrupt_partial_results() {
+	local pid rc i
+	modprobe nvme
+	sleep 1
+	p2pbench revoke --device $EXP --trigger mem-off --importer kmod:delay=200ms,dev=$IMP --iterations 200 \
+		--bind --json "$OUT/interrupted.json" --ktap "$OUT/interrupted.ktap" --quiet &
+	pid=$!
+	sleep 4
+	kill -INT $pid
+	wait $pid; rc=$?
+	echo "exit $rc"
+	[ $rc = 130 ] || fail "exit status $rc after Ctrl-C, expected 130" || return 1
+	jq -e '.interrupted == true and (.cases[0].iterations_measured >= 1) and
+		(.cases[0].iterations_measured < 200) and (.cases[0].summary.revoke_to_quiesce_ns.count >= 1)' \
+		"$OUT/interrupted.json" || fail "partial results missing or invalid" || return 1
+	grep -q "Bail out!" "$OUT/interrupted.ktap" || fail "KTAP does not say it was interrupted" || return 1
+	[ "$(driver_of $EXP)" = nvme ] || fail "exporter not given back to nvme after Ctrl-C" || return 1
+	lsmod | grep -q '^p2pbench_importer ' && fail "importer module left loaded after Ctrl-C" || true
+}
+
+check_multi_importer_dmabufs() {
+	# 3 importers on each of 2 dma-bufs: VFIO revokes dma-bufs one after the
+	# other and waits for the slowest importer of each, so the total is the sum.
+	p2pbench revoke --device $EXP --trigger mem-off --dmabufs 2 --size 2M \
+		--importer kmod:delay=50ms,count=2,dev=$IMP --importer kmod:delay=100ms,dev=$IMP \
+		--iterations 3 --bind --json "$OUT/multi.json" || fail "run failed" || return 1
+	jq -e --argjson tol $((2 * TOL_MS * 1000000)) '.cases[0] | .status == "pass" and
+		all(.iterations[]; (.attachments | length) == 6 and
+		    .revoke_to_quiesce_ns >= 200000000 and .revoke_to_quiesce_ns < 200000000 + $tol)' "$OUT/multi.json" ||
+		fail "revoke-to-quiesce is not the sum of the per-dma-buf slowest unmaps: $(jq -c '[.cases[0].iterations[].revoke_to_quiesce_ns]' "$OUT/multi.json")"
+}
+
+echo "lab suite on $(uname -r)"
+reset_exporter
+for c in export_errno attach_refused bad_input bind_restore never_importer_released \
+	interrupt_partial_results multi_importer_dmabufs; do
+	run_check $c
+done
+for t in flr mem-off d3hot low-power hot-reset close; do
+	for d in 0 200; do run_check revoke.$t.delay$d; done
+done
+run_check unload_with_stuck_importer	# last: it leaves a module unloaded state behind
+grep -L '^pass' "$OUT"/*.status >/dev/null 2>&1
+exit 0
