@@ -80,7 +80,7 @@ revoke_case() {
 	jq -e --argjson lo $lo --argjson hi $hi '[.iterations[] | select(.warmup | not)] | length == 5 and
 		all(.revoke_to_quiesce_ns >= $lo and .revoke_to_quiesce_ns < $hi) and
 		all(.trigger_ns >= $lo) and all(.remap_ok) and
-		all(.attachments[]; .unmap_cause == "policy" and .injected_delay_ns == $lo)' <<<"$case" >/dev/null ||
+		all(.[].attachments[]; .unmap_cause == "policy" and .injected_delay_ns == $lo)' <<<"$case" >/dev/null ||
 		fail "revoke-to-quiesce outside [$delay_ms ms, $((delay_ms + TOL_MS)) ms), a trigger returned early, or an importer was forced: $(jq -c '[.iterations[] | {r2q: .revoke_to_quiesce_ns, trig: .trigger_ns}]' <<<"$case")" || return 1
 	case $trig in
 	mem-off|d3hot|low-power)
