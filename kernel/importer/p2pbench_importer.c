@@ -234,6 +234,13 @@ static void p2pb_att_free(struct p2pb_att *a)
 		cancel_work_sync(&a->unmap_work);
 		p2pb_unmap(a, P2PB_UNMAP_BY_DETACH);
 		dma_buf_detach(a->dmabuf, a->attach);
+		/*
+		 * An invalidate between the cancels above and the unmap may
+		 * have armed the timer again; after the detach none can, so
+		 * this cancel is the last word before the memory goes.
+		 */
+		hrtimer_cancel(&a->unmap_timer);
+		cancel_work_sync(&a->unmap_work);
 	}
 	if (a->dmabuf)
 		dma_buf_put(a->dmabuf);
