@@ -39,7 +39,7 @@ P2PB_BUILD_DEPS=(build-essential cmake pkg-config libjson-c-dev libinih-dev
 # Packages the virtual lab needs on the host (the guest uses the host root).
 P2PB_LAB_DEPS=(qemu-system-x86 busybox-static debootstrap cpio kmod pciutils
 	iproute2 rdma-core ibverbs-utils perftest fio gnuplot-nox
-	debian-archive-keyring jq)
+	debian-archive-keyring jq tmux)
 
 # The Debian archive URI this machine's apt already uses for its own release
 # (the entry whose suite is the release codename, not -security/-updates).
