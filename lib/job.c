@@ -162,6 +162,34 @@ int p2pb_job_expand(const struct p2pb_job *j, const char *triggers, struct p2pb_
 	return 0;
 }
 
+/*
+ * inih calls back only for keys, so a section without any would vanish
+ * silently: find section headers that never reached the handler.
+ */
+static int check_empty_sections(const char *path, const char *seen)
+{
+	char line[256], name[P2PB_NAME_LEN + 2], *end;
+	FILE *f = fopen(path, "r");
+	int err = 0;
+
+	if (!f)
+		return 0;
+	while (!err && fgets(line, sizeof(line), f)) {
+		char *p = line;
+
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != '[' || !(end = strchr(p, ']')) || end - p - 1 >= (long)sizeof(name) - 2)
+			continue;
+		snprintf(name, sizeof(name), "\n%.*s\n", (int)(end - p - 1), p + 1);
+		if (strcmp(name, "\nglobal\n") && !strstr(seen, name))
+			err = p2pb_fail(-EINVAL, "%s: job [%.*s] has no keys (give it at least trigger=)", path,
+					(int)(end - p - 1), p + 1);
+	}
+	fclose(f);
+	return err;
+}
+
 struct ini_state {
 	struct p2pb_job global;
 	struct p2pb_job cur;
@@ -173,7 +201,7 @@ struct ini_state {
 	unsigned int *n;
 	int err;
 	const char *path;
-	int line_err;
+	char seen[4096];	/* "\nname\n" of every section with keys */
 };
 
 static int flush_section(struct ini_state *st)
@@ -207,6 +235,11 @@ static int job_ini_line(void *user, const char *section, const char *name, const
 		if ((st->err = flush_section(st)))
 			return 0;
 		snprintf(st->section, sizeof(st->section), "%s", section);
+		if (strlen(st->seen) + strlen(section) + 3 < sizeof(st->seen)) {
+			strcat(st->seen, "\n");
+			strcat(st->seen, section);
+			strcat(st->seen, "\n");
+		}
 		if (strcmp(section, "global")) {
 			st->cur = st->global;
 			st->cur.importers_from_section = false;
@@ -256,7 +289,7 @@ int p2pb_job_file_parse(const char *path, const struct p2pb_job *defaults, struc
 		return p2pb_fail(-EINVAL, "%s:%d: not an INI line (expected [section] or key=value)", path, rc);
 	if (rc)
 		return p2pb_fail(-EINVAL, "%s: cannot parse (error %d)", path, rc);
-	if ((rc = flush_section(&st)))
+	if ((rc = flush_section(&st)) || (rc = check_empty_sections(path, st.seen)))
 		return rc;
 	if (!*n)
 		return p2pb_fail(-EINVAL, "%s: no job sections (each [name] other than [global] is a job)", path);

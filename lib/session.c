@@ -45,10 +45,10 @@ int p2pb_session_claim_device(struct p2pb_session *s, const char *bdf, bool bind
 	if (!strcmp(drv, "vfio-pci"))
 		return 0;
 	if (!bind)
-		return p2pb_fail(-EPERM, "%s is %s%s%s, not on vfio-pci; revoke triggers reset it, so p2pbench only "
+		return p2pb_fail(-EPERM, "%s is %s%s, not on vfio-pci; revoke triggers reset it, so p2pbench only "
 				 "uses devices on vfio-pci: bind it yourself, or pass --bind to rebind it for the run "
 				 "and give it back afterwards", bdf, drv[0] ? "bound to " : "not bound to any driver",
-				 drv, "");
+				 drv);
 	if ((err = p2pb_module_ensure(&s->restore, "vfio-pci")))
 		return err;
 	return p2pb_pci_bind(&s->restore, bdf, "vfio-pci");

@@ -718,8 +718,8 @@ int p2pb_cmd_revoke(int argc, char **argv)
 		return 2;
 	}
 	if (job_file) {
-		if (triggers && !defaults.trigger)
-			err = -EINVAL, p2pb_fail(-EINVAL, "a trigger list on the command line cannot be combined with --job; put it in the file");
+		if (triggers)
+			err = p2pb_fail(-EINVAL, "a trigger list on the command line cannot be combined with --job; put it in the file");
 		else
 			err = p2pb_job_file_parse(job_file, &defaults, &jobs, &n_jobs);
 	} else {

@@ -78,6 +78,9 @@ int main(void)
 	CHECK(p2pb_job_file_parse(TEST_DATA_DIR "/not-ini.ini", &d, &jobs, &n) < 0);
 	CHECK(strstr(p2pb_error(), ":3:") != NULL);
 	free(jobs), jobs = NULL, n = 0;
+	CHECK(p2pb_job_file_parse(TEST_DATA_DIR "/empty-section.ini", &d, &jobs, &n) < 0);
+	CHECK(strstr(p2pb_error(), "job [empty] has no keys") != NULL);
+	free(jobs), jobs = NULL, n = 0;
 	CHECK(p2pb_job_file_parse(TEST_DATA_DIR "/missing.ini", &d, &jobs, &n) < 0);
 	CHECK(strstr(p2pb_error(), "cannot open job file") != NULL);
 	free(jobs);
