@@ -13,14 +13,6 @@ static int always(struct p2pb_vfio_dev *d)
 	return 0;
 }
 
-/* flr: VFIO_DEVICE_RESET revokes, resets and un-revokes in one ioctl. */
-static int flr_check(struct p2pb_vfio_dev *d)
-{
-	/* VFIO reports whether it can reset the function at all */
-	(void)d;
-	return 0;
-}
-
 static int set_command_memory(struct p2pb_vfio_dev *d, bool on)
 {
 	uint16_t cmd;
@@ -74,6 +66,7 @@ static int d3hot_exit(struct p2pb_vfio_dev *d)
 	return set_power_state(d, 0);
 }
 
+/* VFIO_DEVICE_RESET revokes, resets and un-revokes in one ioctl. */
 static int flr(struct p2pb_vfio_dev *d)
 {
 	return p2pb_vfio_reset(d);
@@ -108,7 +101,7 @@ static int reopen_device(struct p2pb_vfio_dev *d)
 static const struct p2pb_trigger_ops trig_flr = {
 	.name = "flr",
 	.help = "VFIO_DEVICE_RESET (function reset); un-revokes by itself",
-	.check = flr_check,
+	.check = always,	/* the ioctl itself says when the function cannot reset */
 	.revoke = flr,
 };
 
