@@ -97,6 +97,15 @@ static int kmod_events(struct p2pb_importer *imp, struct p2pb_attachment *a, str
 	return req.dropped ? -EOVERFLOW : 0;
 }
 
+static int kmod_mapped(struct p2pb_importer *imp, struct p2pb_attachment *a)
+{
+	struct p2pb_status st = { .id = a->id };
+
+	if (ioctl(imp->fd, P2PB_IOC_STATUS, &st))
+		return -errno;
+	return st.mapped ? 1 : 0;
+}
+
 static int kmod_detach(struct p2pb_importer *imp, struct p2pb_attachment *a)
 {
 	return ioctl(imp->fd, P2PB_IOC_DETACH, &a->id) ? -errno : 0;
@@ -117,6 +126,7 @@ const struct p2pb_importer_ops p2pb_importer_kmod = {
 	.map = kmod_map,
 	.unmap = kmod_unmap,
 	.events = kmod_events,
+	.mapped = kmod_mapped,
 	.detach = kmod_detach,
 	.close = kmod_close,
 };

@@ -240,6 +240,17 @@ static void *trigger_fn(void *p)
 	return NULL;
 }
 
+/* How many attachments still hold a mapping. */
+static unsigned int count_mapped(struct case_run *c)
+{
+	unsigned int i, k, n = 0;
+
+	for (i = 0; i < c->n_inst; i++)
+		for (k = 0; k < c->n_dmabufs; k++)
+			n += c->inst[i].imp.ops->mapped(&c->inst[i].imp, &c->inst[i].att[k]) == 1;
+	return n;
+}
+
 /* Unmap everything now: releases a revoke stuck on a broken importer. */
 static void force_unmap_all(struct case_run *c)
 {
@@ -330,6 +341,7 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 	uint64_t t0, last_unmap = 0, restore_start, restore_end = 0, remap_done = 0;
 	bool forced = false, ok = true;
 	unsigned int i, k, n_att = c->n_inst * c->n_dmabufs, a = 0;
+	int mapped_at_return = -1;
 	int err;
 
 	times = calloc(n_att, sizeof(*times));
@@ -351,9 +363,19 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 		free(times);
 		return false;
 	}
-	while (!__atomic_load_n(&tt.done, __ATOMIC_ACQUIRE)) {
+	/*
+	 * Quiesced means every importer has unmapped, whether or not the
+	 * trigger waited for it: a kernel that gives up waiting (a revoke
+	 * timeout) returns while importers still hold mappings.
+	 */
+	for (;;) {
 		uint64_t waited = p2pb_now_ns() - t0;
+		bool returned = __atomic_load_n(&tt.done, __ATOMIC_ACQUIRE);
 
+		if (returned && mapped_at_return < 0)
+			mapped_at_return = (int)count_mapped(c);
+		if (returned && (mapped_at_return == 0 || !count_mapped(c)))
+			break;
 		if (!forced && waited > j->quiesce_timeout_ns) {
 			force_unmap_all(c);
 			forced = true;
@@ -368,6 +390,7 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 	json_object_object_add(it, "t0_ns", p2pb_json_u64(t0));
 	json_object_object_add(it, "trigger_ns", p2pb_json_u64(tt.end_ns - t0));
 	json_object_object_add(it, "trigger_errno", json_object_new_int(-tt.rc));
+	json_object_object_add(it, "mapped_at_trigger_return", json_object_new_int(mapped_at_return));
 	if (tt.rc) {
 		case_fail(c, "%s failed: %s", j->trigger->name, strerror(-tt.rc));
 		ok = false;

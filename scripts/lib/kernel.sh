@@ -98,3 +98,45 @@ lab_build_module() {
 	fi
 	cp "$work"/*.ko "$out"/
 }
+
+# Pristine drivers/vfio/pci of the lab kernel's own Debian source
+# (linux-source-7.x of the same version, installed in the build chroot).
+lab_vfio_source_prepare() {
+	local series=${LAB_KVER%%.*}.$(echo "$LAB_KVER" | cut -d. -f2) dst
+	lab_buildroot_prepare
+	dst=$P2PB_CACHE/vfio-src-$LAB_KVER
+	LAB_VFIO_SRC=$dst
+	[ -f "$dst/.complete" ] && return 0
+	log "fetching linux-source-$series for drivers/vfio/pci (once)"
+	chroot "$LAB_BUILDROOT" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends -t $P2PB_KSUITE linux-source-$series" >>"$P2PB_CACHE/buildroot-apt.log" 2>&1 ||
+		die "installing linux-source-$series in the build chroot failed (see $P2PB_CACHE/buildroot-apt.log)"
+	local pkgver kver
+	pkgver=$(chroot "$LAB_BUILDROOT" dpkg-query -W -f='${Version}' "linux-source-$series")
+	kver=$(apt-cache $(kapt_opts) show "linux-binary-$LAB_KVER-amd64" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
+	[ -z "$kver" ] || [ "$pkgver" = "$kver" ] ||
+		die "linux-source-$series is $pkgver but the lab kernel is $kver: no matching source"
+	rm -rf "$dst.tmp"; mkdir -p "$dst.tmp"
+	tar -xJf "$LAB_BUILDROOT/usr/src/linux-source-$series.tar.xz" -C "$dst.tmp" --strip-components=1 \
+		--wildcards "linux-source-$series/drivers/vfio/pci/*" || die "unpacking linux-source-$series failed"
+	echo "$pkgver" >"$dst.tmp/VERSION"
+	touch "$dst.tmp/.complete"
+	rm -rf "$dst"; mv "$dst.tmp" "$dst"
+}
+
+# vfio-pci-core.ko + vfio-pci.ko from that source with kernel/vfio/patches.
+lab_vfio_build() {
+	local out=$1 tmp p
+	lab_vfio_source_prepare
+	tmp=$(mktemp -d)
+	cp -a "$LAB_VFIO_SRC/drivers" "$tmp/"
+	for p in "$P2PB_ROOT"/kernel/vfio/patches/*.patch; do
+		patch -s -p1 -d "$tmp" <"$p" || { rm -rf "$tmp"; die "$(basename "$p") does not apply to linux-source $(cat "$LAB_VFIO_SRC/VERSION")"; }
+	done
+	mkdir -p "$tmp/mod"
+	cp "$tmp"/drivers/vfio/pci/vfio_pci*.c "$tmp"/drivers/vfio/pci/*.h "$tmp/mod/"
+	rm -f "$tmp/mod/vfio_pci_zdev.c"
+	cp "$P2PB_ROOT/kernel/vfio/Kbuild" "$tmp/mod/Kbuild"
+	lab_build_module "$tmp/mod" vfio "$out"
+	rm -rf "$tmp"
+}
