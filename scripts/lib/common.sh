@@ -6,7 +6,7 @@
 
 P2PB_ROOT=${P2PB_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 P2PB_CACHE=${P2PBENCH_CACHE:-/var/cache/p2pbench}
-P2PB_BUILD=${P2PBENCH_BUILD:-$P2PB_ROOT/build}
+P2PB_BUILD=$(realpath -m "${P2PBENCH_BUILD:-$P2PB_ROOT/build}")
 # Suite that carries the Linux 7.x kernels with VFIO dma-buf support.
 P2PB_KSUITE=${P2PBENCH_KERNEL_SUITE:-trixie-backports}
 P2PB_KSUITE_BASE=${P2PB_KSUITE%%-*}

@@ -1,43 +1,12 @@
 #!/usr/bin/env bash
-# Every lab check, run inside one guest (tests/lab/run.sh boots it).
-# Each check_* function writes its log; its outcome goes to OUT/NAME.status
-# as "pass", "fail: why" or "skip: why", which tests/lab/result.sh reports.
+# Every lab check with the distribution's vfio-pci, run inside one guest
+# (tests/lab/run.sh boots it). Each check_* function writes its log; its
+# outcome goes to OUT/NAME.status as "pass", "fail: why" or "skip: why",
+# which tests/lab/result.sh reports.
 set -u
 OUT=$1 BUILD=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-ROOT=$(cd "$HERE/../.." && pwd)
-export PATH=$BUILD/bin:$PATH
-EXP=0000:01:00.0	# NVMe with a 64 MiB CMB (BAR2)
-IMP=0000:02:00.0	# edu: the PCI function the test importer attaches as
-# Tolerance above the injected unmap delay for revoke-to-quiesce under TCG
-# (docs/methodology.md, "Tolerance in the lab").
-TOL_MS=100
-ENODEV=19
-
-fail() { echo "FAIL: $*"; echo "fail: $*" >"$OUT/$CUR.status"; return 1; }
-skip() { echo "SKIP: $*"; echo "skip: $*" >"$OUT/$CUR.status"; return 0; }
-driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
-# put the exporter back on no driver, as the lab boots it
-reset_exporter() {
-	local d; d=$(driver_of $EXP)
-	[ -n "$d" ] && echo $EXP >"/sys/bus/pci/drivers/$d/unbind"
-	echo >"/sys/bus/pci/devices/$EXP/driver_override"
-	modprobe -r nvme vfio-pci 2>/dev/null
-	true
-}
-run_check() {
-	CUR=$1
-	echo "== $CUR"
-	rm -f "$OUT/$CUR.status"
-	if ( "check_${CUR//[.-]/_}" ) >"$OUT/$CUR.log" 2>&1; then
-		[ -f "$OUT/$CUR.status" ] || echo pass >"$OUT/$CUR.status"
-	else
-		[ -f "$OUT/$CUR.status" ] || echo "fail: exited non-zero (see log)" >"$OUT/$CUR.status"
-	fi
-	echo "   $(cat "$OUT/$CUR.status")"
-	reset_exporter
-}
-ktap_ok() { grep -qx "ok [0-9]* $1" "$OUT/check.ktap" || fail "$1 not ok: $(grep -F " $1" "$OUT/check.ktap")"; }
+. "$HERE/lib.sh"
 
 check_export_errno() {
 	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/check.ktap" --json "$OUT/check.json"
@@ -57,40 +26,6 @@ check_attach_refused() {
 	done
 }
 
-# The qualification matrix, run once; each revoke.TRIGGER.delayD check reads its case.
-run_matrix() {
-	[ -f "$OUT/matrix.json" ] && return 0
-	p2pbench revoke --job "$ROOT/stress/jobs/lab-qualification.ini" --iterations 5 --bind \
-		--json "$OUT/matrix.json" --ktap "$OUT/matrix.ktap" >"$OUT/matrix.out" 2>&1
-	echo "matrix exit $?" >>"$OUT/matrix.out"
-}
-
-revoke_case() {
-	local trig=$1 delay_ms=$2 case lo hi
-	run_matrix
-	cat "$OUT/matrix.out"
-	case=$(jq -c --arg n "delay$delay_ms/$trig" '.cases[] | select(.name==$n)' "$OUT/matrix.json" 2>/dev/null)
-	[ -n "$case" ] || fail "no case delay$delay_ms/$trig in the results" || return 1
-	echo "$case" | jq '{status, reason, summary}'
-	[ "$(jq -r .status <<<"$case")" = pass ] || fail "case status $(jq -r '.status + ": " + (.reason // "")' <<<"$case")" || return 1
-	[ "$(jq '.iterations_measured' <<<"$case")" = 5 ] || fail "not all 5 iterations measured" || return 1
-	lo=$((delay_ms * 1000000)) hi=$(((delay_ms + TOL_MS) * 1000000))
-	# per measured iteration: injected delay <= revoke-to-quiesce < delay + tolerance,
-	# the trigger syscall waited for the importer, every importer unmapped on its own
-	jq -e --argjson lo $lo --argjson hi $hi '[.iterations[] | select(.warmup | not)] | length == 5 and
-		all(.revoke_to_quiesce_ns >= $lo and .revoke_to_quiesce_ns < $hi) and
-		all(.trigger_ns >= $lo) and all(.remap_ok) and
-		all(.[].attachments[]; .unmap_cause == "policy" and .injected_delay_ns == $lo)' <<<"$case" >/dev/null ||
-		fail "revoke-to-quiesce outside [$delay_ms ms, $((delay_ms + TOL_MS)) ms), a trigger returned early, or an importer was forced: $(jq -c '[.iterations[] | {r2q: .revoke_to_quiesce_ns, trig: .trigger_ns}]' <<<"$case")" || return 1
-	case $trig in
-	mem-off|d3hot|low-power)
-		jq -e --argjson e $ENODEV 'all(.iterations[]; .map_while_revoked_errno == $e)' <<<"$case" >/dev/null ||
-			fail "a map while revoked did not fail with ENODEV" ;;
-	close)
-		jq -e --argjson e $ENODEV 'all(.iterations[]; .old_dmabuf_map_errno == $e)' <<<"$case" >/dev/null ||
-			fail "a dma-buf of the closed device did not stay revoked (ENODEV)" ;;
-	esac
-}
 for t in flr mem-off d3hot low-power hot-reset close; do
 	for d in 0 200; do
 		eval "check_revoke_${t//-/_}_delay$d() { revoke_case $t $d; }"

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# Lab checks with vfio-pci built from the kernel's Debian source with
+# kernel/vfio/patches (scripts/lab --vfio patched). Same bookkeeping as
+# guest-suite.sh.
+set -u
+OUT=$1 BUILD=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+PARAMS=/sys/module/vfio_pci_core/parameters
+
+set_timeout() { echo "$1" >$PARAMS/revoke_timeout_ms && echo "$2" >$PARAMS/revoke_timeout_policy; }
+warn_count() { dmesg | grep -c "WARNING:"; }
+
+check_patched_loaded() {
+	modprobe vfio-pci || fail "modprobe vfio-pci failed" || return 1
+	modinfo -n vfio-pci-core | grep -q /updates/ || fail "the distribution's vfio-pci-core is loaded, not ours" || return 1
+	[ "$(cat $PARAMS/revoke_timeout_ms)" = 0 ] && [ "$(cat $PARAMS/revoke_timeout_policy)" = proceed ] ||
+		fail "unexpected defaults: $(cat $PARAMS/*)" || return 1
+	echo bogus >$PARAMS/revoke_timeout_policy 2>/dev/null && fail "a bad policy was accepted" && return 1
+	[ -d /sys/kernel/tracing/events/vfio_pci_dmabuf ] || fail "no vfio_pci_dmabuf tracepoints"
+}
+
+# timeout 0 must behave exactly as stock: same contract, same revoke matrix
+check_timeout0_matrix() {
+	local t d
+	modprobe vfio-pci && set_timeout 0 proceed
+	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/check.ktap" --json "$OUT/check.json"
+	cat "$OUT/check.ktap"
+	grep -q "^not ok" "$OUT/check.ktap" && { fail "a contract check failed with the patched vfio-pci"; return 1; }
+	for t in flr mem-off d3hot low-power hot-reset close; do
+		for d in 0 200; do
+			revoke_case $t $d || return 1
+		done
+	done
+}
+
+# proceed: the revoke returns after the timeout with one WARN, and the
+# importer still holds its mapping until it unmaps on its own
+check_proceed_timeout() {
+	local w0 w1
+	modprobe vfio-pci && set_timeout 100 proceed
+	w0=$(warn_count)
+	p2pbench revoke --device $EXP --trigger mem-off --importer kmod:delay=1s,dev=$IMP --iterations 1 --warmup 0 \
+		--bind --json "$OUT/proceed.json" || fail "run failed" || return 1
+	w1=$(warn_count)
+	set_timeout 0 proceed
+	jq -c '.cases[0].iterations[0] | {trigger_ns, revoke_to_quiesce_ns, mapped_at_trigger_return}' "$OUT/proceed.json"
+	[ $((w1 - w0)) = 1 ] || fail "$((w1 - w0)) WARNs for one timed-out revoke, expected exactly 1" || return 1
+	dmesg | grep -q "timed out waiting for dma-buf unmap after 100 ms" || fail "no timeout message" || return 1
+	jq -e --argjson tol $((TOL_MS * 1000000)) '.cases[0].iterations[0] |
+		.trigger_ns >= 100000000 and .trigger_ns < 100000000 + $tol and
+		.mapped_at_trigger_return == 1 and .revoke_to_quiesce_ns >= 1000000000 and
+		.revoke_to_quiesce_ns < 1000000000 + $tol and .remap_ok' "$OUT/proceed.json" >/dev/null ||
+		fail "proceed did not return after ~100 ms with the importer still mapped"
+}
+
+# warn-wait: one warning, no WARN, the revoke waits for the importer
+check_warn_wait_timeout() {
+	local w0 w1 n0 n1
+	modprobe vfio-pci && set_timeout 100 warn-wait
+	w0=$(warn_count) n0=$(dmesg | grep -c "still waiting")
+	p2pbench revoke --device $EXP --trigger mem-off --importer kmod:delay=1s,dev=$IMP --iterations 1 --warmup 0 \
+		--bind --json "$OUT/warn-wait.json" || fail "run failed" || return 1
+	w1=$(warn_count) n1=$(dmesg | grep -c "still waiting")
+	set_timeout 0 proceed
+	jq -c '.cases[0].iterations[0] | {trigger_ns, revoke_to_quiesce_ns, mapped_at_trigger_return}' "$OUT/warn-wait.json"
+	[ $((w1 - w0)) = 0 ] || fail "warn-wait raised a WARN" || return 1
+	[ $((n1 - n0)) = 1 ] || fail "$((n1 - n0)) 'still waiting' warnings, expected 1" || return 1
+	jq -e --argjson tol $((TOL_MS * 1000000)) '.cases[0].iterations[0] |
+		.trigger_ns >= 1000000000 and .trigger_ns < 1000000000 + $tol and .mapped_at_trigger_return == 0' \
+		"$OUT/warn-wait.json" >/dev/null || fail "warn-wait did not wait for the importer (~1 s)"
+}
+
+echo "patched lab suite on $(uname -r)"
+reset_exporter
+for c in patched_loaded timeout0_matrix proceed_timeout warn_wait_timeout; do
+	run_check $c
+done
+if dmesg | grep -E "BUG:|Oops|general protection|refcount_t"; then
+	echo "fail: the kernel log has a BUG/Oops/refcount warning" >"$OUT/kernel_log_clean.status"
+else
+	echo pass >"$OUT/kernel_log_clean.status"
+fi
+exit 0
