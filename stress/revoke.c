@@ -25,6 +25,9 @@
 #include <string.h>
 #include <unistd.h>
 
+/* set when a trigger never returned: nothing more is safe to do */
+static volatile int p2pb_kernel_stuck;
+
 struct imp_inst {
 	struct p2pb_importer imp;
 	unsigned int spec_idx;
@@ -47,6 +50,7 @@ struct case_run {
 	unsigned int measured, failed_iters, forced_iters;
 	char fail[384];
 	char skip[384];
+	bool kernel_stuck;	/* a trigger never came back: leave the device alone */
 };
 
 static void case_fail(struct case_run *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -380,6 +384,19 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 			force_unmap_all(c);
 			forced = true;
 		}
+		if (forced && waited > 2 * j->quiesce_timeout_ns + 30000000000ull) {
+			/*
+			 * Every importer let go long ago and the trigger is
+			 * still in the kernel: nothing we can undo. Say so,
+			 * keep what was measured, and stop.
+			 */
+			case_fail(c, "iteration %u: %s has not returned %.0f s after every importer was unmapped: "
+				  "the kernel is stuck (see dmesg)", idx, j->trigger->name, (double)waited / 1e9);
+			pthread_detach(th);
+			c->kernel_stuck = true;
+			free(times);
+			return false;
+		}
 		p2pb_sleep_ns(waited < 10000000ull ? 100000ull : 1000000ull);
 	}
 	pthread_join(th, NULL);
@@ -615,7 +632,7 @@ static int run_case(struct p2pb_session *s, const struct p2pb_job *j, json_objec
 	for (it = 0; !err && !c.skip[0] && it < j->warmup + j->iterations && !p2pb_interrupted; it++) {
 		/* a failing iteration is data too: keep going */
 		one_iteration(&c, s, it, it < j->warmup);
-		if (!c.dev_open || c.dev.device_fd < 0)
+		if (!c.dev_open || c.dev.device_fd < 0 || c.kernel_stuck)
 			break;	/* the device did not come back: nothing more to measure */
 	}
 	p2pb_session_progress_done(s);
@@ -631,6 +648,12 @@ static int run_case(struct p2pb_session *s, const struct p2pb_job *j, json_objec
 	json_object_array_add(cases, case_json(&c));
 	if (!quiet)
 		print_case(&c);
+	if (c.kernel_stuck) {
+		/* closing the device would block behind the stuck trigger */
+		p2pb_kernel_stuck = 1;
+		json_object_put(c.iters);
+		return 1;
+	}
 	teardown_case(&c);
 	json_object_put(c.iters);
 	return rc;
@@ -780,11 +803,21 @@ int p2pb_cmd_revoke(int argc, char **argv)
 	json_object_object_add(doc, "cases", json_object_get(cases));
 	if (!quiet)
 		printf("%-28s %-22s %10s %10s %10s %10s\n", "CASE", "METRIC", "p50", "p90", "p99", "max");
-	for (i = 0; i < n_jobs && !p2pb_interrupted; i++) {
+	for (i = 0; i < n_jobs && !p2pb_interrupted && !p2pb_kernel_stuck; i++) {
 		rc |= run_case(&s, &jobs[i], cases, &ktap, quiet);
 		json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
+		json_object_object_add(doc, "kernel_stuck", json_object_new_boolean(p2pb_kernel_stuck));
 		if (json_path && p2pb_result_write(doc, json_path))
 			fprintf(stderr, "p2pbench revoke: %s\n", p2pb_error());
+	}
+	if (p2pb_kernel_stuck) {
+		if (ktap.f)
+			fprintf(ktap.f, "Bail out! a revoke trigger is stuck in the kernel\n");
+		p2pb_ktap_close(&ktap);
+		fprintf(stderr, "p2pbench revoke: a trigger is stuck in the kernel; results written, "
+			"device bindings left as they are\n");
+		fflush(NULL);
+		_exit(1);	/* exit() would wait for the stuck thread's files */
 	}
 	if (p2pb_interrupted) {
 		if (ktap.f)

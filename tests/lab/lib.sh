@@ -21,11 +21,29 @@ reset_exporter() {
 	modprobe -r nvme vfio-pci 2>/dev/null
 	true
 }
+# Run check_NAME with its output in OUT/NAME.log. A check that hangs (a
+# stuck revoke is exactly what we test for) is stopped after CHECK_TIMEOUT
+# seconds, with the kernel's blocked-task stacks added to its log, so the
+# remaining checks still run.
+CHECK_TIMEOUT=${CHECK_TIMEOUT:-300}
 run_check() {
+	local pid waited=0
 	CUR=$1
 	echo "== $CUR"
 	rm -f "$OUT/$CUR.status"
-	if ( "check_${CUR//[.-]/_}" ) >"$OUT/$CUR.log" 2>&1; then
+	( "check_${CUR//[.-]/_}" ) >"$OUT/$CUR.log" 2>&1 &
+	pid=$!
+	while kill -0 $pid 2>/dev/null; do
+		sleep 1; waited=$((waited + 1))
+		if [ $waited -ge "$CHECK_TIMEOUT" ]; then
+			echo w >/proc/sysrq-trigger
+			{ echo "--- timed out after ${waited}s; blocked tasks:"; dmesg | tail -n 120; } >>"$OUT/$CUR.log"
+			echo "fail: timed out after ${waited}s (blocked tasks in the log)" >"$OUT/$CUR.status"
+			pkill -TERM -P $pid; kill -TERM $pid
+			break
+		fi
+	done
+	if wait $pid; then
 		[ -f "$OUT/$CUR.status" ] || echo pass >"$OUT/$CUR.status"
 	else
 		[ -f "$OUT/$CUR.status" ] || echo "fail: exited non-zero (see log)" >"$OUT/$CUR.status"

@@ -14,7 +14,7 @@ fi
 rm -rf "$out"; mkdir -p "$out"
 suite=$here/guest-suite.sh
 [ "$vfio" = patched ] && suite=$here/guest-suite-patched.sh
-P2PBENCH_BUILD=$build "$root/scripts/lab" --vfio "$vfio" --timeout 2400 -- "$suite" "$out" "$build"
+P2PBENCH_BUILD=$build "$root/scripts/lab" --vfio "$vfio" --timeout 1200 -- "$suite" "$out" "$build"
 rc=$?
 echo "lab suite exited $rc; results in $out"
 ls "$out"/*.status >/dev/null 2>&1 || { echo "no lab check ran"; exit 1; }
