@@ -42,6 +42,7 @@ static const struct {
 } cmds[] = {
 	{ "revoke", p2pb_cmd_revoke, "measure revoke-to-quiesce latency of VFIO dma-bufs" },
 	{ "check", p2pb_cmd_check, "conformance checks of dma-buf export and attach rules (KTAP)" },
+	{ "timeout-sweep", p2pb_cmd_timeout_sweep, "importer delay x revoke timeout x policy x trigger matrix" },
 	{ "lab", cmd_lab, "boot the virtual lab and run a command in it (scripts/lab)" },
 };
 
@@ -53,7 +54,7 @@ static void usage(FILE *f)
 		   "Benchmarks and stress-tests peer-to-peer DMA into PCI BARs shared as VFIO dma-bufs.\n\n"
 		   "Commands:\n");
 	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		fprintf(f, "  %-8s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(f, "  %-14s %s\n", cmds[i].name, cmds[i].help);
 	fprintf(f, "\n'p2pbench COMMAND --help' tells more.\n");
 }
 

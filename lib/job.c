@@ -22,6 +22,7 @@ const char *const p2pb_job_keys_help =
 	"  warmup=N            revokes before measuring (default 1)\n"
 	"  quiesce-timeout=D   release a stuck importer after D (default 10s)\n"
 	"  seed=N              seed for delay distributions (default 1)\n"
+	"  config-probe=0|1    time a config-space read issued 2 ms into each revoke\n"
 	"  name=TEXT           case name in reports\n";
 
 void p2pb_job_defaults(struct p2pb_job *j)
@@ -94,6 +95,10 @@ int p2pb_job_set(struct p2pb_job *j, const char *key, const char *v)
 	} else if (!strcmp(key, "seed")) {
 		if ((err = set_uint(key, v, 0, UINT64_MAX, &j->seed)))
 			return err;
+	} else if (!strcmp(key, "config-probe")) {
+		if (strcmp(v, "0") && strcmp(v, "1"))
+			return p2pb_fail(-EINVAL, "config-probe=%s: expected 0 or 1", v);
+		j->config_probe = v[0] == '1';
 	} else if (!strcmp(key, "name")) {
 		if (strlen(v) >= sizeof(j->name))
 			return p2pb_fail(-EINVAL, "name=%s: longer than %d characters", v, P2PB_NAME_LEN - 1);

@@ -31,6 +31,7 @@ struct p2pb_job {
 	unsigned int iterations, warmup;
 	uint64_t quiesce_timeout_ns;
 	uint64_t seed;
+	bool config_probe;		/* time a config read issued during each revoke */
 };
 
 void p2pb_job_defaults(struct p2pb_job *j);

@@ -16,6 +16,18 @@ json_object *p2pb_json_u64(uint64_t v)
 	return json_object_new_uint64(v);
 }
 
+json_object *p2pb_json_kmsg(const struct p2pb_kmsg_counts *c)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "warnings", json_object_new_int((int)c->warnings));
+	json_object_object_add(o, "bugs", json_object_new_int((int)c->bugs));
+	json_object_object_add(o, "revoke_timeouts", json_object_new_int((int)c->revoke_timeouts));
+	json_object_object_add(o, "revoke_still_waiting", json_object_new_int((int)c->revoke_still_waiting));
+	json_object_object_add(o, "dmar_faults", json_object_new_int((int)c->dmar_faults));
+	return o;
+}
+
 json_object *p2pb_result_new(const char *subcommand, int argc, char **argv)
 {
 	json_object *doc = json_object_new_object(), *tool, *host, *cmd;

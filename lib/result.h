@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "hist.h"
+#include "kmsg.h"
 
 /* Versioned result document: results/schema/result-v1.md describes it. */
 #define P2PB_RESULT_SCHEMA "p2pbench-result"
@@ -16,6 +17,7 @@ json_object *p2pb_result_new(const char *subcommand, int argc, char **argv);
 /* count/min/mean/p50/p90/p99/p99.9/max of a histogram, in its unit */
 json_object *p2pb_json_summary(const struct p2pb_hist *h);
 json_object *p2pb_json_u64(uint64_t v);
+json_object *p2pb_json_kmsg(const struct p2pb_kmsg_counts *c);
 /* Atomic: written to a temporary file and renamed, so readers never see half a document. */
 int p2pb_result_write(json_object *doc, const char *path);
 

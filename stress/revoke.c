@@ -13,11 +13,13 @@
 #include "error.h"
 #include "hist.h"
 #include "job.h"
+#include "kmsg.h"
 #include "result.h"
 #include "units.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <linux/pci_regs.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -27,6 +29,11 @@
 
 /* set when a trigger never returned: nothing more is safe to do */
 static volatile int p2pb_kernel_stuck;
+
+bool p2pb_revoke_kernel_stuck(void)
+{
+	return p2pb_kernel_stuck;
+}
 
 struct imp_inst {
 	struct p2pb_importer imp;
@@ -45,7 +52,9 @@ struct case_run {
 	struct imp_inst *inst;
 	unsigned int n_inst;
 
-	struct p2pb_hist h_trigger, h_r2q, h_t2i, h_i2u, h_unrevoke, h_remap;
+	struct p2pb_hist h_trigger, h_r2q, h_t2i, h_i2u, h_unrevoke, h_remap, h_cfg;
+	struct p2pb_kmsg kmsg;
+	struct p2pb_kmsg_counts klog;
 	json_object *iters;
 	unsigned int measured, failed_iters, forced_iters;
 	char fail[384];
@@ -255,6 +264,33 @@ static unsigned int count_mapped(struct case_run *c)
 	return n;
 }
 
+/*
+ * A config-space read issued while the revoke runs: vfio-pci serialises it
+ * against the revoke on memory_lock, so its duration is how long anything
+ * else touching the device is held up.
+ */
+struct probe_thread {
+	struct p2pb_vfio_dev *dev;
+	uint64_t t0, start_ns, end_ns;
+	int rc;
+};
+
+#define P2PB_PROBE_DELAY_NS 2000000ull
+
+static void *probe_fn(void *p)
+{
+	struct probe_thread *pt = p;
+	uint32_t id;
+	uint64_t now = p2pb_now_ns();
+
+	if (now < pt->t0 + P2PB_PROBE_DELAY_NS)
+		p2pb_sleep_ns(pt->t0 + P2PB_PROBE_DELAY_NS - now);
+	pt->start_ns = p2pb_now_ns();
+	pt->rc = p2pb_vfio_cfg_read(pt->dev, PCI_VENDOR_ID, &id, sizeof(id));
+	pt->end_ns = p2pb_now_ns();
+	return NULL;
+}
+
 /* Unmap everything now: releases a revoke stuck on a broken importer. */
 static void force_unmap_all(struct case_run *c)
 {
@@ -346,6 +382,9 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 	bool forced = false, ok = true;
 	unsigned int i, k, n_att = c->n_inst * c->n_dmabufs, a = 0;
 	int mapped_at_return = -1;
+	struct probe_thread pt = { 0 };
+	pthread_t probe;
+	bool probing;
 	int err;
 
 	times = calloc(n_att, sizeof(*times));
@@ -367,6 +406,12 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 		free(times);
 		return false;
 	}
+	/* not with close: the fd it would read is the one being closed */
+	probing = j->config_probe && !j->trigger->permanent;
+	pt.dev = &c->dev;
+	pt.t0 = t0;
+	if (probing && pthread_create(&probe, NULL, probe_fn, &pt))
+		probing = false;
 	/*
 	 * Quiesced means every importer has unmapped, whether or not the
 	 * trigger waited for it: a kernel that gives up waiting (a revoke
@@ -400,6 +445,8 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 		p2pb_sleep_ns(waited < 10000000ull ? 100000ull : 1000000ull);
 	}
 	pthread_join(th, NULL);
+	if (probing)
+		pthread_join(probe, NULL);
 
 	it = json_object_new_object();
 	json_object_object_add(it, "index", json_object_new_int((int)idx));
@@ -408,6 +455,13 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 	json_object_object_add(it, "trigger_ns", p2pb_json_u64(tt.end_ns - t0));
 	json_object_object_add(it, "trigger_errno", json_object_new_int(-tt.rc));
 	json_object_object_add(it, "mapped_at_trigger_return", json_object_new_int(mapped_at_return));
+	if (probing) {
+		json_object_object_add(it, "config_read_start_ns", p2pb_json_u64(pt.start_ns - t0));
+		json_object_object_add(it, "config_read_ns", p2pb_json_u64(pt.end_ns - pt.start_ns));
+		json_object_object_add(it, "config_read_errno", json_object_new_int(-pt.rc));
+		if (!warm)
+			p2pb_hist_add(&c->h_cfg, pt.end_ns - pt.start_ns);
+	}
 	if (tt.rc) {
 		case_fail(c, "%s failed: %s", j->trigger->name, strerror(-tt.rc));
 		ok = false;
@@ -569,7 +623,9 @@ static json_object *case_json(struct case_run *c)
 	json_object_object_add(sum, "invalidate_to_unmap_ns", p2pb_json_summary(&c->h_i2u));
 	json_object_object_add(sum, "unrevoke_ns", p2pb_json_summary(&c->h_unrevoke));
 	json_object_object_add(sum, "remap_ns", p2pb_json_summary(&c->h_remap));
+	json_object_object_add(sum, "config_read_ns", p2pb_json_summary(&c->h_cfg));
 	json_object_object_add(sum, "forced_iterations", json_object_new_int((int)c->forced_iters));
+	json_object_object_add(o, "kernel_log", p2pb_json_kmsg(&c->klog));
 	json_object_object_add(o, "summary", sum);
 	json_object_object_add(o, "iterations", json_object_get(c->iters));
 	return o;
@@ -597,6 +653,10 @@ static void print_case(struct case_run *c)
 	print_row("", "invalidate->unmap", &c->h_i2u);
 	print_row("", "un-revoke", &c->h_unrevoke);
 	print_row("", "remap", &c->h_remap);
+	print_row("", "config read (blocked)", &c->h_cfg);
+	if (c->klog.warnings || c->klog.bugs || c->klog.revoke_timeouts || c->klog.dmar_faults)
+		printf("%-28.28s kernel log: %u WARN, %u BUG/Oops, %u revoke timeouts, %u DMAR faults\n", "",
+		       c->klog.warnings, c->klog.bugs, c->klog.revoke_timeouts, c->klog.dmar_faults);
 	if (c->skip[0])
 		printf("%-28.28s SKIP: %s\n", n, c->skip);
 	else if (c->fail[0])
@@ -607,8 +667,8 @@ static void print_case(struct case_run *c)
 		       c->forced_iters ? ", stuck importer released by quiesce timeout" : "");
 }
 
-static int run_case(struct p2pb_session *s, const struct p2pb_job *j, json_object *cases,
-		    struct p2pb_ktap *ktap, bool quiet)
+int p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job *j, json_object *cases,
+		     struct p2pb_ktap *ktap, bool quiet)
 {
 	struct case_run c;
 	unsigned int it;
@@ -624,7 +684,9 @@ static int run_case(struct p2pb_session *s, const struct p2pb_job *j, json_objec
 	p2pb_hist_init(&c.h_i2u);
 	p2pb_hist_init(&c.h_unrevoke);
 	p2pb_hist_init(&c.h_remap);
+	p2pb_hist_init(&c.h_cfg);
 	p2pb_clear_error();
+	p2pb_kmsg_open(&c.kmsg);	/* without it the kernel_log counts stay 0 */
 
 	err = setup_case(&c, s);
 	if (err)
@@ -636,6 +698,8 @@ static int run_case(struct p2pb_session *s, const struct p2pb_job *j, json_objec
 			break;	/* the device did not come back: nothing more to measure */
 	}
 	p2pb_session_progress_done(s);
+	p2pb_kmsg_scan(&c.kmsg, &c.klog);
+	p2pb_kmsg_close(&c.kmsg);
 	snprintf(desc, sizeof(desc), "revoke.%s", j->name);
 	if (c.skip[0]) {
 		p2pb_ktap_result(ktap, P2PB_KTAP_SKIP, desc, c.skip);
@@ -681,6 +745,8 @@ static void usage(FILE *f)
 		"      --warmup N          unmeasured iterations first (default 1)\n"
 		"      --quiesce-timeout D force-unmap a stuck importer after D (default 10s)\n"
 		"      --seed N            seed for delay distributions\n"
+		"      --config-probe 0|1  time a config read issued 2 ms into each revoke\n"
+		"                          (how long vfio-pci holds up other users of the device)\n"
 		"      --name TEXT         case name\n"
 		"  -j, --job FILE          fio-style INI job file; options above are defaults\n"
 		"      --bind              rebind the device(s) to vfio-pci for the run and\n"
@@ -717,6 +783,7 @@ int p2pb_cmd_revoke(int argc, char **argv)
 		{ "importer", required_argument, 0, 'i' }, { "iterations", required_argument, 0, 'n' },
 		{ "warmup", required_argument, 0, 'W' }, { "quiesce-timeout", required_argument, 0, 'Q' },
 		{ "seed", required_argument, 0, 'R' }, { "name", required_argument, 0, 'N' },
+		{ "config-probe", required_argument, 0, 'P' },
 		{ "job", required_argument, 0, 'j' }, { "bind", no_argument, 0, 'B' },
 		{ "json", required_argument, 0, 'J' }, { "ktap", required_argument, 0, 'K' },
 		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0 },
@@ -803,14 +870,14 @@ int p2pb_cmd_revoke(int argc, char **argv)
 	json_object_object_add(doc, "cases", json_object_get(cases));
 	if (!quiet)
 		printf("%-28s %-22s %10s %10s %10s %10s\n", "CASE", "METRIC", "p50", "p90", "p99", "max");
-	for (i = 0; i < n_jobs && !p2pb_interrupted && !p2pb_kernel_stuck; i++) {
-		rc |= run_case(&s, &jobs[i], cases, &ktap, quiet);
+	for (i = 0; i < n_jobs && !p2pb_interrupted && !p2pb_revoke_kernel_stuck(); i++) {
+		rc |= p2pb_revoke_case(&s, &jobs[i], cases, &ktap, quiet);
 		json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
-		json_object_object_add(doc, "kernel_stuck", json_object_new_boolean(p2pb_kernel_stuck));
+		json_object_object_add(doc, "kernel_stuck", json_object_new_boolean(p2pb_revoke_kernel_stuck()));
 		if (json_path && p2pb_result_write(doc, json_path))
 			fprintf(stderr, "p2pbench revoke: %s\n", p2pb_error());
 	}
-	if (p2pb_kernel_stuck) {
+	if (p2pb_revoke_kernel_stuck()) {
 		if (ktap.f)
 			fprintf(ktap.f, "Bail out! a revoke trigger is stuck in the kernel\n");
 		p2pb_ktap_close(&ktap);

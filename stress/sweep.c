@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pbench timeout-sweep: how a bounded revoke wait behaves, cell by cell:
+ * importer unmap delay x revoke timeout x policy x trigger. Needs vfio-pci
+ * with kernel/vfio/patches (module parameters revoke_timeout_ms and
+ * revoke_timeout_policy); every cell is one revoke case with a config-space
+ * probe, so each reports revoke-to-quiesce, how long the trigger (and anyone
+ * else touching the device) was held up, how often the timeout fired, the
+ * WARNs it logged, and whether importers still held a mapping when the
+ * kernel gave up waiting.
+ */
+#define _GNU_SOURCE
+#include "revoke.h"
+
+#include "clock.h"
+#include "error.h"
+#include "units.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define PARAM_DIR "/sys/module/vfio_pci_core/parameters/"
+#define MAX_AXIS 16
+
+struct axis {
+	char *v[MAX_AXIS];
+	unsigned int n;
+	char buf[512];
+};
+
+static int split(struct axis *a, const char *list, const char *what)
+{
+	char *t, *save = NULL;
+
+	if (strlen(list) >= sizeof(a->buf))
+		return p2pb_fail(-EINVAL, "--%s list too long", what);
+	snprintf(a->buf, sizeof(a->buf), "%s", list);
+	a->n = 0;
+	for (t = strtok_r(a->buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+		if (a->n == MAX_AXIS)
+			return p2pb_fail(-EINVAL, "--%s: at most %d values", what, MAX_AXIS);
+		a->v[a->n++] = t;
+	}
+	if (!a->n)
+		return p2pb_fail(-EINVAL, "--%s: empty list", what);
+	return 0;
+}
+
+static int read_param(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+static int write_param(const char *name, const char *val)
+{
+	char path[128];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return p2pb_fail(-errno, "cannot write %s: %s", path, strerror(errno));
+	if (fputs(val, f) < 0)
+		err = -EIO;
+	if (fclose(f))
+		err = -errno;
+	return err ? p2pb_fail(err, "vfio_pci_core refused %s=%s", name, val) : 0;
+}
+
+static uint64_t sum_get(json_object *c, const char *metric, const char *key)
+{
+	json_object *s, *m, *v;
+
+	if (json_object_object_get_ex(c, "summary", &s) && json_object_object_get_ex(s, metric, &m) &&
+	    json_object_object_get_ex(m, key, &v))
+		return json_object_get_uint64(v);
+	return 0;
+}
+
+static int max_iter_int(json_object *c, const char *key)
+{
+	json_object *its, *v;
+	int best = 0;
+	size_t i;
+
+	if (!json_object_object_get_ex(c, "iterations", &its))
+		return 0;
+	for (i = 0; i < json_object_array_length(its); i++)
+		if (json_object_object_get_ex(json_object_array_get_idx(its, i), key, &v) &&
+		    json_object_get_int(v) > best)
+			best = json_object_get_int(v);
+	return best;
+}
+
+static int klog_get(json_object *c, const char *key)
+{
+	json_object *k, *v;
+
+	return json_object_object_get_ex(c, "kernel_log", &k) && json_object_object_get_ex(k, key, &v) ?
+	       json_object_get_int(v) : 0;
+}
+
+static void print_table(json_object *cases)
+{
+	char b[6][32];
+	size_t i;
+
+	printf("\n%-10s %-22s %-8s %-9s %9s %9s %9s %9s %8s %5s %9s %7s %s\n", "TRIGGER", "IMPORTER DELAY",
+	       "TIMEOUT", "POLICY", "r2q p50", "r2q max", "trig p50", "trig max", "timeouts", "WARN",
+	       "cfg max", "mapped", "STATUS");
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		json_object *c = json_object_array_get_idx(cases, i), *sw, *v;
+		const char *trig = "", *delay = "", *policy = "", *status = "";
+		unsigned int timeout_ms = 0;
+
+		if (json_object_object_get_ex(c, "trigger", &v))
+			trig = json_object_get_string(v);
+		if (json_object_object_get_ex(c, "status", &v))
+			status = json_object_get_string(v);
+		if (json_object_object_get_ex(c, "sweep", &sw)) {
+			if (json_object_object_get_ex(sw, "delay", &v))
+				delay = json_object_get_string(v);
+			if (json_object_object_get_ex(sw, "policy", &v))
+				policy = json_object_get_string(v);
+			if (json_object_object_get_ex(sw, "timeout_ms", &v))
+				timeout_ms = (unsigned int)json_object_get_int(v);
+		}
+		snprintf(b[5], 32, timeout_ms ? "%u ms" : "none", timeout_ms);
+		printf("%-10s %-22.22s %-8s %-9s %9s %9s %9s %9s %8d %5d %9s %7d %s\n", trig, delay, b[5],
+		       timeout_ms ? policy : "-",
+		       p2pb_fmt_ns(sum_get(c, "revoke_to_quiesce_ns", "p50"), b[0], 32),
+		       p2pb_fmt_ns(sum_get(c, "revoke_to_quiesce_ns", "max"), b[1], 32),
+		       p2pb_fmt_ns(sum_get(c, "trigger_ns", "p50"), b[2], 32),
+		       p2pb_fmt_ns(sum_get(c, "trigger_ns", "max"), b[3], 32),
+		       klog_get(c, "revoke_timeouts") + klog_get(c, "revoke_still_waiting"),
+		       klog_get(c, "warnings"), p2pb_fmt_ns(sum_get(c, "config_read_ns", "max"), b[4], 32),
+		       max_iter_int(c, "mapped_at_trigger_return"), status);
+	}
+	printf("\nr2q: revoke-to-quiesce (trigger -> last importer unmapped); trig: the trigger syscall;\n"
+	       "timeouts: revoke timeouts logged (proceed and warn-wait); WARN: kernel WARNs;\n"
+	       "cfg max: longest config read issued 2 ms into a revoke; mapped: most mappings still\n"
+	       "live when the trigger returned. See docs/timeout-evaluation.md.\n");
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: p2pbench timeout-sweep --device BDF --importer-dev BDF [options]\n\n"
+		"Runs a revoke case for every cell of importer unmap delay x revoke timeout x\n"
+		"timeout policy x trigger, on vfio-pci built with kernel/vfio/patches (in the lab:\n"
+		"scripts/lab --vfio patched). Prints one table row per cell; --json writes every\n"
+		"case in full. docs/timeout-evaluation.md explains how to read it.\n\n"
+		"Options:\n"
+		"  -d, --device BDF        exporter on vfio-pci (BAR2 is exported)\n"
+		"      --importer-dev BDF  PCI function the test importer attaches as (default: exporter)\n"
+		"  -t, --triggers LIST     default mem-off,flr ('all' for every trigger)\n"
+		"      --delays LIST       importer unmap delays, each a kmod delay= value\n"
+		"                          (default 1ms,100ms,1s,2s,lognormal:50ms:1.5,never)\n"
+		"      --timeouts LIST     revoke_timeout_ms values as durations, 0 = unbounded\n"
+		"                          (default 0,100ms,1s,5s)\n"
+		"      --policies LIST     default proceed,warn-wait (used when the timeout is not 0)\n"
+		"  -n, --iterations N      per cell (default 3, no warm-up)\n"
+		"      --quiesce-timeout D release a stuck importer after D (default 8s; must exceed\n"
+		"                          the longest timeout for 'never' cells to mean anything)\n"
+		"      --bind              rebind the device to vfio-pci for the run, restore after\n"
+		"      --json FILE, --ktap FILE\n"
+		"  -q, --quiet             only the final table\n"
+		"  -h, --help\n\n"
+		"The module parameters are restored to their previous values at the end (Ctrl-C too).\n");
+}
+
+int p2pb_cmd_timeout_sweep(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, 0, 'd' }, { "importer-dev", required_argument, 0, 'I' },
+		{ "triggers", required_argument, 0, 't' }, { "delays", required_argument, 0, 'D' },
+		{ "timeouts", required_argument, 0, 'T' }, { "policies", required_argument, 0, 'P' },
+		{ "iterations", required_argument, 0, 'n' }, { "quiesce-timeout", required_argument, 0, 'Q' },
+		{ "bind", no_argument, 0, 'B' }, { "json", required_argument, 0, 'J' },
+		{ "ktap", required_argument, 0, 'K' }, { "quiet", no_argument, 0, 'q' },
+		{ "help", no_argument, 0, 'h' }, { 0 },
+	};
+	const char *triggers = "mem-off,flr", *delays = "1ms,100ms,1s,2s,lognormal:50ms:1.5,never";
+	const char *timeouts = "0,100ms,1s,5s", *policies = "proceed,warn-wait";
+	const char *json_path = NULL, *ktap_path = NULL, *imp_dev = NULL, *iters = "3", *qt = "8s";
+	struct axis ax_trig, ax_delay, ax_to, ax_pol;
+	struct p2pb_session s;
+	struct p2pb_ktap ktap = { 0 };
+	struct p2pb_job base;
+	char old_to[32] = "", old_pol[32] = "", spec[P2PB_SPEC_LEN], val[32];
+	json_object *doc, *cases;
+	unsigned int it, id, io, ip, n_cells = 0, cell = 0;
+	uint64_t to_ns[MAX_AXIS], started = p2pb_now_ns();
+	bool bind = false, quiet = false;
+	int opt, rc = 0, err;
+
+	p2pb_job_defaults(&base);
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "d:t:n:qh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'd':
+			if (p2pb_job_set(&base, "device", optarg)) {
+				fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+				return 2;
+			}
+			break;
+		case 'I': imp_dev = optarg; break;
+		case 't': triggers = optarg; break;
+		case 'D': delays = optarg; break;
+		case 'T': timeouts = optarg; break;
+		case 'P': policies = optarg; break;
+		case 'n': iters = optarg; break;
+		case 'Q': qt = optarg; break;
+		case 'B': bind = true; break;
+		case 'J': json_path = optarg; break;
+		case 'K': ktap_path = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!strcmp(triggers, "all"))
+		triggers = "flr,mem-off,d3hot,low-power,hot-reset,close";
+	/* everything is checked before anything changes */
+	err = !base.device[0] ? p2pb_fail(-EINVAL, "no device: give --device BDF") :
+	      p2pb_job_set(&base, "iterations", iters) ? -EINVAL :
+	      p2pb_job_set(&base, "quiesce-timeout", qt) ? -EINVAL :
+	      split(&ax_trig, triggers, "triggers") ? -EINVAL : split(&ax_delay, delays, "delays") ? -EINVAL :
+	      split(&ax_to, timeouts, "timeouts") ? -EINVAL : split(&ax_pol, policies, "policies") ? -EINVAL : 0;
+	for (it = 0; !err && it < ax_trig.n; it++)
+		if (!p2pb_trigger_find(ax_trig.v[it]))
+			err = p2pb_fail(-EINVAL, "unknown trigger '%s'", ax_trig.v[it]);
+	for (io = 0; !err && io < ax_to.n; io++)
+		if (p2pb_parse_duration_ns(ax_to.v[io], 1000000, &to_ns[io]) || to_ns[io] % 1000000 ||
+		    to_ns[io] / 1000000 > 3600000)
+			err = p2pb_fail(-EINVAL, "timeout '%s': expected a whole number of ms such as 0, 100ms, 1s", ax_to.v[io]);
+	for (ip = 0; !err && ip < ax_pol.n; ip++)
+		if (strcmp(ax_pol.v[ip], "proceed") && strcmp(ax_pol.v[ip], "warn-wait"))
+			err = p2pb_fail(-EINVAL, "policy '%s': expected proceed or warn-wait", ax_pol.v[ip]);
+	for (id = 0; !err && id < ax_delay.n; id++) {
+		struct p2pb_importer_spec sp;
+
+		snprintf(spec, sizeof(spec), "kmod:delay=%s%s%s", ax_delay.v[id], imp_dev ? ",dev=" : "",
+			 imp_dev ? imp_dev : "");
+		if (p2pb_importer_spec_parse(spec, &sp))
+			err = -EINVAL;
+	}
+	if (err) {
+		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+		return 2;
+	}
+	base.warmup = 0;
+	base.config_probe = true;
+	base.size = 2 * 1024 * 1024;
+	for (io = 0; io < ax_to.n; io++)
+		n_cells += to_ns[io] ? ax_pol.n : 1;
+	n_cells *= ax_trig.n * ax_delay.n;
+
+	p2pb_session_init(&s, quiet);
+	if ((err = p2pb_session_claim_device(&s, base.device, bind))) {
+		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+		p2pb_session_finish(&s);
+		return 2;
+	}
+	if (read_param("revoke_timeout_ms", old_to, sizeof(old_to)) ||
+	    read_param("revoke_timeout_policy", old_pol, sizeof(old_pol))) {
+		for (io = 0; io < ax_to.n && !to_ns[io]; io++)
+			;
+		if (io < ax_to.n) {
+			fprintf(stderr, "p2pbench timeout-sweep: this vfio-pci has no revoke timeout "
+				"(%srevoke_timeout_ms missing): load vfio-pci built with kernel/vfio/patches "
+				"(in the lab: scripts/lab --vfio patched), or sweep --timeouts 0 only\n", PARAM_DIR);
+			p2pb_session_finish(&s);
+			return 2;
+		}
+		old_to[0] = 0;
+	}
+	if (ktap_path && p2pb_ktap_open(&ktap, ktap_path, (int)n_cells)) {
+		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+		p2pb_session_finish(&s);
+		return 2;
+	}
+
+	doc = p2pb_result_new("timeout-sweep", argc, argv);
+	cases = json_object_new_array();
+	json_object_object_add(doc, "cases", json_object_get(cases));
+	for (it = 0; it < ax_trig.n; it++)
+		for (id = 0; id < ax_delay.n; id++)
+			for (io = 0; io < ax_to.n; io++)
+				for (ip = 0; ip < (to_ns[io] ? ax_pol.n : 1); ip++) {
+					struct p2pb_job j = base;
+					json_object *sw;
+
+					if (p2pb_interrupted || p2pb_revoke_kernel_stuck())
+						goto out;
+					cell++;
+					snprintf(val, sizeof(val), "%llu", (unsigned long long)(to_ns[io] / 1000000));
+					if (old_to[0] && (write_param("revoke_timeout_ms", val) ||
+							  write_param("revoke_timeout_policy", ax_pol.v[ip]))) {
+						fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+						rc = 1;
+						goto out;
+					}
+					snprintf(spec, sizeof(spec), "kmod:delay=%s%s%s", ax_delay.v[id],
+						 imp_dev ? ",dev=" : "", imp_dev ? imp_dev : "");
+					p2pb_job_set(&j, "trigger", ax_trig.v[it]);
+					p2pb_job_set(&j, "importer", spec);
+					snprintf(j.name, sizeof(j.name), "%s/%s/%s/%s", ax_trig.v[it], ax_delay.v[id],
+						 to_ns[io] ? ax_to.v[io] : "unbounded", to_ns[io] ? ax_pol.v[ip] : "-");
+					p2pb_session_progress(&s, "cell %u/%u: %s", cell, n_cells, j.name);
+					rc |= p2pb_revoke_case(&s, &j, cases, &ktap, true);
+					sw = json_object_new_object();
+					json_object_object_add(sw, "delay", json_object_new_string(ax_delay.v[id]));
+					json_object_object_add(sw, "timeout_ms",
+							       json_object_new_int((int)(to_ns[io] / 1000000)));
+					json_object_object_add(sw, "policy",
+							       json_object_new_string(to_ns[io] ? ax_pol.v[ip] : "none"));
+					json_object_object_add(json_object_array_get_idx(cases,
+							       json_object_array_length(cases) - 1), "sweep", sw);
+					if (json_path && p2pb_result_write(doc, json_path))
+						fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+				}
+out:
+	p2pb_session_progress_done(&s);
+	if (old_to[0] && !p2pb_revoke_kernel_stuck()) {
+		write_param("revoke_timeout_ms", old_to);
+		write_param("revoke_timeout_policy", old_pol);
+	}
+	json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
+	json_object_object_add(doc, "duration_ns", p2pb_json_u64(p2pb_now_ns() - started));
+	if (json_path && p2pb_result_write(doc, json_path))
+		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+	print_table(cases);
+	printf("%zu of %u cells in %.0f s%s\n", json_object_array_length(cases), n_cells,
+	       (double)(p2pb_now_ns() - started) / 1e9, p2pb_interrupted ? " (interrupted)" : "");
+	if (p2pb_interrupted && ktap.f)
+		fprintf(ktap.f, "Bail out! interrupted\n");
+	p2pb_ktap_close(&ktap);
+	json_object_put(cases);
+	json_object_put(doc);
+	if (p2pb_revoke_kernel_stuck()) {
+		fflush(NULL);
+		_exit(1);
+	}
+	if (p2pb_session_finish(&s) && !rc)
+		rc = 1;
+	return p2pb_interrupted ? 130 : rc;
+}
