@@ -22,7 +22,7 @@ const char *const p2pb_job_keys_help =
 	"  warmup=N            revokes before measuring (default 1)\n"
 	"  quiesce-timeout=D   release a stuck importer after D (default 10s)\n"
 	"  seed=N              seed for delay distributions (default 1)\n"
-	"  config-probe=0|1    time a config-space read issued 2 ms into each revoke\n"
+	"  config-probe=0|1    time a config read and a BAR read issued 2 ms into each revoke\n"
 	"  name=TEXT           case name in reports\n";
 
 void p2pb_job_defaults(struct p2pb_job *j)

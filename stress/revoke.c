@@ -52,7 +52,7 @@ struct case_run {
 	struct imp_inst *inst;
 	unsigned int n_inst;
 
-	struct p2pb_hist h_trigger, h_r2q, h_t2i, h_i2u, h_unrevoke, h_remap, h_cfg;
+	struct p2pb_hist h_trigger, h_r2q, h_t2i, h_i2u, h_unrevoke, h_remap, h_cfg, h_bar;
 	struct p2pb_kmsg kmsg;
 	struct p2pb_kmsg_counts klog;
 	json_object *iters;
@@ -265,14 +265,17 @@ static unsigned int count_mapped(struct case_run *c)
 }
 
 /*
- * A config-space read issued while the revoke runs: vfio-pci serialises it
- * against the revoke on memory_lock, so its duration is how long anything
- * else touching the device is held up.
+ * Two reads issued 2 ms into the revoke, one after the other: config space
+ * (vfio-pci serves reads from its virtual config, without memory_lock) and
+ * the exported BAR through the VFIO region (taken under memory_lock, which
+ * the revoke holds for writing): how long other users of the device are
+ * held up while importers take their time.
  */
 struct probe_thread {
 	struct p2pb_vfio_dev *dev;
-	uint64_t t0, start_ns, end_ns;
-	int rc;
+	uint32_t bar;
+	uint64_t t0, cfg_start, cfg_end, bar_start, bar_end;
+	int cfg_rc, bar_rc;
 };
 
 #define P2PB_PROBE_DELAY_NS 2000000ull
@@ -280,14 +283,16 @@ struct probe_thread {
 static void *probe_fn(void *p)
 {
 	struct probe_thread *pt = p;
-	uint32_t id;
+	uint32_t v;
 	uint64_t now = p2pb_now_ns();
 
 	if (now < pt->t0 + P2PB_PROBE_DELAY_NS)
 		p2pb_sleep_ns(pt->t0 + P2PB_PROBE_DELAY_NS - now);
-	pt->start_ns = p2pb_now_ns();
-	pt->rc = p2pb_vfio_cfg_read(pt->dev, PCI_VENDOR_ID, &id, sizeof(id));
-	pt->end_ns = p2pb_now_ns();
+	pt->cfg_start = p2pb_now_ns();
+	pt->cfg_rc = p2pb_vfio_cfg_read(pt->dev, PCI_VENDOR_ID, &v, sizeof(v));
+	pt->cfg_end = pt->bar_start = p2pb_now_ns();
+	pt->bar_rc = p2pb_vfio_bar_read(pt->dev, pt->bar, 0, &v, sizeof(v));
+	pt->bar_end = p2pb_now_ns();
 	return NULL;
 }
 
@@ -409,6 +414,7 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 	/* not with close: the fd it would read is the one being closed */
 	probing = j->config_probe && !j->trigger->permanent;
 	pt.dev = &c->dev;
+	pt.bar = j->bar;
 	pt.t0 = t0;
 	if (probing && pthread_create(&probe, NULL, probe_fn, &pt))
 		probing = false;
@@ -456,11 +462,16 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 	json_object_object_add(it, "trigger_errno", json_object_new_int(-tt.rc));
 	json_object_object_add(it, "mapped_at_trigger_return", json_object_new_int(mapped_at_return));
 	if (probing) {
-		json_object_object_add(it, "config_read_start_ns", p2pb_json_u64(pt.start_ns - t0));
-		json_object_object_add(it, "config_read_ns", p2pb_json_u64(pt.end_ns - pt.start_ns));
-		json_object_object_add(it, "config_read_errno", json_object_new_int(-pt.rc));
-		if (!warm)
-			p2pb_hist_add(&c->h_cfg, pt.end_ns - pt.start_ns);
+		json_object_object_add(it, "config_read_start_ns", p2pb_json_u64(pt.cfg_start - t0));
+		json_object_object_add(it, "config_read_ns", p2pb_json_u64(pt.cfg_end - pt.cfg_start));
+		json_object_object_add(it, "config_read_errno", json_object_new_int(-pt.cfg_rc));
+		json_object_object_add(it, "bar_read_start_ns", p2pb_json_u64(pt.bar_start - t0));
+		json_object_object_add(it, "bar_read_ns", p2pb_json_u64(pt.bar_end - pt.bar_start));
+		json_object_object_add(it, "bar_read_errno", json_object_new_int(-pt.bar_rc));
+		if (!warm) {
+			p2pb_hist_add(&c->h_cfg, pt.cfg_end - pt.cfg_start);
+			p2pb_hist_add(&c->h_bar, pt.bar_end - pt.bar_start);
+		}
 	}
 	if (tt.rc) {
 		case_fail(c, "%s failed: %s", j->trigger->name, strerror(-tt.rc));
@@ -624,6 +635,7 @@ static json_object *case_json(struct case_run *c)
 	json_object_object_add(sum, "unrevoke_ns", p2pb_json_summary(&c->h_unrevoke));
 	json_object_object_add(sum, "remap_ns", p2pb_json_summary(&c->h_remap));
 	json_object_object_add(sum, "config_read_ns", p2pb_json_summary(&c->h_cfg));
+	json_object_object_add(sum, "bar_read_ns", p2pb_json_summary(&c->h_bar));
 	json_object_object_add(sum, "forced_iterations", json_object_new_int((int)c->forced_iters));
 	json_object_object_add(o, "kernel_log", p2pb_json_kmsg(&c->klog));
 	json_object_object_add(o, "summary", sum);
@@ -653,7 +665,8 @@ static void print_case(struct case_run *c)
 	print_row("", "invalidate->unmap", &c->h_i2u);
 	print_row("", "un-revoke", &c->h_unrevoke);
 	print_row("", "remap", &c->h_remap);
-	print_row("", "config read (blocked)", &c->h_cfg);
+	print_row("", "config read meanwhile", &c->h_cfg);
+	print_row("", "BAR read meanwhile", &c->h_bar);
 	if (c->klog.warnings || c->klog.bugs || c->klog.revoke_timeouts || c->klog.dmar_faults)
 		printf("%-28.28s kernel log: %u WARN, %u BUG/Oops, %u revoke timeouts, %u DMAR faults\n", "",
 		       c->klog.warnings, c->klog.bugs, c->klog.revoke_timeouts, c->klog.dmar_faults);
@@ -685,6 +698,7 @@ int p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job *j, json_obje
 	p2pb_hist_init(&c.h_unrevoke);
 	p2pb_hist_init(&c.h_remap);
 	p2pb_hist_init(&c.h_cfg);
+	p2pb_hist_init(&c.h_bar);
 	p2pb_clear_error();
 	p2pb_kmsg_open(&c.kmsg);	/* without it the kernel_log counts stay 0 */
 
@@ -745,8 +759,8 @@ static void usage(FILE *f)
 		"      --warmup N          unmeasured iterations first (default 1)\n"
 		"      --quiesce-timeout D force-unmap a stuck importer after D (default 10s)\n"
 		"      --seed N            seed for delay distributions\n"
-		"      --config-probe 0|1  time a config read issued 2 ms into each revoke\n"
-		"                          (how long vfio-pci holds up other users of the device)\n"
+		"      --config-probe 0|1  time a config-space read and a BAR read issued 2 ms into\n"
+		"                          each revoke (how long vfio-pci holds up other users)\n"
 		"      --name TEXT         case name\n"
 		"  -j, --job FILE          fio-style INI job file; options above are defaults\n"
 		"      --bind              rebind the device(s) to vfio-pci for the run and\n"

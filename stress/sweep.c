@@ -117,12 +117,12 @@ static int klog_get(json_object *c, const char *key)
 
 static void print_table(json_object *cases)
 {
-	char b[6][32];
+	char b[7][32];
 	size_t i;
 
-	printf("\n%-10s %-22s %-8s %-9s %9s %9s %9s %9s %8s %5s %9s %7s %s\n", "TRIGGER", "IMPORTER DELAY",
+	printf("\n%-10s %-20s %-8s %-9s %9s %9s %9s %9s %8s %5s %9s %9s %6s %s\n", "TRIGGER", "IMPORTER DELAY",
 	       "TIMEOUT", "POLICY", "r2q p50", "r2q max", "trig p50", "trig max", "timeouts", "WARN",
-	       "cfg max", "mapped", "STATUS");
+	       "cfg max", "BAR max", "mapped", "STATUS");
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		json_object *c = json_object_array_get_idx(cases, i), *sw, *v;
 		const char *trig = "", *delay = "", *policy = "", *status = "";
@@ -141,7 +141,7 @@ static void print_table(json_object *cases)
 				timeout_ms = (unsigned int)json_object_get_int(v);
 		}
 		snprintf(b[5], 32, timeout_ms ? "%u ms" : "none", timeout_ms);
-		printf("%-10s %-22.22s %-8s %-9s %9s %9s %9s %9s %8d %5d %9s %7d %s\n", trig, delay, b[5],
+		printf("%-10s %-20.20s %-8s %-9s %9s %9s %9s %9s %8d %5d %9s %9s %6d %s\n", trig, delay, b[5],
 		       timeout_ms ? policy : "-",
 		       p2pb_fmt_ns(sum_get(c, "revoke_to_quiesce_ns", "p50"), b[0], 32),
 		       p2pb_fmt_ns(sum_get(c, "revoke_to_quiesce_ns", "max"), b[1], 32),
@@ -149,12 +149,13 @@ static void print_table(json_object *cases)
 		       p2pb_fmt_ns(sum_get(c, "trigger_ns", "max"), b[3], 32),
 		       klog_get(c, "revoke_timeouts") + klog_get(c, "revoke_still_waiting"),
 		       klog_get(c, "warnings"), p2pb_fmt_ns(sum_get(c, "config_read_ns", "max"), b[4], 32),
+		       p2pb_fmt_ns(sum_get(c, "bar_read_ns", "max"), b[6], 32),
 		       max_iter_int(c, "mapped_at_trigger_return"), status);
 	}
 	printf("\nr2q: revoke-to-quiesce (trigger -> last importer unmapped); trig: the trigger syscall;\n"
 	       "timeouts: revoke timeouts logged (proceed and warn-wait); WARN: kernel WARNs;\n"
-	       "cfg max: longest config read issued 2 ms into a revoke; mapped: most mappings still\n"
-	       "live when the trigger returned. See docs/timeout-evaluation.md.\n");
+	       "cfg/BAR max: longest config-space / BAR read through VFIO issued 2 ms into a revoke;\n"
+	       "mapped: most mappings still live when the trigger returned. See docs/timeout-evaluation.md.\n");
 }
 
 static void usage(FILE *f)

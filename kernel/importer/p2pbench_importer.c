@@ -146,7 +146,11 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 	struct p2pb_att *a = attach->importer_priv;
 	u64 delay = 0;
 
-	if (a->sgt && a->policy == P2PB_UNMAP_DELAY)
+	/*
+	 * An invalidate while an unmap is already armed (the exporter gave
+	 * up waiting and un-revoked) keeps the earlier deadline.
+	 */
+	if (a->sgt && a->policy == P2PB_UNMAP_DELAY && !a->unmap_pending)
 		delay = a->delays_ns[a->delay_idx++ % a->nr_delays];
 	else if (a->sgt && a->policy == P2PB_UNMAP_NEVER)
 		delay = P2PB_DELAY_NEVER;
@@ -159,6 +163,8 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 		p2pb_unmap_locked(a, P2PB_UNMAP_BY_POLICY);
 		break;
 	case P2PB_UNMAP_DELAY:
+		if (a->unmap_pending)
+			break;
 		if (!delay) {
 			p2pb_unmap_locked(a, P2PB_UNMAP_BY_POLICY);
 			break;
@@ -266,7 +272,7 @@ static long p2pb_ioc_attach(struct p2pb_session *s, void __user *uarg)
 	    (!req.nr_delays || req.nr_delays > P2PB_MAX_DELAYS))
 		return -EINVAL;
 
-	a = kvzalloc(sizeof(*a), GFP_KERNEL);
+	a = kvzalloc_obj(*a, GFP_KERNEL);
 	if (!a)
 		return -ENOMEM;
 	spin_lock_init(&a->ev_lock);
