@@ -71,9 +71,47 @@ check_warn_wait_timeout() {
 		"$OUT/warn-wait.json" >/dev/null || fail "warn-wait did not wait for the importer (~1 s)"
 }
 
+# A small sweep: what each policy does with a prompt and a slow importer,
+# what blocks meanwhile, and that the module parameters are put back.
+check_timeout_sweep() {
+	local cell
+	modprobe vfio-pci && set_timeout 0 proceed
+	p2pbench timeout-sweep --device $EXP --importer-dev $IMP --triggers mem-off --delays 1ms,1s \
+		--timeouts 0,100ms --iterations 1 --bind --json "$OUT/sweep.json" --ktap "$OUT/sweep.ktap" ||
+		fail "sweep failed" || return 1
+	[ "$(cat $PARAMS/revoke_timeout_ms) $(cat $PARAMS/revoke_timeout_policy)" = "0 proceed" ] ||
+		fail "module parameters not restored" || return 1
+	[ "$(jq '.cases | length' "$OUT/sweep.json")" = 6 ] || fail "expected 6 cells" || return 1
+	cell() { jq -c --arg d "$1" --argjson t "$2" --arg p "$3" \
+		'.cases[] | select(.sweep.delay == $d and .sweep.timeout_ms == $t and .sweep.policy == $p)' "$OUT/sweep.json"; }
+	# prompt importer: nothing times out, nothing is held up for long
+	for p in "0 none" "100 proceed" "100 warn-wait"; do
+		set -- $p
+		jq -e --argjson tol $((TOL_MS * 1000000)) '.status == "pass" and .kernel_log.revoke_timeouts == 0 and
+			.kernel_log.warnings == 0 and .summary.trigger_ns.max < $tol' <<<"$(cell 1ms $1 $2)" >/dev/null ||
+			fail "1ms importer, timeout $1 $2: $(cell 1ms $1 $2 | jq -c '{status, kernel_log}')" || return 1
+	done
+	# slow importer, unbounded: the trigger and a BAR read wait ~1 s, a config read does not
+	jq -e --argjson tol $((TOL_MS * 1000000)) '.status == "pass" and .summary.trigger_ns.min >= 1000000000 and
+		.summary.bar_read_ns.min >= 900000000 and .summary.config_read_ns.max < $tol and
+		.kernel_log.warnings == 0' <<<"$(cell 1s 0 none)" >/dev/null ||
+		fail "1s importer, unbounded: $(cell 1s 0 none | jq -c .summary)" || return 1
+	# proceed: back after ~100 ms with one WARN, the mapping still live
+	jq -e --argjson tol $((TOL_MS * 1000000)) '.status == "pass" and .summary.trigger_ns.max < 100000000 + $tol and
+		.kernel_log.warnings == 1 and .kernel_log.revoke_timeouts == 1 and
+		.iterations[0].mapped_at_trigger_return == 1 and .summary.revoke_to_quiesce_ns.min >= 1000000000' \
+		<<<"$(cell 1s 100 proceed)" >/dev/null ||
+		fail "1s importer, 100 ms proceed: $(cell 1s 100 proceed | jq -c '{summary: .summary.trigger_ns, kernel_log}')" || return 1
+	# warn-wait: one warning, no WARN, the trigger waits for the importer
+	jq -e '.status == "pass" and .summary.trigger_ns.min >= 1000000000 and .kernel_log.warnings == 0 and
+		.kernel_log.revoke_still_waiting == 1 and .iterations[0].mapped_at_trigger_return == 0' \
+		<<<"$(cell 1s 100 warn-wait)" >/dev/null ||
+		fail "1s importer, 100 ms warn-wait: $(cell 1s 100 warn-wait | jq -c '{summary: .summary.trigger_ns, kernel_log}')"
+}
+
 echo "patched lab suite on $(uname -r)"
 reset_exporter
-for c in patched_loaded timeout0_matrix proceed_timeout warn_wait_timeout; do
+for c in patched_loaded timeout0_matrix proceed_timeout warn_wait_timeout timeout_sweep; do
 	run_check $c
 done
 if dmesg | grep -E "BUG:|Oops|general protection|refcount_t"; then
