@@ -84,7 +84,10 @@ void p2pb_session_progress_done(struct p2pb_session *s)
 
 int p2pb_session_finish(struct p2pb_session *s)
 {
-	int err = p2pb_restore_all(&s->restore);
+	int err;
+
+	p2pb_trace_stop(&s->trace);
+	err = p2pb_restore_all(&s->restore);
 
 	if (err)
 		fprintf(stderr, "p2pbench: could not restore everything: %s\n", p2pb_error());

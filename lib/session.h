@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "pci.h"
+#include "trace.h"
 
 /*
  * What one tool run owns: the driver bindings and modules it changed (put
@@ -19,6 +20,7 @@ struct p2pb_session {
 	bool quiet, tty;
 	uint64_t last_progress_ns;
 	bool progress_shown;
+	struct p2pb_trace trace;	/* kernel events, when the run asked for them */
 };
 
 void p2pb_session_init(struct p2pb_session *s, bool quiet);

@@ -14,11 +14,13 @@
 #include "hist.h"
 #include "job.h"
 #include "kmsg.h"
+#include "trace.h"
 #include "result.h"
 #include "units.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <linux/pci_regs.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -558,6 +560,12 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 			json_object_array_add(atts, o);
 		}
 	}
+	if (s->trace.on) {
+		json_object *kev = json_object_new_array();
+
+		p2pb_trace_collect(&s->trace, t0, kev);
+		json_object_object_add(it, "kernel_events", kev);
+	}
 	json_object_object_add(it, "forced_unmap", json_object_new_boolean(forced));
 	if (last_unmap)
 		json_object_object_add(it, "revoke_to_quiesce_ns", p2pb_json_u64(last_unmap - t0));
@@ -580,6 +588,81 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 				      warm ? 0 : c->measured, j->iterations, (double)(last_unmap - t0) / 1e6);
 	free(times);
 	return ok;
+}
+
+struct tl_entry {
+	int64_t t;
+	char text[200];
+};
+
+static int tl_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct tl_entry *)a)->t, y = ((const struct tl_entry *)b)->t;
+
+	return x < y ? -1 : x > y;
+}
+
+static int64_t jint(json_object *o, const char *key, bool *ok)
+{
+	json_object *v;
+
+	*ok = json_object_object_get_ex(o, key, &v) && v;
+	return *ok ? json_object_get_int64(v) : 0;
+}
+
+/* One iteration as a merged timeline: ours, the importers' and the kernel's. */
+static void print_timeline(const char *trigger, json_object *it)
+{
+	struct tl_entry e[256];
+	json_object *arr, *o;
+	unsigned int n = 0;
+	size_t i;
+	bool ok, ok2;
+	int64_t v, w;
+
+	printf("iteration %" PRId64 " (t0 = %.6f s CLOCK_MONOTONIC)\n", jint(it, "index", &ok),
+	       (double)jint(it, "t0_ns", &ok2) / 1e9);
+	e[n].t = 0;
+	snprintf(e[n++].text, sizeof(e[0].text), "p2pbench   %s starts", trigger);
+	v = jint(it, "trigger_ns", &ok);
+	e[n].t = v;
+	snprintf(e[n++].text, sizeof(e[0].text), "p2pbench   %s returns (errno %" PRId64 ")", trigger,
+		 jint(it, "trigger_errno", &ok));
+	if ((v = jint(it, "bar_read_start_ns", &ok)), ok) {
+		w = jint(it, "bar_read_ns", &ok2);
+		e[n].t = v + w;
+		snprintf(e[n++].text, sizeof(e[0].text), "p2pbench   BAR read returns after %.3f ms",
+			 (double)w / 1e6);
+	}
+	if (json_object_object_get_ex(it, "attachments", &arr))
+		for (i = 0; i < json_object_array_length(arr) && n < 250; i++) {
+			int64_t imp, buf;
+
+			o = json_object_array_get_idx(arr, i);
+			imp = jint(o, "importer", &ok);
+			buf = jint(o, "dmabuf", &ok);
+			if ((v = jint(o, "trigger_to_invalidate_ns", &ok)), !ok)
+				continue;
+			e[n].t = v;
+			snprintf(e[n++].text, sizeof(e[0].text), "importer%-2" PRId64 " invalidate, dma-buf %" PRId64,
+				 imp, buf);
+			e[n].t = v + jint(o, "invalidate_to_unmap_ns", &ok);
+			snprintf(e[n++].text, sizeof(e[0].text), "importer%-2" PRId64 " unmap, dma-buf %" PRId64, imp, buf);
+		}
+	if (json_object_object_get_ex(it, "kernel_events", &arr))
+		for (i = 0; i < json_object_array_length(arr) && n < 255; i++) {
+			json_object *ev, *args;
+
+			o = json_object_array_get_idx(arr, i);
+			json_object_object_get_ex(o, "event", &ev);
+			json_object_object_get_ex(o, "args", &args);
+			e[n].t = jint(o, "t_ns", &ok);
+			snprintf(e[n++].text, sizeof(e[0].text), "kernel     %s %s", json_object_get_string(ev),
+				 json_object_get_string(args));
+		}
+	qsort(e, n, sizeof(e[0]), tl_cmp);
+	for (i = 0; i < n; i++)
+		printf("  %+12.3f ms  %s\n", (double)e[i].t / 1e6, e[i].text);
 }
 
 static json_object *case_json(struct case_run *c)
@@ -737,10 +820,21 @@ int p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job *j, json_obje
 	return rc;
 }
 
-static void usage(FILE *f)
+static void usage(FILE *f, bool as_trace)
 {
 	unsigned int i;
 
+	if (as_trace)
+		fprintf(f,
+			"Usage: p2pbench trace [revoke options]\n\n"
+			"A revoke run (options below) that also records the kernel's side of every\n"
+			"revoke from tracefs, on the same CLOCK_MONOTONIC timeline as p2pbench's and the\n"
+			"importers' own timestamps (trace_clock mono), and prints each iteration as one\n"
+			"merged timeline. Kernel events come from the vfio_pci_dmabuf tracepoints of a\n"
+			"patched vfio-pci (kernel/vfio) or, on a stock kernel, from kprobes on\n"
+			"vfio_pci_dma_buf_move (entry and return), dma_buf_invalidate_mappings and\n"
+			"vfio_pci_dma_buf_unmap. They are also in the JSON (kernel_events).\n"
+			"Same as: p2pbench revoke --trace --timeline ...\n\n");
 	fprintf(f,
 		"Usage: p2pbench revoke --device BDF --trigger NAME --importer SPEC [options]\n"
 		"       p2pbench revoke --job FILE [options]\n\n"
@@ -768,6 +862,8 @@ static void usage(FILE *f)
 		"      --json FILE         write the versioned result document (- for stdout)\n"
 		"      --ktap FILE         write KTAP pass/fail lines (- for stdout)\n"
 		"  -q, --quiet             no table\n"
+		"      --trace             record kernel events of each revoke (tracefs; see 'p2pbench trace')\n"
+		"      --timeline          print each iteration as a merged timeline\n"
 		"  -h, --help\n\n"
 		"Triggers:\n");
 	for (i = 0; p2pb_triggers[i]; i++)
@@ -788,7 +884,7 @@ static void usage(FILE *f)
 		p2pb_job_keys_help);
 }
 
-int p2pb_cmd_revoke(int argc, char **argv)
+static int revoke_main(int argc, char **argv, bool as_trace)
 {
 	static const struct option opts[] = {
 		{ "device", required_argument, 0, 'd' }, { "bar", required_argument, 0, 'b' },
@@ -797,7 +893,8 @@ int p2pb_cmd_revoke(int argc, char **argv)
 		{ "importer", required_argument, 0, 'i' }, { "iterations", required_argument, 0, 'n' },
 		{ "warmup", required_argument, 0, 'W' }, { "quiesce-timeout", required_argument, 0, 'Q' },
 		{ "seed", required_argument, 0, 'R' }, { "name", required_argument, 0, 'N' },
-		{ "config-probe", required_argument, 0, 'P' },
+		{ "config-probe", required_argument, 0, 'P' }, { "trace", no_argument, 0, 'X' },
+		{ "timeline", no_argument, 0, 'L' },
 		{ "job", required_argument, 0, 'j' }, { "bind", no_argument, 0, 'B' },
 		{ "json", required_argument, 0, 'J' }, { "ktap", required_argument, 0, 'K' },
 		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0 },
@@ -808,7 +905,7 @@ int p2pb_cmd_revoke(int argc, char **argv)
 	struct p2pb_ktap ktap = { 0 };
 	json_object *doc, *cases;
 	unsigned int n_jobs = 0, i;
-	bool bind = false, quiet = false;
+	bool bind = false, quiet = false, trace = as_trace, timeline = as_trace;
 	int opt, rc = 0, err;
 
 	p2pb_job_defaults(&defaults);
@@ -823,14 +920,16 @@ int p2pb_cmd_revoke(int argc, char **argv)
 		case 'J': json_path = optarg; continue;
 		case 'K': ktap_path = optarg; continue;
 		case 'q': quiet = true; continue;
-		case 'h': usage(stdout); return 0;
+		case 'X': trace = true; continue;
+		case 'L': timeline = true; continue;
+		case 'h': usage(stdout, as_trace); return 0;
 		case 't':
 			if (strchr(optarg, ',') || !strcmp(optarg, "all")) {
 				triggers = optarg;
 				continue;
 			}
 			break;
-		case '?': usage(stderr); return 2;
+		case '?': usage(stderr, as_trace); return 2;
 		}
 		for (o = 0; opts[o].name; o++)
 			if (opts[o].val == opt)
@@ -872,6 +971,12 @@ int p2pb_cmd_revoke(int argc, char **argv)
 			return 2;
 		}
 	}
+	if (trace && p2pb_trace_start(&s.trace)) {
+		fprintf(stderr, "p2pbench %s: %s\n", as_trace ? "trace" : "revoke", p2pb_error());
+		p2pb_session_finish(&s);
+		free(jobs);
+		return 2;
+	}
 	if (ktap_path && p2pb_ktap_open(&ktap, ktap_path, (int)n_jobs)) {
 		fprintf(stderr, "p2pbench revoke: %s\n", p2pb_error());
 		p2pb_session_finish(&s);
@@ -886,6 +991,17 @@ int p2pb_cmd_revoke(int argc, char **argv)
 		printf("%-28s %-22s %10s %10s %10s %10s\n", "CASE", "METRIC", "p50", "p90", "p99", "max");
 	for (i = 0; i < n_jobs && !p2pb_interrupted && !p2pb_revoke_kernel_stuck(); i++) {
 		rc |= p2pb_revoke_case(&s, &jobs[i], cases, &ktap, quiet);
+		if (timeline) {
+			json_object *c = json_object_array_get_idx(cases, json_object_array_length(cases) - 1), *its;
+			size_t k;
+
+			printf("\n%s: timeline (%s)\n", jobs[i].name,
+			       !s.trace.on ? "no kernel events" : s.trace.tracepoints ?
+			       "kernel: vfio_pci_dmabuf tracepoints" : "kernel: kprobes");
+			if (json_object_object_get_ex(c, "iterations", &its))
+				for (k = 0; k < json_object_array_length(its); k++)
+					print_timeline(jobs[i].trigger->name, json_object_array_get_idx(its, k));
+		}
 		json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
 		json_object_object_add(doc, "kernel_stuck", json_object_new_boolean(p2pb_revoke_kernel_stuck()));
 		if (json_path && p2pb_result_write(doc, json_path))
@@ -917,4 +1033,15 @@ int p2pb_cmd_revoke(int argc, char **argv)
 		rc = 1;
 	free(jobs);
 	return rc;
+}
+
+int p2pb_cmd_revoke(int argc, char **argv)
+{
+	return revoke_main(argc, argv, false);
+}
+
+/* p2pbench trace: a revoke run with kernel events and a merged timeline. */
+int p2pb_cmd_trace(int argc, char **argv)
+{
+	return revoke_main(argc, argv, true);
 }

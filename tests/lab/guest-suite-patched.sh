@@ -109,9 +109,26 @@ check_timeout_sweep() {
 		fail "1s importer, 100 ms warn-wait: $(cell 1s 100 warn-wait | jq -c '{summary: .summary.trigger_ns, kernel_log}')"
 }
 
+# the patched tracepoints bracket the module's invalidate and unmap stamps
+check_trace_tracepoints() {
+	modprobe vfio-pci && set_timeout 0 proceed
+	p2pbench trace --device $EXP --trigger mem-off --importer kmod:delay=50ms,dev=$IMP --iterations 3 \
+		--bind --json "$OUT/trace.json" || fail "trace run failed" || return 1
+	jq -e --argjson b $TRACE_BOUND_NS --argjson s $TRACE_SLACK_NS '[.cases[0].iterations[] | select(.warmup | not) |
+		.attachments[0] as $a | ($a.trigger_to_invalidate_ns) as $inv |
+		($inv + $a.invalidate_to_unmap_ns) as $unm |
+		([.kernel_events[] | select(.event == "vfio_pci_dmabuf_revoke_begin")][0].t_ns) as $beg |
+		([.kernel_events[] | select(.event == "vfio_pci_dmabuf_invalidated")][0].t_ns) as $inved |
+		([.kernel_events[] | select(.event == "vfio_pci_dmabuf_quiesced")][0].t_ns) as $q |
+		($beg != null and $inved != null and $q != null and
+		 $beg - $s <= $inv and $inv - $s <= $inved and $inved - $beg < $b and
+		 $unm - $s <= $q and $q - $unm < $b)] | length == 3 and all' "$OUT/trace.json" >/dev/null ||
+		fail "tracepoint timestamps do not bracket the module's: $(jq -c '[.cases[0].iterations[] | {a: .attachments[0], k: .kernel_events}]' "$OUT/trace.json" | head -c 1500)"
+}
+
 echo "patched lab suite on $(uname -r)"
 reset_exporter
-for c in patched_loaded timeout0_matrix proceed_timeout warn_wait_timeout timeout_sweep; do
+for c in patched_loaded timeout0_matrix proceed_timeout warn_wait_timeout timeout_sweep trace_tracepoints; do
 	run_check $c
 done
 if dmesg | grep -E "BUG:|Oops|general protection|refcount_t"; then

@@ -147,10 +147,27 @@ check_multi_importer_dmabufs() {
 		fail "revoke-to-quiesce is not the sum of the per-dma-buf slowest unmaps: $(jq -c '[.cases[0].iterations[].revoke_to_quiesce_ns]' "$OUT/multi.json")"
 }
 
+# kprobes on the stock vfio-pci: the kernel's invalidate and unmap, on the
+# module's timeline, bracket the module's own stamps
+check_trace_kprobes() {
+	p2pbench trace --device $EXP --trigger mem-off --importer kmod:delay=50ms,dev=$IMP --iterations 3 \
+		--bind --json "$OUT/trace.json" || fail "trace run failed" || return 1
+	jq -e --argjson b $TRACE_BOUND_NS --argjson s $TRACE_SLACK_NS '[.cases[0].iterations[] | select(.warmup | not) |
+		.attachments[0] as $a | ($a.trigger_to_invalidate_ns) as $inv |
+		($inv + $a.invalidate_to_unmap_ns) as $unm |
+		([.kernel_events[] | select(.event == "move" and (.args | test("revoked=1")))][0].t_ns) as $move |
+		([.kernel_events[] | select(.event == "invalidate")][0].t_ns) as $kinv |
+		([.kernel_events[] | select(.event == "unmap")][0].t_ns) as $kunm |
+		($move != null and $kinv != null and $kunm != null and
+		 $move - $s <= $kinv and $kinv - $s <= $inv and $inv - $kinv < $b and
+		 $kunm - $s <= $unm and $unm - $kunm < $b)] | length == 3 and all' "$OUT/trace.json" >/dev/null ||
+		fail "kprobe timestamps do not bracket the module's: $(jq -c '[.cases[0].iterations[] | {a: .attachments[0], k: .kernel_events}]' "$OUT/trace.json" | head -c 1500)"
+}
+
 echo "lab suite on $(uname -r)"
 reset_exporter
 for c in export_errno attach_refused bad_input bind_restore never_importer_released \
-	interrupt_partial_results multi_importer_dmabufs; do
+	interrupt_partial_results multi_importer_dmabufs trace_kprobes; do
 	run_check $c
 done
 for t in flr mem-off d3hot low-power hot-reset close; do

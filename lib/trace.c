@@ -1,0 +1,158 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "trace.h"
+#include "error.h"
+#include "result.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define TRACEFS "/sys/kernel/tracing/"
+
+static const char *const kprobes[] = {
+	"p:p2pbench/move vfio_pci_core:vfio_pci_dma_buf_move revoked=%si:u8",
+	"r:p2pbench/move_ret vfio_pci_core:vfio_pci_dma_buf_move",
+	"p:p2pbench/invalidate dma_buf_invalidate_mappings",
+	"p:p2pbench/unmap vfio_pci_core:vfio_pci_dma_buf_unmap",
+};
+
+static int put(const char *file, const char *val, bool append)
+{
+	int fd = open(file, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)), err = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, val, strlen(val)) < 0)
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+static void remove_kprobes(void)
+{
+	char line[64];
+	size_t i;
+
+	put(TRACEFS "events/p2pbench/enable", "0", false);
+	for (i = 0; i < sizeof(kprobes) / sizeof(kprobes[0]); i++) {
+		/* "-:p2pbench/NAME" */
+		const char *name = strchr(kprobes[i], ':') + 1;
+
+		snprintf(line, sizeof(line), "-:%.*s", (int)strcspn(name, " "), name);
+		put(TRACEFS "kprobe_events", line, true);
+	}
+}
+
+int p2pb_trace_start(struct p2pb_trace *t)
+{
+	char buf[512], *b, *e;
+	FILE *f;
+	size_t i;
+	int err;
+
+	memset(t, 0, sizeof(*t));
+	f = fopen(TRACEFS "trace_clock", "r");
+	if (!f)
+		return p2pb_fail(-errno, "no tracefs at " TRACEFS " (mount -t tracefs tracefs /sys/kernel/tracing)");
+	if (!fgets(buf, sizeof(buf), f))
+		buf[0] = 0;
+	fclose(f);
+	b = strchr(buf, '[');
+	e = b ? strchr(b, ']') : NULL;
+	if (!b || !e || e - b - 1 >= (long)sizeof(t->saved_clock))
+		return p2pb_fail(-EIO, "cannot read " TRACEFS "trace_clock");
+	snprintf(t->saved_clock, sizeof(t->saved_clock), "%.*s", (int)(e - b - 1), b + 1);
+	if ((err = put(TRACEFS "trace_clock", "mono", false)))
+		return p2pb_fail(err, "cannot set trace_clock to mono: %s", strerror(-err));
+	t->tracepoints = access(TRACEFS "events/vfio_pci_dmabuf/enable", F_OK) == 0;
+	if (t->tracepoints) {
+		err = put(TRACEFS "events/vfio_pci_dmabuf/enable", "1", false);
+	} else {
+		remove_kprobes();	/* left over from a run that was killed */
+		for (i = 0, err = 0; !err && i < sizeof(kprobes) / sizeof(kprobes[0]); i++)
+			err = put(TRACEFS "kprobe_events", kprobes[i], true);
+		if (!err)
+			err = put(TRACEFS "events/p2pbench/enable", "1", false);
+	}
+	if (err) {
+		put(TRACEFS "trace_clock", t->saved_clock, false);
+		if (!t->tracepoints)
+			remove_kprobes();
+		return p2pb_fail(err, "cannot arm %s: %s (is vfio_pci_core loaded?)",
+				 t->tracepoints ? "the vfio_pci_dmabuf tracepoints" : "kprobes", strerror(-err));
+	}
+	put(TRACEFS "trace", "", false);	/* empty the buffer */
+	put(TRACEFS "tracing_on", "1", false);
+	t->on = true;
+	return 0;
+}
+
+bool p2pb_trace_parse_line(const char *line, uint64_t *ts_ns, char *event, size_t elen, char *args,
+			   size_t alen)
+{
+	unsigned long long sec, usec;
+	const char *p, *name, *colon;
+	int n = 0;
+
+	if (line[0] == '#')
+		return false;
+	/* "  task-pid  [cpu] flags  SEC.USEC: event: args" */
+	p = strstr(line, "] ");
+	if (!p || sscanf(p, "] %*s %llu.%llu: %n", &sec, &usec, &n) != 2 || !n)
+		return false;
+	name = p + n;
+	colon = strchr(name, ':');
+	if (!colon || (size_t)(colon - name) >= elen)
+		return false;
+	snprintf(event, elen, "%.*s", (int)(colon - name), name);
+	colon++;
+	while (*colon == ' ')
+		colon++;
+	snprintf(args, alen, "%.*s", (int)strcspn(colon, "\n"), colon);
+	*ts_ns = sec * 1000000000ull + usec * 1000ull;
+	return true;
+}
+
+int p2pb_trace_collect(struct p2pb_trace *t, uint64_t t0, json_object *events)
+{
+	char line[1024], event[64], args[512];
+	uint64_t ts;
+	FILE *f;
+
+	if (!t->on)
+		return 0;
+	f = fopen(TRACEFS "trace", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		json_object *o;
+
+		/* the text trace has µs resolution: keep what falls in t0's µs too */
+		if (!p2pb_trace_parse_line(line, &ts, event, sizeof(event), args, sizeof(args)) ||
+		    ts + 1000 <= t0)
+			continue;
+		o = json_object_new_object();
+		json_object_object_add(o, "event", json_object_new_string(event));
+		json_object_object_add(o, "t_ns", json_object_new_int64((int64_t)(ts - t0)));
+		json_object_object_add(o, "args", json_object_new_string(args));
+		json_object_array_add(events, o);
+	}
+	fclose(f);
+	put(TRACEFS "trace", "", false);
+	return 0;
+}
+
+void p2pb_trace_stop(struct p2pb_trace *t)
+{
+	if (!t->on)
+		return;
+	if (t->tracepoints)
+		put(TRACEFS "events/vfio_pci_dmabuf/enable", "0", false);
+	else
+		remove_kprobes();
+	put(TRACEFS "trace_clock", t->saved_clock, false);
+	t->on = false;
+}
