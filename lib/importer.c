@@ -80,7 +80,8 @@ static int parse_delay(const char *v, struct p2pb_importer_spec *sp)
 
 #define SPEC_HELP "expected KIND[:key=value,...], e.g. kmod:delay=200ms,count=2,dev=0000:02:00.0 " \
 	"(keys: delay=DURATION|never|uniform:MIN:MAX|exp:MEAN|lognormal:MEDIAN:SIGMA, " \
-	"count=N, dev=BDF, attach=dynamic|static|nonrevocable|no-p2p)"
+	"count=N, dev=BDF, attach=dynamic|static|nonrevocable|no-p2p, dma=SIZE, dma-interval=DURATION, " \
+	"dma-after-unmap=0|1)"
 
 int p2pb_importer_spec_parse(const char *s, struct p2pb_importer_spec *sp)
 {
@@ -123,6 +124,17 @@ int p2pb_importer_spec_parse(const char *s, struct p2pb_importer_spec *sp)
 
 			if (p2pb_pci_parse(v, &a, sp->dev))
 				return p2pb_fail(-EINVAL, "bad importer '%s': dev '%s' is not a PCI address", s, v);
+		} else if (!strcmp(k, "dma")) {
+			if (p2pb_parse_size(v, &n) || n < 1 || n > 4095)
+				return p2pb_fail(-EINVAL, "bad importer '%s': dma=SIZE takes 1..4095 bytes per transfer", s);
+			sp->dma_size = (uint32_t)n;
+		} else if (!strcmp(k, "dma-interval")) {
+			if (p2pb_parse_duration_ns(v, 1000000, &sp->dma_interval_ns))
+				return p2pb_fail(-EINVAL, "bad importer '%s': dma-interval=%s is not a duration", s, v);
+		} else if (!strcmp(k, "dma-after-unmap")) {
+			if (strcmp(v, "0") && strcmp(v, "1"))
+				return p2pb_fail(-EINVAL, "bad importer '%s': dma-after-unmap takes 0 or 1", s);
+			sp->dma_after_unmap = v[0] == '1';
 		} else if (!strcmp(k, "attach")) {
 			for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
 				if (!strcmp(v, mode_names[i]))

@@ -29,6 +29,9 @@ struct p2pb_importer_spec {
 	uint64_t delay_a_ns, delay_b_ns;
 	double sigma;
 	unsigned int count;		/* identical importers */
+	uint32_t dma_size;		/* >0: the device writes this much per transfer */
+	uint64_t dma_interval_ns;
+	bool dma_after_unmap;		/* misbehaving device: keeps writing after unmap */
 	char dev[P2PB_BDF_LEN];		/* PCI function to attach as; "" = exporter */
 };
 
@@ -47,6 +50,12 @@ struct p2pb_attachment {
 	uint64_t dma_addr, dma_len;
 };
 
+/* Counters of one attachment (struct p2pb_status of the uapi). */
+struct p2pb_importer_stats {
+	bool mapped;
+	uint64_t dma_bytes, dma_ops, dma_stale_ops;
+};
+
 struct p2pb_importer;
 struct p2pb_importer_ops {
 	const char *name;
@@ -62,6 +71,9 @@ struct p2pb_importer_ops {
 		      uint32_t max, uint32_t *n);
 	/* 1 while the importer holds a mapping, 0 when not, or -errno */
 	int (*mapped)(struct p2pb_importer *imp, struct p2pb_attachment *a);
+	int (*stats)(struct p2pb_importer *imp, struct p2pb_attachment *a, struct p2pb_importer_stats *st);
+	/* start the device's DMA into the mapping as the spec says (dma=) */
+	int (*dma_start)(struct p2pb_importer *imp, struct p2pb_attachment *a);
 	int (*detach)(struct p2pb_importer *imp, struct p2pb_attachment *a);
 	void (*close)(struct p2pb_importer *imp);
 };

@@ -97,13 +97,44 @@ static int kmod_events(struct p2pb_importer *imp, struct p2pb_attachment *a, str
 	return req.dropped ? -EOVERFLOW : 0;
 }
 
-static int kmod_mapped(struct p2pb_importer *imp, struct p2pb_attachment *a)
+static int kmod_stats(struct p2pb_importer *imp, struct p2pb_attachment *a, struct p2pb_importer_stats *out)
 {
 	struct p2pb_status st = { .id = a->id };
 
 	if (ioctl(imp->fd, P2PB_IOC_STATUS, &st))
 		return -errno;
-	return st.mapped ? 1 : 0;
+	out->mapped = st.mapped;
+	out->dma_bytes = st.dma_bytes;
+	out->dma_ops = st.dma_ops;
+	out->dma_stale_ops = st.dma_stale_ops;
+	return 0;
+}
+
+static int kmod_mapped(struct p2pb_importer *imp, struct p2pb_attachment *a)
+{
+	struct p2pb_importer_stats st = { 0 };
+	int err = kmod_stats(imp, a, &st);
+
+	return err ? err : st.mapped;
+}
+
+static int kmod_dma_start(struct p2pb_importer *imp, struct p2pb_attachment *a)
+{
+	struct p2pb_dma d = {
+		.id = a->id,
+		.enable = 1,
+		.size = imp->spec.dma_size,
+		.flags = imp->spec.dma_after_unmap ? P2PB_DMA_F_AFTER_UNMAP : 0,
+		.interval_ns = imp->spec.dma_interval_ns,
+	};
+
+	if (ioctl(imp->fd, P2PB_IOC_DMA, &d))
+		return errno == EOPNOTSUPP ?
+		       p2pb_fail(-EOPNOTSUPP, "importer %s: %s has no DMA engine this module can drive "
+				 "(dma= needs a QEMU edu device bound to p2pbench_importer)", imp->spec.text,
+				 imp->dev_bdf) :
+		       p2pb_fail(-errno, "importer %s: starting DMA failed: %s", imp->spec.text, strerror(errno));
+	return 0;
 }
 
 static int kmod_detach(struct p2pb_importer *imp, struct p2pb_attachment *a)
@@ -127,6 +158,8 @@ const struct p2pb_importer_ops p2pb_importer_kmod = {
 	.unmap = kmod_unmap,
 	.events = kmod_events,
 	.mapped = kmod_mapped,
+	.stats = kmod_stats,
+	.dma_start = kmod_dma_start,
 	.detach = kmod_detach,
 	.close = kmod_close,
 };

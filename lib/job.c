@@ -23,6 +23,8 @@ const char *const p2pb_job_keys_help =
 	"  quiesce-timeout=D   release a stuck importer after D (default 10s)\n"
 	"  seed=N              seed for delay distributions (default 1)\n"
 	"  config-probe=0|1    time a config read and a BAR read issued 2 ms into each revoke\n"
+	"  dwell=D             measure importer DMA for D before and after each revoke\n"
+	"                      (default 400ms when an importer has dma=, else 0)\n"
 	"  name=TEXT           case name in reports\n";
 
 void p2pb_job_defaults(struct p2pb_job *j)
@@ -34,6 +36,7 @@ void p2pb_job_defaults(struct p2pb_job *j)
 	j->warmup = 1;
 	j->quiesce_timeout_ns = 10ull * 1000000000ull;
 	j->seed = 1;
+	j->dwell_ns = UINT64_MAX;
 }
 
 static int set_uint(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *out)
@@ -95,6 +98,9 @@ int p2pb_job_set(struct p2pb_job *j, const char *key, const char *v)
 	} else if (!strcmp(key, "seed")) {
 		if ((err = set_uint(key, v, 0, UINT64_MAX, &j->seed)))
 			return err;
+	} else if (!strcmp(key, "dwell")) {
+		if (p2pb_parse_duration_ns(v, 1000000, &j->dwell_ns))
+			return p2pb_fail(-EINVAL, "dwell=%s: expected a duration such as 400ms", v);
 	} else if (!strcmp(key, "config-probe")) {
 		if (strcmp(v, "0") && strcmp(v, "1"))
 			return p2pb_fail(-EINVAL, "config-probe=%s: expected 0 or 1", v);

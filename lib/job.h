@@ -32,6 +32,8 @@ struct p2pb_job {
 	uint64_t quiesce_timeout_ns;
 	uint64_t seed;
 	bool config_probe;		/* time a config read issued during each revoke */
+	uint64_t dwell_ns;		/* traffic window before and after each revoke;
+					 * UINT64_MAX: 400 ms when an importer DMAs, else 0 */
 };
 
 void p2pb_job_defaults(struct p2pb_job *j);

@@ -4,6 +4,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -54,4 +56,30 @@ void p2pb_kmsg_close(struct p2pb_kmsg *k)
 	if (k->fd >= 0)
 		close(k->fd);
 	k->fd = -1;
+}
+
+unsigned long long p2pb_iommu_fault_irqs(void)
+{
+	unsigned long long total = 0;
+	char line[1024];
+	FILE *f = fopen("/proc/interrupts", "r");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		char *p = strchr(line, ':'), *end;
+
+		if (!p || !strstr(line, "dmar"))
+			continue;
+		/* "NN:  cpu0 cpu1 ...  DMAR-MSI  0-edge  dmar0" */
+		for (p++;; p = end) {
+			unsigned long long v = strtoull(p, &end, 10);
+
+			if (end == p)
+				break;
+			total += v;
+		}
+	}
+	fclose(f);
+	return total;
 }

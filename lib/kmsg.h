@@ -26,4 +26,7 @@ void p2pb_kmsg_scan(struct p2pb_kmsg *k, struct p2pb_kmsg_counts *c);
 /* Classify one log line (exposed for tests). */
 void p2pb_kmsg_count_line(const char *line, struct p2pb_kmsg_counts *c);
 void p2pb_kmsg_close(struct p2pb_kmsg *k);
+/* Interrupts of the IOMMU's fault reporting (the "dmar" lines of
+ * /proc/interrupts): unlike the log, not rate-limited. */
+unsigned long long p2pb_iommu_fault_irqs(void);
 #endif

@@ -62,6 +62,8 @@ struct case_run {
 	char fail[384];
 	char skip[384];
 	bool kernel_stuck;	/* a trigger never came back: leave the device alone */
+	uint64_t dma_before, dma_before_ns, dma_during, dma_during_ns, dma_after, dma_after_ns, dma_stale;
+	unsigned long long fault_irqs_start;
 };
 
 static void case_fail(struct case_run *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -150,6 +152,63 @@ static void detach_all(struct case_run *c)
 			}
 }
 
+/* Importers with dma= make their device write into each mapping. */
+static int start_dma(struct case_run *c)
+{
+	unsigned int i, k;
+	int err;
+
+	for (i = 0; i < c->n_inst; i++)
+		for (k = 0; c->inst[i].imp.spec.dma_size && k < c->n_dmabufs; k++)
+			if ((err = c->inst[i].imp.ops->dma_start(&c->inst[i].imp, &c->inst[i].att[k])))
+				return err;
+	return 0;
+}
+
+static bool any_dma(const struct case_run *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_inst; i++)
+		if (c->inst[i].imp.spec.dma_size)
+			return true;
+	return false;
+}
+
+/* Traffic counters summed over every attachment, and when they were read. */
+struct traffic {
+	uint64_t ns, bytes, stale_ops;
+};
+
+static struct traffic traffic_now(struct case_run *c)
+{
+	struct traffic t = { 0 };
+	unsigned int i, k;
+
+	for (i = 0; i < c->n_inst; i++)
+		for (k = 0; c->inst[i].imp.spec.dma_size && k < c->n_dmabufs; k++) {
+			struct p2pb_importer_stats st = { 0 };
+
+			if (!c->inst[i].imp.ops->stats(&c->inst[i].imp, &c->inst[i].att[k], &st)) {
+				t.bytes += st.dma_bytes;
+				t.stale_ops += st.dma_stale_ops;
+			}
+		}
+	t.ns = p2pb_now_ns();
+	return t;
+}
+
+static json_object *traffic_json(const struct traffic *a, const struct traffic *b)
+{
+	json_object *o = json_object_new_object();
+	uint64_t ns = b->ns - a->ns, bytes = b->bytes - a->bytes;
+
+	json_object_object_add(o, "bytes", p2pb_json_u64(bytes));
+	json_object_object_add(o, "ns", p2pb_json_u64(ns));
+	json_object_object_add(o, "bytes_per_s", p2pb_json_u64(ns ? (uint64_t)((double)bytes * 1e9 / (double)ns) : 0));
+	return o;
+}
+
 static int setup_case(struct case_run *c, struct p2pb_session *s)
 {
 	const struct p2pb_job *j = c->job;
@@ -219,7 +278,9 @@ static int setup_case(struct case_run *c, struct p2pb_session *s)
 			c->n_inst++;
 		}
 	}
-	return attach_all(c);
+	if ((err = attach_all(c)))
+		return err;
+	return start_dma(c);
 }
 
 static void teardown_case(struct case_run *c)
@@ -390,8 +451,11 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 	unsigned int i, k, n_att = c->n_inst * c->n_dmabufs, a = 0;
 	int mapped_at_return = -1;
 	struct probe_thread pt = { 0 };
+	struct traffic tr[5];
+	unsigned long long fault_irqs;
+	uint64_t dwell;
 	pthread_t probe;
-	bool probing;
+	bool probing, dma;
 	int err;
 
 	times = calloc(n_att, sizeof(*times));
@@ -403,10 +467,17 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 		free(times);
 		return false;
 	}
+	dma = any_dma(c);
+	dwell = j->dwell_ns != UINT64_MAX ? j->dwell_ns : dma ? 400000000ull : 0;
+	tr[0] = traffic_now(c);
+	if (dwell)
+		p2pb_sleep_ns(dwell);
+	fault_irqs = p2pb_iommu_fault_irqs();
 	for (i = 0; i < c->n_inst; i++)
 		for (k = 0; k < c->n_dmabufs; k++)
 			drain_events(&c->inst[i], k, 0, NULL);
 
+	tr[1] = traffic_now(c);
 	t0 = p2pb_now_ns();
 	if (pthread_create(&th, NULL, trigger_fn, &tt)) {
 		case_fail(c, "cannot start the trigger thread");
@@ -455,6 +526,10 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 	pthread_join(th, NULL);
 	if (probing)
 		pthread_join(probe, NULL);
+	/* traffic while revoked: a misbehaving device shows up here */
+	if (dma && dwell)
+		p2pb_sleep_ns(dwell);
+	tr[2] = traffic_now(c);
 
 	it = json_object_new_object();
 	json_object_object_add(it, "index", json_object_new_int((int)idx));
@@ -514,6 +589,30 @@ static bool one_iteration(struct case_run *c, struct p2pb_session *s, unsigned i
 	if (j->trigger->restore)
 		json_object_object_add(it, "unrevoke_ns", p2pb_json_u64(restore_end - restore_start));
 	err = remap_all(c, &remap_done);
+	tr[3] = traffic_now(c);
+	if (dwell)
+		p2pb_sleep_ns(dwell);
+	tr[4] = traffic_now(c);
+	if (dma) {
+		json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "before", traffic_json(&tr[0], &tr[1]));
+		json_object_object_add(d, "during", traffic_json(&tr[1], &tr[2]));
+		json_object_object_add(d, "after", traffic_json(&tr[3], &tr[4]));
+		json_object_object_add(d, "stale_transfers", p2pb_json_u64(tr[4].stale_ops - tr[0].stale_ops));
+		json_object_object_add(d, "iommu_fault_irqs",
+				       p2pb_json_u64(p2pb_iommu_fault_irqs() - fault_irqs));
+		json_object_object_add(it, "dma", d);
+		if (!warm) {
+			c->dma_before += tr[1].bytes - tr[0].bytes;
+			c->dma_before_ns += tr[1].ns - tr[0].ns;
+			c->dma_during += tr[2].bytes - tr[1].bytes;
+			c->dma_during_ns += tr[2].ns - tr[1].ns;
+			c->dma_after += tr[4].bytes - tr[3].bytes;
+			c->dma_after_ns += tr[4].ns - tr[3].ns;
+			c->dma_stale += tr[4].stale_ops - tr[0].stale_ops;
+		}
+	}
 	json_object_object_add(it, "remap_ok", json_object_new_boolean(!err));
 	json_object_object_add(it, "remap_ns", p2pb_json_u64(remap_done - restore_end));
 	if (err) {
@@ -721,6 +820,20 @@ static json_object *case_json(struct case_run *c)
 	json_object_object_add(sum, "bar_read_ns", p2pb_json_summary(&c->h_bar));
 	json_object_object_add(sum, "forced_iterations", json_object_new_int((int)c->forced_iters));
 	json_object_object_add(o, "kernel_log", p2pb_json_kmsg(&c->klog));
+	json_object_object_add(o, "iommu_fault_irqs", p2pb_json_u64(p2pb_iommu_fault_irqs() - c->fault_irqs_start));
+	if (any_dma(c)) {
+		json_object *d = json_object_new_object();
+		struct traffic z = { 0 }, t;
+
+		t = (struct traffic){ c->dma_before_ns, c->dma_before, 0 };
+		json_object_object_add(d, "before", traffic_json(&z, &t));
+		t = (struct traffic){ c->dma_during_ns, c->dma_during, 0 };
+		json_object_object_add(d, "during", traffic_json(&z, &t));
+		t = (struct traffic){ c->dma_after_ns, c->dma_after, 0 };
+		json_object_object_add(d, "after", traffic_json(&z, &t));
+		json_object_object_add(d, "stale_transfers", p2pb_json_u64(c->dma_stale));
+		json_object_object_add(sum, "dma", d);
+	}
 	json_object_object_add(o, "summary", sum);
 	json_object_object_add(o, "iterations", json_object_get(c->iters));
 	return o;
@@ -750,6 +863,13 @@ static void print_case(struct case_run *c)
 	print_row("", "remap", &c->h_remap);
 	print_row("", "config read meanwhile", &c->h_cfg);
 	print_row("", "BAR read meanwhile", &c->h_bar);
+	if (any_dma(c))
+		printf("%-28.28s device DMA: %.1f KB/s before, %.1f during, %.1f after the revoke; "
+		       "%llu transfers after unmap\n", "",
+		       c->dma_before_ns ? (double)c->dma_before * 1e6 / (double)c->dma_before_ns : 0.0,
+		       c->dma_during_ns ? (double)c->dma_during * 1e6 / (double)c->dma_during_ns : 0.0,
+		       c->dma_after_ns ? (double)c->dma_after * 1e6 / (double)c->dma_after_ns : 0.0,
+		       (unsigned long long)c->dma_stale);
 	if (c->klog.warnings || c->klog.bugs || c->klog.revoke_timeouts || c->klog.dmar_faults)
 		printf("%-28.28s kernel log: %u WARN, %u BUG/Oops, %u revoke timeouts, %u DMAR faults\n", "",
 		       c->klog.warnings, c->klog.bugs, c->klog.revoke_timeouts, c->klog.dmar_faults);
@@ -784,6 +904,7 @@ int p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job *j, json_obje
 	p2pb_hist_init(&c.h_bar);
 	p2pb_clear_error();
 	p2pb_kmsg_open(&c.kmsg);	/* without it the kernel_log counts stay 0 */
+	c.fault_irqs_start = p2pb_iommu_fault_irqs();
 
 	err = setup_case(&c, s);
 	if (err)
@@ -853,6 +974,8 @@ static void usage(FILE *f, bool as_trace)
 		"      --warmup N          unmeasured iterations first (default 1)\n"
 		"      --quiesce-timeout D force-unmap a stuck importer after D (default 10s)\n"
 		"      --seed N            seed for delay distributions\n"
+		"      --dwell D           measure importer DMA for D before and after each revoke\n"
+		"                          (default 400ms with dma= importers)\n"
 		"      --config-probe 0|1  time a config-space read and a BAR read issued 2 ms into\n"
 		"                          each revoke (how long vfio-pci holds up other users)\n"
 		"      --name TEXT         case name\n"
@@ -875,6 +998,10 @@ static void usage(FILE *f, bool as_trace)
 		"              when to unmap after an invalidate (default 0 = inside the callback)\n"
 		"    count=N   N identical importers    dev=BDF  PCI function to attach as\n"
 		"              (default: the exporter)   attach=dynamic|static|nonrevocable|no-p2p\n"
+		"    dma=SIZE  the device (a QEMU edu bound to the module) writes SIZE bytes\n"
+		"              (1..4095) into the mapping per transfer, holding a fence for each;\n"
+		"              dma-interval=D between transfers; dma-after-unmap=1: a misbehaving\n"
+		"              device that keeps writing to its old IOVA (the IOMMU must fault)\n"
 		"\nJob file keys:\n%s"
 		"\nExample:\n"
 		"  p2pbench revoke --device 0000:01:00.0 --bar 2 --trigger flr \\\n"
@@ -894,7 +1021,7 @@ static int revoke_main(int argc, char **argv, bool as_trace)
 		{ "warmup", required_argument, 0, 'W' }, { "quiesce-timeout", required_argument, 0, 'Q' },
 		{ "seed", required_argument, 0, 'R' }, { "name", required_argument, 0, 'N' },
 		{ "config-probe", required_argument, 0, 'P' }, { "trace", no_argument, 0, 'X' },
-		{ "timeline", no_argument, 0, 'L' },
+		{ "timeline", no_argument, 0, 'L' }, { "dwell", required_argument, 0, 'G' },
 		{ "job", required_argument, 0, 'j' }, { "bind", no_argument, 0, 'B' },
 		{ "json", required_argument, 0, 'J' }, { "ktap", required_argument, 0, 'K' },
 		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0 },

@@ -10,8 +10,13 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/delay.h>
 #include <linux/dma-buf.h>
+#include <linux/dma-fence.h>
 #include <linux/dma-resv.h>
+#include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/kthread.h>
 #include <linux/dma-mapping.h>
 #include <linux/hrtimer.h>
 #include <linux/miscdevice.h>
@@ -26,6 +31,36 @@
 #include <linux/xarray.h>
 
 #include "uapi/p2pbench_importer.h"
+
+/* QEMU edu (hw/misc/edu.c): a DMA engine between RAM and a 4 KiB buffer. */
+#define EDU_REG_DMA_SRC		0x80
+#define EDU_REG_DMA_DST		0x88
+#define EDU_REG_DMA_CNT		0x90
+#define EDU_REG_DMA_CMD		0x98
+#define EDU_DMA_START		0x1
+#define EDU_DMA_TO_RAM		0x2	/* edu buffer -> bus address */
+#define EDU_BUFFER		0x40000
+#define EDU_DMA_MAX		4095	/* QEMU 7.2 aborts on 4096 */
+
+struct p2pb_edu {
+	void __iomem *mmio;
+	struct mutex lock;	/* one transfer at a time */
+};
+
+static struct pci_driver p2pb_edu_driver;
+static u64 p2pb_fence_context;
+static atomic64_t p2pb_fence_seqno;
+static DEFINE_SPINLOCK(p2pb_fence_lock);
+
+static const char *p2pb_fence_name(struct dma_fence *f)
+{
+	return KBUILD_MODNAME;
+}
+
+static const struct dma_fence_ops p2pb_fence_ops = {
+	.get_driver_name = p2pb_fence_name,
+	.get_timeline_name = p2pb_fence_name,
+};
 
 struct p2pb_session {
 	struct mutex lock;	/* serialises ioctls on one file */
@@ -47,6 +82,15 @@ struct p2pb_att {
 	bool unmap_pending;		/* delayed unmap armed, under resv lock */
 	struct hrtimer unmap_timer;
 	struct work_struct unmap_work;
+
+	/* device DMA into the mapping (P2PB_IOC_DMA) */
+	struct task_struct *dma_task;
+	u32 dma_size, dma_flags;
+	u64 dma_interval_ns;
+	u64 dma_iova;			/* of the live mapping, under resv */
+	bool dma_quiesce;		/* invalidated: start no new transfer */
+	u64 stale_iova;			/* what the device had before the unmap */
+	u64 dma_bytes, dma_ops, dma_stale_ops, dma_last_ns;	/* under ev_lock */
 
 	spinlock_t ev_lock;		/* ring and counters */
 	struct p2pb_event ring[P2PB_EVENT_RING];
@@ -102,11 +146,17 @@ static void p2pb_unmap_locked(struct p2pb_att *a, s32 cause)
 	a->unmap_pending = false;
 	if (!a->sgt)
 		return;
+	/* a transfer in flight finishes before its mapping goes */
+	if (a->dma_task)
+		dma_resv_wait_timeout(a->dmabuf->resv, DMA_RESV_USAGE_BOOKKEEP, false,
+				      MAX_SCHEDULE_TIMEOUT);
 	if (p2pb_dynamic(a))
 		dma_buf_unmap_attachment(a->attach, a->sgt, DMA_BIDIRECTIONAL);
 	else
 		dma_buf_unmap_attachment_unlocked(a->attach, a->sgt, DMA_BIDIRECTIONAL);
 	a->sgt = NULL;
+	a->stale_iova = a->dma_iova;
+	a->dma_iova = 0;
 	p2pb_record(a, P2PB_EV_UNMAP, cause);
 }
 
@@ -158,6 +208,7 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 	p2pb_record_value(a, P2PB_EV_INVALIDATE, a->sgt ? 1 : 0, delay);
 	if (!a->sgt)
 		return;
+	a->dma_quiesce = true;
 	switch (a->policy) {
 	case P2PB_UNMAP_IMMEDIATE:
 		p2pb_unmap_locked(a, P2PB_UNMAP_BY_POLICY);
@@ -215,6 +266,8 @@ static int p2pb_map(struct p2pb_att *a, struct p2pb_map *out)
 			p2pb_record(a, P2PB_EV_MAP_FAIL, err);
 		} else {
 			a->sgt = sgt;
+			a->dma_iova = sgt->nents ? sg_dma_address(sgt->sgl) : 0;
+			a->dma_quiesce = false;
 			p2pb_record(a, P2PB_EV_MAP, 0);
 		}
 	}
@@ -233,8 +286,115 @@ static int p2pb_map(struct p2pb_att *a, struct p2pb_map *out)
 	return err;
 }
 
+/* One edu transfer of a->dma_size bytes from its buffer to iova. */
+static int p2pb_edu_dma(struct p2pb_edu *edu, u64 iova, u32 size)
+{
+	unsigned long deadline = jiffies + 2 * HZ;
+	int err = 0;
+
+	mutex_lock(&edu->lock);
+	writeq(EDU_BUFFER, edu->mmio + EDU_REG_DMA_SRC);
+	writeq(iova, edu->mmio + EDU_REG_DMA_DST);
+	writeq(size, edu->mmio + EDU_REG_DMA_CNT);
+	writeq(EDU_DMA_START | EDU_DMA_TO_RAM, edu->mmio + EDU_REG_DMA_CMD);
+	/* edu completes a transfer 100 ms (virtual) later, whatever its size */
+	while (readq(edu->mmio + EDU_REG_DMA_CMD) & EDU_DMA_START) {
+		if (time_after(jiffies, deadline)) {
+			err = -ETIMEDOUT;
+			break;
+		}
+		usleep_range(1000, 2000);
+	}
+	mutex_unlock(&edu->lock);
+	return err;
+}
+
+static int p2pb_dma_thread(void *data)
+{
+	struct p2pb_att *a = data;
+	struct p2pb_edu *edu = pci_get_drvdata(a->pdev);
+	struct dma_resv *resv = a->dmabuf->resv;
+
+	while (!kthread_should_stop()) {
+		struct dma_fence *fence = NULL;
+		bool stale = false;
+		u64 iova = 0;
+
+		dma_resv_lock(resv, NULL);
+		if (a->sgt && a->dma_iova &&
+		    (!a->dma_quiesce || a->dma_flags & P2PB_DMA_F_AFTER_UNMAP) &&
+		    !dma_resv_reserve_fences(resv, 1)) {
+			/* a fence per transfer: the exporter's fence wait covers it */
+			fence = kzalloc_obj(*fence, GFP_KERNEL);
+			if (fence) {
+				dma_fence_init(fence, &p2pb_fence_ops, &p2pb_fence_lock,
+					       p2pb_fence_context,
+					       atomic64_inc_return(&p2pb_fence_seqno));
+				dma_resv_add_fence(resv, fence, DMA_RESV_USAGE_BOOKKEEP);
+				iova = a->dma_iova;
+			}
+		} else if (!a->sgt && (a->dma_flags & P2PB_DMA_F_AFTER_UNMAP) && a->stale_iova) {
+			iova = a->stale_iova;
+			stale = true;
+		}
+		dma_resv_unlock(resv);
+
+		if (iova && !p2pb_edu_dma(edu, iova, a->dma_size)) {
+			spin_lock_irq(&a->ev_lock);
+			a->dma_bytes += a->dma_size;
+			a->dma_ops++;
+			a->dma_stale_ops += stale;
+			a->dma_last_ns = ktime_get_ns();
+			spin_unlock_irq(&a->ev_lock);
+		}
+		if (fence) {
+			dma_fence_signal(fence);
+			dma_fence_put(fence);
+		}
+		if (!iova || a->dma_interval_ns)
+			schedule_timeout_interruptible(nsecs_to_jiffies(max_t(u64, a->dma_interval_ns,
+									      NSEC_PER_MSEC)));
+	}
+	return 0;
+}
+
+static void p2pb_dma_stop(struct p2pb_att *a)
+{
+	if (a->dma_task) {
+		kthread_stop(a->dma_task);
+		a->dma_task = NULL;
+	}
+}
+
+static long p2pb_ioc_dma(struct p2pb_att *a, const struct p2pb_dma *req)
+{
+	if (!req->enable) {
+		p2pb_dma_stop(a);
+		return 0;
+	}
+	if (req->size < 1 || req->size > EDU_DMA_MAX || req->flags & ~P2PB_DMA_F_AFTER_UNMAP)
+		return -EINVAL;
+	/* the device needs a DMA engine we can drive: an edu bound to us */
+	if (!p2pb_dynamic(a) || !a->pdev->dev.driver || a->pdev->dev.driver != &p2pb_edu_driver.driver ||
+	    !pci_get_drvdata(a->pdev))
+		return -EOPNOTSUPP;
+	p2pb_dma_stop(a);
+	a->dma_size = req->size;
+	a->dma_flags = req->flags;
+	a->dma_interval_ns = req->interval_ns;
+	a->dma_task = kthread_run(p2pb_dma_thread, a, "p2pb-dma/%u", a->id);
+	if (IS_ERR(a->dma_task)) {
+		long err = PTR_ERR(a->dma_task);
+
+		a->dma_task = NULL;
+		return err;
+	}
+	return 0;
+}
+
 static void p2pb_att_free(struct p2pb_att *a)
 {
+	p2pb_dma_stop(a);
 	if (a->attach) {
 		hrtimer_cancel(&a->unmap_timer);
 		cancel_work_sync(&a->unmap_work);
@@ -443,6 +603,17 @@ static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (!ret && copy_to_user(uarg, &evreq, sizeof(evreq)))
 			ret = -EFAULT;
 		break;
+	case P2PB_IOC_DMA: {
+		struct p2pb_dma d;
+
+		if (copy_from_user(&d, uarg, sizeof(d))) {
+			ret = -EFAULT;
+			break;
+		}
+		a = xa_load(&s->atts, d.id);
+		ret = a ? p2pb_ioc_dma(a, &d) : -ENOENT;
+		break;
+	}
 	case P2PB_IOC_STATUS:
 		if (copy_from_user(&st, uarg, sizeof(st))) {
 			ret = -EFAULT;
@@ -459,6 +630,10 @@ static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		st.unmaps = a->n_unmap;
 		st.maps = a->n_map;
 		st.map_failures = a->n_map_fail;
+		st.dma_bytes = a->dma_bytes;
+		st.dma_ops = a->dma_ops;
+		st.dma_stale_ops = a->dma_stale_ops;
+		st.dma_last_ns = a->dma_last_ns;
 		spin_unlock_irq(&a->ev_lock);
 		if (copy_to_user(uarg, &st, sizeof(st)))
 			ret = -EFAULT;
@@ -525,6 +700,7 @@ static struct miscdevice p2pb_misc = {
  */
 static int p2pb_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
+	struct p2pb_edu *edu;
 	int err = pcim_enable_device(pdev);
 
 	if (err)
@@ -532,6 +708,14 @@ static int p2pb_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(48));
 	if (err)
 		return err;
+	edu = devm_kzalloc(&pdev->dev, sizeof(*edu), GFP_KERNEL);
+	if (!edu)
+		return -ENOMEM;
+	edu->mmio = pcim_iomap_region(pdev, 0, KBUILD_MODNAME);
+	if (IS_ERR(edu->mmio))
+		return PTR_ERR(edu->mmio);
+	mutex_init(&edu->lock);
+	pci_set_drvdata(pdev, edu);
 	pci_set_master(pdev);
 	return 0;
 }
@@ -550,7 +734,10 @@ static struct pci_driver p2pb_edu_driver = {
 
 static int __init p2pb_init(void)
 {
-	int err = pci_register_driver(&p2pb_edu_driver);
+	int err;
+
+	p2pb_fence_context = dma_fence_context_alloc(1);
+	err = pci_register_driver(&p2pb_edu_driver);
 
 	if (err)
 		return err;

@@ -164,10 +164,36 @@ check_trace_kprobes() {
 		fail "kprobe timestamps do not bracket the module's: $(jq -c '[.cases[0].iterations[] | {a: .attachments[0], k: .kernel_events}]' "$OUT/trace.json" | head -c 1500)"
 }
 
+# real DMA by edu into the exported CMB through the vIOMMU: a well-behaved
+# importer's traffic flows before and after a revoke and never faults
+check_dma_through_iommu() {
+	p2pb_revoke_dma "kmod:delay=200ms,dev=$IMP,dma=4000" dma-good || return 1
+	jq -e '.cases[0] | .status == "pass" and .iommu_fault_irqs == 0 and .kernel_log.dmar_faults == 0 and
+		all(.iterations[]; .dma.before.bytes > 0 and .dma.after.bytes > 0 and .dma.stale_transfers == 0)' \
+		"$OUT/dma-good.json" >/dev/null ||
+		fail "DMA did not flow, or faulted: $(jq -c '[.cases[0].iterations[].dma], .cases[0].kernel_log' "$OUT/dma-good.json")"
+}
+
+# a device that keeps writing to its IOVA after the unmap: the vIOMMU must
+# fault, and p2pbench must count it
+check_dma_after_revoke_faults() {
+	p2pb_revoke_dma "kmod:delay=0,dev=$IMP,dma=4000,dma-after-unmap=1" dma-bad || return 1
+	jq -e '.cases[0] | .status == "pass" and .iommu_fault_irqs > 0 and .kernel_log.dmar_faults > 0 and
+		all(.iterations[]; .dma.stale_transfers > 0 and .dma.iommu_fault_irqs > 0)' "$OUT/dma-bad.json" >/dev/null ||
+		fail "stale DMA was not caught by the IOMMU or not reported: $(jq -c '[.cases[0].iterations[].dma], .cases[0].kernel_log' "$OUT/dma-bad.json")"
+}
+
+p2pb_revoke_dma() {
+	p2pbench revoke --device $EXP --trigger mem-off --importer "$1" --iterations 2 --bind \
+		--json "$OUT/$2.json" || fail "run failed" || return 1
+	jq -c '.cases[0] | {status, iommu_fault_irqs, kernel_log, dma: .summary.dma}' "$OUT/$2.json"
+}
+
 echo "lab suite on $(uname -r)"
 reset_exporter
 for c in export_errno attach_refused bad_input bind_restore never_importer_released \
-	interrupt_partial_results multi_importer_dmabufs trace_kprobes; do
+	interrupt_partial_results multi_importer_dmabufs trace_kprobes dma_through_iommu \
+	dma_after_revoke_faults; do
 	run_check $c
 done
 for t in flr mem-off d3hot low-power hot-reset close; do

@@ -26,7 +26,11 @@ int main(void)
 	CHECK_EQ_U64(offsetof(struct p2pb_event, type), 16);
 	CHECK_EQ_U64(sizeof(struct p2pb_events), 24);
 	CHECK_EQ_U64(offsetof(struct p2pb_events, events_ptr), 8);
-	CHECK_EQ_U64(sizeof(struct p2pb_status), 24);
+	CHECK_EQ_U64(sizeof(struct p2pb_status), 56);
+	CHECK_EQ_U64(offsetof(struct p2pb_status, dma_bytes), 24);
+	CHECK_EQ_U64(sizeof(struct p2pb_dma), 24);
+	CHECK_EQ_U64(offsetof(struct p2pb_dma, interval_ns), 16);
+	CHECK_EQ_U64(_IOC_NR(P2PB_IOC_DMA), 7);
 	/* ioctl numbers encode the sizes: they change when a struct does */
 	CHECK_EQ_U64(P2PB_IOC_ATTACH, _IOWR(0xB2, 1, struct p2pb_attach));
 	CHECK_EQ_U64(_IOC_SIZE(P2PB_IOC_ATTACH), sizeof(struct p2pb_attach));

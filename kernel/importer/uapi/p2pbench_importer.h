@@ -17,7 +17,7 @@
 #endif
 
 #define P2PB_IMPORTER_NAME	"p2pbench_importer"
-#define P2PB_IMPORTER_ABI	1
+#define P2PB_IMPORTER_ABI	2
 #define P2PB_MAX_DELAYS		64
 
 /* How the importer attaches; everything but DYNAMIC must be refused by VFIO. */
@@ -111,6 +111,28 @@ struct p2pb_status {
 	__u32 unmaps;
 	__u32 maps;
 	__u32 map_failures;
+	__u64 dma_bytes;	/* out: bytes the device moved (P2PB_IOC_DMA) */
+	__u64 dma_ops;		/* out: transfers completed */
+	__u64 dma_stale_ops;	/* out: transfers to an IOVA already unmapped */
+	__u64 dma_last_ns;	/* out: ktime_get_ns() of the last completion */
+};
+
+/*
+ * Real DMA by the device the importer attached as (QEMU edu, bound to this
+ * module): write `size` bytes from the device into the start of the mapping
+ * every `interval_ns`. Each transfer holds a fence in the dma-buf's
+ * reservation object, so the exporter's fence wait covers it. With
+ * P2PB_DMA_F_AFTER_UNMAP the device goes on writing to the IOVA it had after
+ * the mapping is gone: the misbehaving device the IOMMU must stop.
+ */
+#define P2PB_DMA_F_AFTER_UNMAP	(1u << 0)
+
+struct p2pb_dma {
+	__u32 id;
+	__u32 enable;		/* 1 start, 0 stop */
+	__u32 size;		/* bytes per transfer, 1..4095 (edu limit) */
+	__u32 flags;		/* P2PB_DMA_F_* */
+	__u64 interval_ns;	/* pause between transfers */
 };
 
 #define P2PB_IOC_MAGIC		0xB2
@@ -121,5 +143,6 @@ struct p2pb_status {
 #define P2PB_IOC_DETACH		_IOW(P2PB_IOC_MAGIC, 4, __u32)
 #define P2PB_IOC_EVENTS		_IOWR(P2PB_IOC_MAGIC, 5, struct p2pb_events)
 #define P2PB_IOC_STATUS		_IOWR(P2PB_IOC_MAGIC, 6, struct p2pb_status)
+#define P2PB_IOC_DMA		_IOW(P2PB_IOC_MAGIC, 7, struct p2pb_dma)
 
 #endif /* P2PBENCH_IMPORTER_UAPI_H */
