@@ -120,9 +120,9 @@ static void print_table(json_object *cases)
 	char b[7][32];
 	size_t i;
 
-	printf("\n%-10s %-20s %-8s %-9s %9s %9s %9s %9s %8s %5s %9s %9s %6s %s\n", "TRIGGER", "IMPORTER DELAY",
-	       "TIMEOUT", "POLICY", "r2q p50", "r2q max", "trig p50", "trig max", "timeouts", "WARN",
-	       "cfg max", "BAR max", "mapped", "STATUS");
+	printf("\n%-10s %-20s %-8s %-9s %9s %9s %9s %9s %8s %5s %9s %9s %6s %8s %6s %s\n", "TRIGGER",
+	       "IMPORTER DELAY", "TIMEOUT", "POLICY", "r2q p50", "r2q max", "trig p50", "trig max", "timeouts",
+	       "WARN", "cfg max", "BAR max", "mapped", "DMA rev", "faults", "STATUS");
 	for (i = 0; i < json_object_array_length(cases); i++) {
 		json_object *c = json_object_array_get_idx(cases, i), *sw, *v;
 		const char *trig = "", *delay = "", *policy = "", *status = "";
@@ -141,7 +141,16 @@ static void print_table(json_object *cases)
 				timeout_ms = (unsigned int)json_object_get_int(v);
 		}
 		snprintf(b[5], 32, timeout_ms ? "%u ms" : "none", timeout_ms);
-		printf("%-10s %-20.20s %-8s %-9s %9s %9s %9s %9s %8d %5d %9s %9s %6d %s\n", trig, delay, b[5],
+		json_object *sum, *d, *dur, *by, *fi;
+		char dma_rev[24] = "-", faults[24] = "-";
+
+		if (json_object_object_get_ex(c, "summary", &sum) && json_object_object_get_ex(sum, "dma", &d) &&
+		    json_object_object_get_ex(d, "during", &dur) && json_object_object_get_ex(dur, "bytes", &by)) {
+			snprintf(dma_rev, sizeof(dma_rev), "%llu", (unsigned long long)json_object_get_uint64(by));
+			if (json_object_object_get_ex(c, "iommu_fault_irqs", &fi))
+				snprintf(faults, sizeof(faults), "%llu", (unsigned long long)json_object_get_uint64(fi));
+		}
+		printf("%-10s %-20.20s %-8s %-9s %9s %9s %9s %9s %8d %5d %9s %9s %6d %8s %6s %s\n", trig, delay, b[5],
 		       timeout_ms ? policy : "-",
 		       p2pb_fmt_ns(sum_get(c, "revoke_to_quiesce_ns", "p50"), b[0], 32),
 		       p2pb_fmt_ns(sum_get(c, "revoke_to_quiesce_ns", "max"), b[1], 32),
@@ -150,12 +159,14 @@ static void print_table(json_object *cases)
 		       klog_get(c, "revoke_timeouts") + klog_get(c, "revoke_still_waiting"),
 		       klog_get(c, "warnings"), p2pb_fmt_ns(sum_get(c, "config_read_ns", "max"), b[4], 32),
 		       p2pb_fmt_ns(sum_get(c, "bar_read_ns", "max"), b[6], 32),
-		       max_iter_int(c, "mapped_at_trigger_return"), status);
+		       max_iter_int(c, "mapped_at_trigger_return"), dma_rev, faults, status);
 	}
 	printf("\nr2q: revoke-to-quiesce (trigger -> last importer unmapped); trig: the trigger syscall;\n"
 	       "timeouts: revoke timeouts logged (proceed and warn-wait); WARN: kernel WARNs;\n"
 	       "cfg/BAR max: longest config-space / BAR read through VFIO issued 2 ms into a revoke;\n"
-	       "mapped: most mappings still live when the trigger returned. See docs/timeout-evaluation.md.\n");
+	       "mapped: most mappings still live when the trigger returned; DMA rev: bytes the importer's\n"
+	       "device wrote from the trigger until the revoke was undone; faults: IOMMU fault interrupts.\n"
+	       "See docs/timeout-evaluation.md.\n");
 }
 
 static void usage(FILE *f)
@@ -178,6 +189,12 @@ static void usage(FILE *f)
 		"  -n, --iterations N      per cell (default 3, no warm-up)\n"
 		"      --quiesce-timeout D release a stuck importer after D (default 8s; must exceed\n"
 		"                          the longest timeout for 'never' cells to mean anything)\n"
+		"      --dma SIZE          the importer's device writes SIZE bytes per transfer into\n"
+		"                          the mapping (QEMU edu); the table then shows bytes written\n"
+		"                          while revoked and IOMMU faults: after a proceed timeout the\n"
+		"                          mapping is still live, so writes land without a fault\n"
+		"      --dma-misbehave     with --dma: the device ignores the invalidate and keeps\n"
+		"                          writing, also after the unmap (the IOMMU then faults)\n"
 		"      --bind              rebind the device to vfio-pci for the run, restore after\n"
 		"      --json FILE, --ktap FILE\n"
 		"  -q, --quiet             only the final table\n"
@@ -194,8 +211,11 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv)
 		{ "iterations", required_argument, 0, 'n' }, { "quiesce-timeout", required_argument, 0, 'Q' },
 		{ "bind", no_argument, 0, 'B' }, { "json", required_argument, 0, 'J' },
 		{ "ktap", required_argument, 0, 'K' }, { "quiet", no_argument, 0, 'q' },
+		{ "dma", required_argument, 0, 'M' }, { "dma-misbehave", no_argument, 0, 'W' },
 		{ "help", no_argument, 0, 'h' }, { 0 },
 	};
+	const char *dma = NULL;
+	bool misbehave = false;
 	const char *triggers = "mem-off,flr", *delays = "1ms,100ms,1s,2s,lognormal:50ms:1.5,never";
 	const char *timeouts = "0,100ms,1s,5s", *policies = "proceed,warn-wait";
 	const char *json_path = NULL, *ktap_path = NULL, *imp_dev = NULL, *iters = "3", *qt = "8s";
@@ -231,6 +251,8 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv)
 		case 'J': json_path = optarg; break;
 		case 'K': ktap_path = optarg; break;
 		case 'q': quiet = true; break;
+		case 'M': dma = optarg; break;
+		case 'W': misbehave = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -256,8 +278,9 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv)
 	for (id = 0; !err && id < ax_delay.n; id++) {
 		struct p2pb_importer_spec sp;
 
-		snprintf(spec, sizeof(spec), "kmod:delay=%s%s%s", ax_delay.v[id], imp_dev ? ",dev=" : "",
-			 imp_dev ? imp_dev : "");
+		snprintf(spec, sizeof(spec), "kmod:delay=%s%s%s%s%s%s", ax_delay.v[id], imp_dev ? ",dev=" : "",
+			 imp_dev ? imp_dev : "", dma ? ",dma=" : "", dma ? dma : "",
+			 dma && misbehave ? ",dma-after-unmap=1" : "");
 		if (p2pb_importer_spec_parse(spec, &sp))
 			err = -EINVAL;
 	}
@@ -317,8 +340,10 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv)
 						rc = 1;
 						goto out;
 					}
-					snprintf(spec, sizeof(spec), "kmod:delay=%s%s%s", ax_delay.v[id],
-						 imp_dev ? ",dev=" : "", imp_dev ? imp_dev : "");
+					snprintf(spec, sizeof(spec), "kmod:delay=%s%s%s%s%s%s", ax_delay.v[id],
+						 imp_dev ? ",dev=" : "", imp_dev ? imp_dev : "",
+						 dma ? ",dma=" : "", dma ? dma : "",
+						 dma && misbehave ? ",dma-after-unmap=1" : "");
 					p2pb_job_set(&j, "trigger", ax_trig.v[it]);
 					p2pb_job_set(&j, "importer", spec);
 					snprintf(j.name, sizeof(j.name), "%s/%s/%s/%s", ax_trig.v[it], ax_delay.v[id],
