@@ -12,11 +12,13 @@
 
 #define TRACEFS "/sys/kernel/tracing/"
 
-static const char *const kprobes[] = {
+/* The same lines as kernel/trace/vfio-dmabuf.kprobes (a unit test checks). */
+const char *const p2pb_trace_kprobes[] = {
 	"p:p2pbench/move vfio_pci_core:vfio_pci_dma_buf_move revoked=%si:u8",
 	"r:p2pbench/move_ret vfio_pci_core:vfio_pci_dma_buf_move",
 	"p:p2pbench/invalidate dma_buf_invalidate_mappings",
 	"p:p2pbench/unmap vfio_pci_core:vfio_pci_dma_buf_unmap",
+	NULL,
 };
 
 static int put(const char *file, const char *val, bool append)
@@ -37,9 +39,9 @@ static void remove_kprobes(void)
 	size_t i;
 
 	put(TRACEFS "events/p2pbench/enable", "0", false);
-	for (i = 0; i < sizeof(kprobes) / sizeof(kprobes[0]); i++) {
+	for (i = 0; p2pb_trace_kprobes[i]; i++) {
 		/* "-:p2pbench/NAME" */
-		const char *name = strchr(kprobes[i], ':') + 1;
+		const char *name = strchr(p2pb_trace_kprobes[i], ':') + 1;
 
 		snprintf(line, sizeof(line), "-:%.*s", (int)strcspn(name, " "), name);
 		put(TRACEFS "kprobe_events", line, true);
@@ -72,8 +74,8 @@ int p2pb_trace_start(struct p2pb_trace *t)
 		err = put(TRACEFS "events/vfio_pci_dmabuf/enable", "1", false);
 	} else {
 		remove_kprobes();	/* left over from a run that was killed */
-		for (i = 0, err = 0; !err && i < sizeof(kprobes) / sizeof(kprobes[0]); i++)
-			err = put(TRACEFS "kprobe_events", kprobes[i], true);
+		for (i = 0, err = 0; !err && p2pb_trace_kprobes[i]; i++)
+			err = put(TRACEFS "kprobe_events", p2pb_trace_kprobes[i], true);
 		if (!err)
 			err = put(TRACEFS "events/p2pbench/enable", "1", false);
 	}

@@ -18,6 +18,9 @@ struct p2pb_trace {
 	char saved_clock[32];
 };
 
+/* The kprobe_events lines for a stock kernel, NULL-terminated. */
+extern const char *const p2pb_trace_kprobes[];
+
 int p2pb_trace_start(struct p2pb_trace *t);
 /* Appends {event, t_ns (since t0), args} for every event at or after t0 and
  * empties the buffer. */
