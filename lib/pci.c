@@ -127,9 +127,9 @@ int p2pb_pci_find(uint16_t vendor, uint16_t device, char *bdf)
 	return 0;
 }
 
-static int write_str(const char *path, const char *s)
+int p2pb_write_file(const char *path, const char *s, bool append)
 {
-	int fd = open(path, O_WRONLY | O_CLOEXEC), err = 0;
+	int fd = open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)), err = 0;
 
 	if (fd < 0)
 		return -errno;
@@ -137,6 +137,11 @@ static int write_str(const char *path, const char *s)
 		err = -errno;
 	close(fd);
 	return err;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	return p2pb_write_file(path, s, false);
 }
 
 bool p2pb_module_loaded(const char *name)

@@ -42,6 +42,8 @@ struct p2pb_restore {
 	char modules[P2PB_MAX_RESTORE][64];
 };
 
+/* Write a string to a sysfs/tracefs file; 0 or -errno. */
+int p2pb_write_file(const char *path, const char *s, bool append);
 bool p2pb_module_loaded(const char *name);
 /* modprobe NAME unless loaded; remembered in r to unload at restore. */
 int p2pb_module_ensure(struct p2pb_restore *r, const char *name);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "trace.h"
 #include "error.h"
+#include "pci.h"
 #include "result.h"
 
 #include <errno.h>
@@ -23,14 +24,7 @@ const char *const p2pb_trace_kprobes[] = {
 
 static int put(const char *file, const char *val, bool append)
 {
-	int fd = open(file, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)), err = 0;
-
-	if (fd < 0)
-		return -errno;
-	if (write(fd, val, strlen(val)) < 0)
-		err = -errno;
-	close(fd);
-	return err;
+	return p2pb_write_file(file, val, append);
 }
 
 static void remove_kprobes(void)
