@@ -69,8 +69,6 @@ struct p2pb_importer_ops {
 	/* drain timestamped events (struct p2pb_event from the uapi) */
 	int (*events)(struct p2pb_importer *imp, struct p2pb_attachment *a, struct p2pb_event *ev,
 		      uint32_t max, uint32_t *n);
-	/* 1 while the importer holds a mapping, 0 when not, or -errno */
-	int (*mapped)(struct p2pb_importer *imp, struct p2pb_attachment *a);
 	int (*stats)(struct p2pb_importer *imp, struct p2pb_attachment *a, struct p2pb_importer_stats *st);
 	/* start the device's DMA into the mapping as the spec says (dma=) */
 	int (*dma_start)(struct p2pb_importer *imp, struct p2pb_attachment *a);

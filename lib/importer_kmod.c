@@ -110,14 +110,6 @@ static int kmod_stats(struct p2pb_importer *imp, struct p2pb_attachment *a, stru
 	return 0;
 }
 
-static int kmod_mapped(struct p2pb_importer *imp, struct p2pb_attachment *a)
-{
-	struct p2pb_importer_stats st = { 0 };
-	int err = kmod_stats(imp, a, &st);
-
-	return err ? err : st.mapped;
-}
-
 static int kmod_dma_start(struct p2pb_importer *imp, struct p2pb_attachment *a)
 {
 	struct p2pb_dma d = {
@@ -157,7 +149,6 @@ const struct p2pb_importer_ops p2pb_importer_kmod = {
 	.map = kmod_map,
 	.unmap = kmod_unmap,
 	.events = kmod_events,
-	.mapped = kmod_mapped,
 	.stats = kmod_stats,
 	.dma_start = kmod_dma_start,
 	.detach = kmod_detach,

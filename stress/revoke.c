@@ -322,8 +322,12 @@ static unsigned int count_mapped(struct case_run *c)
 	unsigned int i, k, n = 0;
 
 	for (i = 0; i < c->n_inst; i++)
-		for (k = 0; k < c->n_dmabufs; k++)
-			n += c->inst[i].imp.ops->mapped(&c->inst[i].imp, &c->inst[i].att[k]) == 1;
+		for (k = 0; k < c->n_dmabufs; k++) {
+			struct p2pb_importer_stats st = { 0 };
+
+			if (!c->inst[i].imp.ops->stats(&c->inst[i].imp, &c->inst[i].att[k], &st))
+				n += st.mapped;
+		}
 	return n;
 }
 

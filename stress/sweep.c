@@ -49,6 +49,14 @@ static int split(struct axis *a, const char *list, const char *what)
 	return 0;
 }
 
+/* The importer of one cell: the test module with the cell's unmap delay. */
+static void cell_spec(char *buf, size_t len, const char *delay, const char *imp_dev, const char *dma,
+		      bool misbehave)
+{
+	snprintf(buf, len, "kmod:delay=%s%s%s%s%s%s", delay, imp_dev ? ",dev=" : "", imp_dev ? imp_dev : "",
+		 dma ? ",dma=" : "", dma ? dma : "", dma && misbehave ? ",dma-after-unmap=1" : "");
+}
+
 static int read_param(const char *name, char *buf, size_t len)
 {
 	char path[128];
@@ -278,9 +286,7 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv)
 	for (id = 0; !err && id < ax_delay.n; id++) {
 		struct p2pb_importer_spec sp;
 
-		snprintf(spec, sizeof(spec), "kmod:delay=%s%s%s%s%s%s", ax_delay.v[id], imp_dev ? ",dev=" : "",
-			 imp_dev ? imp_dev : "", dma ? ",dma=" : "", dma ? dma : "",
-			 dma && misbehave ? ",dma-after-unmap=1" : "");
+		cell_spec(spec, sizeof(spec), ax_delay.v[id], imp_dev, dma, misbehave);
 		if (p2pb_importer_spec_parse(spec, &sp))
 			err = -EINVAL;
 	}
@@ -340,10 +346,7 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv)
 						rc = 1;
 						goto out;
 					}
-					snprintf(spec, sizeof(spec), "kmod:delay=%s%s%s%s%s%s", ax_delay.v[id],
-						 imp_dev ? ",dev=" : "", imp_dev ? imp_dev : "",
-						 dma ? ",dma=" : "", dma ? dma : "",
-						 dma && misbehave ? ",dma-after-unmap=1" : "");
+					cell_spec(spec, sizeof(spec), ax_delay.v[id], imp_dev, dma, misbehave);
 					p2pb_job_set(&j, "trigger", ax_trig.v[it]);
 					p2pb_job_set(&j, "importer", spec);
 					snprintf(j.name, sizeof(j.name), "%s/%s/%s/%s", ax_trig.v[it], ax_delay.v[id],
