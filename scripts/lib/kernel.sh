@@ -85,18 +85,21 @@ lab_buildroot_prepare() {
 lab_build_module() {
 	local src=$1 name=$2 out=$3 work
 	lab_buildroot_prepare
-	work=$LAB_BUILDROOT/build/$name
+	# a work directory of its own: builds from two clones may run at once
+	work=$LAB_BUILDROOT/build/$name.$$
 	rm -rf "$work"; mkdir -p "$work" "$out"
 	cp -a "$src"/. "$work"/
 	# objtool reads /proc: mount it in a private mount namespace, which
 	# vanishes with the build, so nothing stays mounted after Ctrl-C.
 	if ! unshare --mount --propagation private sh -c \
 		'mount -t proc proc "$1/proc" && exec chroot "$1" make -C "/usr/src/linux-headers-$2" M="/build/$3" modules' \
-		sh "$LAB_BUILDROOT" "$LAB_KREL" "$name" >"$out/build.log" 2>&1; then
+		sh "$LAB_BUILDROOT" "$LAB_KREL" "${work##*/}" >"$out/build.log" 2>&1; then
 		cat "$out/build.log" >&2
+		rm -rf "$work"
 		die "building $name against Linux $LAB_KVER failed"
 	fi
 	cp "$work"/*.ko "$out"/
+	rm -rf "$work"
 }
 
 # Pristine drivers/vfio/pci of the lab kernel's own Debian source

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Lab checks with vfio-pci built from the kernel's Debian source with
 # kernel/vfio/patches (scripts/lab --vfio patched). Same bookkeeping as
-# guest-suite.sh.
+# guest-suite-stock.sh (tests/lab/lib.sh).
 set -u
 OUT=$1 BUILD=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -126,14 +126,12 @@ check_trace_tracepoints() {
 		fail "tracepoint timestamps do not bracket the module's: $(jq -c '[.cases[0].iterations[] | {a: .attachments[0], k: .kernel_events}]' "$OUT/trace.json" | head -c 1500)"
 }
 
+# last: anything the checks above left in the kernel log
+check_kernel_log_clean() {
+	! dmesg | grep -E "BUG:|Oops|general protection|refcount_t" ||
+		fail "the kernel log has a BUG/Oops/refcount warning"
+}
+
 echo "patched lab suite on $(uname -r)"
-reset_exporter
-for c in patched_loaded timeout0_matrix proceed_timeout warn_wait_timeout timeout_sweep trace_tracepoints; do
-	run_check $c
-done
-if dmesg | grep -E "BUG:|Oops|general protection|refcount_t"; then
-	echo "fail: the kernel log has a BUG/Oops/refcount warning" >"$OUT/kernel_log_clean.status"
-else
-	echo pass >"$OUT/kernel_log_clean.status"
-fi
+run_suite patched
 exit 0

@@ -55,6 +55,14 @@ run_check() {
 	echo "   $(cat "$OUT/$CUR.status")"
 	reset_exporter
 }
+# Run, in order, the checks of SUITE that tests/lab/checks.list names.
+run_suite() {
+	local suite=$1 s name
+	reset_exporter
+	while read -r s name; do
+		[ "$s" = "$suite" ] && run_check "$name"
+	done < <(grep -v '^#' "$HERE/checks.list")
+}
 ktap_ok() { grep -qx "ok [0-9]* $1" "$OUT/check.ktap" || fail "$1 not ok: $(grep -F " $1" "$OUT/check.ktap")"; }
 
 # The qualification matrix, run once; each revoke.TRIGGER.delayD check reads its case.

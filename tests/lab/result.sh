@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Report one lab check's outcome as recorded by guest-suite.sh:
+# Report one lab check's outcome as recorded by its guest suite:
 # exit 0 pass, 1 fail, 77 skip (ctest's SKIP_RETURN_CODE); the reason is printed.
 out=$1 name=$2
 f=$out/$name.status

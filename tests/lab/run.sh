@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Boot the lab once and run a suite of lab checks inside it:
 #   run.sh OUT BUILD [stock|patched]
-# stock runs guest-suite.sh with the distribution's vfio-pci, patched runs
-# guest-suite-patched.sh with kernel/vfio/patches applied.
+# runs tests/lab/guest-suite-SUITE.sh: stock with the distribution's vfio-pci,
+# patched with kernel/vfio/patches applied (scripts/lab --vfio SUITE).
 # Exit 77 (skip) with the reason when this machine cannot run the lab at all.
 set -u
 out=$1 build=$2 vfio=${3:-stock}
@@ -12,8 +12,7 @@ if [ "$(id -u)" != 0 ]; then
 	echo "SKIP: the lab needs root (QEMU, module builds in a chroot)"; exit 77
 fi
 rm -rf "$out"; mkdir -p "$out"
-suite=$here/guest-suite.sh
-[ "$vfio" = patched ] && suite=$here/guest-suite-patched.sh
+suite=$here/guest-suite-$vfio.sh
 P2PBENCH_BUILD=$build "$root/scripts/lab" --vfio "$vfio" --timeout 1200 -- "$suite" "$out" "$build"
 rc=$?
 echo "lab suite exited $rc; results in $out"

@@ -190,15 +190,5 @@ p2pb_revoke_dma() {
 }
 
 echo "lab suite on $(uname -r)"
-reset_exporter
-for c in export_errno attach_refused bad_input bind_restore never_importer_released \
-	interrupt_partial_results multi_importer_dmabufs trace_kprobes dma_through_iommu \
-	dma_after_revoke_faults; do
-	run_check $c
-done
-for t in flr mem-off d3hot low-power hot-reset close; do
-	for d in 0 200; do run_check revoke.$t.delay$d; done
-done
-run_check unload_with_stuck_importer	# last: it leaves a module unloaded state behind
-grep -L '^pass' "$OUT"/*.status >/dev/null 2>&1
+run_suite stock
 exit 0
