@@ -18,13 +18,23 @@ json_object *p2pb_json_u64(uint64_t v)
 
 json_object *p2pb_json_kmsg(const struct p2pb_kmsg_counts *c)
 {
+	const struct {
+		const char *key;
+		unsigned int v;
+	} n[] = {
+		{ "warnings", c->warnings }, { "announced_warnings", c->announced_warnings },
+		{ "bugs", c->bugs }, { "refcount", c->refcount }, { "lockdep", c->lockdep },
+		{ "kasan", c->kasan }, { "ubsan", c->ubsan }, { "hung_tasks", c->hung_tasks },
+		{ "rcu_stalls", c->rcu_stalls }, { "revoke_timeouts", c->revoke_timeouts },
+		{ "revoke_still_waiting", c->revoke_still_waiting }, { "dmar_faults", c->dmar_faults },
+	};
 	json_object *o = json_object_new_object();
+	size_t i;
 
-	json_object_object_add(o, "warnings", json_object_new_int((int)c->warnings));
-	json_object_object_add(o, "bugs", json_object_new_int((int)c->bugs));
-	json_object_object_add(o, "revoke_timeouts", json_object_new_int((int)c->revoke_timeouts));
-	json_object_object_add(o, "revoke_still_waiting", json_object_new_int((int)c->revoke_still_waiting));
-	json_object_object_add(o, "dmar_faults", json_object_new_int((int)c->dmar_faults));
+	for (i = 0; i < sizeof(n) / sizeof(n[0]); i++)
+		json_object_object_add(o, n[i].key, json_object_new_int((int)n[i].v));
+	if (c->first_finding[0])
+		json_object_object_add(o, "first_finding", json_object_new_string(c->first_finding));
 	return o;
 }
 

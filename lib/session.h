@@ -21,6 +21,7 @@ struct p2pb_session {
 	uint64_t last_progress_ns;
 	bool progress_shown;
 	struct p2pb_trace trace;	/* kernel events, when the run asked for them */
+	bool timeline;			/* print each iteration as a merged timeline */
 };
 
 void p2pb_session_init(struct p2pb_session *s, bool quiet);

@@ -268,3 +268,50 @@ int p2pb_vfio_low_power(struct p2pb_vfio_dev *d, bool enter)
 		       (enter ? VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY : VFIO_DEVICE_FEATURE_LOW_POWER_EXIT),
 		       NULL, 0);
 }
+
+#define P2PB_VFIO_PARAMS "/sys/module/vfio_pci_core/parameters/"
+
+int p2pb_vfio_param_read(const char *name, char *buf, size_t len)
+{
+	char path[128];
+	FILE *f;
+
+	snprintf(path, sizeof(path), P2PB_VFIO_PARAMS "%s", name);
+	f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
+int p2pb_vfio_param_write(const char *name, const char *val)
+{
+	char path[128];
+	FILE *f;
+	int err = 0;
+
+	snprintf(path, sizeof(path), P2PB_VFIO_PARAMS "%s", name);
+	f = fopen(path, "w");
+	if (!f)
+		return p2pb_fail(-errno, "cannot write %s: %s", path, strerror(errno));
+	if (fputs(val, f) < 0)
+		err = -EIO;
+	if (fclose(f))
+		err = -errno;
+	return err ? p2pb_fail(err, "vfio_pci_core refused %s=%s", name, val) : 0;
+}
+
+void p2pb_vfio_revoke_bound(unsigned int *timeout_ms, bool *proceeds)
+{
+	char v[32];
+
+	*timeout_ms = 0;
+	*proceeds = false;
+	if (p2pb_vfio_param_read("revoke_timeout_ms", v, sizeof(v)))
+		return;
+	*timeout_ms = (unsigned int)strtoul(v, NULL, 10);
+	*proceeds = !p2pb_vfio_param_read("revoke_timeout_policy", v, sizeof(v)) && !strcmp(v, "proceed");
+}

@@ -49,4 +49,13 @@ uint32_t p2pb_vfio_find_cap(struct p2pb_vfio_dev *d, uint8_t cap_id);
 int p2pb_vfio_reset(struct p2pb_vfio_dev *d);
 int p2pb_vfio_hot_reset(struct p2pb_vfio_dev *d);
 int p2pb_vfio_low_power(struct p2pb_vfio_dev *d, bool enter);
+
+/*
+ * Module parameters of vfio_pci_core (/sys/module/vfio_pci_core/parameters):
+ * -errno when absent (a stock vfio-pci has no revoke_timeout_ms).
+ */
+int p2pb_vfio_param_read(const char *name, char *buf, size_t len);
+int p2pb_vfio_param_write(const char *name, const char *val);	/* with p2pb_fail() */
+/* The configured revoke bound of a patched vfio-pci: 0 ms when none. */
+void p2pb_vfio_revoke_bound(unsigned int *timeout_ms, bool *proceeds);
 #endif

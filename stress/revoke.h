@@ -4,6 +4,7 @@
 #include <json-c/json.h>
 #include <stdbool.h>
 
+#include "case.h"
 #include "job.h"
 #include "result.h"
 #include "session.h"
@@ -14,11 +15,12 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv);
 int p2pb_cmd_trace(int argc, char **argv);
 
 /*
- * Run one revoke case: append its result object to cases, a KTAP line to
- * ktap, and (unless quiet) its rows to the terminal table. 0 pass/skip, 1 fail.
+ * Run one revoke case: append its result object to cases, its KTAP lines to
+ * ktap, and (unless quiet) its rows to the terminal table; with keep, the
+ * measured result is handed over (free it with p2pb_case_result_free()).
  */
-int p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job *j, json_object *cases,
-		     struct p2pb_ktap *ktap, bool quiet);
+enum p2pb_outcome p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job *j, json_object *cases,
+				   struct p2pb_ktap *ktap, bool quiet, struct p2pb_case_result *keep);
 /* A trigger never came back from the kernel: stop, leave the device alone. */
 bool p2pb_revoke_kernel_stuck(void);
 #endif

@@ -22,7 +22,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PARAM_DIR "/sys/module/vfio_pci_core/parameters/"
 #define MAX_AXIS 16
 
 struct axis {
@@ -57,124 +56,96 @@ static void cell_spec(char *buf, size_t len, const char *delay, const char *imp_
 		 dma ? ",dma=" : "", dma ? dma : "", dma && misbehave ? ",dma-after-unmap=1" : "");
 }
 
-static int read_param(const char *name, char *buf, size_t len)
-{
-	char path[128];
-	FILE *f;
+/* One table row: a cell's parameters and the figures a maintainer reads first. */
+struct sweep_row {
+	const char *trigger, *delay, *policy;
+	unsigned int timeout_ms;
+	uint64_t r2q_p50, r2q_max, trig_p50, trig_max, cfg_max, bar_max;
+	unsigned int timeouts, warnings, mapped;
+	bool dma;
+	uint64_t dma_revoked_bytes, fault_irqs;
+	enum p2pb_outcome outcome;
+	char clauses[32];	/* the violated ones */
+};
 
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
+static void fill_row(struct sweep_row *w, const struct p2pb_case_result *r)
+{
+	unsigned int i;
+
+	w->r2q_p50 = p2pb_hist_percentile(&r->h.r2q, 50);
+	w->r2q_max = r->h.r2q.max;
+	w->trig_p50 = p2pb_hist_percentile(&r->h.trigger, 50);
+	w->trig_max = r->h.trigger.max;
+	w->cfg_max = r->h.cfg.max;
+	w->bar_max = r->h.bar.max;
+	w->timeouts = r->klog.revoke_timeouts + r->klog.revoke_still_waiting;
+	w->warnings = r->klog.warnings;
+	for (i = 0; i < r->n_iters; i++)
+		if (r->iters[i].obs.mapped_at_return > (int)w->mapped)
+			w->mapped = (unsigned int)r->iters[i].obs.mapped_at_return;
+	w->dma = r->dma;
+	w->dma_revoked_bytes = r->dma_during.bytes;
+	w->fault_irqs = r->iommu_fault_irqs;
+	w->outcome = r->verdict.outcome;
+	for (i = 0; i < P2PB_N_CLAUSES; i++)
+		if (r->verdict.violated & (1u << i))
+			snprintf(w->clauses + strlen(w->clauses), sizeof(w->clauses) - strlen(w->clauses), " %s",
+				 p2pb_clauses[i].id);
 }
 
-static int write_param(const char *name, const char *val)
+static void print_table(const struct sweep_row *rows, unsigned int n)
 {
-	char path[128];
-	FILE *f;
-	int err = 0;
-
-	snprintf(path, sizeof(path), PARAM_DIR "%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return p2pb_fail(-errno, "cannot write %s: %s", path, strerror(errno));
-	if (fputs(val, f) < 0)
-		err = -EIO;
-	if (fclose(f))
-		err = -errno;
-	return err ? p2pb_fail(err, "vfio_pci_core refused %s=%s", name, val) : 0;
-}
-
-static uint64_t sum_get(json_object *c, const char *metric, const char *key)
-{
-	json_object *s, *m, *v;
-
-	if (json_object_object_get_ex(c, "summary", &s) && json_object_object_get_ex(s, metric, &m) &&
-	    json_object_object_get_ex(m, key, &v))
-		return json_object_get_uint64(v);
-	return 0;
-}
-
-static int max_iter_int(json_object *c, const char *key)
-{
-	json_object *its, *v;
-	int best = 0;
-	size_t i;
-
-	if (!json_object_object_get_ex(c, "iterations", &its))
-		return 0;
-	for (i = 0; i < json_object_array_length(its); i++)
-		if (json_object_object_get_ex(json_object_array_get_idx(its, i), key, &v) &&
-		    json_object_get_int(v) > best)
-			best = json_object_get_int(v);
-	return best;
-}
-
-static int klog_get(json_object *c, const char *key)
-{
-	json_object *k, *v;
-
-	return json_object_object_get_ex(c, "kernel_log", &k) && json_object_object_get_ex(k, key, &v) ?
-	       json_object_get_int(v) : 0;
-}
-
-static void print_table(json_object *cases)
-{
-	char b[7][32];
-	size_t i;
+	char b[7][32], dma_rev[24], faults[24];
+	unsigned int i;
 
 	printf("\n%-10s %-20s %-8s %-9s %9s %9s %9s %9s %8s %5s %9s %9s %6s %8s %6s %s\n", "TRIGGER",
 	       "IMPORTER DELAY", "TIMEOUT", "POLICY", "r2q p50", "r2q max", "trig p50", "trig max", "timeouts",
-	       "WARN", "cfg max", "BAR max", "mapped", "DMA rev", "faults", "STATUS");
-	for (i = 0; i < json_object_array_length(cases); i++) {
-		json_object *c = json_object_array_get_idx(cases, i), *sw, *v;
-		const char *trig = "", *delay = "", *policy = "", *status = "";
-		unsigned int timeout_ms = 0;
+	       "WARN", "cfg max", "BAR max", "mapped", "DMA rev", "faults", "VERDICT");
+	for (i = 0; i < n; i++) {
+		const struct sweep_row *w = &rows[i];
 
-		if (json_object_object_get_ex(c, "trigger", &v))
-			trig = json_object_get_string(v);
-		if (json_object_object_get_ex(c, "status", &v))
-			status = json_object_get_string(v);
-		if (json_object_object_get_ex(c, "sweep", &sw)) {
-			if (json_object_object_get_ex(sw, "delay", &v))
-				delay = json_object_get_string(v);
-			if (json_object_object_get_ex(sw, "policy", &v))
-				policy = json_object_get_string(v);
-			if (json_object_object_get_ex(sw, "timeout_ms", &v))
-				timeout_ms = (unsigned int)json_object_get_int(v);
-		}
-		snprintf(b[5], 32, timeout_ms ? "%u ms" : "none", timeout_ms);
-		json_object *sum, *d, *dur, *by, *fi;
-		char dma_rev[24] = "-", faults[24] = "-";
-
-		if (json_object_object_get_ex(c, "summary", &sum) && json_object_object_get_ex(sum, "dma", &d) &&
-		    json_object_object_get_ex(d, "during", &dur) && json_object_object_get_ex(dur, "bytes", &by)) {
-			snprintf(dma_rev, sizeof(dma_rev), "%llu", (unsigned long long)json_object_get_uint64(by));
-			if (json_object_object_get_ex(c, "iommu_fault_irqs", &fi))
-				snprintf(faults, sizeof(faults), "%llu", (unsigned long long)json_object_get_uint64(fi));
-		}
-		printf("%-10s %-20.20s %-8s %-9s %9s %9s %9s %9s %8d %5d %9s %9s %6d %8s %6s %s\n", trig, delay, b[5],
-		       timeout_ms ? policy : "-",
-		       p2pb_fmt_ns(sum_get(c, "revoke_to_quiesce_ns", "p50"), b[0], 32),
-		       p2pb_fmt_ns(sum_get(c, "revoke_to_quiesce_ns", "max"), b[1], 32),
-		       p2pb_fmt_ns(sum_get(c, "trigger_ns", "p50"), b[2], 32),
-		       p2pb_fmt_ns(sum_get(c, "trigger_ns", "max"), b[3], 32),
-		       klog_get(c, "revoke_timeouts") + klog_get(c, "revoke_still_waiting"),
-		       klog_get(c, "warnings"), p2pb_fmt_ns(sum_get(c, "config_read_ns", "max"), b[4], 32),
-		       p2pb_fmt_ns(sum_get(c, "bar_read_ns", "max"), b[6], 32),
-		       max_iter_int(c, "mapped_at_trigger_return"), dma_rev, faults, status);
+		snprintf(b[5], 32, w->timeout_ms ? "%u ms" : "none", w->timeout_ms);
+		snprintf(dma_rev, sizeof(dma_rev), w->dma ? "%llu" : "-", (unsigned long long)w->dma_revoked_bytes);
+		snprintf(faults, sizeof(faults), w->dma ? "%llu" : "-", (unsigned long long)w->fault_irqs);
+		printf("%-10s %-20.20s %-8s %-9s %9s %9s %9s %9s %8u %5u %9s %9s %6u %8s %6s %s%s\n", w->trigger,
+		       w->delay, b[5], w->timeout_ms ? w->policy : "-", p2pb_fmt_ns(w->r2q_p50, b[0], 32),
+		       p2pb_fmt_ns(w->r2q_max, b[1], 32), p2pb_fmt_ns(w->trig_p50, b[2], 32),
+		       p2pb_fmt_ns(w->trig_max, b[3], 32), w->timeouts, w->warnings, p2pb_fmt_ns(w->cfg_max, b[4], 32),
+		       p2pb_fmt_ns(w->bar_max, b[6], 32), w->mapped, dma_rev, faults, p2pb_outcome_name(w->outcome),
+		       w->clauses);
 	}
 	printf("\nr2q: revoke-to-quiesce (trigger -> last importer unmapped); trig: the trigger syscall;\n"
 	       "timeouts: revoke timeouts logged (proceed and warn-wait); WARN: kernel WARNs;\n"
 	       "cfg/BAR max: longest config-space / BAR read through VFIO issued 2 ms into a revoke;\n"
 	       "mapped: most mappings still live when the trigger returned; DMA rev: bytes the importer's\n"
-	       "device wrote from the trigger until the revoke was undone; faults: IOMMU fault interrupts.\n"
-	       "See docs/timeout-evaluation.md.\n");
+	       "device wrote from the trigger until the revoke was undone; faults: IOMMU fault interrupts;\n"
+	       "VERDICT: PASS, BOUNDED (the timeout let the trigger return with live mappings), FAIL and\n"
+	       "the violated contract clauses, ERROR. See docs/timeout-evaluation.md.\n");
+}
+
+static int set_bound(const struct sweep_row *w)
+{
+	char ms[16];
+
+	snprintf(ms, sizeof(ms), "%u", w->timeout_ms);
+	return p2pb_vfio_param_write("revoke_timeout_ms", ms) ||
+	       (w->timeout_ms && p2pb_vfio_param_write("revoke_timeout_policy", w->policy)) ? -EINVAL : 0;
+}
+
+/* One cell: its case in the JSON (with the cell's parameters) and the KTAP, its row kept. */
+static void run_cell(struct p2pb_session *s, const struct p2pb_job *j, struct sweep_row *w, json_object *cases,
+		     struct p2pb_ktap *ktap)
+{
+	struct p2pb_case_result r;
+	json_object *sw = json_object_new_object();
+
+	p2pb_revoke_case(s, j, cases, ktap, true, &r);
+	fill_row(w, &r);
+	p2pb_case_result_free(&r);
+	json_object_object_add(sw, "delay", json_object_new_string(w->delay));
+	json_object_object_add(sw, "timeout_ms", json_object_new_int((int)w->timeout_ms));
+	json_object_object_add(sw, "policy", json_object_new_string(w->policy));
+	json_object_object_add(json_object_array_get_idx(cases, json_object_array_length(cases) - 1), "sweep", sw);
 }
 
 static void usage(FILE *f)
@@ -231,8 +202,10 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv)
 	struct p2pb_session s;
 	struct p2pb_ktap ktap = { 0 };
 	struct p2pb_job base;
-	char old_to[32] = "", old_pol[32] = "", spec[P2PB_SPEC_LEN], val[32];
+	char old_to[32] = "", old_pol[32] = "", spec[P2PB_SPEC_LEN];
 	json_object *doc, *cases;
+	struct sweep_row *rows;
+	enum p2pb_outcome worst = P2PB_PASS;
 	unsigned int it, id, io, ip, n_cells = 0, cell = 0;
 	uint64_t to_ns[MAX_AXIS], started = p2pb_now_ns();
 	bool bind = false, quiet = false;
@@ -307,14 +280,14 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv)
 		p2pb_session_finish(&s);
 		return 2;
 	}
-	if (read_param("revoke_timeout_ms", old_to, sizeof(old_to)) ||
-	    read_param("revoke_timeout_policy", old_pol, sizeof(old_pol))) {
+	if (p2pb_vfio_param_read("revoke_timeout_ms", old_to, sizeof(old_to)) ||
+	    p2pb_vfio_param_read("revoke_timeout_policy", old_pol, sizeof(old_pol))) {
 		for (io = 0; io < ax_to.n && !to_ns[io]; io++)
 			;
 		if (io < ax_to.n) {
 			fprintf(stderr, "p2pbench timeout-sweep: this vfio-pci has no revoke timeout "
-				"(%srevoke_timeout_ms missing): load vfio-pci built with kernel/vfio/patches "
-				"(in the lab: scripts/lab --vfio patched), or sweep --timeouts 0 only\n", PARAM_DIR);
+				"(no revoke_timeout_ms parameter of vfio_pci_core): load vfio-pci built with "
+				"kernel/vfio/patches (in the lab: scripts/lab --vfio patched), or sweep --timeouts 0 only\n");
 			p2pb_session_finish(&s);
 			return 2;
 		}
@@ -329,64 +302,61 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv)
 	doc = p2pb_result_new("timeout-sweep", argc, argv);
 	cases = json_object_new_array();
 	json_object_object_add(doc, "cases", json_object_get(cases));
-	for (it = 0; it < ax_trig.n; it++)
+	rows = calloc(n_cells, sizeof(*rows));
+	for (it = 0; rows && it < ax_trig.n; it++)
 		for (id = 0; id < ax_delay.n; id++)
 			for (io = 0; io < ax_to.n; io++)
 				for (ip = 0; ip < (to_ns[io] ? ax_pol.n : 1); ip++) {
+					struct sweep_row *w = &rows[cell];
 					struct p2pb_job j = base;
-					json_object *sw;
 
 					if (p2pb_interrupted || p2pb_revoke_kernel_stuck())
 						goto out;
-					cell++;
-					snprintf(val, sizeof(val), "%llu", (unsigned long long)(to_ns[io] / 1000000));
-					if (old_to[0] && (write_param("revoke_timeout_ms", val) ||
-							  write_param("revoke_timeout_policy", ax_pol.v[ip]))) {
+					*w = (struct sweep_row){ .trigger = ax_trig.v[it], .delay = ax_delay.v[id],
+								 .timeout_ms = (unsigned int)(to_ns[io] / 1000000),
+								 .policy = to_ns[io] ? ax_pol.v[ip] : "none" };
+					if (old_to[0] && set_bound(w)) {
 						fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-						rc = 1;
+						worst = P2PB_ERROR;
 						goto out;
 					}
-					cell_spec(spec, sizeof(spec), ax_delay.v[id], imp_dev, dma, misbehave);
-					p2pb_job_set(&j, "trigger", ax_trig.v[it]);
+					cell_spec(spec, sizeof(spec), w->delay, imp_dev, dma, misbehave);
+					p2pb_job_set(&j, "trigger", w->trigger);
 					p2pb_job_set(&j, "importer", spec);
-					snprintf(j.name, sizeof(j.name), "%s/%s/%s/%s", ax_trig.v[it], ax_delay.v[id],
-						 to_ns[io] ? ax_to.v[io] : "unbounded", to_ns[io] ? ax_pol.v[ip] : "-");
-					p2pb_session_progress(&s, "cell %u/%u: %s", cell, n_cells, j.name);
-					rc |= p2pb_revoke_case(&s, &j, cases, &ktap, true);
-					sw = json_object_new_object();
-					json_object_object_add(sw, "delay", json_object_new_string(ax_delay.v[id]));
-					json_object_object_add(sw, "timeout_ms",
-							       json_object_new_int((int)(to_ns[io] / 1000000)));
-					json_object_object_add(sw, "policy",
-							       json_object_new_string(to_ns[io] ? ax_pol.v[ip] : "none"));
-					json_object_object_add(json_object_array_get_idx(cases,
-							       json_object_array_length(cases) - 1), "sweep", sw);
+					snprintf(j.name, sizeof(j.name), "%s/%s/%s/%s", w->trigger, w->delay,
+						 to_ns[io] ? ax_to.v[io] : "unbounded", to_ns[io] ? w->policy : "-");
+					p2pb_session_progress(&s, "cell %u/%u: %s", ++cell, n_cells, j.name);
+					run_cell(&s, &j, w, cases, &ktap);
+					worst = w->outcome > worst ? w->outcome : worst;
 					if (json_path && p2pb_result_write(doc, json_path))
 						fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
 				}
 out:
 	p2pb_session_progress_done(&s);
 	if (old_to[0] && !p2pb_revoke_kernel_stuck()) {
-		write_param("revoke_timeout_ms", old_to);
-		write_param("revoke_timeout_policy", old_pol);
+		p2pb_vfio_param_write("revoke_timeout_ms", old_to);
+		p2pb_vfio_param_write("revoke_timeout_policy", old_pol);
 	}
 	json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
 	json_object_object_add(doc, "duration_ns", p2pb_json_u64(p2pb_now_ns() - started));
 	if (json_path && p2pb_result_write(doc, json_path))
 		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-	print_table(cases);
-	printf("%zu of %u cells in %.0f s%s\n", json_object_array_length(cases), n_cells,
+	if (rows)
+		print_table(rows, cell);
+	printf("%u of %u cells in %.0f s%s\n", cell, n_cells,
 	       (double)(p2pb_now_ns() - started) / 1e9, p2pb_interrupted ? " (interrupted)" : "");
 	if (p2pb_interrupted && ktap.f)
 		fprintf(ktap.f, "Bail out! interrupted\n");
 	p2pb_ktap_close(&ktap);
 	json_object_put(cases);
 	json_object_put(doc);
+	free(rows);
 	if (p2pb_revoke_kernel_stuck()) {
 		fflush(NULL);
 		_exit(1);
 	}
+	rc = p2pb_verdict_exit_status(worst);
 	if (p2pb_session_finish(&s) && !rc)
-		rc = 1;
+		rc = 2;
 	return p2pb_interrupted ? 130 : rc;
 }

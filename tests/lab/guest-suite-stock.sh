@@ -85,8 +85,11 @@ check_never_importer_released() {
 	jq '.cases[0].summary' "$OUT/never.json"
 	jq -e '.cases[0] | .status == "pass" and .summary.forced_iterations == 2 and
 		all(.iterations[]; .forced_unmap and .revoke_to_quiesce_ns >= 500000000 and
-		    all(.attachments[]; .unmap_cause == "forced" and .injected_delay_ns == null))' "$OUT/never.json" >/dev/null ||
-		fail "stuck importer not reported as released by the quiesce timeout"
+		    all(.attachments[]; .unmap_cause == "forced" and .injected_delay_ns == null)) and
+		.verdict.outcome == "PASS" and .verdict.injected_importer_faults == [{"fault": "never-unmap",
+		    "iterations": 2, "forced_releases": 2, "bounded_returns": 0,
+		    "caught_by": "p2pbench'"'"'s forced release after the quiesce timeout"}]' "$OUT/never.json" >/dev/null ||
+		fail "stuck importer not reported as an injected fault released by the quiesce timeout: $(jq -c .cases[0].verdict "$OUT/never.json")"
 }
 
 check_unload_with_stuck_importer() {
@@ -179,7 +182,9 @@ check_dma_through_iommu() {
 check_dma_after_revoke_faults() {
 	p2pb_revoke_dma "kmod:delay=0,dev=$IMP,dma=4000,dma-after-unmap=1" dma-bad || return 1
 	jq -e '.cases[0] | .status == "pass" and .iommu_fault_irqs > 0 and .kernel_log.dmar_faults > 0 and
-		all(.iterations[]; .dma.stale_transfers > 0 and .dma.iommu_fault_irqs > 0)' "$OUT/dma-bad.json" >/dev/null ||
+		all(.iterations[]; .dma.stale_transfers > 0 and .dma.iommu_fault_irqs > 0) and
+		(.verdict.injected_importer_faults[] | select(.fault == "dma-after-unmap") |
+		 .caught_by == "IOMMU faults" and .stale_transfers > 0)' "$OUT/dma-bad.json" >/dev/null ||
 		fail "stale DMA was not caught by the IOMMU or not reported: $(jq -c '[.cases[0].iterations[].dma], .cases[0].kernel_log' "$OUT/dma-bad.json")"
 }
 

@@ -81,6 +81,12 @@ revoke_case() {
 	[ -n "$case" ] || fail "no case delay$delay_ms/$trig in the results" || return 1
 	echo "$case" | jq '{status, reason, summary}'
 	[ "$(jq -r .status <<<"$case")" = pass ] || fail "case status $(jq -r '.status + ": " + (.reason // "")' <<<"$case")" || return 1
+	# the verdict judged the clauses this trigger exercises, and they held
+	local judged='["C1","C3","C7"]'
+	case $trig in mem-off|d3hot|low-power) judged='["C1","C2","C3","C7"]' ;; close) judged='["C1","C3","C6","C7"]' ;; esac
+	jq -e --argjson j "$judged" '.verdict.outcome == "PASS" and (.verdict.violations | length) == 0 and
+		([.verdict.clauses | to_entries[] | select(.value == "pass") | .key] == $j)' <<<"$case" >/dev/null ||
+		fail "verdict: $(jq -c .verdict <<<"$case")" || return 1
 	[ "$(jq '.iterations_measured' <<<"$case")" = 5 ] || fail "not all 5 iterations measured" || return 1
 	lo=$((delay_ms * 1000000)) hi=$(((delay_ms + TOL_MS) * 1000000))
 	# per measured iteration: injected delay <= revoke-to-quiesce < delay + tolerance,

@@ -1,0 +1,877 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One revoke case: export BAR ranges of a vfio-pci device as dma-bufs,
+ * attach importers, then per iteration run the phases
+ *
+ *   before   every importer mapped, traffic measured, old events drained
+ *   trigger  the trigger syscall on its own thread (a config/BAR probe beside it)
+ *   quiesce  until the trigger returned and every importer unmapped
+ *   revoked  events read; a map must fail; traffic while revoked
+ *   restore  the trigger undone (close: new dma-bufs, the old must stay revoked)
+ *   remap    every importer maps again
+ *   after    traffic, kernel log, verdict, histograms
+ *
+ * Everything measured lands in struct p2pb_case_result; report.c formats it.
+ */
+#define _GNU_SOURCE
+#include "case.h"
+
+#include "clock.h"
+#include "error.h"
+
+#include <errno.h>
+#include <linux/pci_regs.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Fence events of the importer uapi ABI 3 (kernel/importer). */
+#if P2PB_IMPORTER_ABI < 3
+#define P2PB_EV_FENCE_ADD 7
+#define P2PB_EV_FENCE_SIGNAL 8
+#endif
+
+/* set when a trigger never returned: nothing more is safe to do */
+static volatile int kernel_stuck;
+
+bool p2pb_case_kernel_stuck(void)
+{
+	return kernel_stuck;
+}
+
+#define PENDING_FENCES 64
+
+/* A fence an importer added to the resv and has not signalled yet. */
+struct pending_fence {
+	uint64_t seqno, added_ns;
+	bool late;		/* already reported late */
+};
+
+struct att_state {
+	struct p2pb_attachment att;
+	bool attached;
+	struct pending_fence fence[PENDING_FENCES];
+	unsigned int n_fences;
+};
+
+struct imp_inst {
+	struct p2pb_importer imp;
+	struct att_state a[P2PB_MAX_DMABUFS];
+};
+
+struct case_run {
+	struct p2pb_case_result *r;
+	const struct p2pb_job *job;
+	struct p2pb_session *s;
+	struct p2pb_vfio_dev dev;
+	bool dev_open;
+	int dmabuf_fd[P2PB_MAX_DMABUFS];
+	struct imp_inst *inst;
+	unsigned int n_inst;
+	struct p2pb_kmsg kmsg;
+	struct p2pb_kmsg_counts outside;	/* logged outside any iteration */
+	unsigned long long fault_irqs_start;
+};
+
+#define for_each_att(c, i, k) \
+	for ((i) = 0; (i) < (c)->n_inst; (i)++) \
+		for ((k) = 0; (k) < (c)->r->n_dmabufs; (k)++)
+
+static int export_all(struct case_run *c)
+{
+	unsigned int i;
+	int fd;
+
+	for (i = 0; i < c->r->n_dmabufs; i++) {
+		fd = p2pb_vfio_export(&c->dev, c->job->bar, &c->r->range[i], 1);
+		if (fd < 0)
+			return p2pb_fail(fd, "exporting BAR%u [%#llx, +%#llx) of %s as a dma-buf failed: %s",
+					 c->job->bar, (unsigned long long)c->r->range[i].offset,
+					 (unsigned long long)c->r->range[i].length, c->dev.bdf, strerror(-fd));
+		c->dmabuf_fd[i] = fd;
+	}
+	return 0;
+}
+
+static void close_dmabufs(struct case_run *c)
+{
+	unsigned int i;
+
+	for (i = 0; i < P2PB_MAX_DMABUFS; i++) {
+		if (c->dmabuf_fd[i] >= 0)
+			close(c->dmabuf_fd[i]);
+		c->dmabuf_fd[i] = -1;
+	}
+}
+
+/* A refused attach is C5 holding; an accepted one breaks it. Either way the case ends. */
+static int attach_refusable(struct case_run *c, struct imp_inst *in, int err)
+{
+	p2pb_verdict_attach(&c->r->verdict, p2pb_attach_mode_name(in->imp.spec.attach_mode), err);
+	return -ECANCELED;
+}
+
+static int attach_one(struct case_run *c, struct imp_inst *in, unsigned int k)
+{
+	struct att_state *st = &in->a[k];
+	int err = in->imp.ops->attach(&in->imp, c->dmabuf_fd[k], &st->att);
+
+	st->n_fences = 0;
+	if (!err) {
+		st->att.dmabuf_idx = k;
+		st->attached = true;
+	}
+	if (in->imp.spec.attach_mode != P2PB_ATTACH_DYNAMIC)
+		return attach_refusable(c, in, err);
+	if (err)
+		return p2pb_fail(err, "importer %s could not attach to dma-buf %u as %s: %s%s", in->imp.spec.text, k,
+				 in->imp.dev_bdf, strerror(-err),
+				 err == -EOPNOTSUPP ? " (VFIO accepts only dynamic, revocable importers that allow peer-to-peer)" : "");
+	if (st->att.map_err)
+		return p2pb_fail(st->att.map_err, "importer %s attached but could not map dma-buf %u as %s: %s%s",
+				 in->imp.spec.text, k, in->imp.dev_bdf, strerror(-st->att.map_err),
+				 st->att.map_err == -EINVAL ? " (no peer-to-peer path between the devices: see docs/lab.md)" : "");
+	return 0;
+}
+
+static int attach_all(struct case_run *c)
+{
+	unsigned int i, k;
+	int err;
+
+	for_each_att(c, i, k)
+		if ((err = attach_one(c, &c->inst[i], k)))
+			return err;
+	return 0;
+}
+
+static void detach_all(struct case_run *c)
+{
+	unsigned int i, k;
+
+	for (i = 0; i < c->n_inst; i++)
+		for (k = 0; k < P2PB_MAX_DMABUFS; k++)
+			if (c->inst[i].a[k].attached) {
+				c->inst[i].imp.ops->detach(&c->inst[i].imp, &c->inst[i].a[k].att);
+				c->inst[i].a[k].attached = false;
+			}
+}
+
+static int start_dma(struct case_run *c)
+{
+	unsigned int i, k;
+	int err;
+
+	for_each_att(c, i, k)
+		if (c->inst[i].imp.spec.dma_size &&
+		    (err = c->inst[i].imp.ops->dma_start(&c->inst[i].imp, &c->inst[i].a[k].att)))
+			return err;
+	return 0;
+}
+
+/* Device traffic summed over every attachment, and when it was read. */
+struct traffic {
+	uint64_t ns, bytes, stale_ops;
+};
+
+static struct traffic traffic_now(struct case_run *c)
+{
+	struct traffic t = { 0 };
+	unsigned int i, k;
+
+	for_each_att(c, i, k) {
+		struct p2pb_importer_stats st = { 0 };
+
+		if (c->inst[i].imp.spec.dma_size &&
+		    !c->inst[i].imp.ops->stats(&c->inst[i].imp, &c->inst[i].a[k].att, &st)) {
+			t.bytes += st.dma_bytes;
+			t.stale_ops += st.dma_stale_ops;
+		}
+	}
+	t.ns = p2pb_now_ns();
+	return t;
+}
+
+static struct p2pb_window window(const struct traffic *a, const struct traffic *b)
+{
+	return (struct p2pb_window){ .bytes = b->bytes - a->bytes, .ns = b->ns - a->ns };
+}
+
+static unsigned int count_mapped(struct case_run *c)
+{
+	unsigned int i, k, n = 0;
+
+	for_each_att(c, i, k) {
+		struct p2pb_importer_stats st = { 0 };
+
+		if (!c->inst[i].imp.ops->stats(&c->inst[i].imp, &c->inst[i].a[k].att, &st))
+			n += st.mapped;
+	}
+	return n;
+}
+
+static void force_unmap_all(struct case_run *c)
+{
+	unsigned int i, k;
+
+	for_each_att(c, i, k)
+		c->inst[i].imp.ops->unmap(&c->inst[i].imp, &c->inst[i].a[k].att);
+}
+
+static int remap_all(struct case_run *c, uint64_t *done_ns)
+{
+	unsigned int i, k;
+	int err, first = 0;
+
+	for_each_att(c, i, k) {
+		err = c->inst[i].imp.ops->map(&c->inst[i].imp, &c->inst[i].a[k].att);
+		if (err && !first)
+			first = err;
+	}
+	*done_ns = p2pb_now_ns();
+	return first;
+}
+
+/* ---- importer events: invalidate/unmap stamps and fences ---- */
+
+struct revoke_window {
+	uint64_t t0, trigger_end;
+};
+
+static void fence_added(struct att_state *st, uint64_t seqno, uint64_t ts)
+{
+	if (st->n_fences == PENDING_FENCES) {
+		memmove(st->fence, st->fence + 1, sizeof(st->fence[0]) * (PENDING_FENCES - 1));
+		st->n_fences--;
+	}
+	st->fence[st->n_fences++] = (struct pending_fence){ .seqno = seqno, .added_ns = ts };
+}
+
+static void late_fence(struct p2pb_att_obs *o, uint64_t late_ns)
+{
+	o->fences_late++;
+	if (late_ns > o->fence_late_max_ns)
+		o->fence_late_max_ns = late_ns;
+}
+
+/* A fence added before the invalidate must signal before the trigger returns (C4). */
+static void fence_signalled(struct att_state *st, uint64_t seqno, uint64_t ts, const struct revoke_window *w,
+			    struct p2pb_att_obs *o, uint64_t inv_ts)
+{
+	unsigned int f;
+
+	for (f = 0; f < st->n_fences && st->fence[f].seqno != seqno; f++)
+		;
+	if (f == st->n_fences)
+		return;
+	if (w && o && o->invalidated && !st->fence[f].late && st->fence[f].added_ns < inv_ts) {
+		o->fences_checked++;
+		if (ts > w->trigger_end)
+			late_fence(o, ts - w->trigger_end);
+	}
+	st->fence[f] = st->fence[--st->n_fences];
+}
+
+static void stamp_event(const struct p2pb_event *e, const struct revoke_window *w, struct p2pb_att_obs *o,
+			uint64_t *inv_ts, uint64_t *unmap_ts)
+{
+	if (!w || e->ts_ns < w->t0)
+		return;
+	if (e->type == P2PB_EV_INVALIDATE) {
+		if (!o->invalidated && e->arg == 1) {
+			o->invalidated = true;
+			*inv_ts = e->ts_ns;
+			o->injected_never = e->value == P2PB_DELAY_NEVER;
+			o->injected_delay_ns = o->injected_never ? 0 : e->value;
+		} else {
+			o->later_invalidates++;
+		}
+	} else if (e->type == P2PB_EV_UNMAP && o->invalidated && !o->unmapped) {
+		o->unmapped = true;
+		*unmap_ts = e->ts_ns;
+		o->unmap_cause = e->arg;
+		o->forced = e->arg == P2PB_UNMAP_BY_REQUEST;
+	}
+}
+
+static int read_events(struct imp_inst *in, unsigned int k, struct p2pb_event *ev, uint32_t cap, uint32_t *n)
+{
+	uint32_t got = 0;
+	int err;
+
+	*n = 0;
+	do {
+		err = in->imp.ops->events(&in->imp, &in->a[k].att, ev + *n, cap - *n, &got);
+		if (err && err != -EOVERFLOW)
+			return err;
+		*n += got;
+	} while (got && *n < cap);
+	return 0;
+}
+
+/*
+ * Drain one attachment's events. With a window (after a trigger returned)
+ * they fill o; without, only the fence bookkeeping is kept.
+ */
+static int drain_events(struct imp_inst *in, unsigned int k, const struct revoke_window *w, struct p2pb_att_obs *o)
+{
+	struct att_state *st = &in->a[k];
+	struct p2pb_event *ev = calloc(P2PB_EVENT_RING, sizeof(*ev));
+	uint64_t inv_ts = 0, unmap_ts = 0, now;
+	uint32_t n, e, f;
+	int err;
+
+	if (!ev)
+		return -ENOMEM;
+	err = read_events(in, k, ev, P2PB_EVENT_RING, &n);
+	for (e = 0; !err && e < n; e++)
+		stamp_event(&ev[e], w, o, &inv_ts, &unmap_ts);
+	for (e = 0; !err && e < n; e++) {
+		if (ev[e].type == P2PB_EV_FENCE_ADD)
+			fence_added(st, ev[e].value, ev[e].ts_ns);
+		else if (ev[e].type == P2PB_EV_FENCE_SIGNAL)
+			fence_signalled(st, ev[e].value, ev[e].ts_ns, w, o, inv_ts);
+	}
+	free(ev);
+	if (err || !w)
+		return err;
+	if (o->invalidated) {
+		o->trigger_to_invalidate_ns = inv_ts - w->t0;
+		if (o->unmapped)
+			o->invalidate_to_unmap_ns = unmap_ts - inv_ts;
+	}
+	/* still pending now, so not signalled when the trigger returned */
+	now = p2pb_now_ns();
+	for (f = 0; f < st->n_fences; f++)
+		if (o->invalidated && !st->fence[f].late && st->fence[f].added_ns < inv_ts) {
+			st->fence[f].late = true;
+			o->fences_checked++;
+			late_fence(o, now - w->trigger_end);
+		}
+	return 0;
+}
+
+static void drain_all(struct case_run *c)
+{
+	unsigned int i, k;
+
+	for_each_att(c, i, k)
+		drain_events(&c->inst[i], k, NULL, NULL);
+}
+
+/* ---- trigger and probe threads ---- */
+
+struct trigger_thread {
+	const struct p2pb_trigger_ops *t;
+	struct p2pb_vfio_dev *dev;
+	int rc;
+	uint64_t end_ns;
+	int done;
+};
+
+static void *trigger_fn(void *p)
+{
+	struct trigger_thread *tt = p;
+
+	tt->rc = tt->t->revoke(tt->dev);
+	tt->end_ns = p2pb_now_ns();
+	__atomic_store_n(&tt->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Two reads issued 2 ms into the revoke, one after the other: config space
+ * (vfio-pci serves reads from its virtual config, without memory_lock) and
+ * the exported BAR through the VFIO region (taken under memory_lock, which
+ * the revoke holds for writing): how long other users of the device are
+ * held up while importers take their time.
+ */
+struct probe_thread {
+	struct p2pb_vfio_dev *dev;
+	uint32_t bar;
+	uint64_t t0, cfg_start, cfg_end, bar_start, bar_end;
+	int cfg_rc, bar_rc;
+};
+
+#define PROBE_DELAY_NS 2000000ull
+
+static void *probe_fn(void *p)
+{
+	struct probe_thread *pt = p;
+	uint32_t v;
+	uint64_t now = p2pb_now_ns();
+
+	if (now < pt->t0 + PROBE_DELAY_NS)
+		p2pb_sleep_ns(pt->t0 + PROBE_DELAY_NS - now);
+	pt->cfg_start = p2pb_now_ns();
+	pt->cfg_rc = p2pb_vfio_cfg_read(pt->dev, PCI_VENDOR_ID, &v, sizeof(v));
+	pt->cfg_end = pt->bar_start = p2pb_now_ns();
+	pt->bar_rc = p2pb_vfio_bar_read(pt->dev, pt->bar, 0, &v, sizeof(v));
+	pt->bar_end = p2pb_now_ns();
+	return NULL;
+}
+
+static void probe_result(struct p2pb_iter_result *it, const struct probe_thread *pt)
+{
+	it->probed = true;
+	it->cfg_start_ns = pt->cfg_start - it->t0_ns;
+	it->cfg_ns = pt->cfg_end - pt->cfg_start;
+	it->cfg_errno = -pt->cfg_rc;
+	it->bar_start_ns = pt->bar_start - it->t0_ns;
+	it->bar_ns = pt->bar_end - pt->bar_start;
+	it->bar_errno = -pt->bar_rc;
+}
+
+/*
+ * Wait until the trigger returned and every importer unmapped. Quiesced
+ * means unmapped, whether or not the trigger waited for it: a kernel that
+ * gives up waiting returns while importers still hold mappings. A stuck
+ * importer is released after the quiesce timeout; a trigger still in the
+ * kernel long after that means the kernel is stuck (returns false).
+ */
+static bool quiesce(struct case_run *c, struct trigger_thread *tt, struct p2pb_iter_result *it)
+{
+	uint64_t limit = c->job->quiesce_timeout_ns;
+
+	it->obs.mapped_at_return = -1;
+	for (;;) {
+		uint64_t waited = p2pb_now_ns() - it->t0_ns;
+		bool returned = __atomic_load_n(&tt->done, __ATOMIC_ACQUIRE);
+
+		if (returned && it->obs.mapped_at_return < 0)
+			it->obs.mapped_at_return = (int)count_mapped(c);
+		if (returned && (it->obs.mapped_at_return == 0 || !count_mapped(c)))
+			return true;
+		if (!it->forced_unmap && waited > limit) {
+			force_unmap_all(c);
+			it->forced_unmap = true;
+		}
+		if (it->forced_unmap && waited > 2 * limit + 30000000000ull) {
+			it->obs.trigger_ns = waited;
+			return false;
+		}
+		p2pb_sleep_ns(waited < 10000000ull ? 100000ull : 1000000ull);
+	}
+}
+
+/* trigger + quiesce; false when the trigger never came back */
+static bool phase_trigger(struct case_run *c, struct p2pb_iter_result *it)
+{
+	const struct p2pb_job *j = c->job;
+	struct trigger_thread tt = { .t = j->trigger, .dev = &c->dev };
+	struct probe_thread pt = { .dev = &c->dev, .bar = j->bar };
+	pthread_t th, probe;
+	/* not with close: the fd it would read is the one being closed */
+	bool probing = j->config_probe && !j->trigger->permanent;
+
+	it->t0_ns = pt.t0 = p2pb_now_ns();
+	if (pthread_create(&th, NULL, trigger_fn, &tt)) {
+		p2pb_verdict_error(&c->r->verdict, "cannot start the trigger thread");
+		return true;
+	}
+	if (probing && pthread_create(&probe, NULL, probe_fn, &pt))
+		probing = false;
+	if (!quiesce(c, &tt, it)) {
+		pthread_detach(th);	/* in the kernel for good: joining would hang */
+		if (probing)
+			pthread_detach(probe);
+		return false;
+	}
+	pthread_join(th, NULL);
+	if (probing) {
+		pthread_join(probe, NULL);
+		probe_result(it, &pt);
+	}
+	it->obs.trigger_returned = true;
+	it->obs.trigger_ns = tt.end_ns - it->t0_ns;
+	it->obs.trigger_errno = -tt.rc;
+	return true;
+}
+
+/* ---- the phases after the trigger ---- */
+
+static void phase_revoked(struct case_run *c, struct p2pb_iter_result *it)
+{
+	struct revoke_window w = { .t0 = it->t0_ns, .trigger_end = it->t0_ns + it->obs.trigger_ns };
+	struct imp_inst *in0 = &c->inst[0];
+	uint64_t last_unmap = 0;
+	unsigned int i, k, a = 0;
+
+	for_each_att(c, i, k) {
+		struct p2pb_att_obs *o = &it->atts[a++];
+
+		o->importer = i;
+		o->dmabuf = k;
+		drain_events(&c->inst[i], k, &w, o);
+		if (o->unmapped && it->t0_ns + o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns > last_unmap)
+			last_unmap = it->t0_ns + o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns;
+	}
+	if (last_unmap)
+		it->revoke_to_quiesce_ns = last_unmap - it->t0_ns;
+	if (c->job->trigger->restore && !c->job->trigger->permanent && !it->obs.trigger_errno) {
+		it->obs.map_while_revoked_tried = true;
+		it->obs.map_while_revoked_errno = -in0->imp.ops->map(&in0->imp, &in0->a[0].att);
+	}
+}
+
+/* close: the old dma-bufs must stay revoked; export new ones and move every importer over */
+static int reexport(struct case_run *c, struct p2pb_iter_result *it)
+{
+	struct imp_inst *in0 = &c->inst[0];
+	int err;
+
+	it->obs.old_dmabuf_tried = true;
+	it->obs.old_dmabuf_map_errno = -in0->imp.ops->map(&in0->imp, &in0->a[0].att);
+	detach_all(c);
+	close_dmabufs(c);
+	if ((err = export_all(c)))
+		return err;
+	return attach_all(c);
+}
+
+static void phase_restore(struct case_run *c, struct p2pb_iter_result *it)
+{
+	const struct p2pb_trigger_ops *t = c->job->trigger;
+	uint64_t start = p2pb_now_ns();
+	int err = 0;
+
+	if (!t->restore)
+		return;
+	p2pb_clear_error();
+	err = t->restore(&c->dev);
+	it->unrevoke_timed = true;
+	it->unrevoke_ns = p2pb_now_ns() - start;
+	if (!err && t->permanent)
+		err = reexport(c, it);
+	if (err) {
+		it->obs.unrevoke_failed = true;
+		p2pb_verdict_error(&c->r->verdict, "iteration %u: undoing %s failed: %s", it->obs.index, t->name,
+				   p2pb_error()[0] ? p2pb_error() : strerror(-err));
+	}
+}
+
+static void phase_remap(struct case_run *c, struct p2pb_iter_result *it)
+{
+	uint64_t start = p2pb_now_ns(), done;
+
+	if (it->obs.unrevoke_failed)
+		return;
+	it->obs.remap_tried = true;
+	it->obs.remap_errno = -remap_all(c, &done);
+	it->remap_ns = done - start;
+}
+
+/* ---- one iteration ---- */
+
+static uint64_t dwell_ns(const struct case_run *c)
+{
+	const struct p2pb_job *j = c->job;
+
+	return j->dwell_ns != UINT64_MAX ? j->dwell_ns : c->r->dma ? 400000000ull : 0;
+}
+
+static void add_to_hists(struct p2pb_case_result *r, const struct p2pb_iter_result *it)
+{
+	unsigned int a;
+
+	p2pb_hist_add(&r->h.trigger, it->obs.trigger_ns);
+	if (it->revoke_to_quiesce_ns)
+		p2pb_hist_add(&r->h.r2q, it->revoke_to_quiesce_ns);
+	if (it->unrevoke_timed)
+		p2pb_hist_add(&r->h.unrevoke, it->unrevoke_ns);
+	if (it->obs.remap_tried)
+		p2pb_hist_add(&r->h.remap, it->remap_ns);
+	if (it->probed) {
+		p2pb_hist_add(&r->h.cfg, it->cfg_ns);
+		p2pb_hist_add(&r->h.bar, it->bar_ns);
+	}
+	for (a = 0; a < it->obs.n_atts; a++)
+		if (it->atts[a].invalidated && it->atts[a].unmapped) {
+			p2pb_hist_add(&r->h.t2i, it->atts[a].trigger_to_invalidate_ns);
+			p2pb_hist_add(&r->h.i2u, it->atts[a].invalidate_to_unmap_ns);
+		}
+	if (it->dma) {
+		r->dma_before.bytes += it->before.bytes, r->dma_before.ns += it->before.ns;
+		r->dma_during.bytes += it->during.bytes, r->dma_during.ns += it->during.ns;
+		r->dma_after.bytes += it->after.bytes, r->dma_after.ns += it->after.ns;
+		r->dma_stale += it->obs.stale_transfers;
+	}
+	r->measured++;
+	r->forced_iters += it->forced_unmap;
+}
+
+static struct p2pb_iter_result *new_iteration(struct case_run *c, unsigned int idx, bool warm)
+{
+	struct p2pb_case_result *r = c->r;
+	struct p2pb_iter_result *its = realloc(r->iters, (r->n_iters + 1) * sizeof(*its)), *it;
+
+	if (!its)
+		return NULL;
+	r->iters = its;
+	it = &its[r->n_iters];
+	memset(it, 0, sizeof(*it));
+	it->atts = calloc(c->n_inst * r->n_dmabufs, sizeof(*it->atts));
+	if (!it->atts)
+		return NULL;
+	r->n_iters++;
+	it->warmup = warm;
+	it->obs.index = idx;
+	it->obs.n_atts = c->n_inst * r->n_dmabufs;
+	it->obs.atts = it->atts;
+	return it;
+}
+
+/* false: stop the case (the device did not come back, or the kernel is stuck) */
+static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
+{
+	struct p2pb_iter_result *it = new_iteration(c, idx, warm);
+	uint64_t dwell = dwell_ns(c), done;
+	unsigned long long fault_irqs;
+	struct traffic tr[5];
+	int err;
+
+	if (!it) {
+		p2pb_verdict_error(&c->r->verdict, "out of memory");
+		return false;
+	}
+	/* before: every importer mapped, nothing stale in the event rings */
+	if ((err = remap_all(c, &done))) {
+		p2pb_verdict_error(&c->r->verdict, "iteration %u: could not map before the trigger: %s", idx,
+				   strerror(-err));
+		return false;
+	}
+	tr[0] = traffic_now(c);
+	if (dwell)
+		p2pb_sleep_ns(dwell);
+	fault_irqs = p2pb_iommu_fault_irqs();
+	drain_all(c);
+	p2pb_kmsg_scan(&c->kmsg, &c->outside);	/* earlier messages are not this iteration's */
+	tr[1] = traffic_now(c);
+	if (!phase_trigger(c, it)) {
+		kernel_stuck = 1;
+		c->r->kernel_stuck = true;
+		p2pb_kmsg_scan(&c->kmsg, &it->obs.klog);
+		p2pb_verdict_iteration(&c->r->verdict, &c->r->ctx, &it->obs);
+		return false;
+	}
+	if (c->r->dma && dwell)
+		p2pb_sleep_ns(dwell);	/* traffic while revoked: a misbehaving device shows here */
+	tr[2] = traffic_now(c);
+	phase_revoked(c, it);
+	phase_restore(c, it);
+	phase_remap(c, it);
+	tr[3] = traffic_now(c);
+	if (dwell)
+		p2pb_sleep_ns(dwell);
+	tr[4] = traffic_now(c);
+	if (c->r->dma) {
+		it->dma = true;
+		it->before = window(&tr[0], &tr[1]);
+		it->during = window(&tr[1], &tr[2]);
+		it->after = window(&tr[3], &tr[4]);
+		it->obs.stale_transfers = tr[4].stale_ops - tr[0].stale_ops;
+		it->obs.iommu_fault_irqs = p2pb_iommu_fault_irqs() - fault_irqs;
+	}
+	if (c->s->trace.on) {
+		it->kernel_events = json_object_new_array();
+		p2pb_trace_collect(&c->s->trace, it->t0_ns, it->kernel_events);
+	}
+	p2pb_kmsg_scan(&c->kmsg, &it->obs.klog);
+	p2pb_verdict_iteration(&c->r->verdict, &c->r->ctx, &it->obs);
+	if (!warm)
+		add_to_hists(c->r, it);
+	if (it->revoke_to_quiesce_ns)
+		p2pb_session_progress(c->s, "%s %u/%u revoke-to-quiesce %.1f ms", c->job->name,
+				      warm ? 0 : c->r->measured, c->job->iterations,
+				      (double)it->revoke_to_quiesce_ns / 1e6);
+	return c->dev_open && c->dev.device_fd >= 0;
+}
+
+/* ---- setup and teardown ---- */
+
+static int plan_ranges(struct case_run *c)
+{
+	const struct p2pb_job *j = c->job;
+	uint64_t bar_size = c->dev.bar[j->bar].size, size, chunk;
+	unsigned int k;
+
+	if (!bar_size)
+		return p2pb_fail(-EINVAL, "%s has no BAR%u", c->dev.bdf, j->bar);
+	if (j->offset >= bar_size)
+		return p2pb_fail(-EINVAL, "offset %#llx is past the end of BAR%u (%#llx bytes)",
+				 (unsigned long long)j->offset, j->bar, (unsigned long long)bar_size);
+	size = j->size ? j->size : bar_size - j->offset;
+	if (j->offset + size > bar_size)
+		return p2pb_fail(-EINVAL, "range [%#llx, +%#llx) does not fit in BAR%u (%#llx bytes)",
+				 (unsigned long long)j->offset, (unsigned long long)size, j->bar,
+				 (unsigned long long)bar_size);
+	chunk = (size / j->dmabufs) & ~4095ull;
+	if (!chunk)
+		return p2pb_fail(-EINVAL, "range too small for %u dma-bufs", j->dmabufs);
+	c->r->n_dmabufs = j->dmabufs;
+	for (k = 0; k < j->dmabufs; k++)
+		c->r->range[k] = (struct p2pb_range){ .offset = j->offset + k * chunk, .length = chunk };
+	return 0;
+}
+
+static int open_importer(struct case_run *c, const struct p2pb_importer_spec *sp, unsigned int n)
+{
+	struct imp_inst *in = &c->inst[n];
+	struct p2pb_importer_info *info = &c->r->importers[n];
+	const char *bdf = sp->dev[0] ? sp->dev : c->job->device;
+
+	in->imp.spec = *sp;
+	in->imp.fd = -1;
+	in->imp.ops = p2pb_importer_find(sp->kind);
+	p2pb_pci_parse(bdf, &in->imp.dev, in->imp.dev_bdf);
+	if (!p2pb_pci_exists(in->imp.dev_bdf))
+		return p2pb_fail(-ENODEV, "importer %s: no PCI device %s to attach as", sp->text, in->imp.dev_bdf);
+	in->imp.n_delays = P2PB_MAX_DELAYS;
+	/* each importer instance draws its own delays */
+	p2pb_importer_spec_delays(sp, c->job->seed * 1000003ull + n, in->imp.delays_ns, in->imp.n_delays);
+	info->spec = *sp;
+	memcpy(info->dev_bdf, in->imp.dev_bdf, sizeof(info->dev_bdf));
+	memcpy(info->delays_ns, in->imp.delays_ns, sizeof(info->delays_ns));
+	info->n_delays = in->imp.n_delays;
+	return in->imp.ops->open(&in->imp, &c->s->restore);
+}
+
+static int open_importers(struct case_run *c)
+{
+	const struct p2pb_job *j = c->job;
+	unsigned int i, k, n = 0;
+	int err;
+
+	for (i = 0; i < j->n_importers; i++)
+		n += j->importers[i].count;
+	c->inst = calloc(n, sizeof(*c->inst));
+	c->r->importers = calloc(n, sizeof(*c->r->importers));
+	if (!c->inst || !c->r->importers)
+		return -ENOMEM;
+	for (i = 0; i < j->n_importers; i++)
+		for (k = 0; k < j->importers[i].count; k++) {
+			if ((err = open_importer(c, &j->importers[i], c->n_inst)))
+				return err;
+			c->r->n_importers = ++c->n_inst;
+		}
+	return 0;
+}
+
+/* 0 ready, 1 nothing to run (skip, or C5 judged at attach), -errno */
+static int setup_case(struct case_run *c)
+{
+	int err;
+
+	if ((err = p2pb_vfio_open(&c->dev, c->job->device)))
+		return err;
+	c->dev_open = true;
+	if ((err = p2pb_vfio_dmabuf_supported(&c->dev)) || (err = plan_ranges(c)))
+		return err;
+	if (c->job->trigger->check(&c->dev)) {
+		p2pb_verdict_skip(&c->r->verdict, p2pb_error());
+		return 1;
+	}
+	if ((err = export_all(c)) || (err = open_importers(c)))
+		return err;
+	err = attach_all(c);
+	if (err == -ECANCELED)
+		return 1;
+	return err ? err : start_dma(c);
+}
+
+static void teardown_case(struct case_run *c)
+{
+	unsigned int i;
+
+	detach_all(c);
+	for (i = 0; i < c->n_inst; i++)
+		c->inst[i].imp.ops->close(&c->inst[i].imp);
+	free(c->inst);
+	c->inst = NULL;
+	close_dmabufs(c);
+	if (c->dev_open)
+		p2pb_vfio_close(&c->dev);
+	c->dev_open = false;
+}
+
+static void init_result(struct p2pb_case_result *r, const struct p2pb_job *j)
+{
+	unsigned int i;
+
+	memset(r, 0, sizeof(*r));
+	r->job = *j;
+	p2pb_hist_init(&r->h.trigger);
+	p2pb_hist_init(&r->h.r2q);
+	p2pb_hist_init(&r->h.t2i);
+	p2pb_hist_init(&r->h.i2u);
+	p2pb_hist_init(&r->h.unrevoke);
+	p2pb_hist_init(&r->h.remap);
+	p2pb_hist_init(&r->h.cfg);
+	p2pb_hist_init(&r->h.bar);
+	p2pb_verdict_init(&r->verdict);
+	r->ctx.trigger = j->trigger->name;
+	r->ctx.trigger_unrevokes = j->trigger->restore && !j->trigger->permanent;
+	r->ctx.trigger_permanent = j->trigger->permanent;
+	p2pb_vfio_revoke_bound(&r->ctx.bound_ms, &r->ctx.bound_proceeds);
+	for (i = 0; i < j->n_importers; i++) {
+		r->ctx.injected_never_unmap |= j->importers[i].delay_kind == P2PB_DELAY_NEVER_UNMAP;
+		r->ctx.injected_dma_after_unmap |= j->importers[i].dma_after_unmap;
+		r->dma |= j->importers[i].dma_size > 0;
+	}
+}
+
+static void finish_log(struct case_run *c)
+{
+	struct p2pb_case_result *r = c->r;
+	unsigned int i;
+
+	p2pb_kmsg_scan(&c->kmsg, &c->outside);
+	p2pb_kmsg_close(&c->kmsg);
+	p2pb_verdict_case_log(&r->verdict, &r->ctx, &c->outside);
+	r->klog = c->outside;
+	for (i = 0; i < r->n_iters; i++)
+		p2pb_kmsg_add(&r->klog, &r->iters[i].obs.klog);
+	r->iommu_fault_irqs = p2pb_iommu_fault_irqs() - c->fault_irqs_start;
+}
+
+void p2pb_case_run(struct p2pb_session *s, const struct p2pb_job *j, struct p2pb_case_result *r)
+{
+	struct case_run c = { .r = r, .job = &r->job, .s = s };
+	unsigned int it;
+	int err;
+
+	init_result(r, j);
+	memset(c.dmabuf_fd, 0xff, sizeof(c.dmabuf_fd));
+	c.dev.container_fd = c.dev.group_fd = c.dev.device_fd = -1;
+	p2pb_clear_error();
+	p2pb_kmsg_open(&c.kmsg);	/* without it the kernel_log counts stay 0 */
+	c.fault_irqs_start = p2pb_iommu_fault_irqs();
+	err = setup_case(&c);
+	if (err < 0)
+		p2pb_verdict_error(&r->verdict, "%s", p2pb_error()[0] ? p2pb_error() : strerror(-err));
+	for (it = 0; !err && it < j->warmup + j->iterations && !p2pb_interrupted; it++)
+		if (!one_iteration(&c, it, it < j->warmup))
+			break;	/* the device did not come back: nothing more to measure */
+	p2pb_session_progress_done(s);
+	if (!r->kernel_stuck)
+		teardown_case(&c);	/* (closing the device would block behind a stuck trigger) */
+	finish_log(&c);
+	p2pb_verdict_finish(&r->verdict);
+}
+
+void p2pb_case_result_free(struct p2pb_case_result *r)
+{
+	unsigned int i;
+
+	for (i = 0; i < r->n_iters; i++) {
+		free(r->iters[i].atts);
+		json_object_put(r->iters[i].kernel_events);
+	}
+	free(r->iters);
+	free(r->importers);
+	r->iters = NULL;
+	r->importers = NULL;
+	r->n_iters = 0;
+}

@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef P2PB_CASE_H
+#define P2PB_CASE_H
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "hist.h"
+#include "job.h"
+#include "kmsg.h"
+#include "result.h"
+#include "session.h"
+#include "verdict.h"
+#include "vfio.h"
+
+/*
+ * One revoke case as plain data: what p2pb_case_run() measured, from which
+ * report.c builds the JSON, the terminal table and the KTAP lines. Each
+ * iteration runs the phases before -> trigger -> quiesce -> revoked ->
+ * restore -> remap -> after (docs/methodology.md).
+ */
+struct p2pb_window {
+	uint64_t bytes, ns;		/* device DMA moved in a window of ns */
+};
+
+struct p2pb_iter_result {
+	struct p2pb_iter_obs obs;	/* what the verdict judges; obs.atts = atts */
+	struct p2pb_att_obs *atts;
+	bool warmup;
+	uint64_t t0_ns;			/* trigger start, CLOCK_MONOTONIC */
+	uint64_t revoke_to_quiesce_ns;	/* 0: no unmap seen */
+	bool forced_unmap;
+	bool probed;			/* config and BAR read during the revoke */
+	uint64_t cfg_start_ns, cfg_ns, bar_start_ns, bar_ns;
+	int cfg_errno, bar_errno;
+	bool unrevoke_timed;
+	uint64_t unrevoke_ns, remap_ns;
+	bool dma;
+	struct p2pb_window before, during, after;
+	json_object *kernel_events;	/* with --trace: lib/trace's events, owned */
+};
+
+struct p2pb_importer_info {
+	struct p2pb_importer_spec spec;
+	char dev_bdf[P2PB_BDF_LEN];
+	uint64_t delays_ns[P2PB_MAX_DELAYS];
+	unsigned int n_delays;
+};
+
+struct p2pb_case_hists {
+	struct p2pb_hist trigger, r2q, t2i, i2u, unrevoke, remap, cfg, bar;
+};
+
+struct p2pb_case_result {
+	struct p2pb_job job;
+	struct p2pb_range range[P2PB_MAX_DMABUFS];
+	unsigned int n_dmabufs;
+	struct p2pb_importer_info *importers;
+	unsigned int n_importers;
+	struct p2pb_iter_result *iters;
+	unsigned int n_iters, measured, forced_iters;
+	struct p2pb_case_hists h;	/* measured iterations only */
+	bool dma;
+	struct p2pb_window dma_before, dma_during, dma_after;
+	uint64_t dma_stale;
+	struct p2pb_kmsg_counts klog;	/* the whole case */
+	uint64_t iommu_fault_irqs;
+	struct p2pb_verdict_ctx ctx;
+	struct p2pb_verdict verdict;
+	bool kernel_stuck;		/* a trigger never came back: the device was left alone */
+};
+
+/* Run one case; the result is complete whatever happened (see verdict). */
+void p2pb_case_run(struct p2pb_session *s, const struct p2pb_job *j, struct p2pb_case_result *r);
+void p2pb_case_result_free(struct p2pb_case_result *r);
+/* A trigger never came back from the kernel: stop, leave the device alone. */
+bool p2pb_case_kernel_stuck(void);
+
+/* report.c: formats, never measures. */
+json_object *p2pb_case_json(const struct p2pb_case_result *r);
+void p2pb_case_ktap(struct p2pb_ktap *k, const struct p2pb_case_result *r);
+void p2pb_case_table_header(void);
+void p2pb_case_table(const struct p2pb_case_result *r);
+void p2pb_case_timeline(const struct p2pb_case_result *r, bool kernel_tracepoints, bool traced);
+#endif

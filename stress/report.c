@@ -1,0 +1,505 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Formats a measured revoke case: the result document (results/schema),
+ * KTAP lines, the terminal table and the merged timeline. Nothing here
+ * measures or judges.
+ */
+#define _GNU_SOURCE
+#include "case.h"
+
+#include "units.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define add(o, k, v) json_object_object_add((o), (k), (v))
+#define jint(v) json_object_new_int((int)(v))
+#define ju64(v) p2pb_json_u64(v)
+
+static const char *unmap_cause_name(int cause)
+{
+	switch (cause) {
+	case P2PB_UNMAP_BY_POLICY: return "policy";
+	case P2PB_UNMAP_BY_REQUEST: return "forced";
+	case P2PB_UNMAP_BY_DETACH: return "detach";
+	}
+	return "other";
+}
+
+static json_object *window_json(const struct p2pb_window *w)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "bytes", ju64(w->bytes));
+	add(o, "ns", ju64(w->ns));
+	add(o, "bytes_per_s", ju64(w->ns ? (uint64_t)((double)w->bytes * 1e9 / (double)w->ns) : 0));
+	return o;
+}
+
+static json_object *att_json(const struct p2pb_att_obs *a)
+{
+	json_object *o = json_object_new_object();
+
+	add(o, "importer", jint(a->importer));
+	add(o, "dmabuf", jint(a->dmabuf));
+	add(o, "invalidated", json_object_new_boolean(a->invalidated));
+	add(o, "unmapped", json_object_new_boolean(a->unmapped));
+	if (a->invalidated)
+		add(o, "trigger_to_invalidate_ns", ju64(a->trigger_to_invalidate_ns));
+	if (a->invalidated && a->unmapped) {
+		add(o, "invalidate_to_unmap_ns", ju64(a->invalidate_to_unmap_ns));
+		add(o, "injected_delay_ns", a->injected_never ? NULL : ju64(a->injected_delay_ns));
+		add(o, "unmap_cause", json_object_new_string(unmap_cause_name(a->unmap_cause)));
+		add(o, "later_invalidates", jint(a->later_invalidates));
+	}
+	add(o, "fences_checked", jint(a->fences_checked));
+	add(o, "fences_late", jint(a->fences_late));
+	return o;
+}
+
+static void iter_probe_json(json_object *o, const struct p2pb_iter_result *it)
+{
+	add(o, "config_read_start_ns", ju64(it->cfg_start_ns));
+	add(o, "config_read_ns", ju64(it->cfg_ns));
+	add(o, "config_read_errno", jint(it->cfg_errno));
+	add(o, "bar_read_start_ns", ju64(it->bar_start_ns));
+	add(o, "bar_read_ns", ju64(it->bar_ns));
+	add(o, "bar_read_errno", jint(it->bar_errno));
+}
+
+static json_object *iter_dma_json(const struct p2pb_iter_result *it)
+{
+	json_object *d = json_object_new_object();
+
+	add(d, "before", window_json(&it->before));
+	add(d, "during", window_json(&it->during));
+	add(d, "after", window_json(&it->after));
+	add(d, "stale_transfers", ju64(it->obs.stale_transfers));
+	add(d, "iommu_fault_irqs", ju64(it->obs.iommu_fault_irqs));
+	return d;
+}
+
+static json_object *iter_json(const struct p2pb_iter_result *it)
+{
+	const struct p2pb_iter_obs *ob = &it->obs;
+	json_object *o = json_object_new_object(), *atts = json_object_new_array();
+	unsigned int a;
+
+	add(o, "index", jint(ob->index));
+	add(o, "warmup", json_object_new_boolean(it->warmup));
+	add(o, "t0_ns", ju64(it->t0_ns));
+	add(o, "trigger_ns", ju64(ob->trigger_ns));
+	add(o, "trigger_returned", json_object_new_boolean(ob->trigger_returned));
+	add(o, "trigger_errno", jint(ob->trigger_errno));
+	add(o, "mapped_at_trigger_return", jint(ob->mapped_at_return));
+	if (it->probed)
+		iter_probe_json(o, it);
+	if (ob->map_while_revoked_tried)
+		add(o, "map_while_revoked_errno", jint(ob->map_while_revoked_errno));
+	if (ob->old_dmabuf_tried)
+		add(o, "old_dmabuf_map_errno", jint(ob->old_dmabuf_map_errno));
+	if (it->unrevoke_timed)
+		add(o, "unrevoke_ns", ju64(it->unrevoke_ns));
+	if (ob->remap_tried) {
+		add(o, "remap_ok", json_object_new_boolean(!ob->remap_errno));
+		add(o, "remap_ns", ju64(it->remap_ns));
+	}
+	if (it->dma)
+		add(o, "dma", iter_dma_json(it));
+	add(o, "forced_unmap", json_object_new_boolean(it->forced_unmap));
+	if (it->revoke_to_quiesce_ns)
+		add(o, "revoke_to_quiesce_ns", ju64(it->revoke_to_quiesce_ns));
+	add(o, "kernel_log", p2pb_json_kmsg(&ob->klog));
+	if (it->kernel_events)
+		add(o, "kernel_events", json_object_get(it->kernel_events));
+	for (a = 0; a < ob->n_atts; a++)
+		json_object_array_add(atts, att_json(&it->atts[a]));
+	add(o, "attachments", atts);
+	return o;
+}
+
+static json_object *importer_json(const struct p2pb_importer_info *in)
+{
+	json_object *o = json_object_new_object(), *d = json_object_new_array();
+	bool never = in->spec.delay_kind == P2PB_DELAY_NEVER_UNMAP;
+	unsigned int k;
+
+	add(o, "spec", json_object_new_string(in->spec.text));
+	add(o, "kind", json_object_new_string(in->spec.kind));
+	add(o, "attach", json_object_new_string(p2pb_attach_mode_name(in->spec.attach_mode)));
+	add(o, "device", json_object_new_string(in->dev_bdf));
+	add(o, "unmap", json_object_new_string(never ? "never" :
+					       in->spec.delay_kind == P2PB_DELAY_FIXED ? "fixed" : "distribution"));
+	for (k = 0; !never && k < in->n_delays; k++)
+		json_object_array_add(d, ju64(in->delays_ns[k]));
+	add(o, "delays_ns", d);
+	return o;
+}
+
+static json_object *injected_json(const struct p2pb_injected *x, bool never)
+{
+	json_object *o = json_object_new_object();
+	char caught[160];
+
+	add(o, "fault", json_object_new_string(x->fault));
+	add(o, "iterations", jint(x->iterations));
+	if (never) {
+		add(o, "forced_releases", jint(x->forced_releases));
+		add(o, "bounded_returns", jint(x->bounded_returns));
+		snprintf(caught, sizeof(caught), "%s%s%s",
+			 x->forced_releases ? "p2pbench's forced release after the quiesce timeout" : "",
+			 x->forced_releases && x->bounded_returns ? "; " : "",
+			 x->bounded_returns ? "the configured revoke bound" : "");
+	} else {
+		add(o, "stale_transfers", ju64(x->stale_transfers));
+		add(o, "iommu_fault_irqs", ju64(x->iommu_fault_irqs));
+		snprintf(caught, sizeof(caught), "%s", x->iommu_fault_irqs ? "IOMMU faults" :
+			 x->stale_transfers ? "nothing: stale writes landed without an IOMMU fault" : "");
+	}
+	add(o, "caught_by", caught[0] ? json_object_new_string(caught) : NULL);
+	return o;
+}
+
+static json_object *verdict_json(const struct p2pb_case_result *r)
+{
+	const struct p2pb_verdict *v = &r->verdict;
+	json_object *o = json_object_new_object(), *viol = json_object_new_array(), *cl = json_object_new_object();
+	json_object *inj = json_object_new_array();
+	unsigned int i;
+
+	add(o, "outcome", json_object_new_string(p2pb_outcome_name(v->outcome)));
+	for (i = 0; i < P2PB_N_CLAUSES; i++)
+		add(cl, p2pb_clauses[i].id, json_object_new_string(v->violated & (1u << i) ? "fail" :
+					    v->judged & (1u << i) ? "pass" : "not judged"));
+	add(o, "clauses", cl);
+	for (i = 0; i < v->n_v; i++) {
+		json_object *x = json_object_new_object();
+
+		add(x, "clause", json_object_new_string(p2pb_clauses[v->v[i].clause].id));
+		add(x, "iteration", v->v[i].iteration < 0 ? NULL : jint(v->v[i].iteration));
+		add(x, "evidence", json_object_new_string(v->v[i].evidence));
+		json_object_array_add(viol, x);
+	}
+	add(o, "violations", viol);
+	add(o, "violations_not_listed", jint(v->v_dropped));
+	add(o, "bounded_iterations", jint(v->bounded_iterations));
+	if (v->bounded_evidence[0])
+		add(o, "bounded", json_object_new_string(v->bounded_evidence));
+	add(o, "announced_warnings", jint(v->announced_warnings));
+	if (r->ctx.injected_never_unmap)
+		json_object_array_add(inj, injected_json(&v->never_unmap, true));
+	if (r->ctx.injected_dma_after_unmap)
+		json_object_array_add(inj, injected_json(&v->dma_after_unmap, false));
+	add(o, "injected_importer_faults", inj);
+	if (v->error[0])
+		add(o, "error", json_object_new_string(v->error));
+	if (v->skip[0])
+		add(o, "skip", json_object_new_string(v->skip));
+	return o;
+}
+
+static json_object *summary_json(const struct p2pb_case_result *r)
+{
+	json_object *sum = json_object_new_object(), *d;
+
+	add(sum, "revoke_to_quiesce_ns", p2pb_json_summary(&r->h.r2q));
+	add(sum, "trigger_ns", p2pb_json_summary(&r->h.trigger));
+	add(sum, "trigger_to_invalidate_ns", p2pb_json_summary(&r->h.t2i));
+	add(sum, "invalidate_to_unmap_ns", p2pb_json_summary(&r->h.i2u));
+	add(sum, "unrevoke_ns", p2pb_json_summary(&r->h.unrevoke));
+	add(sum, "remap_ns", p2pb_json_summary(&r->h.remap));
+	add(sum, "config_read_ns", p2pb_json_summary(&r->h.cfg));
+	add(sum, "bar_read_ns", p2pb_json_summary(&r->h.bar));
+	add(sum, "forced_iterations", jint(r->forced_iters));
+	if (r->dma) {
+		d = json_object_new_object();
+		add(d, "before", window_json(&r->dma_before));
+		add(d, "during", window_json(&r->dma_during));
+		add(d, "after", window_json(&r->dma_after));
+		add(d, "stale_transfers", ju64(r->dma_stale));
+		add(sum, "dma", d);
+	}
+	return sum;
+}
+
+static const char *status_name(enum p2pb_outcome o)
+{
+	static const char *const names[] = {
+		[P2PB_PASS] = "pass", [P2PB_BOUNDED] = "bounded", [P2PB_SKIP] = "skip",
+		[P2PB_ERROR] = "error", [P2PB_FAIL] = "fail",
+	};
+
+	return names[o];
+}
+
+/* The first line worth reading when a case is not a plain pass. */
+static const char *reason(const struct p2pb_case_result *r)
+{
+	const struct p2pb_verdict *v = &r->verdict;
+
+	switch (v->outcome) {
+	case P2PB_FAIL: return v->n_v ? v->v[0].evidence : "contract violated";
+	case P2PB_ERROR: return v->error;
+	case P2PB_SKIP: return v->skip;
+	case P2PB_BOUNDED: return v->bounded_evidence;
+	default: return NULL;
+	}
+}
+
+json_object *p2pb_case_json(const struct p2pb_case_result *r)
+{
+	const struct p2pb_job *j = &r->job;
+	json_object *o = json_object_new_object(), *imps = json_object_new_array(), *bufs = json_object_new_array();
+	json_object *its = json_object_new_array();
+	unsigned int i;
+
+	add(o, "name", json_object_new_string(j->name));
+	add(o, "trigger", json_object_new_string(j->trigger->name));
+	add(o, "device", json_object_new_string(j->device));
+	add(o, "bar", jint(j->bar));
+	for (i = 0; i < r->n_dmabufs; i++) {
+		json_object *b = json_object_new_object();
+
+		add(b, "offset", ju64(r->range[i].offset));
+		add(b, "length", ju64(r->range[i].length));
+		json_object_array_add(bufs, b);
+	}
+	add(o, "dmabufs", bufs);
+	for (i = 0; i < r->n_importers; i++)
+		json_object_array_add(imps, importer_json(&r->importers[i]));
+	add(o, "importers", imps);
+	add(o, "iterations_requested", jint(j->iterations));
+	add(o, "iterations_measured", jint(r->measured));
+	add(o, "quiesce_timeout_ns", ju64(j->quiesce_timeout_ns));
+	add(o, "revoke_bound_ms", jint(r->ctx.bound_ms));
+	add(o, "status", json_object_new_string(status_name(r->verdict.outcome)));
+	if (reason(r))
+		add(o, "reason", json_object_new_string(reason(r)));
+	add(o, "verdict", verdict_json(r));
+	add(o, "kernel_log", p2pb_json_kmsg(&r->klog));
+	add(o, "iommu_fault_irqs", ju64(r->iommu_fault_irqs));
+	add(o, "summary", summary_json(r));
+	for (i = 0; i < r->n_iters; i++)
+		json_object_array_add(its, iter_json(&r->iters[i]));
+	add(o, "iterations", its);
+	return o;
+}
+
+/* "C1 iteration 3" or "C7" (the case as a whole) */
+static const char *where(const struct p2pb_violation *x, char *buf, size_t len)
+{
+	if (x->iteration < 0)
+		snprintf(buf, len, "%s", p2pb_clauses[x->clause].id);
+	else
+		snprintf(buf, len, "%s iteration %d", p2pb_clauses[x->clause].id, x->iteration);
+	return buf;
+}
+
+/* ---- KTAP: one test per case, a subtest per contract clause ---- */
+
+static void clause_ktap(struct p2pb_ktap *k, const struct p2pb_verdict *v, unsigned int i)
+{
+	const struct p2pb_clause_info *c = &p2pb_clauses[i];
+	unsigned int n;
+	char w[48];
+
+	if (v->violated & (1u << i)) {
+		for (n = 0; n < v->n_v; n++)
+			if (v->v[n].clause == i)
+				fprintf(k->f, "    # %s: %s\n", where(&v->v[n], w, sizeof(w)), v->v[n].evidence);
+		fprintf(k->f, "    not ok %u %s_%s\n", i + 1, c->id, c->key);
+	} else if (v->judged & (1u << i)) {
+		fprintf(k->f, "    ok %u %s_%s\n", i + 1, c->id, c->key);
+	} else {
+		fprintf(k->f, "    ok %u %s_%s # SKIP not exercised by this case\n", i + 1, c->id, c->key);
+	}
+}
+
+void p2pb_case_ktap(struct p2pb_ktap *k, const struct p2pb_case_result *r)
+{
+	const struct p2pb_verdict *v = &r->verdict;
+	char desc[160];
+	unsigned int i;
+
+	if (!k->f)
+		return;
+	snprintf(desc, sizeof(desc), "revoke.%s", r->job.name);
+	if (v->outcome != P2PB_SKIP && v->outcome != P2PB_ERROR) {
+		fprintf(k->f, "    # Subtest: %s\n    1..%d\n", desc, P2PB_N_CLAUSES);
+		for (i = 0; i < P2PB_N_CLAUSES; i++)
+			clause_ktap(k, v, i);
+	}
+	if (v->outcome == P2PB_BOUNDED)
+		p2pb_ktap_diag(k, "%s: BOUNDED in %u iteration(s): %s", desc, v->bounded_iterations,
+			       v->bounded_evidence);
+	if (v->outcome == P2PB_SKIP)
+		p2pb_ktap_result(k, P2PB_KTAP_SKIP, desc, v->skip);
+	else
+		p2pb_ktap_result(k, v->outcome == P2PB_FAIL || v->outcome == P2PB_ERROR ? P2PB_KTAP_FAIL :
+				 P2PB_KTAP_OK, desc, reason(r));
+}
+
+/* ---- the terminal table ---- */
+
+void p2pb_case_table_header(void)
+{
+	printf("%-28s %-22s %10s %10s %10s %10s\n", "CASE", "METRIC", "p50", "p90", "p99", "max");
+}
+
+static void row(const char *name, const char *metric, const struct p2pb_hist *h)
+{
+	char b[4][32];
+
+	if (!h->count)
+		return;
+	printf("%-28.28s %-22s %10s %10s %10s %10s\n", name, metric,
+	       p2pb_fmt_ns(p2pb_hist_percentile(h, 50), b[0], 32), p2pb_fmt_ns(p2pb_hist_percentile(h, 90), b[1], 32),
+	       p2pb_fmt_ns(p2pb_hist_percentile(h, 99), b[2], 32), p2pb_fmt_ns(h->max, b[3], 32));
+}
+
+static double rate_kb(const struct p2pb_window *w)
+{
+	return w->ns ? (double)w->bytes * 1e6 / (double)w->ns : 0.0;
+}
+
+static void verdict_rows(const struct p2pb_case_result *r)
+{
+	const struct p2pb_verdict *v = &r->verdict;
+	unsigned int i;
+	char w[48];
+
+	switch (v->outcome) {
+	case P2PB_PASS:
+		printf("%-28s PASS %u iterations, clauses", "", r->measured);
+		for (i = 0; i < P2PB_N_CLAUSES; i++)
+			if (v->judged & (1u << i))
+				printf(" %s", p2pb_clauses[i].id);
+		printf(" held%s\n", r->forced_iters ? "; stuck importer released by the quiesce timeout" : "");
+		break;
+	case P2PB_BOUNDED:
+		printf("%-28s BOUNDED (%u iterations): %s\n", "", v->bounded_iterations, v->bounded_evidence);
+		break;
+	case P2PB_FAIL:
+		for (i = 0; i < v->n_v; i++)
+			printf("%-28s FAIL %s: %s\n", "", where(&v->v[i], w, sizeof(w)), v->v[i].evidence);
+		if (v->v_dropped)
+			printf("%-28s FAIL ... and %u more violations (see the JSON)\n", "", v->v_dropped);
+		break;
+	case P2PB_ERROR:
+		printf("%-28.28s ERROR: %s\n", r->h.r2q.count ? "" : r->job.name, v->error);
+		break;
+	case P2PB_SKIP:
+		printf("%-28.28s SKIP: %s\n", r->job.name, v->skip);
+		break;
+	}
+}
+
+void p2pb_case_table(const struct p2pb_case_result *r)
+{
+	const struct p2pb_kmsg_counts *k = &r->klog;
+
+	row(r->job.name, "revoke-to-quiesce", &r->h.r2q);
+	row("", "trigger syscall", &r->h.trigger);
+	row("", "trigger->invalidate", &r->h.t2i);
+	row("", "invalidate->unmap", &r->h.i2u);
+	row("", "un-revoke", &r->h.unrevoke);
+	row("", "remap", &r->h.remap);
+	row("", "config read meanwhile", &r->h.cfg);
+	row("", "BAR read meanwhile", &r->h.bar);
+	if (r->dma)
+		printf("%-28s device DMA: %.1f KB/s before, %.1f during, %.1f after the revoke; "
+		       "%llu transfers after unmap\n", "", rate_kb(&r->dma_before), rate_kb(&r->dma_during),
+		       rate_kb(&r->dma_after), (unsigned long long)r->dma_stale);
+	if (p2pb_kmsg_findings(k) || k->revoke_timeouts || k->dmar_faults)
+		printf("%-28s kernel log: %u WARN (%u announced by the revoke bound), %u BUG/Oops, %u other "
+		       "forbidden, %u revoke timeouts, %u DMAR faults\n", "", k->warnings, k->announced_warnings,
+		       k->bugs, k->refcount + k->lockdep + k->kasan + k->ubsan + k->hung_tasks + k->rcu_stalls,
+		       k->revoke_timeouts, k->dmar_faults);
+	verdict_rows(r);
+}
+
+/* ---- the merged timeline of --trace --timeline ---- */
+
+struct tl_entry {
+	int64_t t;
+	char text[200];
+};
+
+static int tl_cmp(const void *a, const void *b)
+{
+	int64_t x = ((const struct tl_entry *)a)->t, y = ((const struct tl_entry *)b)->t;
+
+	return x < y ? -1 : x > y;
+}
+
+#define TL_MAX 256
+
+static unsigned int tl_ours(const char *trigger, const struct p2pb_iter_result *it, struct tl_entry *e)
+{
+	unsigned int n = 0, a;
+
+	e[n].t = 0;
+	snprintf(e[n++].text, sizeof(e[0].text), "p2pbench   %s starts", trigger);
+	e[n].t = (int64_t)it->obs.trigger_ns;
+	snprintf(e[n++].text, sizeof(e[0].text), "p2pbench   %s returns (errno %d, %d still mapped)", trigger,
+		 it->obs.trigger_errno, it->obs.mapped_at_return);
+	if (it->probed) {
+		e[n].t = (int64_t)(it->bar_start_ns + it->bar_ns);
+		snprintf(e[n++].text, sizeof(e[0].text), "p2pbench   BAR read returns after %.3f ms",
+			 (double)it->bar_ns / 1e6);
+	}
+	for (a = 0; a < it->obs.n_atts && n < TL_MAX / 2; a++) {
+		const struct p2pb_att_obs *o = &it->atts[a];
+
+		if (!o->invalidated)
+			continue;
+		e[n].t = (int64_t)o->trigger_to_invalidate_ns;
+		snprintf(e[n++].text, sizeof(e[0].text), "importer%-2u invalidate, dma-buf %u", o->importer, o->dmabuf);
+		if (!o->unmapped)
+			continue;
+		e[n].t = (int64_t)(o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns);
+		snprintf(e[n++].text, sizeof(e[0].text), "importer%-2u unmap, dma-buf %u", o->importer, o->dmabuf);
+	}
+	return n;
+}
+
+static unsigned int tl_kernel(json_object *events, struct tl_entry *e, unsigned int n)
+{
+	size_t i;
+
+	for (i = 0; events && i < json_object_array_length(events) && n < TL_MAX; i++) {
+		json_object *o = json_object_array_get_idx(events, i), *ev, *args, *t;
+
+		if (!json_object_object_get_ex(o, "event", &ev) || !json_object_object_get_ex(o, "args", &args) ||
+		    !json_object_object_get_ex(o, "t_ns", &t))
+			continue;
+		e[n].t = json_object_get_int64(t);
+		snprintf(e[n++].text, sizeof(e[0].text), "kernel     %s %s", json_object_get_string(ev),
+			 json_object_get_string(args));
+	}
+	return n;
+}
+
+void p2pb_case_timeline(const struct p2pb_case_result *r, bool kernel_tracepoints, bool traced)
+{
+	struct tl_entry *e = calloc(TL_MAX, sizeof(*e));
+	unsigned int i, n, k;
+
+	if (!e)
+		return;
+	printf("\n%s: timeline (%s)\n", r->job.name, !traced ? "no kernel events" :
+	       kernel_tracepoints ? "kernel: vfio_pci_dmabuf tracepoints" : "kernel: kprobes");
+	for (i = 0; i < r->n_iters; i++) {
+		const struct p2pb_iter_result *it = &r->iters[i];
+
+		printf("iteration %u (t0 = %.6f s CLOCK_MONOTONIC)\n", it->obs.index, (double)it->t0_ns / 1e9);
+		n = tl_ours(r->job.trigger->name, it, e);
+		n = tl_kernel(it->kernel_events, e, n);
+		qsort(e, n, sizeof(e[0]), tl_cmp);
+		for (k = 0; k < n; k++)
+			printf("  %+12.3f ms  %s\n", (double)e[k].t / 1e6, e[k].text);
+	}
+	free(e);
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Contract verdicts: what the observations of a revoke case say about the
+ * exporter. Injected importer misbehaviour is accounted separately, so that
+ * an importer told never to unmap is not blamed on the exporter, and an
+ * exporter that lets a trigger return with live mappings is never excused by
+ * the importer being slow.
+ */
+#define _GNU_SOURCE
+#include "verdict.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+const struct p2pb_clause_info p2pb_clauses[P2PB_N_CLAUSES] = {
+	[P2PB_C1_WAITS] = { "C1", "trigger_waits",
+			    "a revoke trigger returns only after every importer has unmapped" },
+	[P2PB_C2_NO_MAP_REVOKED] = { "C2", "no_map_while_revoked", "no map succeeds while revoked" },
+	[P2PB_C3_REMAP_REARM] = { "C3", "remap_and_rearm",
+				  "after un-revoke every importer maps again and the next revoke waits again" },
+	[P2PB_C4_FENCES] = { "C4", "fences_retired",
+			     "fences added before the invalidate are retired before the trigger returns" },
+	[P2PB_C5_REFUSE] = { "C5", "refuse_unrevocable",
+			     "static, non-revocable and no-p2p attaches are refused" },
+	[P2PB_C6_CLOSE_REVOKED] = { "C6", "close_stays_revoked",
+				    "after close the old dma-buf stays revoked" },
+	[P2PB_C7_KERNEL_LOG] = { "C7", "kernel_log_clean",
+				 "no WARN, BUG, Oops, refcount_t, lockdep, KASAN/UBSAN, hung-task or RCU-stall "
+				 "message, except the one a configured revoke bound announces" },
+};
+
+const char *p2pb_outcome_name(enum p2pb_outcome o)
+{
+	static const char *const names[] = {
+		[P2PB_PASS] = "PASS", [P2PB_BOUNDED] = "BOUNDED", [P2PB_SKIP] = "SKIP",
+		[P2PB_ERROR] = "ERROR", [P2PB_FAIL] = "FAIL",
+	};
+
+	return names[o];
+}
+
+void p2pb_verdict_init(struct p2pb_verdict *v)
+{
+	memset(v, 0, sizeof(*v));
+	v->waited_iteration = -1;
+	v->never_unmap.fault = "never-unmap";
+	v->dma_after_unmap.fault = "dma-after-unmap";
+}
+
+static void judged(struct p2pb_verdict *v, enum p2pb_clause c)
+{
+	v->judged |= 1u << c;
+}
+
+static void violation(struct p2pb_verdict *v, enum p2pb_clause c, int iteration, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void violation(struct p2pb_verdict *v, enum p2pb_clause c, int iteration, const char *fmt, ...)
+{
+	struct p2pb_violation *x;
+	va_list ap;
+
+	judged(v, c);
+	v->violated |= 1u << c;
+	if (v->n_v == P2PB_MAX_VIOLATIONS) {
+		v->v_dropped++;
+		return;
+	}
+	x = &v->v[v->n_v++];
+	x->clause = c;
+	x->iteration = iteration;
+	va_start(ap, fmt);
+	vsnprintf(x->evidence, sizeof(x->evidence), fmt, ap);
+	va_end(ap);
+}
+
+void p2pb_verdict_error(struct p2pb_verdict *v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->error[0])
+		return;	/* the first error is the one worth reading */
+	va_start(ap, fmt);
+	vsnprintf(v->error, sizeof(v->error), fmt, ap);
+	va_end(ap);
+}
+
+void p2pb_verdict_skip(struct p2pb_verdict *v, const char *why)
+{
+	snprintf(v->skip, sizeof(v->skip), "%s", why);
+}
+
+static unsigned int still_mapped(const struct p2pb_iter_obs *it, unsigned int *never_invalidated)
+{
+	unsigned int a, n = 0;
+
+	*never_invalidated = 0;
+	for (a = 0; a < it->n_atts; a++)
+		*never_invalidated += !it->atts[a].invalidated;
+	if (it->mapped_at_return > 0)
+		n = (unsigned int)it->mapped_at_return;
+	return n;
+}
+
+/* C1, and C3's "the next revoke waits again". */
+static void judge_wait(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx, const struct p2pb_iter_obs *it)
+{
+	unsigned int never_inv, live = still_mapped(it, &never_inv);
+	double ms = (double)it->trigger_ns / 1e6;
+
+	judged(v, P2PB_C1_WAITS);
+	if (!it->trigger_returned) {
+		violation(v, P2PB_C1_WAITS, (int)it->index,
+			  "%s never returned (%.0f ms) although every importer had unmapped", ctx->trigger, ms);
+		return;
+	}
+	if (!live && !never_inv) {
+		if (it->n_atts)
+			v->waited_iteration = v->waited_iteration < 0 ? (int)it->index : v->waited_iteration;
+		return;
+	}
+	if (!live) {
+		violation(v, P2PB_C1_WAITS, (int)it->index, "%u of %u attachments were never invalidated by %s",
+			  never_inv, it->n_atts, ctx->trigger);
+		return;
+	}
+	if (ctx->bound_ms && ctx->bound_proceeds && it->klog.revoke_timeouts) {
+		v->bounded_iterations++;
+		if (!v->bounded_evidence[0])
+			snprintf(v->bounded_evidence, sizeof(v->bounded_evidence),
+				 "%s returned after %.1f ms with %u live mapping(s) after the configured %u ms timeout",
+				 ctx->trigger, ms, live, ctx->bound_ms);
+		return;
+	}
+	violation(v, P2PB_C1_WAITS, (int)it->index, "%s returned after %.1f ms with %u of %u mapping(s) live and %s",
+		  ctx->trigger, ms, live, it->n_atts,
+		  ctx->bound_ms && ctx->bound_proceeds ? "no revoke timeout logged" : "no revoke bound configured");
+	if (v->waited_iteration >= 0)
+		violation(v, P2PB_C3_REMAP_REARM, (int)it->index,
+			  "revoke %d waited for the importers, revoke %u did not: the wait was not re-armed",
+			  v->waited_iteration, it->index);
+}
+
+/* Judged only where an importer had fences in flight when it was invalidated. */
+static void judge_fences(struct p2pb_verdict *v, const struct p2pb_iter_obs *it)
+{
+	unsigned int a;
+
+	for (a = 0; a < it->n_atts; a++) {
+		const struct p2pb_att_obs *o = &it->atts[a];
+
+		if (o->fences_checked)
+			judged(v, P2PB_C4_FENCES);
+		if (o->fences_late)
+			violation(v, P2PB_C4_FENCES, (int)it->index,
+				  "importer %u dma-buf %u: %u fence(s) added before the invalidate signalled up to "
+				  "%.1f ms after the trigger returned", o->importer, o->dmabuf, o->fences_late,
+				  (double)o->fence_late_max_ns / 1e6);
+	}
+}
+
+static void judge_log(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx, int iteration,
+		      const struct p2pb_kmsg_counts *k)
+{
+	unsigned int bad = ctx->bound_ms && ctx->bound_proceeds ? p2pb_kmsg_unannounced(k) : p2pb_kmsg_findings(k);
+
+	judged(v, P2PB_C7_KERNEL_LOG);
+	if (ctx->bound_ms && ctx->bound_proceeds)
+		v->announced_warnings += k->announced_warnings;
+	if (bad)
+		violation(v, P2PB_C7_KERNEL_LOG, iteration,
+			  "%u forbidden kernel log message(s) (%u WARN, %u BUG/Oops, %u refcount_t, %u lockdep, "
+			  "%u KASAN, %u UBSAN, %u hung task, %u RCU stall); first: %s", bad,
+			  k->warnings - (ctx->bound_ms && ctx->bound_proceeds ? k->announced_warnings : 0),
+			  k->bugs, k->refcount, k->lockdep, k->kasan, k->ubsan, k->hung_tasks, k->rcu_stalls,
+			  k->first_finding[0] ? k->first_finding : "(an announced WARN)");
+}
+
+static void account_injected(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx,
+			     const struct p2pb_iter_obs *it)
+{
+	unsigned int a, forced = 0;
+
+	for (a = 0; a < it->n_atts; a++)
+		forced += it->atts[a].forced;
+	if (ctx->injected_never_unmap) {
+		v->never_unmap.iterations++;
+		v->never_unmap.forced_releases += forced;
+		v->never_unmap.bounded_returns += it->mapped_at_return > 0 && it->klog.revoke_timeouts;
+	} else if (forced) {
+		p2pb_verdict_error(v, "iteration %u: an importer did not unmap within the quiesce timeout and was "
+				   "released (raise --quiesce-timeout above the importer's delay)", it->index);
+	}
+	if (ctx->injected_dma_after_unmap) {
+		v->dma_after_unmap.iterations++;
+		v->dma_after_unmap.stale_transfers += it->stale_transfers;
+		v->dma_after_unmap.iommu_fault_irqs += it->iommu_fault_irqs;
+	}
+}
+
+void p2pb_verdict_iteration(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx,
+			    const struct p2pb_iter_obs *it)
+{
+	if (it->trigger_errno) {
+		p2pb_verdict_error(v, "iteration %u: %s failed: %s", it->index, ctx->trigger,
+				   strerror(it->trigger_errno));
+		judge_log(v, ctx, (int)it->index, &it->klog);
+		return;
+	}
+	judge_wait(v, ctx, it);
+	judge_fences(v, it);
+	if (it->map_while_revoked_tried) {
+		judged(v, P2PB_C2_NO_MAP_REVOKED);
+		if (!it->map_while_revoked_errno)
+			violation(v, P2PB_C2_NO_MAP_REVOKED, (int)it->index,
+				  "a map while revoked by %s succeeded", ctx->trigger);
+	}
+	if (it->old_dmabuf_tried) {
+		judged(v, P2PB_C6_CLOSE_REVOKED);
+		if (!it->old_dmabuf_map_errno)
+			violation(v, P2PB_C6_CLOSE_REVOKED, (int)it->index,
+				  "a dma-buf of the closed device mapped again");
+	}
+	if (it->unrevoke_failed)
+		p2pb_verdict_error(v, "iteration %u: undoing %s failed", it->index, ctx->trigger);
+	else if (it->remap_tried) {
+		judged(v, P2PB_C3_REMAP_REARM);
+		if (it->remap_errno)
+			violation(v, P2PB_C3_REMAP_REARM, (int)it->index,
+				  "importers could not map again after %s was undone: %s", ctx->trigger,
+				  strerror(it->remap_errno));
+	}
+	judge_log(v, ctx, (int)it->index, &it->klog);
+	account_injected(v, ctx, it);
+}
+
+void p2pb_verdict_attach(struct p2pb_verdict *v, const char *mode, int err)
+{
+	judged(v, P2PB_C5_REFUSE);
+	if (!err)
+		violation(v, P2PB_C5_REFUSE, -1, "a %s importer was allowed to attach", mode);
+	else if (err != -EOPNOTSUPP)
+		p2pb_verdict_error(v, "a %s importer was refused with %s, expected EOPNOTSUPP", mode,
+				   strerrorname_np(-err) ? strerrorname_np(-err) : "?");
+}
+
+void p2pb_verdict_case_log(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx,
+			   const struct p2pb_kmsg_counts *k)
+{
+	judge_log(v, ctx, -1, k);
+}
+
+void p2pb_verdict_finish(struct p2pb_verdict *v)
+{
+	if (v->violated)
+		v->outcome = P2PB_FAIL;
+	else if (v->error[0])
+		v->outcome = P2PB_ERROR;
+	else if (v->skip[0])
+		v->outcome = P2PB_SKIP;
+	else if (v->bounded_iterations)
+		v->outcome = P2PB_BOUNDED;
+	else
+		v->outcome = P2PB_PASS;
+}
+
+int p2pb_verdict_exit_status(enum p2pb_outcome worst)
+{
+	return worst == P2PB_FAIL ? 1 : worst == P2PB_ERROR ? 2 : 0;
+}

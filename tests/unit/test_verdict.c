@@ -1,0 +1,242 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The contract verdicts on observations made by hand: every clause can
+ * fail, a configured bound is BOUNDED and not a PASS, injected importer
+ * faults are never blamed on the exporter, and the kernel log classifier
+ * finds what C7 forbids and lets through only what a bound announces.
+ */
+#include "verdict.h"
+#include "check.h"
+
+#include <errno.h>
+
+static const struct p2pb_verdict_ctx plain = { .trigger = "mem-off", .trigger_unrevokes = true };
+
+/* A well-behaved iteration: one attachment, invalidated and unmapped before the return. */
+static struct p2pb_iter_obs good_iter(unsigned int idx, struct p2pb_att_obs *att)
+{
+	*att = (struct p2pb_att_obs){ .invalidated = true, .unmapped = true };
+	return (struct p2pb_iter_obs){
+		.index = idx, .trigger_ns = 200000000, .trigger_returned = true, .n_atts = 1, .atts = att,
+		.map_while_revoked_tried = true, .map_while_revoked_errno = ENODEV, .remap_tried = true,
+	};
+}
+
+static struct p2pb_verdict judge(const struct p2pb_verdict_ctx *ctx, struct p2pb_iter_obs *its, unsigned int n)
+{
+	struct p2pb_verdict v;
+	unsigned int i;
+
+	p2pb_verdict_init(&v);
+	for (i = 0; i < n; i++)
+		p2pb_verdict_iteration(&v, ctx, &its[i]);
+	p2pb_verdict_finish(&v);
+	return v;
+}
+
+static bool only(const struct p2pb_verdict *v, unsigned int clauses)
+{
+	return v->outcome == P2PB_FAIL && v->violated == clauses;
+}
+
+static void test_clauses(void)
+{
+	struct p2pb_att_obs a[3];
+	struct p2pb_iter_obs it[3];
+	struct p2pb_verdict v;
+
+	it[0] = good_iter(0, &a[0]);
+	v = judge(&plain, it, 1);
+	CHECK(v.outcome == P2PB_PASS && !v.violated);
+	CHECK(v.judged == (1u << P2PB_C1_WAITS | 1u << P2PB_C2_NO_MAP_REVOKED | 1u << P2PB_C3_REMAP_REARM |
+			   1u << P2PB_C7_KERNEL_LOG));
+	a[0].fences_checked = 2;	/* C4 is judged where fences were in flight */
+	v = judge(&plain, it, 1);
+	CHECK(v.outcome == P2PB_PASS && (v.judged & 1u << P2PB_C4_FENCES));
+
+	/* C1: returned with a live mapping and no bound */
+	it[0].mapped_at_return = 1;
+	v = judge(&plain, it, 1);
+	CHECK(only(&v, 1u << P2PB_C1_WAITS));
+	CHECK(strstr(v.v[0].evidence, "1 of 1 mapping(s) live") && strstr(v.v[0].evidence, "no revoke bound"));
+
+	/* C1 + C3: the first revoke waited, the second did not */
+	it[0] = good_iter(0, &a[0]);
+	it[1] = good_iter(1, &a[1]);
+	it[1].mapped_at_return = 1;
+	it[1].trigger_ns = 9000000;
+	v = judge(&plain, it, 2);
+	CHECK(only(&v, 1u << P2PB_C1_WAITS | 1u << P2PB_C3_REMAP_REARM));
+	CHECK(v.n_v == 2 && v.v[0].iteration == 1 && v.v[1].clause == P2PB_C3_REMAP_REARM);
+	CHECK(strstr(v.v[1].evidence, "revoke 0 waited") != NULL);
+
+	/* C3: no remap after the un-revoke */
+	it[0] = good_iter(0, &a[0]);
+	it[0].remap_errno = ENODEV;
+	v = judge(&plain, it, 1);
+	CHECK(only(&v, 1u << P2PB_C3_REMAP_REARM));
+
+	/* C2 */
+	it[0] = good_iter(0, &a[0]);
+	it[0].map_while_revoked_errno = 0;
+	v = judge(&plain, it, 1);
+	CHECK(only(&v, 1u << P2PB_C2_NO_MAP_REVOKED));
+
+	/* C4 */
+	it[0] = good_iter(0, &a[0]);
+	a[0].fences_checked = 1;
+	a[0].fences_late = 1;
+	a[0].fence_late_max_ns = 150000000;
+	v = judge(&plain, it, 1);
+	CHECK(only(&v, 1u << P2PB_C4_FENCES));
+	CHECK(strstr(v.v[0].evidence, "150.0 ms after the trigger returned") != NULL);
+
+	/* C6 */
+	it[0] = good_iter(0, &a[0]);
+	it[0].map_while_revoked_tried = false;
+	it[0].old_dmabuf_tried = true;
+	it[0].old_dmabuf_map_errno = 0;
+	v = judge(&(struct p2pb_verdict_ctx){ .trigger = "close", .trigger_permanent = true }, it, 1);
+	CHECK(only(&v, 1u << P2PB_C6_CLOSE_REVOKED));
+
+	/* never invalidated */
+	it[0] = good_iter(0, &a[0]);
+	a[0].invalidated = a[0].unmapped = false;
+	it[0].mapped_at_return = 1;
+	v = judge(&plain, it, 1);
+	CHECK(only(&v, 1u << P2PB_C1_WAITS));
+
+	/* a trigger that never came back */
+	it[0] = good_iter(0, &a[0]);
+	it[0].trigger_returned = false;
+	v = judge(&plain, it, 1);
+	CHECK(only(&v, 1u << P2PB_C1_WAITS) && strstr(v.v[0].evidence, "never returned"));
+}
+
+static void test_c5(void)
+{
+	struct p2pb_verdict v;
+
+	p2pb_verdict_init(&v);
+	p2pb_verdict_attach(&v, "static", -EOPNOTSUPP);
+	p2pb_verdict_finish(&v);
+	CHECK(v.outcome == P2PB_PASS && v.judged == 1u << P2PB_C5_REFUSE);
+	p2pb_verdict_init(&v);
+	p2pb_verdict_attach(&v, "no-p2p", 0);
+	p2pb_verdict_finish(&v);
+	CHECK(only(&v, 1u << P2PB_C5_REFUSE) && strstr(v.v[0].evidence, "no-p2p"));
+	p2pb_verdict_init(&v);
+	p2pb_verdict_attach(&v, "static", -EINVAL);
+	p2pb_verdict_finish(&v);
+	CHECK(v.outcome == P2PB_ERROR);
+}
+
+static void test_bounded_and_log(void)
+{
+	struct p2pb_verdict_ctx bound = plain;
+	struct p2pb_att_obs a[2];
+	struct p2pb_iter_obs it[2];
+	struct p2pb_verdict v;
+
+	bound.bound_ms = 100;
+	bound.bound_proceeds = true;
+	it[0] = good_iter(0, &a[0]);
+	it[0].mapped_at_return = 1;
+	/* the proceed policy: timeout message, then the WARN it announces */
+	p2pb_kmsg_count_line("vfio-pci 0000:01:00.0: timed out waiting for dma-buf unmap after 100 ms, 1 mapping(s) still live",
+			     &it[0].klog);
+	p2pb_kmsg_count_line("------------[ cut here ]------------", &it[0].klog);
+	p2pb_kmsg_count_line("WARNING: CPU: 0 PID: 88 at drivers/vfio/pci/vfio_pci_dmabuf.c:460 vfio_pci_dma_buf_move",
+			     &it[0].klog);
+	CHECK(it[0].klog.warnings == 1 && it[0].klog.announced_warnings == 1);
+	v = judge(&bound, it, 1);
+	CHECK(v.outcome == P2PB_BOUNDED && v.bounded_iterations == 1 && v.announced_warnings == 1);
+	CHECK(strstr(v.bounded_evidence, "after the configured 100 ms timeout") != NULL);
+
+	/* a bound configured but no timeout logged: the early return is not excused */
+	it[1] = good_iter(1, &a[1]);
+	it[1].mapped_at_return = 1;
+	v = judge(&bound, &it[1], 1);
+	CHECK(only(&v, 1u << P2PB_C1_WAITS) && strstr(v.v[0].evidence, "no revoke timeout logged"));
+
+	/* without a configured bound the same WARN is forbidden */
+	it[0].mapped_at_return = 0;
+	v = judge(&plain, it, 1);
+	CHECK(only(&v, 1u << P2PB_C7_KERNEL_LOG));
+
+	/* a WARN nobody announced fails C7 even with a bound, and BOUNDED does not hide it */
+	it[0].mapped_at_return = 1;
+	p2pb_kmsg_count_line("refcount_t: underflow; use-after-free.", &it[0].klog);
+	p2pb_kmsg_count_line("WARNING: CPU: 1 PID: 90 at lib/refcount.c:28 refcount_warn_saturate", &it[0].klog);
+	v = judge(&bound, it, 1);
+	CHECK(only(&v, 1u << P2PB_C7_KERNEL_LOG) && v.bounded_iterations == 1);
+	CHECK(strstr(v.v[0].evidence, "refcount_t: underflow") && strstr(v.v[0].evidence, "2 forbidden"));
+}
+
+static void test_injected(void)
+{
+	struct p2pb_verdict_ctx never = plain;
+	struct p2pb_att_obs a;
+	struct p2pb_iter_obs it;
+	struct p2pb_verdict v;
+
+	/* released by p2pbench after the quiesce timeout: an injected fault, the exporter waited */
+	never.injected_never_unmap = true;
+	it = good_iter(0, &a);
+	a.forced = true;
+	v = judge(&never, &it, 1);
+	CHECK(v.outcome == P2PB_PASS && v.never_unmap.forced_releases == 1);
+	/* a slow importer that had to be released is a measurement error, not an exporter failure */
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_ERROR && strstr(v.error, "quiesce timeout"));
+	/* an injected never-unmap importer does not excuse an early return */
+	it.mapped_at_return = 1;
+	a.forced = false;
+	v = judge(&never, &it, 1);
+	CHECK(only(&v, 1u << P2PB_C1_WAITS));
+	/* DMA after unmap is counted with what caught it */
+	never.injected_dma_after_unmap = true;
+	it = good_iter(0, &a);
+	it.stale_transfers = 5;
+	it.iommu_fault_irqs = 3;
+	v = judge(&never, &it, 1);
+	CHECK(v.outcome == P2PB_PASS && v.dma_after_unmap.stale_transfers == 5 &&
+	      v.dma_after_unmap.iommu_fault_irqs == 3);
+	/* a trigger that failed is an error, whatever else */
+	it = good_iter(0, &a);
+	it.trigger_errno = ENOTTY;
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_ERROR);
+}
+
+static void test_kmsg(void)
+{
+	struct p2pb_kmsg_counts c = { 0 }, t = { 0 };
+
+	p2pb_kmsg_count_line("WARNING: possible circular locking dependency detected", &c);
+	p2pb_kmsg_count_line("BUG: KASAN: slab-use-after-free in vfio_pci_dma_buf_unmap", &c);
+	p2pb_kmsg_count_line("UBSAN: shift-out-of-bounds in drivers/vfio/pci/vfio_pci_dmabuf.c:12:3", &c);
+	p2pb_kmsg_count_line("INFO: task p2pbench:123 blocked for more than 20 seconds.", &c);
+	p2pb_kmsg_count_line("rcu: INFO: rcu_preempt self-detected stall on CPU", &c);
+	p2pb_kmsg_count_line("nvme nvme0: pci function 0000:01:00.0", &c);
+	CHECK(c.lockdep == 1 && c.warnings == 0 && c.kasan == 1 && c.bugs == 0 && c.ubsan == 1 &&
+	      c.hung_tasks == 1 && c.rcu_stalls == 1);
+	CHECK(p2pb_kmsg_findings(&c) == 5 && p2pb_kmsg_unannounced(&c) == 5);
+	CHECK_STR(c.first_finding, "WARNING: possible circular locking dependency detected");
+	p2pb_kmsg_add(&t, &c);
+	p2pb_kmsg_add(&t, &c);
+	CHECK(p2pb_kmsg_findings(&t) == 10 && !strcmp(t.first_finding, c.first_finding));
+	CHECK(p2pb_verdict_exit_status(P2PB_PASS) == 0 && p2pb_verdict_exit_status(P2PB_BOUNDED) == 0 &&
+	      p2pb_verdict_exit_status(P2PB_SKIP) == 0 && p2pb_verdict_exit_status(P2PB_FAIL) == 1 &&
+	      p2pb_verdict_exit_status(P2PB_ERROR) == 2);
+}
+
+int main(void)
+{
+	test_clauses();
+	test_c5();
+	test_bounded_and_log();
+	test_injected();
+	test_kmsg();
+	return check_done();
+}
