@@ -8,9 +8,9 @@
 #include "hist.h"
 #include "kmsg.h"
 
-/* Versioned result document: results/schema/result-v1.md describes it. */
+/* Versioned result document: results/schema/result-v2.md describes it. */
 #define P2PB_RESULT_SCHEMA "p2pbench-result"
-#define P2PB_RESULT_VERSION 1
+#define P2PB_RESULT_VERSION 2
 #define P2PB_VERSION "0.1.0"
 
 json_object *p2pb_result_new(const char *subcommand, int argc, char **argv);

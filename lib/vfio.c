@@ -269,6 +269,21 @@ int p2pb_vfio_low_power(struct p2pb_vfio_dev *d, bool enter)
 		       NULL, 0);
 }
 
+int p2pb_vfio_low_power_wakeup(struct p2pb_vfio_dev *d, int eventfd)
+{
+	struct vfio_device_low_power_entry_with_wakeup w = { .wakeup_eventfd = eventfd };
+
+	return feature(d, VFIO_DEVICE_FEATURE_SET | VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY_WITH_WAKEUP, &w,
+		       sizeof(w));
+}
+
+int p2pb_vfio_get_info(struct p2pb_vfio_dev *d)
+{
+	struct vfio_device_info info = { .argsz = sizeof(info) };
+
+	return ioctl(d->device_fd, VFIO_DEVICE_GET_INFO, &info) ? -errno : 0;
+}
+
 #define P2PB_VFIO_PARAMS "/sys/module/vfio_pci_core/parameters/"
 
 int p2pb_vfio_param_read(const char *name, char *buf, size_t len)

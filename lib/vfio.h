@@ -49,6 +49,10 @@ uint32_t p2pb_vfio_find_cap(struct p2pb_vfio_dev *d, uint8_t cap_id);
 int p2pb_vfio_reset(struct p2pb_vfio_dev *d);
 int p2pb_vfio_hot_reset(struct p2pb_vfio_dev *d);
 int p2pb_vfio_low_power(struct p2pb_vfio_dev *d, bool enter);
+/* Low power that any access wakes from implicitly, signalling eventfd. */
+int p2pb_vfio_low_power_wakeup(struct p2pb_vfio_dev *d, int eventfd);
+/* VFIO_DEVICE_GET_INFO: an access that runtime-resumes the device. */
+int p2pb_vfio_get_info(struct p2pb_vfio_dev *d);
 
 /*
  * Module parameters of vfio_pci_core (/sys/module/vfio_pci_core/parameters):

@@ -82,4 +82,15 @@ void p2pb_case_ktap(struct p2pb_ktap *k, const struct p2pb_case_result *r);
 void p2pb_case_table_header(void);
 void p2pb_case_table(const struct p2pb_case_result *r);
 void p2pb_case_timeline(const struct p2pb_case_result *r, bool kernel_tracepoints, bool traced);
+
+/* One row of the closing table of a run. */
+struct p2pb_case_summary {
+	char name[P2PB_NAME_LEN];
+	enum p2pb_outcome outcome;
+	char clauses[32];		/* violated: "C1,C3" */
+	unsigned int iterations;
+	uint64_t r2q_p50, r2q_max, trigger_p50;
+};
+void p2pb_case_summarize(const struct p2pb_case_result *r, struct p2pb_case_summary *s);
+void p2pb_case_summary_table(const struct p2pb_case_summary *s, unsigned int n);
 #endif

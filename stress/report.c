@@ -503,3 +503,35 @@ void p2pb_case_timeline(const struct p2pb_case_result *r, bool kernel_tracepoint
 	}
 	free(e);
 }
+
+/* ---- the closing summary: one row per case with its verdict ---- */
+
+void p2pb_case_summarize(const struct p2pb_case_result *r, struct p2pb_case_summary *s)
+{
+	unsigned int i;
+
+	memset(s, 0, sizeof(*s));
+	snprintf(s->name, sizeof(s->name), "%s", r->job.name);
+	s->outcome = r->verdict.outcome;
+	s->iterations = r->measured;
+	s->r2q_p50 = p2pb_hist_percentile(&r->h.r2q, 50);
+	s->r2q_max = r->h.r2q.max;
+	s->trigger_p50 = p2pb_hist_percentile(&r->h.trigger, 50);
+	for (i = 0; i < P2PB_N_CLAUSES; i++)
+		if (r->verdict.violated & (1u << i))
+			snprintf(s->clauses + strlen(s->clauses), sizeof(s->clauses) - strlen(s->clauses), "%s%s",
+				 s->clauses[0] ? "," : "", p2pb_clauses[i].id);
+}
+
+void p2pb_case_summary_table(const struct p2pb_case_summary *s, unsigned int n)
+{
+	char b[3][32];
+	unsigned int i;
+
+	printf("\n%-28s %-8s %-12s %5s %10s %10s %10s\n", "CASE", "VERDICT", "FAILED", "ITER", "r2q p50",
+	       "r2q max", "trig p50");
+	for (i = 0; i < n; i++)
+		printf("%-28.28s %-8s %-12s %5u %10s %10s %10s\n", s[i].name, p2pb_outcome_name(s[i].outcome),
+		       s[i].clauses[0] ? s[i].clauses : "-", s[i].iterations, p2pb_fmt_ns(s[i].r2q_p50, b[0], 32),
+		       p2pb_fmt_ns(s[i].r2q_max, b[1], 32), p2pb_fmt_ns(s[i].trigger_p50, b[2], 32));
+}

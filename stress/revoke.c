@@ -25,7 +25,8 @@ bool p2pb_revoke_kernel_stuck(void)
 }
 
 enum p2pb_outcome p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job *j, json_object *cases,
-				   struct p2pb_ktap *ktap, bool quiet, struct p2pb_case_result *keep)
+				   struct p2pb_ktap *ktap, bool quiet, struct p2pb_case_result *keep,
+				   struct p2pb_case_summary *summary)
 {
 	struct p2pb_case_result *r = calloc(1, sizeof(*r));
 	enum p2pb_outcome o;
@@ -42,6 +43,8 @@ enum p2pb_outcome p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job
 	if (s->timeline)
 		p2pb_case_timeline(r, s->trace.tracepoints, s->trace.on);
 	o = r->verdict.outcome;
+	if (summary)
+		p2pb_case_summarize(r, summary);
 	if (keep)
 		*keep = *r;
 	else
@@ -170,6 +173,7 @@ static int revoke_main(int argc, char **argv, bool as_trace)
 	struct p2pb_ktap ktap = { 0 };
 	json_object *doc = NULL, *cases = NULL;
 	enum p2pb_outcome worst = P2PB_PASS;
+	struct p2pb_case_summary *sums = NULL;
 	unsigned int n_jobs = 0, i;
 	bool bind = false, quiet = false, trace = as_trace, timeline = as_trace;
 	int opt, rc = 0, err;
@@ -239,13 +243,18 @@ static int revoke_main(int argc, char **argv, bool as_trace)
 		fprintf(stderr, "p2pbench %s: %s\n", as_trace ? "trace" : "revoke", p2pb_error());
 		goto out;
 	}
+	sums = calloc(n_jobs, sizeof(*sums));
+	if (!sums) {
+		rc = 2;
+		goto out;
+	}
 	doc = p2pb_result_new("revoke", argc, argv);
 	cases = json_object_new_array();
 	json_object_object_add(doc, "cases", json_object_get(cases));
 	if (!quiet)
 		p2pb_case_table_header();
 	for (i = 0; i < n_jobs && !p2pb_interrupted && !p2pb_revoke_kernel_stuck(); i++) {
-		enum p2pb_outcome o = p2pb_revoke_case(&s, &jobs[i], cases, &ktap, quiet, NULL);
+		enum p2pb_outcome o = p2pb_revoke_case(&s, &jobs[i], cases, &ktap, quiet, NULL, &sums[i]);
 
 		worst = o > worst ? o : worst;
 		json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
@@ -254,6 +263,8 @@ static int revoke_main(int argc, char **argv, bool as_trace)
 			fprintf(stderr, "p2pbench revoke: %s\n", p2pb_error());
 	}
 	rc = p2pb_verdict_exit_status(worst);
+	if (!quiet && i > 1)
+		p2pb_case_summary_table(sums, i);
 	if (p2pb_revoke_kernel_stuck())
 		bail_out_stuck(&ktap);
 	if (p2pb_interrupted) {
@@ -272,6 +283,7 @@ out:
 	p2pb_ktap_close(&ktap);
 	if (p2pb_session_finish(&s) && !rc)
 		rc = 2;
+	free(sums);
 	free(jobs);
 	return rc;
 }

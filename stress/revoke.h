@@ -20,7 +20,8 @@ int p2pb_cmd_trace(int argc, char **argv);
  * measured result is handed over (free it with p2pb_case_result_free()).
  */
 enum p2pb_outcome p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job *j, json_object *cases,
-				   struct p2pb_ktap *ktap, bool quiet, struct p2pb_case_result *keep);
+				   struct p2pb_ktap *ktap, bool quiet, struct p2pb_case_result *keep,
+				   struct p2pb_case_summary *summary);
 /* A trigger never came back from the kernel: stop, leave the device alone. */
 bool p2pb_revoke_kernel_stuck(void);
 #endif

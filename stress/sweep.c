@@ -139,7 +139,7 @@ static void run_cell(struct p2pb_session *s, const struct p2pb_job *j, struct sw
 	struct p2pb_case_result r;
 	json_object *sw = json_object_new_object();
 
-	p2pb_revoke_case(s, j, cases, ktap, true, &r);
+	p2pb_revoke_case(s, j, cases, ktap, true, &r, NULL);
 	fill_row(w, &r);
 	p2pb_case_result_free(&r);
 	json_object_object_add(sw, "delay", json_object_new_string(w->delay));
