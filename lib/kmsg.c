@@ -42,6 +42,8 @@ void p2pb_kmsg_count_line(const char *line, struct p2pb_kmsg_counts *c)
 {
 	bool timeout_msg = has(line, "timed out waiting for dma-buf unmap") ||
 			   has(line, "Timed out waiting for DMABUF unmap");
+	/* the patched vfio-pci's WARN_ONCE text, printed between "cut here" and "WARNING:" */
+	bool announcing = has(line, "dma-buf revoke proceeded with importer mappings live");
 
 	if (is_lockdep(line))
 		finding(c, &c->lockdep, line);
@@ -68,7 +70,7 @@ void p2pb_kmsg_count_line(const char *line, struct p2pb_kmsg_counts *c)
 	if (has(line, "DMAR: [DMA"))
 		c->dmar_faults++;
 	/* WARN() prints "[ cut here ]" and its message before "WARNING:" */
-	if (timeout_msg)
+	if (timeout_msg || announcing)
 		c->after_timeout = true;
 	else if (!has(line, "cut here"))
 		c->after_timeout = false;

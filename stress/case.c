@@ -456,6 +456,14 @@ static bool quiesce(struct case_run *c, struct trigger_thread *tt, struct p2pb_i
 	}
 }
 
+/* The patched vfio-pci's exact count of timed-out revoke waits; -1 without one. */
+static long long bound_timeouts(void)
+{
+	char v[32];
+
+	return p2pb_vfio_param_read("revoke_timeouts", v, sizeof(v)) ? -1 : strtoll(v, NULL, 10);
+}
+
 /* trigger + quiesce; false when the trigger never came back */
 static bool phase_trigger(struct case_run *c, struct p2pb_iter_result *it)
 {
@@ -629,6 +637,7 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 	struct p2pb_iter_result *it = new_iteration(c, idx, warm);
 	uint64_t dwell = dwell_ns(c), done;
 	unsigned long long fault_irqs;
+	long long timeouts;
 	struct traffic tr[5];
 	int err;
 
@@ -649,6 +658,7 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 	drain_all(c);
 	p2pb_kmsg_scan(&c->kmsg, &c->outside);	/* earlier messages are not this iteration's */
 	tr[1] = traffic_now(c);
+	timeouts = bound_timeouts();
 	if (!phase_trigger(c, it)) {
 		kernel_stuck = 1;
 		c->r->kernel_stuck = true;
@@ -679,6 +689,8 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 		p2pb_trace_collect(&c->s->trace, it->t0_ns, it->kernel_events);
 	}
 	p2pb_kmsg_scan(&c->kmsg, &it->obs.klog);
+	/* the log's count is the fallback: its messages are rate limited */
+	it->obs.bound_timeouts = timeouts < 0 ? it->obs.klog.revoke_timeouts : (unsigned int)(bound_timeouts() - timeouts);
 	p2pb_verdict_iteration(&c->r->verdict, &c->r->ctx, &it->obs);
 	if (!warm)
 		add_to_hists(c->r, it);

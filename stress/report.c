@@ -94,6 +94,7 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 	add(o, "trigger_returned", json_object_new_boolean(ob->trigger_returned));
 	add(o, "trigger_errno", jint(ob->trigger_errno));
 	add(o, "mapped_at_trigger_return", jint(ob->mapped_at_return));
+	add(o, "revoke_timeouts", jint(ob->bound_timeouts));
 	if (it->probed)
 		iter_probe_json(o, it);
 	if (ob->map_while_revoked_tried)

@@ -125,7 +125,7 @@ static void judge_wait(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ct
 			  never_inv, it->n_atts, ctx->trigger);
 		return;
 	}
-	if (ctx->bound_ms && ctx->bound_proceeds && it->klog.revoke_timeouts) {
+	if (ctx->bound_ms && ctx->bound_proceeds && it->bound_timeouts) {
 		v->bounded_iterations++;
 		if (!v->bounded_evidence[0])
 			snprintf(v->bounded_evidence, sizeof(v->bounded_evidence),
@@ -135,7 +135,7 @@ static void judge_wait(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ct
 	}
 	violation(v, P2PB_C1_WAITS, (int)it->index, "%s returned after %.1f ms with %u of %u mapping(s) live and %s",
 		  ctx->trigger, ms, live, it->n_atts,
-		  ctx->bound_ms && ctx->bound_proceeds ? "no revoke timeout logged" : "no revoke bound configured");
+		  ctx->bound_ms && ctx->bound_proceeds ? "no revoke timeout fired" : "no revoke bound configured");
 	if (v->waited_iteration >= 0)
 		violation(v, P2PB_C3_REMAP_REARM, (int)it->index,
 			  "revoke %d waited for the importers, revoke %u did not: the wait was not re-armed",
@@ -187,7 +187,7 @@ static void account_injected(struct p2pb_verdict *v, const struct p2pb_verdict_c
 	if (ctx->injected_never_unmap) {
 		v->never_unmap.iterations++;
 		v->never_unmap.forced_releases += forced;
-		v->never_unmap.bounded_returns += it->mapped_at_return > 0 && it->klog.revoke_timeouts;
+		v->never_unmap.bounded_returns += it->mapped_at_return > 0 && it->bound_timeouts;
 	} else if (forced) {
 		p2pb_verdict_error(v, "iteration %u: an importer did not unmap within the quiesce timeout and was "
 				   "released (raise --quiesce-timeout above the importer's delay)", it->index);

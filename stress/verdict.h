@@ -81,6 +81,7 @@ struct p2pb_iter_obs {
 	bool remap_tried;
 	int remap_errno;
 	uint64_t stale_transfers, iommu_fault_irqs;
+	unsigned int bound_timeouts;	/* revoke waits that hit the configured bound */
 	struct p2pb_kmsg_counts klog;	/* logged during this iteration */
 };
 

@@ -127,13 +127,15 @@ lab_vfio_source_prepare() {
 	rm -rf "$dst"; mv "$dst.tmp" "$dst"
 }
 
-# vfio-pci-core.ko + vfio-pci.ko from that source with kernel/vfio/patches.
+# vfio-pci-core.ko + vfio-pci.ko from that source with the patches of
+# PATCHDIR applied (none: the unpatched out-of-tree build), built with
+# kernel/vfio/Kbuild: lab_vfio_build OUT [PATCHDIR]
 lab_vfio_build() {
-	local out=$1 tmp p
+	local out=$1 pdir=${2:-} tmp p
 	lab_vfio_source_prepare
 	tmp=$(mktemp -d)
 	cp -a "$LAB_VFIO_SRC/drivers" "$tmp/"
-	for p in "$P2PB_ROOT"/kernel/vfio/patches/*.patch; do
+	for p in ${pdir:+"$pdir"/*.patch}; do
 		patch -s -p1 -d "$tmp" <"$p" || { rm -rf "$tmp"; die "$(basename "$p") does not apply to linux-source $(cat "$LAB_VFIO_SRC/VERSION")"; }
 	done
 	mkdir -p "$tmp/mod"

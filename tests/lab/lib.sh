@@ -17,9 +17,12 @@ ENODEV=19
 fail() { echo "FAIL: $*"; echo "fail: $*" >"$OUT/$CUR.status"; return 1; }
 skip() { echo "SKIP: $*"; echo "skip: $*" >"$OUT/$CUR.status"; return 0; }
 driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
-# put the exporter back on no driver, as the lab boots it
+# put the exporter back on no driver, as the lab boots it, and a vfio-pci
+# with fault injection (scripts/lab --vfio broken) back on no fault
 reset_exporter() {
 	local d; d=$(driver_of $EXP)
+	[ ! -w /sys/module/vfio_pci_core/parameters/p2pb_fault ] ||
+		echo none >/sys/module/vfio_pci_core/parameters/p2pb_fault
 	[ -n "$d" ] && echo $EXP >"/sys/bus/pci/drivers/$d/unbind"
 	echo >"/sys/bus/pci/devices/$EXP/driver_override"
 	modprobe -r nvme vfio-pci 2>/dev/null
@@ -66,9 +69,10 @@ run_suite() {
 ktap_ok() { grep -qx "ok [0-9]* $1" "$OUT/check.ktap" || fail "$1 not ok: $(grep -F " $1" "$OUT/check.ktap")"; }
 
 # The qualification matrix, run once; each revoke.TRIGGER.delayD check reads its case.
+MATRIX_ITERATIONS=${MATRIX_ITERATIONS:-5}
 run_matrix() {
 	[ -f "$OUT/matrix.json" ] && return 0
-	p2pbench revoke --job "$ROOT/stress/jobs/lab-qualification.ini" --iterations 5 --bind \
+	p2pbench revoke --job "$ROOT/stress/jobs/lab-qualification.ini" --iterations $MATRIX_ITERATIONS --bind \
 		--json "$OUT/matrix.json" --ktap "$OUT/matrix.ktap" >"$OUT/matrix.out" 2>&1
 	echo "matrix exit $?" >>"$OUT/matrix.out"
 }
@@ -87,11 +91,12 @@ revoke_case() {
 	jq -e --argjson j "$judged" '.verdict.outcome == "PASS" and (.verdict.violations | length) == 0 and
 		([.verdict.clauses | to_entries[] | select(.value == "pass") | .key] == $j)' <<<"$case" >/dev/null ||
 		fail "verdict: $(jq -c .verdict <<<"$case")" || return 1
-	[ "$(jq '.iterations_measured' <<<"$case")" = 5 ] || fail "not all 5 iterations measured" || return 1
+	[ "$(jq '.iterations_measured' <<<"$case")" = $MATRIX_ITERATIONS ] ||
+		fail "not all $MATRIX_ITERATIONS iterations measured" || return 1
 	lo=$((delay_ms * 1000000)) hi=$(((delay_ms + TOL_MS) * 1000000))
 	# per measured iteration: injected delay <= revoke-to-quiesce < delay + tolerance,
 	# the trigger syscall waited for the importer, every importer unmapped on its own
-	jq -e --argjson lo $lo --argjson hi $hi '[.iterations[] | select(.warmup | not)] | length == 5 and
+	jq -e --argjson lo $lo --argjson hi $hi --argjson n $MATRIX_ITERATIONS '[.iterations[] | select(.warmup | not)] | length == $n and
 		all(.revoke_to_quiesce_ns >= $lo and .revoke_to_quiesce_ns < $hi) and
 		all(.trigger_ns >= $lo) and all(.remap_ok) and
 		all(.[].attachments[]; .unmap_cause == "policy" and .injected_delay_ns == $lo)' <<<"$case" >/dev/null ||

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Boot the lab once and run a suite of lab checks inside it:
-#   run.sh OUT BUILD [stock|patched]
+#   run.sh OUT BUILD [stock|patched|oot|broken]
 # runs tests/lab/guest-suite-SUITE.sh: stock with the distribution's vfio-pci,
-# patched with kernel/vfio/patches applied (scripts/lab --vfio SUITE).
+# patched with kernel/vfio/patches applied, oot built without patches, broken
+# with the fault injection of tests/lab/broken-vfio (scripts/lab --vfio SUITE).
 # Exit 77 (skip) with the reason when this machine cannot run the lab at all.
 set -u
 out=$1 build=$2 vfio=${3:-stock}

@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Lab checks with a deliberately broken vfio-pci (scripts/lab --vfio broken):
+# the kernel's Debian source with tests/lab/broken-vfio/patches, never the
+# user's patched variant. One fault at a time is selected at run time in
+# /sys/module/vfio_pci_core/parameters/p2pb_fault; "none" behaves as stock.
+# Each fault_NAME check proves that fault NAME really takes effect, from
+# p2pbench's own JSON or the kernel, and puts the fault back to none (so does
+# run_check's reset, tests/lab/lib.sh). Same bookkeeping as the other suites.
+set -u
+OUT=$1 BUILD=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/lib.sh"
+FAULT=/sys/module/vfio_pci_core/parameters/p2pb_fault
+
+# load the broken vfio-pci and select fault $1
+set_fault() {
+	modprobe vfio-pci || return 1
+	echo "$1" >$FAULT && [ "$(cat $FAULT)" = "$1" ]
+}
+# p2pbench revoke on the memory-disable trigger into OUT/$1.json, whatever
+# its verdict (a broken exporter is expected to fail cases)
+revoke_json() {
+	local name=$1
+	shift
+	rm -f "$OUT/$name.json"
+	p2pbench revoke --device $EXP --bind --warmup 0 --json "$OUT/$name.json" "$@"
+	echo "p2pbench revoke exited $?"
+	[ -s "$OUT/$name.json" ] || fail "p2pbench wrote no results" || return 1
+	jq -c '[.cases[0].iterations[] | {trigger_ns, revoke_to_quiesce_ns, mapped_at_trigger_return,
+		map_while_revoked_errno, old_dmabuf_map_errno}]' "$OUT/$name.json"
+}
+
+check_broken_loaded() {
+	modprobe vfio-pci || fail "modprobe vfio-pci failed" || return 1
+	modinfo -n vfio-pci-core | grep -q /updates/ || fail "the distribution's vfio-pci-core is loaded, not ours" || return 1
+	[ "$(cat $FAULT)" = none ] || fail "p2pb_fault is '$(cat $FAULT)' by default, not none" || return 1
+	echo bogus >$FAULT 2>/dev/null && fail "a bad fault name was accepted" && return 1
+	[ ! -e /sys/module/vfio_pci_core/parameters/revoke_timeout_ms ] ||
+		fail "kernel/vfio/patches are in the broken build" || return 1
+}
+
+# C1: the trigger returns while the importer (300 ms) still holds its mapping
+check_fault_no_wait() {
+	set_fault no-wait || fail "cannot select no-wait" || return 1
+	revoke_json no-wait --trigger mem-off --importer kmod:delay=300ms,dev=$IMP --iterations 2
+	set_fault none
+	jq -e '[.cases[0].iterations[] | .trigger_ns < 150000000 and .mapped_at_trigger_return > 0] |
+		length == 2 and all' "$OUT/no-wait.json" >/dev/null ||
+		fail "the revoke still waited for the importer"
+}
+
+# C2: a map while the dma-buf is revoked succeeds
+check_fault_map_while_revoked() {
+	set_fault map-while-revoked || fail "cannot select map-while-revoked" || return 1
+	revoke_json map-while-revoked --trigger mem-off --importer kmod:dev=$IMP --iterations 2
+	set_fault none
+	jq -e '[.cases[0].iterations[] | .map_while_revoked_errno == 0] | length == 2 and all' \
+		"$OUT/map-while-revoked.json" >/dev/null || fail "a map while revoked still failed"
+}
+
+# C3: the first revoke of the dma-buf waits for the importer (200 ms), the
+# later ones return at once
+check_fault_no_rearm() {
+	set_fault no-rearm || fail "cannot select no-rearm" || return 1
+	revoke_json no-rearm --trigger mem-off --importer kmod:delay=200ms,dev=$IMP --iterations 3
+	set_fault none
+	jq -e '.cases[0].iterations | length == 3 and .[0].trigger_ns >= 200000000 and
+		(.[1:] | all(.trigger_ns < 100000000 and .mapped_at_trigger_return > 0))' \
+		"$OUT/no-rearm.json" >/dev/null || fail "not: first revoke waits, later ones do not"
+}
+
+# C4: the fence wait after the invalidate is skipped. Nothing holds a fence
+# yet, so the proof is the kernel's: a kretprobe on dma_resv_wait_timeout
+# sees calls from vfio_pci_dma_buf_move without the fault and none with it,
+# with the DMA-driving importer running through the revoke.
+check_fault_no_fence_wait() {
+	local tr=/sys/kernel/tracing n f
+	echo '-:p2pbfault/fwait' >>$tr/kprobe_events 2>/dev/null
+	echo 'r:p2pbfault/fwait dma_resv_wait_timeout' >>$tr/kprobe_events || fail "cannot add a kretprobe" || return 1
+	echo 1 >$tr/events/p2pbfault/fwait/enable
+	for f in none no-fence-wait; do
+		set_fault $f || fail "cannot select $f" || break
+		echo >$tr/trace
+		revoke_json fence-$f --trigger mem-off --importer kmod:dma=4000,dev=$IMP --iterations 1 || break
+		n=$(grep -c "vfio_pci_dma_buf_move" $tr/trace)
+		echo "fault $f: $n fence waits from vfio_pci_dma_buf_move"
+		eval "n_${f//-/_}=$n"
+	done
+	set_fault none
+	echo 0 >$tr/events/p2pbfault/fwait/enable
+	echo '-:p2pbfault/fwait' >>$tr/kprobe_events
+	[ -f "$OUT/fence-no-fence-wait.json" ] || return 1
+	[ "${n_none:-0}" -gt 0 ] || fail "no fence wait seen without the fault: the probe proves nothing" || return 1
+	[ "${n_no_fence_wait:-1}" = 0 ] || fail "the fence wait still ran with no-fence-wait" || return 1
+	! dmesg | grep -E "BUG:|Oops|general protection" || fail "the kernel log has a BUG/Oops"
+}
+
+# C5: static, non-revocable and non-p2p importers attach
+check_fault_attach_any() {
+	local r
+	set_fault attach-any || fail "cannot select attach-any" || return 1
+	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/attach-any.ktap"
+	set_fault none
+	for r in attach.static attach.nonrevocable attach.no_p2p; do
+		grep -q "^not ok [0-9]* $r\$" "$OUT/attach-any.ktap" || fail "$r is not 'not ok'" || return 1
+	done
+	grep -q "^ok [0-9]* attach.dynamic_and_map\$" "$OUT/attach-any.ktap" || fail "the good importer no longer attaches"
+}
+
+# C6: after close, the old dma-buf maps again; the importer's unmap and
+# detach after the device is gone must not hurt the kernel
+check_fault_close_unrevoke() {
+	set_fault close-unrevoke || fail "cannot select close-unrevoke" || return 1
+	revoke_json close-unrevoke --trigger close --importer kmod:dev=$IMP --iterations 2
+	set_fault none
+	jq -e '[.cases[0].iterations[] | .old_dmabuf_map_errno == 0] | length == 2 and all' \
+		"$OUT/close-unrevoke.json" >/dev/null || fail "the old dma-buf still refused to map after close" || return 1
+	! dmesg | grep -E "BUG:|Oops|general protection|refcount_t" || fail "the kernel log has a BUG/Oops/refcount warning"
+}
+
+# C7: a WARN on every revoke, otherwise a correct revoke
+check_fault_warn() {
+	local w0 w1
+	set_fault warn || fail "cannot select warn" || return 1
+	w0=$(dmesg | grep -c "p2pbench fault injection: a WARN on revoke")
+	revoke_json warn --trigger mem-off --importer kmod:delay=100ms,dev=$IMP --iterations 2
+	w1=$(dmesg | grep -c "p2pbench fault injection: a WARN on revoke")
+	set_fault none
+	[ $((w1 - w0)) -ge 2 ] || fail "$((w1 - w0)) injected WARNs for 2 revokes" || return 1
+	jq -e '.cases[0] | .kernel_log.warnings >= 2 and
+		all(.iterations[]; .trigger_ns >= 100000000 and .mapped_at_trigger_return == 0)' \
+		"$OUT/warn.json" >/dev/null || fail "p2pbench did not count the WARNs, or the revoke did not wait"
+}
+
+# last: the faults break the contract, never the kernel
+check_kernel_no_oops() {
+	! dmesg | grep -E "BUG:|Oops|general protection" || fail "the kernel log has a BUG/Oops"
+}
+
+echo "broken lab suite on $(uname -r)"
+run_suite broken
+exit 0
