@@ -15,10 +15,10 @@
 
 /* The same lines as kernel/trace/vfio-dmabuf.kprobes (a unit test checks). */
 const char *const p2pb_trace_kprobes[] = {
-	"p:p2pbench/move vfio_pci_core:vfio_pci_dma_buf_move revoked=%si:u8",
+	"p:p2pbench/move vfio_pci_core:vfio_pci_dma_buf_move revoked=%si:u8 vdev=%di:x64",
 	"r:p2pbench/move_ret vfio_pci_core:vfio_pci_dma_buf_move",
-	"p:p2pbench/invalidate dma_buf_invalidate_mappings",
-	"p:p2pbench/unmap vfio_pci_core:vfio_pci_dma_buf_unmap",
+	"p:p2pbench/invalidate dma_buf_invalidate_mappings dmabuf=%di:x64 ino=dmabuf->file->f_inode->i_ino:u64",
+	"p:p2pbench/unmap vfio_pci_core:vfio_pci_dma_buf_unmap dmabuf=+0(%di):x64",
 	NULL,
 };
 
