@@ -24,10 +24,23 @@ revoke_json() {
 	shift
 	rm -f "$OUT/$name.json"
 	p2pbench revoke --device $EXP --bind --warmup 0 --json "$OUT/$name.json" "$@"
-	echo "p2pbench revoke exited $?"
+	echo $? >"$OUT/$name.rc"
+	echo "p2pbench revoke exited $(cat "$OUT/$name.rc")"
 	[ -s "$OUT/$name.json" ] || fail "p2pbench wrote no results" || return 1
 	jq -c '[.cases[0].iterations[] | {trigger_ns, revoke_to_quiesce_ns, mapped_at_trigger_return,
 		map_while_revoked_errno, old_dmabuf_map_errno}]' "$OUT/$name.json"
+}
+
+# The verdict of OUT/$1.json: FAIL, clause $2 failed with evidence matching
+# the regex $3, and p2pbench exited 1 (a contract failure).
+verdict_fails() {
+	local name=$1 clause=$2 re=$3
+	jq -c '.cases[0].verdict | {outcome, clauses, violations}' "$OUT/$name.json"
+	[ "$(cat "$OUT/$name.rc")" = 1 ] || fail "p2pbench exited $(cat "$OUT/$name.rc"), expected 1 (contract failed)" || return 1
+	jq -e --arg c "$clause" --arg re "$re" '.cases[0] | .status == "fail" and .verdict.outcome == "FAIL" and
+		.verdict.clauses[$c] == "fail" and
+		any(.verdict.violations[]; .clause == $c and (.evidence | test($re)))' "$OUT/$name.json" >/dev/null ||
+		fail "the verdict does not fail $clause with evidence /$re/: $(jq -c .cases[0].verdict "$OUT/$name.json")"
 }
 
 check_broken_loaded() {
@@ -46,7 +59,8 @@ check_fault_no_wait() {
 	set_fault none
 	jq -e '[.cases[0].iterations[] | .trigger_ns < 150000000 and .mapped_at_trigger_return > 0] |
 		length == 2 and all' "$OUT/no-wait.json" >/dev/null ||
-		fail "the revoke still waited for the importer"
+		fail "the revoke still waited for the importer" || return 1
+	verdict_fails no-wait C1 'mem-off returned after [0-9.]+ ms with 1 of 1 mapping\(s\) live and no revoke bound configured'
 }
 
 # C2: a map while the dma-buf is revoked succeeds
@@ -55,7 +69,8 @@ check_fault_map_while_revoked() {
 	revoke_json map-while-revoked --trigger mem-off --importer kmod:dev=$IMP --iterations 2
 	set_fault none
 	jq -e '[.cases[0].iterations[] | .map_while_revoked_errno == 0] | length == 2 and all' \
-		"$OUT/map-while-revoked.json" >/dev/null || fail "a map while revoked still failed"
+		"$OUT/map-while-revoked.json" >/dev/null || fail "a map while revoked still failed" || return 1
+	verdict_fails map-while-revoked C2 'a map while revoked by mem-off succeeded'
 }
 
 # C3: the first revoke of the dma-buf waits for the importer (200 ms), the
@@ -66,7 +81,9 @@ check_fault_no_rearm() {
 	set_fault none
 	jq -e '.cases[0].iterations | length == 3 and .[0].trigger_ns >= 200000000 and
 		(.[1:] | all(.trigger_ns < 100000000 and .mapped_at_trigger_return > 0))' \
-		"$OUT/no-rearm.json" >/dev/null || fail "not: first revoke waits, later ones do not"
+		"$OUT/no-rearm.json" >/dev/null || fail "not: first revoke waits, later ones do not" || return 1
+	verdict_fails no-rearm C3 'revoke 0 waited for the importers, revoke 1 did not: the wait was not re-armed' &&
+		verdict_fails no-rearm C1 'with 1 of 1 mapping'
 }
 
 # C4: the fence wait after the invalidate is skipped. Nothing holds a fence
@@ -100,11 +117,15 @@ check_fault_attach_any() {
 	local r
 	set_fault attach-any || fail "cannot select attach-any" || return 1
 	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/attach-any.ktap"
+	echo $? >"$OUT/attach-any.rc"
+	revoke_json attach-static --trigger mem-off --importer kmod:attach=static,dev=$IMP --iterations 1
 	set_fault none
-	for r in attach.static attach.nonrevocable attach.no_p2p; do
+	for r in attach.static attach.nonrevocable attach.no_p2p contract.C5_refuse_unrevocable; do
 		grep -q "^not ok [0-9]* $r\$" "$OUT/attach-any.ktap" || fail "$r is not 'not ok'" || return 1
 	done
-	grep -q "^ok [0-9]* attach.dynamic_and_map\$" "$OUT/attach-any.ktap" || fail "the good importer no longer attaches"
+	grep -q "^ok [0-9]* attach.dynamic_and_map\$" "$OUT/attach-any.ktap" || fail "the good importer no longer attaches" || return 1
+	[ "$(cat "$OUT/attach-any.rc")" = 1 ] || fail "p2pbench check exited $(cat "$OUT/attach-any.rc"), expected 1" || return 1
+	verdict_fails attach-static C5 'a static importer was allowed to attach'
 }
 
 # C6: after close, the old dma-buf maps again; the importer's unmap and
@@ -115,7 +136,8 @@ check_fault_close_unrevoke() {
 	set_fault none
 	jq -e '[.cases[0].iterations[] | .old_dmabuf_map_errno == 0] | length == 2 and all' \
 		"$OUT/close-unrevoke.json" >/dev/null || fail "the old dma-buf still refused to map after close" || return 1
-	! dmesg | grep -E "BUG:|Oops|general protection|refcount_t" || fail "the kernel log has a BUG/Oops/refcount warning"
+	! dmesg | grep -E "BUG:|Oops|general protection|refcount_t" || fail "the kernel log has a BUG/Oops/refcount warning" || return 1
+	verdict_fails close-unrevoke C6 'a dma-buf of the closed device mapped again'
 }
 
 # C7: a WARN on every revoke, otherwise a correct revoke
@@ -129,7 +151,24 @@ check_fault_warn() {
 	[ $((w1 - w0)) -ge 2 ] || fail "$((w1 - w0)) injected WARNs for 2 revokes" || return 1
 	jq -e '.cases[0] | .kernel_log.warnings >= 2 and
 		all(.iterations[]; .trigger_ns >= 100000000 and .mapped_at_trigger_return == 0)' \
-		"$OUT/warn.json" >/dev/null || fail "p2pbench did not count the WARNs, or the revoke did not wait"
+		"$OUT/warn.json" >/dev/null || fail "p2pbench did not count the WARNs, or the revoke did not wait" || return 1
+	verdict_fails warn C7 'forbidden kernel log message.*first: WARNING:' || return 1
+	# the other clauses held: only C7 is blamed
+	jq -e '.cases[0].verdict | .clauses.C1 == "pass" and .clauses.C3 == "pass" and
+		all(.violations[]; .clause == "C7")' "$OUT/warn.json" >/dev/null || fail "a clause other than C7 was blamed"
+}
+
+# The same runs with the fault set to none (this build behaves as stock): every verdict PASS.
+check_verdicts_pass_without_fault() {
+	local n
+	set_fault none || fail "cannot select none" || return 1
+	revoke_json none-wait --trigger mem-off --importer kmod:delay=200ms,dev=$IMP --iterations 3 || return 1
+	revoke_json none-close --trigger close --importer kmod:delay=50ms,dev=$IMP --iterations 2 || return 1
+	for n in none-wait none-close; do
+		[ "$(cat "$OUT/$n.rc")" = 0 ] && jq -e '.cases[0] | .status == "pass" and .verdict.outcome == "PASS" and
+			(.verdict.violations | length) == 0' "$OUT/$n.json" >/dev/null ||
+			fail "$n: exit $(cat "$OUT/$n.rc"), verdict $(jq -c .cases[0].verdict "$OUT/$n.json")" || return 1
+	done
 }
 
 # last: the faults break the contract, never the kernel
