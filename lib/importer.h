@@ -32,6 +32,11 @@ struct p2pb_importer_spec {
 	uint32_t dma_size;		/* >0: the device writes this much per transfer */
 	uint64_t dma_interval_ns;
 	bool dma_after_unmap;		/* misbehaving device: keeps writing after unmap */
+	/*
+	 * >0: every map adds a fence to the dma-buf's reservation object that
+	 * signals this long after the next invalidate (fence=DURATION)
+	 */
+	uint64_t fence_hold_ns;
 	char dev[P2PB_BDF_LEN];		/* PCI function to attach as; "" = exporter */
 };
 
