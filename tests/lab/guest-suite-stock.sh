@@ -7,6 +7,7 @@ set -u
 OUT=$1 BUILD=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
+. "$HERE/checks-importer.sh"
 
 check_export_errno() {
 	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/check.ktap" --json "$OUT/check.json"
