@@ -23,11 +23,15 @@ klog_clean() {
 }
 imp_unload() { rmmod p2pbench_importer || { fail "p2pbench_importer did not unload"; return 1; }; }
 probe() { importer_probe "$1" $EXP $IMP || fail "importer_probe $1 failed (see the log)"; }
-# gone or a zombie: every thread of the process has exited
-task_gone() {
-	local s
-	s=$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)
-	[ -z "$s" ] || [ "$s" = Z ]
+# every thread of the process has exited (gone, or a zombie leader waiting to
+# be reaped; a leader is a zombie as soon as it exits, while another thread of
+# its process may still be blocked, so each thread is looked at)
+proc_gone() {
+	local f s
+	for f in /proc/"$1"/task/*/stat; do
+		s=$(awk '{print $3}' "$f" 2>/dev/null)
+		[ -z "$s" ] || [ "$s" = Z ] || return 1
+	done
 }
 
 # dev= defaults to the exporter, which the module refuses to attach as
@@ -136,9 +140,9 @@ check_importer_sigkill_escape() {
 	stuck_thread_start /tmp/sigkill.marker || return 1
 	echo "revoke blocked in thread $TID of $PID; SIGKILL"
 	kill -9 "$PID"
-	for i in $(seq 100); do task_gone "$PID" && break; sleep 0.1; done
-	task_gone "$PID" || { fail "process still there 10 s after SIGKILL"; return 1; }
-	echo "gone after ~$((i * 100)) ms"
+	for i in $(seq 100); do proc_gone "$PID" && break; sleep 0.1; done
+	proc_gone "$PID" || { fail "a thread still there 10 s after SIGKILL: $(awk '{printf "%s %s ", $1, $3}' /proc/$PID/task/*/stat)"; return 1; }
+	echo "every thread gone within $((i * 100)) ms"
 	wait "$PID" 2>/dev/null
 	klog_new | grep "the process is exiting, released the mapping it withheld" ||
 		fail "no log line for the release by owner exit" || return 1
