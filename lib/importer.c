@@ -78,10 +78,14 @@ static int parse_delay(const char *v, struct p2pb_importer_spec *sp)
 	return -EINVAL;
 }
 
+/* a fence nobody signals for longer is a hang, not a measurement */
+#define P2PB_FENCE_HOLD_MAX_NS (3600ull * 1000000000ull)
+
 #define SPEC_HELP "expected KIND[:key=value,...], e.g. kmod:delay=200ms,count=2,dev=0000:02:00.0 " \
 	"(keys: delay=DURATION|never|uniform:MIN:MAX|exp:MEAN|lognormal:MEDIAN:SIGMA, " \
 	"count=N, dev=BDF, attach=dynamic|static|nonrevocable|no-p2p, dma=SIZE, dma-interval=DURATION, " \
-	"dma-after-unmap=0|1)"
+	"dma-after-unmap=0|1, fence=DURATION: each map holds a fence that signals DURATION after the next " \
+	"invalidate)"
 
 int p2pb_importer_spec_parse(const char *s, struct p2pb_importer_spec *sp)
 {
@@ -135,6 +139,10 @@ int p2pb_importer_spec_parse(const char *s, struct p2pb_importer_spec *sp)
 			if (strcmp(v, "0") && strcmp(v, "1"))
 				return p2pb_fail(-EINVAL, "bad importer '%s': dma-after-unmap takes 0 or 1", s);
 			sp->dma_after_unmap = v[0] == '1';
+		} else if (!strcmp(k, "fence")) {
+			if (p2pb_parse_duration_ns(v, 1000000, &sp->fence_hold_ns) ||
+			    sp->fence_hold_ns > P2PB_FENCE_HOLD_MAX_NS)
+				return p2pb_fail(-EINVAL, "bad importer '%s': fence=%s is not a duration of at most 1h", s, v);
 		} else if (!strcmp(k, "attach")) {
 			for (i = 0; i < sizeof(mode_names) / sizeof(mode_names[0]); i++)
 				if (!strcmp(v, mode_names[i]))
@@ -146,6 +154,14 @@ int p2pb_importer_spec_parse(const char *s, struct p2pb_importer_spec *sp)
 			return p2pb_fail(-EINVAL, "bad importer '%s': unknown key '%s'; " SPEC_HELP, s, k);
 		}
 	}
+	return 0;
+}
+
+int p2pb_importer_spec_check(const struct p2pb_importer_spec *sp)
+{
+	if (!strcmp(sp->kind, "kmod") && !sp->dev[0])
+		return p2pb_fail(-EINVAL, "importer '%s' needs dev=BDF: the PCI function it attaches as, bound to "
+				 "p2pbench_importer (in the lab: the edu device, dev=0000:02:00.0)", sp->text);
 	return 0;
 }
 

@@ -32,11 +32,18 @@ struct p2pb_importer_spec {
 	uint32_t dma_size;		/* >0: the device writes this much per transfer */
 	uint64_t dma_interval_ns;
 	bool dma_after_unmap;		/* misbehaving device: keeps writing after unmap */
+	/*
+	 * >0: every map adds a fence to the dma-buf's reservation object that
+	 * signals this long after the next invalidate (fence=DURATION)
+	 */
+	uint64_t fence_hold_ns;
 	char dev[P2PB_BDF_LEN];		/* PCI function to attach as; "" = exporter */
 };
 
 /* "kmod:delay=200ms,count=2,dev=0000:02:00.0,attach=dynamic" */
 int p2pb_importer_spec_parse(const char *s, struct p2pb_importer_spec *sp);
+/* Complete? kmod attaches only as a PCI function bound to p2pbench_importer: dev= is required. */
+int p2pb_importer_spec_check(const struct p2pb_importer_spec *sp);
 /* Draw n unmap delays from the spec's distribution (reproducible per seed). */
 void p2pb_importer_spec_delays(const struct p2pb_importer_spec *sp, uint64_t seed, uint64_t *out,
 			       unsigned int n);

@@ -11,6 +11,25 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+/*
+ * The module attaches only as a PCI function bound to its own pci_driver
+ * (QEMU edu); say so before the attach fails with a bare EPERM.
+ */
+static int kmod_check_dev(const struct p2pb_importer *imp)
+{
+	char drv[64];
+	int err = p2pb_pci_driver(imp->dev_bdf, drv, sizeof(drv));
+
+	if (err)
+		return p2pb_fail(err, "importer %s: cannot read the driver of %s: %s", imp->spec.text, imp->dev_bdf,
+				 strerror(-err));
+	if (strcmp(drv, P2PB_IMPORTER_NAME))
+		return p2pb_fail(-EPERM, "importer %s: %s is %s%s: the importer must attach as a PCI function bound to "
+				 P2PB_IMPORTER_NAME ", e.g. --importer kmod:dev=BDF", imp->spec.text, imp->dev_bdf,
+				 drv[0] ? "bound to " : "not bound to any driver", drv);
+	return 0;
+}
+
 static int kmod_open(struct p2pb_importer *imp, struct p2pb_restore *r)
 {
 	uint32_t abi = 0;
@@ -19,6 +38,8 @@ static int kmod_open(struct p2pb_importer *imp, struct p2pb_restore *r)
 	err = p2pb_module_ensure(r, P2PB_IMPORTER_NAME);
 	if (err)
 		return p2pb_fail(err, "the kmod importer needs the %s module: %s", P2PB_IMPORTER_NAME, p2pb_error());
+	if ((err = kmod_check_dev(imp)))
+		return err;
 	imp->fd = open("/dev/" P2PB_IMPORTER_NAME, O_RDWR | O_CLOEXEC);
 	if (imp->fd < 0)
 		return p2pb_fail(-errno, "cannot open /dev/%s: %s", P2PB_IMPORTER_NAME, strerror(errno));
@@ -40,7 +61,9 @@ static int kmod_attach(struct p2pb_importer *imp, int dmabuf_fd, struct p2pb_att
 		.pci_bus = imp->dev.bus,
 		.pci_devfn = p2pb_pci_devfn(&imp->dev),
 		.flags = P2PB_ATTACH_F_MAP,
+		.fence_hold_ns = imp->spec.fence_hold_ns,
 	};
+	int err;
 
 	switch (imp->spec.delay_kind) {
 	case P2PB_DELAY_NEVER_UNMAP:
@@ -57,8 +80,13 @@ static int kmod_attach(struct p2pb_importer *imp, int dmabuf_fd, struct p2pb_att
 		req.nr_delays = imp->n_delays;
 		memcpy(req.delays_ns, imp->delays_ns, sizeof(req.delays_ns));
 	}
-	if (ioctl(imp->fd, P2PB_IOC_ATTACH, &req))
-		return -errno;
+	if (ioctl(imp->fd, P2PB_IOC_ATTACH, &req)) {
+		err = -errno;
+		/* unbound since open: the message says which device and why */
+		if (err == -EPERM && kmod_check_dev(imp))
+			return -EPERM;
+		return err;
+	}
 	a->id = req.id;
 	a->dmabuf_size = req.dmabuf_size;
 	a->map_err = req.map_err;
@@ -143,7 +171,8 @@ static void kmod_close(struct p2pb_importer *imp)
 
 const struct p2pb_importer_ops p2pb_importer_kmod = {
 	.name = "kmod",
-	.help = "p2pbench test importer module: unmaps immediately, after a delay, or never",
+	.help = "p2pbench test importer module: unmaps immediately, after a delay, or never; attaches as a PCI "
+		"function bound to it (QEMU edu)",
 	.open = kmod_open,
 	.attach = kmod_attach,
 	.map = kmod_map,

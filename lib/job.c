@@ -117,12 +117,17 @@ int p2pb_job_set(struct p2pb_job *j, const char *key, const char *v)
 
 int p2pb_job_check(const struct p2pb_job *j)
 {
+	unsigned int i;
+
 	if (!j->device[0])
 		return p2pb_fail(-EINVAL, "no device: give --device BDF (device= in a job file)");
 	if (!j->trigger)
 		return p2pb_fail(-EINVAL, "no trigger: give --trigger NAME (trigger= in a job file)");
 	if (!j->n_importers)
-		return p2pb_fail(-EINVAL, "no importer: give --importer SPEC, e.g. kmod:delay=0");
+		return p2pb_fail(-EINVAL, "no importer: give --importer SPEC, e.g. kmod:delay=0,dev=BDF");
+	for (i = 0; i < j->n_importers; i++)
+		if (p2pb_importer_spec_check(&j->importers[i]))
+			return -EINVAL;
 	if (j->offset % 4096 || j->size % 4096)
 		return p2pb_fail(-EINVAL, "offset and size must be multiples of 4 KiB (VFIO exports whole pages)");
 	if (j->size && (j->size / j->dmabufs) % 4096)

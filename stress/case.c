@@ -27,12 +27,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Fence events of the importer uapi ABI 3 (kernel/importer). */
-#if P2PB_IMPORTER_ABI < 3
-#define P2PB_EV_FENCE_ADD 7
-#define P2PB_EV_FENCE_SIGNAL 8
-#endif
-
 /* set when a trigger never returned: nothing more is safe to do */
 static volatile int kernel_stuck;
 

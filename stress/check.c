@@ -464,7 +464,7 @@ static void usage(FILE *f)
 	unsigned int i;
 
 	fprintf(f,
-		"Usage: p2pbench check --device BDF [--bar N] [--importer-dev BDF] [options]\n\n"
+		"Usage: p2pbench check --device BDF --importer-dev BDF [--bar N] [options]\n\n"
 		"Checks the exporter's contract in one short run and prints KTAP, one line per rule:\n"
 		"  export.*       dma-buf export requests VFIO must accept or refuse, with the errno\n"
 		"  attach.*       importers VFIO must refuse (static, non-revocable, no peer-to-peer)\n"
@@ -483,8 +483,8 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -d, --device BDF        exporter, bound to vfio-pci\n"
 		"  -b, --bar N             BAR to export (default 2)\n"
-		"      --importer-dev BDF  PCI function the test importer attaches as\n"
-		"                          (default: the exporter itself)\n"
+		"      --importer-dev BDF  PCI function the test importer attaches as, bound to\n"
+		"                          p2pbench_importer (required; the lab's edu: 0000:02:00.0)\n"
 		"      --bind              rebind the device to vfio-pci for the run, restore after\n"
 		"      --ktap FILE         KTAP output (default: stdout)\n"
 		"      --json FILE         versioned result document\n"
@@ -509,8 +509,10 @@ static int parse_args(int argc, char **argv, struct p2pb_job *job, const char **
 		switch (opt) {
 		case 'd':
 		case 'b':
-			if (p2pb_job_set(job, opt == 'd' ? "device" : "bar", optarg))
-				return fprintf(stderr, "p2pbench check: %s\n", p2pb_error()), 2;
+			if (p2pb_job_set(job, opt == 'd' ? "device" : "bar", optarg)) {
+				fprintf(stderr, "p2pbench check: %s\n", p2pb_error());
+				return 2;
+			}
 			break;
 		case 'I': *imp_dev = optarg; break;
 		case 'B': *bind = true; break;
@@ -520,10 +522,15 @@ static int parse_args(int argc, char **argv, struct p2pb_job *job, const char **
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind < argc)
-		return fprintf(stderr, "p2pbench check: unexpected argument '%s' (see --help)\n", argv[optind]), 2;
-	if (!job->device[0])
-		return fprintf(stderr, "p2pbench check: no device: give --device BDF\n"), 2;
+	if (optind < argc) {
+		fprintf(stderr, "p2pbench check: unexpected argument '%s' (see --help)\n", argv[optind]);
+		return 2;
+	}
+	if (!job->device[0] || !*imp_dev) {
+		fprintf(stderr, "p2pbench check: %s\n", !job->device[0] ? "no device: give --device BDF" :
+			"no importer device: give --importer-dev BDF (bound to p2pbench_importer)");
+		return 2;
+	}
 	return -1;
 }
 
@@ -590,7 +597,7 @@ int p2pb_cmd_check(int argc, char **argv)
 	x->d.container_fd = x->d.group_fd = x->d.device_fd = -1;
 	x->results = json_object_new_array();
 	p2pb_session_init(&x->s, true);
-	errors = check_run(x, imp_dev ? imp_dev : x->job.device, bind, ktap_path);
+	errors = check_run(x, imp_dev, bind, ktap_path);
 	if (errors < 0)
 		fprintf(stderr, "p2pbench check: %s\n", p2pb_error());
 	if (x->imp.ops && x->imp.fd >= 0)

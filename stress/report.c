@@ -24,6 +24,9 @@ static const char *unmap_cause_name(int cause)
 	case P2PB_UNMAP_BY_POLICY: return "policy";
 	case P2PB_UNMAP_BY_REQUEST: return "forced";
 	case P2PB_UNMAP_BY_DETACH: return "detach";
+	case P2PB_UNMAP_BY_OWNER_EXIT: return "owner-exit";
+	case P2PB_UNMAP_BY_RELEASE: return "released";
+	case P2PB_UNMAP_BY_REMOVE: return "removed";
 	}
 	return "other";
 }

@@ -158,7 +158,8 @@ static void usage(FILE *f)
 		"case in full. docs/timeout-evaluation.md explains how to read it.\n\n"
 		"Options:\n"
 		"  -d, --device BDF        exporter on vfio-pci (BAR2 is exported)\n"
-		"      --importer-dev BDF  PCI function the test importer attaches as (default: exporter)\n"
+		"      --importer-dev BDF  PCI function the test importer attaches as, bound to\n"
+		"                          p2pbench_importer (required; the lab's edu: 0000:02:00.0)\n"
 		"  -t, --triggers LIST     default mem-off,flr ('all' for every trigger)\n"
 		"      --delays LIST       importer unmap delays, each a kmod delay= value\n"
 		"                          (default 1ms,100ms,1s,2s,lognormal:50ms:1.5,never)\n"
@@ -242,6 +243,7 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv)
 		triggers = "flr,mem-off,d3hot,low-power,hot-reset,close";
 	/* everything is checked before anything changes */
 	err = !base.device[0] ? p2pb_fail(-EINVAL, "no device: give --device BDF") :
+	      !imp_dev ? p2pb_fail(-EINVAL, "no importer device: give --importer-dev BDF (bound to p2pbench_importer)") :
 	      p2pb_job_set(&base, "iterations", iters) ? -EINVAL :
 	      p2pb_job_set(&base, "quiesce-timeout", qt) ? -EINVAL :
 	      split(&ax_trig, triggers, "triggers") ? -EINVAL : split(&ax_delay, delays, "delays") ? -EINVAL :

@@ -1,29 +1,50 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pbench test importer: attaches to a dma-buf as a given PCI function and
- * answers invalidate_mappings promptly, after a delay, or never, so that the
- * exporter's revoke path can be measured with an importer we control.
+ * p2pbench test importer: attaches to a dma-buf as a PCI function bound to
+ * this module (QEMU edu) and answers invalidate_mappings promptly, after a
+ * delay, or never, so that the exporter's revoke path can be measured with an
+ * importer we control. It can hold a fence in the dma-buf's reservation
+ * object past the unmap (fence mode) and drive edu's DMA engine into the
+ * mapping.
  *
- * Every attach, map, invalidate, unmap and detach is stamped with
+ * Every attach, map, invalidate, unmap, fence and detach is stamped with
  * ktime_get_ns() (CLOCK_MONOTONIC, the clock userspace and the trace ring use)
  * into a per-attachment ring that userspace drains with P2PB_IOC_EVENTS.
+ *
+ * Locking, outermost first:
+ *   p2pb_session.lock   the ioctls of one open file
+ *   device_lock(edu)    attach (against the driver's remove)
+ *   p2pb_lock           the list of all attachments; every teardown
+ *   p2pb_att.lock       an attachment's lifetime against its ioctls
+ *   dma-buf resv        the mapping and everything the invalidate touches
+ *   p2pb_edu.lock       one edu transfer at a time
+ *   spinlocks (hold_lock, ev_lock), taken from hardirq too
+ * Fences are signalled without any of the sleeping locks above that are also
+ * held while waiting for fences (resv), so a fence wait cannot deadlock on us.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/delay.h>
+#include <linux/device.h>
 #include <linux/dma-buf.h>
 #include <linux/dma-fence.h>
+#include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
+#include <linux/hrtimer.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
 #include <linux/kthread.h>
-#include <linux/dma-mapping.h>
-#include <linux/hrtimer.h>
+#include <linux/ktime.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/module.h>
+#include <linux/moduleparam.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/signal.h>
+#include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
@@ -41,55 +62,107 @@
 #define EDU_DMA_TO_RAM		0x2	/* edu buffer -> bus address */
 #define EDU_BUFFER		0x40000
 #define EDU_DMA_MAX		4095	/* QEMU 7.2 aborts on 4096 */
+#define EDU_DMA_TIMEOUT		(2 * HZ)
+#define EDU_STOP_TIMEOUT	HZ
+
+/* How often a withheld mapping checks whether its owner is exiting. */
+#define P2PB_OWNER_POLL_MS	100
 
 struct p2pb_edu {
 	void __iomem *mmio;
 	struct mutex lock;	/* one transfer at a time */
+	bool wedged;		/* under lock: the engine never went idle */
 };
 
 static struct pci_driver p2pb_edu_driver;
-static u64 p2pb_fence_context;
-static atomic64_t p2pb_fence_seqno;
-static DEFINE_SPINLOCK(p2pb_fence_lock);
 
-static const char *p2pb_fence_name(struct dma_fence *f)
+/* Every attachment of every file; every teardown runs under it. */
+static DEFINE_MUTEX(p2pb_lock);
+static LIST_HEAD(p2pb_atts);
+
+static const char *p2pb_fence_driver_name(struct dma_fence *f)
 {
 	return KBUILD_MODNAME;
 }
 
-static const struct dma_fence_ops p2pb_fence_ops = {
-	.get_driver_name = p2pb_fence_name,
-	.get_timeline_name = p2pb_fence_name,
+static const char *p2pb_hold_timeline_name(struct dma_fence *f)
+{
+	return "hold";
+}
+
+static const char *p2pb_dma_timeline_name(struct dma_fence *f)
+{
+	return "edu-dma";
+}
+
+/*
+ * No release and no wait op: once signalled the core drops the ops pointer,
+ * so a signalled fence kept by a reservation object does not refer to this
+ * module any more. Each fence uses its own inline lock.
+ */
+static const struct dma_fence_ops p2pb_hold_fence_ops = {
+	.get_driver_name = p2pb_fence_driver_name,
+	.get_timeline_name = p2pb_hold_timeline_name,
+};
+
+static const struct dma_fence_ops p2pb_dma_fence_ops = {
+	.get_driver_name = p2pb_fence_driver_name,
+	.get_timeline_name = p2pb_dma_timeline_name,
+};
+
+/* A fence-mode fence: DMA queued against a mapping. */
+struct p2pb_hold_fence {
+	struct dma_fence base;	/* first: the core frees it (dma_fence_free) */
+	struct list_head node;	/* p2pb_att.hold_list, under hold_lock */
+	bool armed;		/* under hold_lock: invalidated, deadline set */
+	ktime_t deadline;
 };
 
 struct p2pb_session {
 	struct mutex lock;	/* serialises ioctls on one file */
 	struct xarray atts;	/* id -> struct p2pb_att */
-	u32 next_id;
 };
 
 struct p2pb_att {
+	struct list_head node;		/* p2pb_atts, under p2pb_lock */
+	struct mutex lock;		/* teardown against the ioctls */
 	u32 id;
 	u32 mode;
 	u32 policy;
 	u32 nr_delays;
 	u32 delay_idx;
 	u64 delays_ns[P2PB_MAX_DELAYS];
-	struct pci_dev *pdev;
+	u64 fence_hold_ns;
+	struct pci_dev *pdev;		/* referenced until freed */
+	struct task_struct *owner;	/* thread group leader that attached */
 	struct dma_buf *dmabuf;
-	struct dma_buf_attachment *attach;
-	struct sg_table *sgt;		/* live mapping, under the resv lock */
-	bool unmap_pending;		/* delayed unmap armed, under resv lock */
+	struct dma_buf_attachment *attach; /* NULL once torn down */
+
+	/* under the resv lock (dynamic attachments) */
+	struct sg_table *sgt;		/* live mapping */
+	bool unmap_pending;		/* delayed unmap armed */
+	bool withheld;			/* invalidated but still mapped */
+	u64 dma_iova;			/* of the live mapping */
+	bool dma_quiesce;		/* invalidated: start no new transfer */
+	u64 stale_iova;			/* what the device had before the unmap */
+
 	struct hrtimer unmap_timer;
 	struct work_struct unmap_work;
+	struct delayed_work owner_watch;
+
+	/* fences: context fence_ctx holds, fence_ctx + 1 edu transfers */
+	u64 fence_ctx;
+	atomic64_t fence_seqno;		/* unique over both contexts */
+	spinlock_t hold_lock;		/* hold_list, hold_timer_on */
+	struct list_head hold_list;	/* unsignalled, in seqno order */
+	bool hold_timer_on;
+	struct hrtimer hold_timer;
 
 	/* device DMA into the mapping (P2PB_IOC_DMA) */
 	struct task_struct *dma_task;
 	u32 dma_size, dma_flags;
 	u64 dma_interval_ns;
-	u64 dma_iova;			/* of the live mapping, under resv */
-	bool dma_quiesce;		/* invalidated: start no new transfer */
-	u64 stale_iova;			/* what the device had before the unmap */
+	struct dma_fence *dma_fence;	/* in flight, under ev_lock */
 	u64 dma_bytes, dma_ops, dma_stale_ops, dma_last_ns;	/* under ev_lock */
 
 	spinlock_t ev_lock;		/* ring and counters */
@@ -98,10 +171,10 @@ struct p2pb_att {
 	u32 n_inval, n_unmap, n_map, n_map_fail;
 };
 
-static void p2pb_record_value(struct p2pb_att *a, u32 type, s32 arg, u64 value)
+static void p2pb_record_at(struct p2pb_att *a, u32 type, s32 arg, u64 value, u64 ts)
 {
 	struct p2pb_event ev = {
-		.ts_ns = ktime_get_ns(), .value = value, .type = type, .arg = arg,
+		.ts_ns = ts, .value = value, .type = type, .arg = arg,
 	};
 	unsigned long flags;
 
@@ -130,6 +203,11 @@ static void p2pb_record_value(struct p2pb_att *a, u32 type, s32 arg, u64 value)
 	spin_unlock_irqrestore(&a->ev_lock, flags);
 }
 
+static void p2pb_record_value(struct p2pb_att *a, u32 type, s32 arg, u64 value)
+{
+	p2pb_record_at(a, type, arg, value, ktime_get_ns());
+}
+
 static void p2pb_record(struct p2pb_att *a, u32 type, s32 arg)
 {
 	p2pb_record_value(a, type, arg, 0);
@@ -140,16 +218,147 @@ static bool p2pb_dynamic(const struct p2pb_att *a)
 	return a->mode != P2PB_ATTACH_STATIC;
 }
 
+/*
+ * Signal @f with @err (0 or -errno) and record it. The event is stamped
+ * before the fence signals, so nobody woken by the fence can have seen a
+ * later clock than the event's.
+ */
+static void p2pb_fence_complete(struct p2pb_att *a, struct dma_fence *f, int err)
+{
+	ktime_t ts = ktime_get();
+	bool cookie = dma_fence_begin_signalling();
+
+	if (err)
+		dma_fence_set_error(f, err);
+	dma_fence_signal_timestamp(f, ts);
+	dma_fence_end_signalling(cookie);
+	p2pb_record_at(a, P2PB_EV_FENCE_SIGNAL, err, f->seqno, ktime_to_ns(ts));
+}
+
+/* Signal, in seqno order, the hold fences on @list and drop their references. */
+static void p2pb_hold_signal_list(struct p2pb_att *a, struct list_head *list, int err)
+{
+	struct p2pb_hold_fence *hf, *tmp;
+
+	list_for_each_entry_safe(hf, tmp, list, node) {
+		list_del(&hf->node);
+		p2pb_fence_complete(a, &hf->base, err);
+		dma_fence_put(&hf->base);
+	}
+}
+
+/*
+ * The one timer of an attachment's hold fences: signals every armed fence
+ * whose deadline passed and re-arms for the next. Deadlines are set in list
+ * (seqno) order and never decrease along the list, so the fences of the
+ * context signal in order.
+ */
+static enum hrtimer_restart p2pb_hold_timer_fn(struct hrtimer *t)
+{
+	struct p2pb_att *a = container_of(t, struct p2pb_att, hold_timer);
+	enum hrtimer_restart ret = HRTIMER_NORESTART;
+	struct p2pb_hold_fence *hf, *tmp;
+	ktime_t now = ktime_get();
+	unsigned long flags;
+	LIST_HEAD(due);
+
+	spin_lock_irqsave(&a->hold_lock, flags);
+	list_for_each_entry_safe(hf, tmp, &a->hold_list, node) {
+		if (!hf->armed)
+			break;
+		if (ktime_after(hf->deadline, now)) {
+			hrtimer_set_expires(t, hf->deadline);
+			ret = HRTIMER_RESTART;
+			break;
+		}
+		list_move_tail(&hf->node, &due);
+	}
+	a->hold_timer_on = ret == HRTIMER_RESTART;
+	spin_unlock_irqrestore(&a->hold_lock, flags);
+	p2pb_hold_signal_list(a, &due, 0);
+	return ret;
+}
+
+/* Arm every hold fence not armed yet: they signal fence_hold_ns from now. */
+static void p2pb_hold_arm(struct p2pb_att *a)
+{
+	ktime_t deadline = ktime_add_safe(ktime_get(), ns_to_ktime(a->fence_hold_ns));
+	struct p2pb_hold_fence *hf;
+	unsigned long flags;
+	bool any = false;
+
+	spin_lock_irqsave(&a->hold_lock, flags);
+	list_for_each_entry(hf, &a->hold_list, node) {
+		if (hf->armed)
+			continue;
+		hf->armed = true;
+		hf->deadline = deadline;
+		any = true;
+	}
+	/* a running timer re-arms itself for these, see p2pb_hold_timer_fn() */
+	if (any && !a->hold_timer_on) {
+		a->hold_timer_on = true;
+		hrtimer_start(&a->hold_timer, deadline, HRTIMER_MODE_ABS);
+	}
+	spin_unlock_irqrestore(&a->hold_lock, flags);
+}
+
+/* Stop the hold timer and signal every pending hold fence with -ECANCELED. */
+static void p2pb_hold_cancel(struct p2pb_att *a)
+{
+	unsigned long flags;
+	LIST_HEAD(pending);
+
+	hrtimer_cancel(&a->hold_timer);
+	spin_lock_irqsave(&a->hold_lock, flags);
+	list_splice_init(&a->hold_list, &pending);
+	a->hold_timer_on = false;
+	spin_unlock_irqrestore(&a->hold_lock, flags);
+	p2pb_hold_signal_list(a, &pending, -ECANCELED);
+}
+
+/*
+ * Publish a hold fence for the mapping just made: DMA queued against it.
+ * @hf was allocated and a fence slot reserved before the map.
+ */
+static void p2pb_hold_add(struct p2pb_att *a, struct p2pb_hold_fence *hf)
+{
+	struct dma_resv *resv = a->dmabuf->resv;
+	u64 seqno = atomic64_inc_return(&a->fence_seqno);
+	unsigned long flags;
+
+	dma_resv_assert_held(resv);
+	dma_fence_init(&hf->base, &p2pb_hold_fence_ops, NULL, a->fence_ctx, seqno);
+	dma_resv_add_fence(resv, &hf->base, DMA_RESV_USAGE_WRITE);
+	spin_lock_irqsave(&a->hold_lock, flags);
+	list_add_tail(&hf->node, &a->hold_list);	/* takes our reference */
+	spin_unlock_irqrestore(&a->hold_lock, flags);
+	p2pb_record_value(a, P2PB_EV_FENCE_ADD, P2PB_FENCE_HOLD, seqno);
+}
+
 /* Caller holds the resv lock for dynamic attachments. */
 static void p2pb_unmap_locked(struct p2pb_att *a, s32 cause)
 {
+	struct dma_fence *inflight;
+	unsigned long flags;
+
+	if (p2pb_dynamic(a))
+		dma_resv_assert_held(a->dmabuf->resv);
 	a->unmap_pending = false;
+	a->withheld = false;
 	if (!a->sgt)
 		return;
-	/* a transfer in flight finishes before its mapping goes */
-	if (a->dma_task)
-		dma_resv_wait_timeout(a->dmabuf->resv, DMA_RESV_USAGE_BOOKKEEP, false,
-				      MAX_SCHEDULE_TIMEOUT);
+	/*
+	 * A transfer in flight finishes before its mapping goes. Only our own
+	 * transfer's fence: a hold fence is meant to outlive the unmap.
+	 */
+	spin_lock_irqsave(&a->ev_lock, flags);
+	inflight = a->dma_fence ? dma_fence_get(a->dma_fence) : NULL;
+	spin_unlock_irqrestore(&a->ev_lock, flags);
+	if (inflight) {
+		dma_fence_wait(inflight, false);
+		dma_fence_put(inflight);
+	}
 	if (p2pb_dynamic(a))
 		dma_buf_unmap_attachment(a->attach, a->sgt, DMA_BIDIRECTIONAL);
 	else
@@ -190,12 +399,64 @@ static enum hrtimer_restart p2pb_unmap_timer_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
-/* Called by the exporter with the resv lock held. */
+/*
+ * The attaching process is going away: a fatal signal (SIGKILL) or an exit
+ * of the whole thread group. Its file may not be released for a long time:
+ * a thread of it blocked in an uninterruptible revoke that waits for this
+ * very mapping keeps the process, and so the file, alive.
+ */
+static bool p2pb_owner_exiting(struct p2pb_att *a)
+{
+	return fatal_signal_pending(a->owner) ||
+	       (READ_ONCE(a->owner->signal->flags) & SIGNAL_GROUP_EXIT);
+}
+
+/*
+ * Runs every P2PB_OWNER_POLL_MS while an invalidated mapping is withheld;
+ * unmaps it when the process that made it is exiting.
+ */
+static void p2pb_owner_watch_fn(struct work_struct *work)
+{
+	struct p2pb_att *a = container_of(to_delayed_work(work), struct p2pb_att,
+					  owner_watch);
+	bool released = false;
+
+	dma_resv_lock(a->dmabuf->resv, NULL);
+	if (a->withheld && p2pb_owner_exiting(a)) {
+		p2pb_unmap_locked(a, P2PB_UNMAP_BY_OWNER_EXIT);
+		released = true;
+	} else if (a->withheld) {
+		queue_delayed_work(system_wq, &a->owner_watch,
+				   msecs_to_jiffies(P2PB_OWNER_POLL_MS));
+	}
+	dma_resv_unlock(a->dmabuf->resv);
+	if (released)
+		pr_info("attachment %u of pid %d: the process is exiting, released the mapping it withheld\n",
+			a->id, task_tgid_nr(a->owner));
+}
+
+/**
+ * p2pb_invalidate - the importer's &dma_buf_attach_ops.invalidate_mappings
+ * @attach: one of our attachments
+ *
+ * Called by the exporter with the dma-buf's reservation lock held.
+ *
+ * Guarantees, in this order: the call is recorded (P2PB_EV_INVALIDATE);
+ * every fence-mode fence not armed yet is armed to signal fence_hold_ns from
+ * now; no new device transfer starts into the mapping (unless the device was
+ * told to misbehave); then, by policy, the mapping is unmapped before this
+ * returns (immediate, after a transfer in flight completed, bounded by the
+ * edu timeout), by a timer after the next delay (delay), or left mapped
+ * (never) until P2PB_IOC_UNMAP, detach, close, the exit of the attaching
+ * process or the release_withheld parameter. A mapping left mapped is
+ * watched for its owner's exit.
+ */
 static void p2pb_invalidate(struct dma_buf_attachment *attach)
 {
 	struct p2pb_att *a = attach->importer_priv;
 	u64 delay = 0;
 
+	dma_resv_assert_held(attach->dmabuf->resv);
 	/*
 	 * An invalidate while an unmap is already armed (the exporter gave
 	 * up waiting and un-revoked) keeps the earlier deadline.
@@ -206,19 +467,21 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 		delay = P2PB_DELAY_NEVER;
 	/* Stamped first: the time the exporter's callback reached us. */
 	p2pb_record_value(a, P2PB_EV_INVALIDATE, a->sgt ? 1 : 0, delay);
+	if (a->fence_hold_ns)
+		p2pb_hold_arm(a);
 	if (!a->sgt)
 		return;
 	a->dma_quiesce = true;
 	switch (a->policy) {
 	case P2PB_UNMAP_IMMEDIATE:
 		p2pb_unmap_locked(a, P2PB_UNMAP_BY_POLICY);
-		break;
+		return;
 	case P2PB_UNMAP_DELAY:
 		if (a->unmap_pending)
 			break;
 		if (!delay) {
 			p2pb_unmap_locked(a, P2PB_UNMAP_BY_POLICY);
-			break;
+			return;
 		}
 		/*
 		 * Asynchronous on purpose: the exporter drops the resv lock
@@ -231,6 +494,8 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 	case P2PB_UNMAP_NEVER:
 		break;
 	}
+	a->withheld = true;
+	queue_delayed_work(system_wq, &a->owner_watch, msecs_to_jiffies(P2PB_OWNER_POLL_MS));
 }
 
 static const struct dma_buf_attach_ops p2pb_ops_dynamic = {
@@ -247,28 +512,48 @@ static const struct dma_buf_attach_ops p2pb_ops_no_p2p = {
 	.invalidate_mappings = p2pb_invalidate,
 };
 
+/* Map unless mapped; caller holds a->lock and the attachment is live. */
 static int p2pb_map(struct p2pb_att *a, struct p2pb_map *out)
 {
+	struct dma_resv *resv = a->dmabuf->resv;
+	struct p2pb_hold_fence *hf = NULL;
 	struct sg_table *sgt;
 	struct scatterlist *sg;
 	u64 len = 0;
 	int i, err = 0;
 
 	if (p2pb_dynamic(a))
-		dma_resv_lock(a->dmabuf->resv, NULL);
+		dma_resv_lock(resv, NULL);
 	if (!a->sgt) {
-		if (p2pb_dynamic(a))
-			sgt = dma_buf_map_attachment(a->attach, DMA_BIDIRECTIONAL);
-		else
-			sgt = dma_buf_map_attachment_unlocked(a->attach, DMA_BIDIRECTIONAL);
-		if (IS_ERR(sgt)) {
-			err = PTR_ERR(sgt);
+		/* everything that can fail before the map, not after it */
+		if (a->fence_hold_ns) {
+			err = dma_resv_reserve_fences(resv, 1);
+			if (!err) {
+				hf = kzalloc_obj(*hf, GFP_KERNEL);
+				if (!hf)
+					err = -ENOMEM;
+			}
+		}
+		if (!err) {
+			if (p2pb_dynamic(a))
+				sgt = dma_buf_map_attachment(a->attach, DMA_BIDIRECTIONAL);
+			else
+				sgt = dma_buf_map_attachment_unlocked(a->attach,
+								      DMA_BIDIRECTIONAL);
+			if (IS_ERR(sgt))
+				err = PTR_ERR(sgt);
+		}
+		if (err) {
+			kfree(hf);
 			p2pb_record(a, P2PB_EV_MAP_FAIL, err);
 		} else {
 			a->sgt = sgt;
 			a->dma_iova = sgt->nents ? sg_dma_address(sgt->sgl) : 0;
 			a->dma_quiesce = false;
+			a->withheld = false;
 			p2pb_record(a, P2PB_EV_MAP, 0);
+			if (hf)
+				p2pb_hold_add(a, hf);
 		}
 	}
 	if (a->sgt && out) {
@@ -278,7 +563,7 @@ static int p2pb_map(struct p2pb_att *a, struct p2pb_map *out)
 		out->dma_len = len;
 	}
 	if (p2pb_dynamic(a))
-		dma_resv_unlock(a->dmabuf->resv);
+		dma_resv_unlock(resv);
 	if (out) {
 		out->err = err;
 		out->ts_ns = ktime_get_ns();
@@ -286,13 +571,43 @@ static int p2pb_map(struct p2pb_att *a, struct p2pb_map *out)
 	return err;
 }
 
-/* One edu transfer of a->dma_size bytes from its buffer to iova. */
-static int p2pb_edu_dma(struct p2pb_edu *edu, u64 iova, u32 size)
+/*
+ * edu cannot abort a transfer: take bus mastering away so that the engine
+ * cannot write any more, then give it a last chance to go idle. Bus
+ * mastering comes back only if it did; a wedged engine is never used again.
+ * Caller holds edu->lock.
+ */
+static void p2pb_edu_stop(struct pci_dev *pdev, struct p2pb_edu *edu)
 {
-	unsigned long deadline = jiffies + 2 * HZ;
+	unsigned long deadline = jiffies + EDU_STOP_TIMEOUT;
+
+	pci_clear_master(pdev);
+	while (readq(edu->mmio + EDU_REG_DMA_CMD) & EDU_DMA_START) {
+		if (time_after(jiffies, deadline)) {
+			edu->wedged = true;
+			pci_warn(pdev, "DMA engine did not go idle; bus mastering stays off\n");
+			return;
+		}
+		usleep_range(1000, 2000);
+	}
+	pci_set_master(pdev);
+}
+
+/*
+ * One edu transfer of @size bytes from its buffer to @iova. Returns 0 when
+ * it completed, -ETIMEDOUT when it did not (the engine is then stopped: it
+ * writes nothing more), -EIO when the engine is unusable.
+ */
+static int p2pb_edu_dma(struct pci_dev *pdev, struct p2pb_edu *edu, u64 iova, u32 size)
+{
+	unsigned long deadline = jiffies + EDU_DMA_TIMEOUT;
 	int err = 0;
 
 	mutex_lock(&edu->lock);
+	if (edu->wedged) {
+		err = -EIO;
+		goto out;
+	}
 	writeq(EDU_BUFFER, edu->mmio + EDU_REG_DMA_SRC);
 	writeq(iova, edu->mmio + EDU_REG_DMA_DST);
 	writeq(size, edu->mmio + EDU_REG_DMA_CNT);
@@ -300,13 +615,51 @@ static int p2pb_edu_dma(struct p2pb_edu *edu, u64 iova, u32 size)
 	/* edu completes a transfer 100 ms (virtual) later, whatever its size */
 	while (readq(edu->mmio + EDU_REG_DMA_CMD) & EDU_DMA_START) {
 		if (time_after(jiffies, deadline)) {
+			p2pb_edu_stop(pdev, edu);
 			err = -ETIMEDOUT;
 			break;
 		}
 		usleep_range(1000, 2000);
 	}
+out:
 	mutex_unlock(&edu->lock);
 	return err;
+}
+
+/*
+ * Publish the fence of one transfer into the live mapping; resv held.
+ * NULL if no fence could be had (the transfer is then skipped).
+ */
+static struct dma_fence *p2pb_dma_fence_publish(struct p2pb_att *a)
+{
+	struct dma_resv *resv = a->dmabuf->resv;
+	struct dma_fence *f;
+	unsigned long flags;
+	u64 seqno;
+
+	dma_resv_assert_held(resv);
+	if (dma_resv_reserve_fences(resv, 1))
+		return NULL;
+	f = kzalloc_obj(*f, GFP_KERNEL);
+	if (!f)
+		return NULL;
+	seqno = atomic64_inc_return(&a->fence_seqno);
+	dma_fence_init(f, &p2pb_dma_fence_ops, NULL, a->fence_ctx + 1, seqno);
+	/* the device writes into the buffer */
+	dma_resv_add_fence(resv, f, DMA_RESV_USAGE_WRITE);
+	spin_lock_irqsave(&a->ev_lock, flags);
+	a->dma_fence = f;
+	spin_unlock_irqrestore(&a->ev_lock, flags);
+	p2pb_record_value(a, P2PB_EV_FENCE_ADD, P2PB_FENCE_DMA, seqno);
+	return f;
+}
+
+static void p2pb_dma_sleep(struct p2pb_att *a)
+{
+	u64 ns = max_t(u64, a->dma_interval_ns, NSEC_PER_MSEC);
+
+	schedule_timeout_interruptible(min_t(u64, nsecs_to_jiffies64(ns),
+					     MAX_SCHEDULE_TIMEOUT - 1));
 }
 
 static int p2pb_dma_thread(void *data)
@@ -317,43 +670,53 @@ static int p2pb_dma_thread(void *data)
 
 	while (!kthread_should_stop()) {
 		struct dma_fence *fence = NULL;
+		unsigned long flags;
 		bool stale = false;
+		bool cookie;
 		u64 iova = 0;
+		int err;
 
+		if (READ_ONCE(edu->wedged)) {
+			p2pb_dma_sleep(a);
+			continue;
+		}
 		dma_resv_lock(resv, NULL);
 		if (a->sgt && a->dma_iova &&
-		    (!a->dma_quiesce || a->dma_flags & P2PB_DMA_F_AFTER_UNMAP) &&
-		    !dma_resv_reserve_fences(resv, 1)) {
+		    (!a->dma_quiesce || a->dma_flags & P2PB_DMA_F_AFTER_UNMAP)) {
 			/* a fence per transfer: the exporter's fence wait covers it */
-			fence = kzalloc_obj(*fence, GFP_KERNEL);
-			if (fence) {
-				dma_fence_init(fence, &p2pb_fence_ops, &p2pb_fence_lock,
-					       p2pb_fence_context,
-					       atomic64_inc_return(&p2pb_fence_seqno));
-				dma_resv_add_fence(resv, fence, DMA_RESV_USAGE_BOOKKEEP);
+			fence = p2pb_dma_fence_publish(a);
+			if (fence)
 				iova = a->dma_iova;
-			}
 		} else if (!a->sgt && (a->dma_flags & P2PB_DMA_F_AFTER_UNMAP) && a->stale_iova) {
 			iova = a->stale_iova;
 			stale = true;
 		}
 		dma_resv_unlock(resv);
 
-		if (iova && !p2pb_edu_dma(edu, iova, a->dma_size)) {
-			spin_lock_irq(&a->ev_lock);
-			a->dma_bytes += a->dma_size;
-			a->dma_ops++;
-			a->dma_stale_ops += stale;
-			a->dma_last_ns = ktime_get_ns();
-			spin_unlock_irq(&a->ev_lock);
-		}
-		if (fence) {
-			dma_fence_signal(fence);
-			dma_fence_put(fence);
+		if (iova) {
+			/* from here until the fence signals: no resv, no allocation */
+			cookie = dma_fence_begin_signalling();
+			err = p2pb_edu_dma(a->pdev, edu, iova, a->dma_size);
+			if (!err) {
+				spin_lock_irqsave(&a->ev_lock, flags);
+				a->dma_bytes += a->dma_size;
+				a->dma_ops++;
+				a->dma_stale_ops += stale;
+				a->dma_last_ns = ktime_get_ns();
+				spin_unlock_irqrestore(&a->ev_lock, flags);
+			}
+			if (fence) {
+				/* the device writes no more: done, or stopped */
+				p2pb_fence_complete(a, fence, err);
+				spin_lock_irqsave(&a->ev_lock, flags);
+				a->dma_fence = NULL;
+				spin_unlock_irqrestore(&a->ev_lock, flags);
+				dma_fence_put(fence);
+			}
+			dma_fence_end_signalling(cookie);
 		}
 		if (!iova || a->dma_interval_ns)
-			schedule_timeout_interruptible(nsecs_to_jiffies(max_t(u64, a->dma_interval_ns,
-									      NSEC_PER_MSEC)));
+			p2pb_dma_sleep(a);
 	}
 	return 0;
 }
@@ -362,100 +725,157 @@ static void p2pb_dma_stop(struct p2pb_att *a)
 {
 	if (a->dma_task) {
 		kthread_stop(a->dma_task);
+		put_task_struct(a->dma_task);
 		a->dma_task = NULL;
 	}
 }
 
+/* Caller holds a->lock and the attachment is live. */
 static long p2pb_ioc_dma(struct p2pb_att *a, const struct p2pb_dma *req)
 {
+	struct task_struct *t;
+
 	if (!req->enable) {
 		p2pb_dma_stop(a);
 		return 0;
 	}
-	if (req->size < 1 || req->size > EDU_DMA_MAX || req->flags & ~P2PB_DMA_F_AFTER_UNMAP)
+	if (req->size < 1 || req->size > EDU_DMA_MAX || req->flags & ~P2PB_DMA_F_AFTER_UNMAP ||
+	    req->interval_ns > KTIME_MAX)
 		return -EINVAL;
-	/* the device needs a DMA engine we can drive: an edu bound to us */
-	if (!p2pb_dynamic(a) || !a->pdev->dev.driver || a->pdev->dev.driver != &p2pb_edu_driver.driver ||
-	    !pci_get_drvdata(a->pdev))
+	/* attach made sure the device is an edu bound to us; the mapping must be dynamic */
+	if (!p2pb_dynamic(a) || !pci_get_drvdata(a->pdev))
 		return -EOPNOTSUPP;
 	p2pb_dma_stop(a);
 	a->dma_size = req->size;
 	a->dma_flags = req->flags;
 	a->dma_interval_ns = req->interval_ns;
-	a->dma_task = kthread_run(p2pb_dma_thread, a, "p2pb-dma/%u", a->id);
-	if (IS_ERR(a->dma_task)) {
-		long err = PTR_ERR(a->dma_task);
-
-		a->dma_task = NULL;
-		return err;
-	}
+	t = kthread_create(p2pb_dma_thread, a, "p2pb-dma/%u", a->id);
+	if (IS_ERR(t))
+		return PTR_ERR(t);
+	/* our own reference: kthread_stop() is safe however the thread ends */
+	a->dma_task = get_task_struct(t);
+	wake_up_process(t);
 	return 0;
 }
 
+/*
+ * Undo everything an attachment does with the device and the dma-buf:
+ * pending hold fences signalled with -ECANCELED (first: an exporter may be
+ * waiting for them with the resv held), device DMA stopped, timers and works
+ * cancelled, the mapping unmapped with @cause, the dma-buf detached. Caller
+ * holds p2pb_lock and a->lock. The memory stays until p2pb_att_free().
+ */
+static void p2pb_att_teardown(struct p2pb_att *a, s32 cause)
+{
+	lockdep_assert_held(&p2pb_lock);
+	lockdep_assert_held(&a->lock);
+	if (!a->attach)
+		return;
+	p2pb_hold_cancel(a);
+	p2pb_dma_stop(a);
+	hrtimer_cancel(&a->unmap_timer);
+	cancel_work_sync(&a->unmap_work);
+	cancel_delayed_work_sync(&a->owner_watch);
+	p2pb_unmap(a, cause);
+	dma_buf_detach(a->dmabuf, a->attach);
+	a->attach = NULL;
+	/*
+	 * An invalidate between the cancels above and the detach may have
+	 * armed a timer or the watch again (the hold timer then finds no
+	 * fence); after the detach none can, so these cancels are the last
+	 * word.
+	 */
+	hrtimer_cancel(&a->hold_timer);
+	hrtimer_cancel(&a->unmap_timer);
+	cancel_work_sync(&a->unmap_work);
+	cancel_delayed_work_sync(&a->owner_watch);
+	p2pb_record(a, P2PB_EV_DETACH, cause == P2PB_UNMAP_BY_REMOVE ? -ENODEV : 0);
+}
+
+/* Memory, references; after p2pb_att_teardown() or a failed attach. */
 static void p2pb_att_free(struct p2pb_att *a)
 {
-	p2pb_dma_stop(a);
-	if (a->attach) {
-		hrtimer_cancel(&a->unmap_timer);
-		cancel_work_sync(&a->unmap_work);
-		p2pb_unmap(a, P2PB_UNMAP_BY_DETACH);
-		dma_buf_detach(a->dmabuf, a->attach);
-		/*
-		 * An invalidate between the cancels above and the unmap may
-		 * have armed the timer again; after the detach none can, so
-		 * this cancel is the last word before the memory goes.
-		 */
-		hrtimer_cancel(&a->unmap_timer);
-		cancel_work_sync(&a->unmap_work);
-	}
 	if (a->dmabuf)
 		dma_buf_put(a->dmabuf);
+	if (a->owner)
+		put_task_struct(a->owner);
 	pci_dev_put(a->pdev);
+	mutex_destroy(&a->lock);
 	kvfree(a);
 }
 
-static long p2pb_ioc_attach(struct p2pb_session *s, void __user *uarg)
+/* Detach or close: off the list, torn down, freed. */
+static void p2pb_att_destroy(struct p2pb_att *a)
+{
+	mutex_lock(&p2pb_lock);
+	list_del(&a->node);
+	mutex_lock(&a->lock);
+	p2pb_att_teardown(a, P2PB_UNMAP_BY_DETACH);
+	mutex_unlock(&a->lock);
+	mutex_unlock(&p2pb_lock);
+	/* outside p2pb_lock: the exporter's release may wait for its own locks */
+	p2pb_att_free(a);
+}
+
+static int p2pb_attach_check(const struct p2pb_attach *req)
+{
+	u32 i;
+
+	if (req->mode > P2PB_ATTACH_NO_P2P || req->unmap_policy > P2PB_UNMAP_NEVER ||
+	    req->flags & ~P2PB_ATTACH_F_MAP || req->pad0 || req->pad1)
+		return -EINVAL;
+	if (req->unmap_policy == P2PB_UNMAP_DELAY &&
+	    (!req->nr_delays || req->nr_delays > P2PB_MAX_DELAYS))
+		return -EINVAL;
+	for (i = 0; i < req->nr_delays && i < P2PB_MAX_DELAYS; i++)
+		if (req->delays_ns[i] > KTIME_MAX)
+			return -EINVAL;
+	if (req->fence_hold_ns > KTIME_MAX)
+		return -EINVAL;
+	/* a hold fence is armed by an invalidate: only modes that get one */
+	if (req->fence_hold_ns && req->mode != P2PB_ATTACH_DYNAMIC &&
+	    req->mode != P2PB_ATTACH_NO_P2P)
+		return -EINVAL;
+	return 0;
+}
+
+static struct p2pb_att *p2pb_att_alloc(const struct p2pb_attach *req)
+{
+	struct p2pb_att *a = kvzalloc_obj(*a, GFP_KERNEL);
+
+	if (!a)
+		return NULL;
+	INIT_LIST_HEAD(&a->node);
+	mutex_init(&a->lock);
+	spin_lock_init(&a->ev_lock);
+	spin_lock_init(&a->hold_lock);
+	INIT_LIST_HEAD(&a->hold_list);
+	hrtimer_setup(&a->unmap_timer, p2pb_unmap_timer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	hrtimer_setup(&a->hold_timer, p2pb_hold_timer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_ABS);
+	INIT_WORK(&a->unmap_work, p2pb_unmap_workfn);
+	INIT_DELAYED_WORK(&a->owner_watch, p2pb_owner_watch_fn);
+	a->fence_ctx = dma_fence_context_alloc(2);
+	atomic64_set(&a->fence_seqno, 0);
+	a->mode = req->mode;
+	a->policy = req->unmap_policy;
+	a->nr_delays = req->nr_delays;
+	a->fence_hold_ns = req->fence_hold_ns;
+	memcpy(a->delays_ns, req->delays_ns, sizeof(a->delays_ns));
+	a->owner = get_task_struct(current->group_leader);
+	return a;
+}
+
+/*
+ * Attach as a->pdev, which must be bound to our pci_driver; on success the
+ * attachment is on p2pb_atts, where the driver's remove finds it. The device
+ * lock keeps the driver bound between the check and the list insertion.
+ */
+static int p2pb_attach_as_ours(struct p2pb_att *a)
 {
 	const struct dma_buf_attach_ops *ops;
-	struct p2pb_attach req;
-	struct p2pb_map m = {};
-	struct p2pb_att *a;
-	u32 id;
-	int err;
+	int err = 0;
 
-	if (copy_from_user(&req, uarg, sizeof(req)))
-		return -EFAULT;
-	if (req.mode > P2PB_ATTACH_NO_P2P || req.unmap_policy > P2PB_UNMAP_NEVER ||
-	    req.flags & ~P2PB_ATTACH_F_MAP || req.pad0 || req.pad1)
-		return -EINVAL;
-	if (req.unmap_policy == P2PB_UNMAP_DELAY &&
-	    (!req.nr_delays || req.nr_delays > P2PB_MAX_DELAYS))
-		return -EINVAL;
-
-	a = kvzalloc_obj(*a, GFP_KERNEL);
-	if (!a)
-		return -ENOMEM;
-	spin_lock_init(&a->ev_lock);
-	hrtimer_setup(&a->unmap_timer, p2pb_unmap_timer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
-	INIT_WORK(&a->unmap_work, p2pb_unmap_workfn);
-	a->mode = req.mode;
-	a->policy = req.unmap_policy;
-	a->nr_delays = req.nr_delays;
-	memcpy(a->delays_ns, req.delays_ns, sizeof(a->delays_ns));
-
-	a->pdev = pci_get_domain_bus_and_slot(req.pci_domain, req.pci_bus, req.pci_devfn);
-	if (!a->pdev) {
-		err = -ENXIO;
-		goto err_free;
-	}
-	a->dmabuf = dma_buf_get(req.dmabuf_fd);
-	if (IS_ERR(a->dmabuf)) {
-		err = PTR_ERR(a->dmabuf);
-		a->dmabuf = NULL;
-		goto err_free;
-	}
-
-	switch (req.mode) {
+	switch (a->mode) {
 	case P2PB_ATTACH_STATIC:
 		ops = NULL;
 		break;
@@ -469,6 +889,11 @@ static long p2pb_ioc_attach(struct p2pb_session *s, void __user *uarg)
 		ops = &p2pb_ops_dynamic;
 		break;
 	}
+	device_lock(&a->pdev->dev);
+	if (a->pdev->dev.driver != &p2pb_edu_driver.driver || !pci_get_drvdata(a->pdev)) {
+		err = -EPERM;
+		goto out;
+	}
 	if (ops)
 		a->attach = dma_buf_dynamic_attach(a->dmabuf, &a->pdev->dev, ops, a);
 	else
@@ -476,30 +901,74 @@ static long p2pb_ioc_attach(struct p2pb_session *s, void __user *uarg)
 	if (IS_ERR(a->attach)) {
 		err = PTR_ERR(a->attach);
 		a->attach = NULL;
+		goto out;
+	}
+	mutex_lock(&p2pb_lock);
+	list_add_tail(&a->node, &p2pb_atts);
+	mutex_unlock(&p2pb_lock);
+out:
+	device_unlock(&a->pdev->dev);
+	return err;
+}
+
+static long p2pb_ioc_attach(struct p2pb_session *s, void __user *uarg)
+{
+	struct p2pb_attach req;
+	struct p2pb_map m = {};
+	struct p2pb_att *a;
+	u32 id;
+	int err;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	err = p2pb_attach_check(&req);
+	if (err)
+		return err;
+
+	a = p2pb_att_alloc(&req);
+	if (!a)
+		return -ENOMEM;
+	a->pdev = pci_get_domain_bus_and_slot(req.pci_domain, req.pci_bus, req.pci_devfn);
+	if (!a->pdev) {
+		err = -ENXIO;
 		goto err_free;
 	}
+	a->dmabuf = dma_buf_get(req.dmabuf_fd);
+	if (IS_ERR(a->dmabuf)) {
+		err = PTR_ERR(a->dmabuf);
+		a->dmabuf = NULL;
+		goto err_free;
+	}
+	err = p2pb_attach_as_ours(a);
+	if (err)
+		goto err_free;
 	p2pb_record(a, P2PB_EV_ATTACH, 0);
 
 	err = xa_alloc(&s->atts, &id, a, xa_limit_32b, GFP_KERNEL);
 	if (err)
-		goto err_free;
+		goto err_destroy;
 	a->id = id;
 
 	req.id = id;
 	req.dmabuf_size = a->dmabuf->size;
 	if (req.flags & P2PB_ATTACH_F_MAP) {
-		req.map_err = p2pb_map(a, &m);
+		mutex_lock(&a->lock);
+		req.map_err = a->attach ? p2pb_map(a, &m) : -ENODEV;
+		req.nents = a->sgt ? a->sgt->nents : 0;
+		mutex_unlock(&a->lock);
 		req.dma_addr = m.dma_addr;
 		req.dma_len = m.dma_len;
-		req.nents = a->sgt ? a->sgt->nents : 0;
 	}
 	if (copy_to_user(uarg, &req, sizeof(req))) {
 		xa_erase(&s->atts, id);
 		err = -EFAULT;
-		goto err_free;
+		goto err_destroy;
 	}
 	return 0;
 
+err_destroy:
+	p2pb_att_destroy(a);
+	return err;
 err_free:
 	p2pb_att_free(a);
 	return err;
@@ -533,14 +1002,72 @@ static long p2pb_ioc_events(struct p2pb_att *a, struct p2pb_events *req)
 	return 0;
 }
 
+/* MAP and UNMAP; caller holds s->lock. */
+static long p2pb_ioc_map_unmap(struct p2pb_session *s, unsigned int cmd, void __user *uarg)
+{
+	struct p2pb_map m;
+	struct p2pb_att *a;
+	long ret = 0;
+
+	if (copy_from_user(&m, uarg, sizeof(m)))
+		return -EFAULT;
+	a = xa_load(&s->atts, m.id);
+	if (!a)
+		return -ENOENT;
+	m.err = 0;
+	m.dma_addr = 0;
+	m.dma_len = 0;
+	mutex_lock(&a->lock);
+	if (!a->attach) {
+		ret = -ENODEV;	/* the device was unbound */
+	} else if (cmd == P2PB_IOC_MAP) {
+		p2pb_map(a, &m);
+	} else {
+		/* a delayed unmap still pending is cancelled, not left to fire */
+		hrtimer_cancel(&a->unmap_timer);
+		cancel_work_sync(&a->unmap_work);
+		p2pb_unmap(a, P2PB_UNMAP_BY_REQUEST);
+		m.ts_ns = ktime_get_ns();
+	}
+	mutex_unlock(&a->lock);
+	if (!ret && copy_to_user(uarg, &m, sizeof(m)))
+		ret = -EFAULT;
+	return ret;
+}
+
+static long p2pb_ioc_status(struct p2pb_session *s, void __user *uarg)
+{
+	struct p2pb_status st;
+	struct p2pb_att *a;
+
+	if (copy_from_user(&st, uarg, sizeof(st)))
+		return -EFAULT;
+	a = xa_load(&s->atts, st.id);
+	if (!a)
+		return -ENOENT;
+	spin_lock_irq(&a->ev_lock);
+	st.mapped = !!READ_ONCE(a->sgt);
+	st.invalidates = a->n_inval;
+	st.unmaps = a->n_unmap;
+	st.maps = a->n_map;
+	st.map_failures = a->n_map_fail;
+	st.dma_bytes = a->dma_bytes;
+	st.dma_ops = a->dma_ops;
+	st.dma_stale_ops = a->dma_stale_ops;
+	st.dma_last_ns = a->dma_last_ns;
+	spin_unlock_irq(&a->ev_lock);
+	if (copy_to_user(uarg, &st, sizeof(st)))
+		return -EFAULT;
+	return 0;
+}
+
 static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct p2pb_session *s = file->private_data;
 	void __user *uarg = (void __user *)arg;
 	struct p2pb_events evreq;
-	struct p2pb_status st;
-	struct p2pb_map m;
 	struct p2pb_att *a;
+	struct p2pb_dma d;
 	u32 id;
 	long ret = 0;
 
@@ -554,27 +1081,7 @@ static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case P2PB_IOC_MAP:
 	case P2PB_IOC_UNMAP:
-		if (copy_from_user(&m, uarg, sizeof(m))) {
-			ret = -EFAULT;
-			break;
-		}
-		a = xa_load(&s->atts, m.id);
-		if (!a) {
-			ret = -ENOENT;
-			break;
-		}
-		m.err = 0;
-		m.dma_addr = 0;
-		m.dma_len = 0;
-		if (cmd == P2PB_IOC_MAP) {
-			p2pb_map(a, &m);
-		} else {
-			hrtimer_cancel(&a->unmap_timer);
-			p2pb_unmap(a, P2PB_UNMAP_BY_REQUEST);
-			m.ts_ns = ktime_get_ns();
-		}
-		if (copy_to_user(uarg, &m, sizeof(m)))
-			ret = -EFAULT;
+		ret = p2pb_ioc_map_unmap(s, cmd, uarg);
 		break;
 	case P2PB_IOC_DETACH:
 		if (get_user(id, (u32 __user *)uarg)) {
@@ -586,8 +1093,7 @@ static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			ret = -ENOENT;
 			break;
 		}
-		p2pb_record(a, P2PB_EV_DETACH, 0);
-		p2pb_att_free(a);
+		p2pb_att_destroy(a);
 		break;
 	case P2PB_IOC_EVENTS:
 		if (copy_from_user(&evreq, uarg, sizeof(evreq))) {
@@ -603,40 +1109,22 @@ static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (!ret && copy_to_user(uarg, &evreq, sizeof(evreq)))
 			ret = -EFAULT;
 		break;
-	case P2PB_IOC_DMA: {
-		struct p2pb_dma d;
-
+	case P2PB_IOC_DMA:
 		if (copy_from_user(&d, uarg, sizeof(d))) {
 			ret = -EFAULT;
 			break;
 		}
 		a = xa_load(&s->atts, d.id);
-		ret = a ? p2pb_ioc_dma(a, &d) : -ENOENT;
-		break;
-	}
-	case P2PB_IOC_STATUS:
-		if (copy_from_user(&st, uarg, sizeof(st))) {
-			ret = -EFAULT;
-			break;
-		}
-		a = xa_load(&s->atts, st.id);
 		if (!a) {
 			ret = -ENOENT;
 			break;
 		}
-		spin_lock_irq(&a->ev_lock);
-		st.mapped = !!READ_ONCE(a->sgt);
-		st.invalidates = a->n_inval;
-		st.unmaps = a->n_unmap;
-		st.maps = a->n_map;
-		st.map_failures = a->n_map_fail;
-		st.dma_bytes = a->dma_bytes;
-		st.dma_ops = a->dma_ops;
-		st.dma_stale_ops = a->dma_stale_ops;
-		st.dma_last_ns = a->dma_last_ns;
-		spin_unlock_irq(&a->ev_lock);
-		if (copy_to_user(uarg, &st, sizeof(st)))
-			ret = -EFAULT;
+		mutex_lock(&a->lock);
+		ret = a->attach ? p2pb_ioc_dma(a, &d) : -ENODEV;
+		mutex_unlock(&a->lock);
+		break;
+	case P2PB_IOC_STATUS:
+		ret = p2pb_ioc_status(s, uarg);
 		break;
 	default:
 		ret = -ENOTTY;
@@ -647,7 +1135,7 @@ static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 
 static int p2pb_open(struct inode *inode, struct file *file)
 {
-	struct p2pb_session *s = kzalloc(sizeof(*s), GFP_KERNEL);
+	struct p2pb_session *s = kzalloc_obj(*s, GFP_KERNEL);
 
 	if (!s)
 		return -ENOMEM;
@@ -659,8 +1147,9 @@ static int p2pb_open(struct inode *inode, struct file *file)
 
 /*
  * Closing the file detaches everything, unmapping what a never-unmapping
- * importer still holds: that is what lets a stuck revoke finish and the
- * module unload when the process using it dies.
+ * importer still holds and signalling its pending fences. A process that
+ * dies while one of its threads waits in a revoke for this importer never
+ * gets here (the thread keeps the file open): see p2pb_owner_watch_fn().
  */
 static int p2pb_release(struct inode *inode, struct file *file)
 {
@@ -670,7 +1159,7 @@ static int p2pb_release(struct inode *inode, struct file *file)
 
 	xa_for_each(&s->atts, id, a) {
 		xa_erase(&s->atts, id);
-		p2pb_att_free(a);
+		p2pb_att_destroy(a);
 	}
 	xa_destroy(&s->atts);
 	mutex_destroy(&s->lock);
@@ -694,9 +1183,54 @@ static struct miscdevice p2pb_misc = {
 };
 
 /*
- * QEMU's edu device has a DMA engine; binding it here gives it bus mastering
- * and the 48-bit DMA mask its dma_mask property advertises, so that a mapping
- * made as edu is one edu can really use.
+ * release_withheld (write-only): writing 1 unmaps every mapping that was
+ * invalidated and is still held (never policy, or a delay not over yet), in
+ * every process: the administrator's way out of a revoke stuck on a broken
+ * importer.
+ */
+static int p2pb_release_withheld_set(const char *val, const struct kernel_param *kp)
+{
+	unsigned int n = 0;
+	struct p2pb_att *a;
+	bool v;
+	int err;
+
+	err = kstrtobool(val, &v);
+	if (err || !v)
+		return err;
+	mutex_lock(&p2pb_lock);
+	list_for_each_entry(a, &p2pb_atts, node) {
+		if (!a->attach || !p2pb_dynamic(a))
+			continue;
+		dma_resv_lock(a->dmabuf->resv, NULL);
+		if (a->withheld) {
+			p2pb_unmap_locked(a, P2PB_UNMAP_BY_RELEASE);
+			n++;
+		}
+		dma_resv_unlock(a->dmabuf->resv);
+	}
+	mutex_unlock(&p2pb_lock);
+	pr_info("release_withheld: released %u withheld mapping(s)\n", n);
+	return 0;
+}
+
+static const struct kernel_param_ops p2pb_release_withheld_ops = {
+	.set = p2pb_release_withheld_set,
+};
+module_param_cb(release_withheld, &p2pb_release_withheld_ops, NULL, 0200);
+MODULE_PARM_DESC(release_withheld,
+		 "write 1: unmap every invalidated mapping an importer still withholds");
+
+/**
+ * p2pb_edu_probe - bind a QEMU edu device
+ * @pdev: the device
+ * @id: its match
+ *
+ * Gives it bus mastering and the 48-bit DMA mask its dma_mask property
+ * advertises, so that a mapping made as edu is one edu can really use. Only
+ * a device bound here can be attached as.
+ *
+ * Return: 0 or -errno.
  */
 static int p2pb_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
@@ -720,6 +1254,37 @@ static int p2pb_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	return 0;
 }
 
+/**
+ * p2pb_edu_remove - unbind an edu device
+ * @pdev: the device
+ *
+ * Called with the device lock held, which attach takes too, so no new
+ * attachment as @pdev can appear. Tears down every attachment made as
+ * @pdev: its DMA thread stopped, its hold fences signalled with -ECANCELED,
+ * its mapping unmapped (P2PB_UNMAP_BY_REMOVE) and the dma-buf detached. The
+ * attachments stay in their files until detached or closed; their other
+ * ioctls then fail with -ENODEV. When this returns the device does no DMA.
+ */
+static void p2pb_edu_remove(struct pci_dev *pdev)
+{
+	struct p2pb_att *a;
+	unsigned int n = 0;
+
+	mutex_lock(&p2pb_lock);
+	list_for_each_entry(a, &p2pb_atts, node) {
+		if (a->pdev != pdev || !a->attach)
+			continue;
+		mutex_lock(&a->lock);
+		p2pb_att_teardown(a, P2PB_UNMAP_BY_REMOVE);
+		mutex_unlock(&a->lock);
+		n++;
+	}
+	mutex_unlock(&p2pb_lock);
+	pci_clear_master(pdev);
+	if (n)
+		pci_info(pdev, "unbound: tore down %u attachment(s) made as this device\n", n);
+}
+
 static const struct pci_device_id p2pb_edu_ids[] = {
 	{ PCI_DEVICE(0x1234, 0x11e8) },
 	{ }
@@ -730,15 +1295,15 @@ static struct pci_driver p2pb_edu_driver = {
 	.name = P2PB_IMPORTER_NAME,
 	.id_table = p2pb_edu_ids,
 	.probe = p2pb_edu_probe,
+	.remove = p2pb_edu_remove,
 };
 
 static int __init p2pb_init(void)
 {
 	int err;
 
-	p2pb_fence_context = dma_fence_context_alloc(1);
+	BUILD_BUG_ON(offsetof(struct p2pb_hold_fence, base) != 0);
 	err = pci_register_driver(&p2pb_edu_driver);
-
 	if (err)
 		return err;
 	err = misc_register(&p2pb_misc);
@@ -751,6 +1316,8 @@ static void __exit p2pb_exit(void)
 {
 	misc_deregister(&p2pb_misc);
 	pci_unregister_driver(&p2pb_edu_driver);
+	/* nobody runs our fence ops any more (they are RCU protected) */
+	synchronize_rcu();
 }
 
 module_init(p2pb_init);

@@ -86,10 +86,11 @@ check_fault_no_rearm() {
 		verdict_fails no-rearm C1 'with 1 of 1 mapping'
 }
 
-# C4: the fence wait after the invalidate is skipped. Nothing holds a fence
-# yet, so the proof is the kernel's: a kretprobe on dma_resv_wait_timeout
-# sees calls from vfio_pci_dma_buf_move without the fault and none with it,
-# with the DMA-driving importer running through the revoke.
+# C4: the fence wait after the invalidate is skipped. The kernel's proof: a
+# kretprobe on dma_resv_wait_timeout sees calls from vfio_pci_dma_buf_move
+# without the fault and none with it, with the DMA-driving importer running
+# through the revoke. p2pbench's: a fence that outlives the importer's unmap
+# signals after the trigger returned.
 check_fault_no_fence_wait() {
 	local tr=/sys/kernel/tracing n f
 	echo '-:p2pbfault/fwait' >>$tr/kprobe_events 2>/dev/null
@@ -109,7 +110,12 @@ check_fault_no_fence_wait() {
 	[ -f "$OUT/fence-no-fence-wait.json" ] || return 1
 	[ "${n_none:-0}" -gt 0 ] || fail "no fence wait seen without the fault: the probe proves nothing" || return 1
 	[ "${n_no_fence_wait:-1}" = 0 ] || fail "the fence wait still ran with no-fence-wait" || return 1
-	! dmesg | grep -E "BUG:|Oops|general protection" || fail "the kernel log has a BUG/Oops"
+	! dmesg | grep -E "BUG:|Oops|general protection" || fail "the kernel log has a BUG/Oops" || return 1
+	# the verdict: an importer that unmaps at once but whose fence signals 200 ms later
+	set_fault no-fence-wait || fail "cannot select no-fence-wait" || return 1
+	revoke_json fence-hold --trigger mem-off --importer kmod:fence=200ms,dev=$IMP --iterations 2
+	set_fault none
+	verdict_fails fence-hold C4 'fence\(s\) added before the invalidate signalled up to [0-9.]+ ms after the trigger returned'
 }
 
 # C5: static, non-revocable and non-p2p importers attach
@@ -164,7 +170,10 @@ check_verdicts_pass_without_fault() {
 	set_fault none || fail "cannot select none" || return 1
 	revoke_json none-wait --trigger mem-off --importer kmod:delay=200ms,dev=$IMP --iterations 3 || return 1
 	revoke_json none-close --trigger close --importer kmod:delay=50ms,dev=$IMP --iterations 2 || return 1
-	for n in none-wait none-close; do
+	revoke_json none-fence --trigger mem-off --importer kmod:fence=200ms,dev=$IMP --iterations 2 || return 1
+	jq -e '.cases[0] | .verdict.clauses.C4 == "pass" and all(.iterations[]; .trigger_ns >= 200000000)' \
+		"$OUT/none-fence.json" >/dev/null || fail "C4 not judged, or the revoke did not wait for the fence" || return 1
+	for n in none-wait none-close none-fence; do
 		[ "$(cat "$OUT/$n.rc")" = 0 ] && jq -e '.cases[0] | .status == "pass" and .verdict.outcome == "PASS" and
 			(.verdict.violations | length) == 0' "$OUT/$n.json" >/dev/null ||
 			fail "$n: exit $(cat "$OUT/$n.rc"), verdict $(jq -c .cases[0].verdict "$OUT/$n.json")" || return 1

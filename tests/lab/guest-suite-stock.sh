@@ -7,6 +7,7 @@ set -u
 OUT=$1 BUILD=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
+. "$HERE/checks-importer.sh"
 
 check_export_errno() {
 	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/check.ktap" --json "$OUT/check.json"
@@ -52,7 +53,7 @@ done
 
 check_bad_input() {
 	local err rc
-	err=$(p2pbench revoke --device 0000:09:00.0 --trigger flr --importer kmod 2>&1); rc=$?
+	err=$(p2pbench revoke --device 0000:09:00.0 --trigger flr --importer kmod:dev=$IMP 2>&1); rc=$?
 	echo "$err"
 	[ $rc = 2 ] && [ "$(wc -l <<<"$err")" = 1 ] && grep -q "no PCI device 0000:09:00.0" <<<"$err" ||
 		fail "unknown BDF: rc=$rc '$err'" || return 1

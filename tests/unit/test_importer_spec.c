@@ -27,6 +27,21 @@ int main(void)
 	CHECK(p2pb_importer_spec_parse("kmod:attach=nonrevocable", &sp) == 0 && sp.attach_mode == P2PB_ATTACH_NONREVOCABLE);
 	CHECK(p2pb_importer_spec_parse("kmod:attach=no-p2p", &sp) == 0 && sp.attach_mode == P2PB_ATTACH_NO_P2P);
 
+	/* fence=DURATION: parsed like delay=, bare numbers are ms; default off */
+	CHECK(p2pb_importer_spec_parse("kmod:delay=0,fence=300ms,dev=02:00.0", &sp) == 0);
+	CHECK_EQ_U64(sp.fence_hold_ns, 300000000);
+	CHECK_EQ_U64(sp.delay_a_ns, 0);
+	CHECK_STR(sp.dev, "0000:02:00.0");
+	CHECK(p2pb_importer_spec_parse("kmod:fence=2s", &sp) == 0 && sp.fence_hold_ns == 2000000000ull);
+	CHECK(p2pb_importer_spec_parse("kmod:fence=150", &sp) == 0 && sp.fence_hold_ns == 150000000ull);
+	CHECK(p2pb_importer_spec_parse("kmod:fence=0", &sp) == 0 && sp.fence_hold_ns == 0);
+	CHECK(p2pb_importer_spec_parse("kmod:delay=never", &sp) == 0 && sp.fence_hold_ns == 0);
+	CHECK(p2pb_importer_spec_parse("kmod:fence=3600s", &sp) == 0 && sp.fence_hold_ns == 3600000000000ull);
+	CHECK(p2pb_importer_spec_parse("kmod:fence=3601s", &sp) < 0);
+	CHECK(p2pb_importer_spec_parse("kmod:fence=never", &sp) < 0);
+	CHECK(p2pb_importer_spec_parse("kmod:fence=", &sp) < 0);
+	CHECK(p2pb_importer_spec_parse("kmod:fence=-5ms", &sp) < 0);
+
 	CHECK(p2pb_importer_spec_parse("rdma9", &sp) < 0);
 	CHECK(p2pb_importer_spec_parse("kmod:delay", &sp) < 0);
 	CHECK(p2pb_importer_spec_parse("kmod:delay=soon", &sp) < 0);

@@ -22,6 +22,9 @@ int main(void)
 	CHECK(p2pb_job_set(&d, "size", "3k") == 0);
 	CHECK(p2pb_job_set(&d, "trigger", "flr") == 0);
 	CHECK(p2pb_job_set(&d, "importer", "kmod") == 0);
+	CHECK(p2pb_job_check(&d) < 0 && strstr(p2pb_error(), "needs dev=BDF"));	/* kmod attaches as its own device */
+	d.n_importers = 0;
+	CHECK(p2pb_job_set(&d, "importer", "kmod:dev=0000:02:00.0") == 0);
 	CHECK(p2pb_job_check(&d) < 0);	/* 3k is not whole pages */
 	CHECK(p2pb_job_set(&d, "size", "8k") == 0);
 	CHECK(p2pb_job_check(&d) == 0);

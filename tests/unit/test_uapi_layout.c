@@ -11,15 +11,28 @@
 
 int main(void)
 {
-	CHECK_EQ_U64(sizeof(struct p2pb_attach), 32 + 8 * P2PB_MAX_DELAYS + 40);
+	CHECK_EQ_U64(P2PB_IMPORTER_ABI, 3);
+	CHECK_EQ_U64(sizeof(struct p2pb_attach), 40 + 8 * P2PB_MAX_DELAYS + 40);
 	CHECK_EQ_U64(offsetof(struct p2pb_attach, dmabuf_fd), 0);
 	CHECK_EQ_U64(offsetof(struct p2pb_attach, pci_bus), 12);
 	CHECK_EQ_U64(offsetof(struct p2pb_attach, pci_devfn), 13);
 	CHECK_EQ_U64(offsetof(struct p2pb_attach, unmap_policy), 16);
-	CHECK_EQ_U64(offsetof(struct p2pb_attach, delays_ns), 32);
-	CHECK_EQ_U64(offsetof(struct p2pb_attach, id), 32 + 8 * P2PB_MAX_DELAYS);
-	CHECK_EQ_U64(offsetof(struct p2pb_attach, dmabuf_size), 40 + 8 * P2PB_MAX_DELAYS);
-	CHECK_EQ_U64(offsetof(struct p2pb_attach, nents), 64 + 8 * P2PB_MAX_DELAYS);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, pad1), 28);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, fence_hold_ns), 32);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, delays_ns), 40);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, id), 40 + 8 * P2PB_MAX_DELAYS);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, dmabuf_size), 48 + 8 * P2PB_MAX_DELAYS);
+	CHECK_EQ_U64(offsetof(struct p2pb_attach, nents), 72 + 8 * P2PB_MAX_DELAYS);
+	/* event and cause values are ABI: userspace verdicts match on them */
+	CHECK_EQ_U64(P2PB_EV_DETACH, 6);
+	CHECK_EQ_U64(P2PB_EV_FENCE_ADD, 7);
+	CHECK_EQ_U64(P2PB_EV_FENCE_SIGNAL, 8);
+	CHECK_EQ_U64(P2PB_FENCE_HOLD, 0);
+	CHECK_EQ_U64(P2PB_FENCE_DMA, 1);
+	CHECK_EQ_U64(P2PB_UNMAP_BY_DETACH, 2);
+	CHECK_EQ_U64(P2PB_UNMAP_BY_OWNER_EXIT, 3);
+	CHECK_EQ_U64(P2PB_UNMAP_BY_RELEASE, 4);
+	CHECK_EQ_U64(P2PB_UNMAP_BY_REMOVE, 5);
 	CHECK_EQ_U64(sizeof(struct p2pb_map), 32);
 	CHECK_EQ_U64(offsetof(struct p2pb_map, ts_ns), 24);
 	CHECK_EQ_U64(sizeof(struct p2pb_event), 24);

@@ -17,7 +17,7 @@
 #endif
 
 #define P2PB_IMPORTER_NAME	"p2pbench_importer"
-#define P2PB_IMPORTER_ABI	2
+#define P2PB_IMPORTER_ABI	3
 #define P2PB_MAX_DELAYS		64
 
 /* How the importer attaches; everything but DYNAMIC must be refused by VFIO. */
@@ -28,16 +28,32 @@ enum p2pb_attach_mode {
 	P2PB_ATTACH_NO_P2P = 3,		/* dynamic, revocable, allow_peer2peer off */
 };
 
-/* What the importer does when its mapping is invalidated. */
+/*
+ * What the importer does when its mapping is invalidated. NEVER is a broken
+ * importer: only P2PB_IOC_UNMAP, detach, close, the exit of the attaching
+ * process or the module's release_withheld parameter unmaps.
+ */
 enum p2pb_unmap_policy {
 	P2PB_UNMAP_IMMEDIATE = 0,	/* unmap inside invalidate_mappings */
 	P2PB_UNMAP_DELAY = 1,		/* unmap after delays_ns[i++ % nr_delays] */
-	P2PB_UNMAP_NEVER = 2,		/* broken importer: only P2PB_IOC_UNMAP,
-					 * detach or close unmaps */
+	P2PB_UNMAP_NEVER = 2,		/* broken importer */
 };
 
 #define P2PB_ATTACH_F_MAP	(1u << 0)	/* map right after attaching */
 
+/*
+ * The PCI function to attach as must be bound to this module's pci_driver
+ * (p2pbench_importer: QEMU edu); any other is refused with -EPERM, a missing
+ * one with -ENXIO. Delays and fence_hold_ns above KTIME_MAX are -EINVAL.
+ *
+ * fence_hold_ns > 0 (dynamic and no-p2p modes only): every successful map
+ * adds one fence to the dma-buf's reservation object (DMA_RESV_USAGE_WRITE,
+ * "DMA queued against this mapping", event P2PB_EV_FENCE_ADD); the next
+ * invalidate arms it to signal fence_hold_ns later (P2PB_EV_FENCE_SIGNAL),
+ * independently of the unmap policy: with an immediate unmap the fence
+ * outlives the mapping. Detach, close and device removal signal a pending
+ * fence with -ECANCELED.
+ */
 struct p2pb_attach {
 	__s32 dmabuf_fd;
 	__u32 mode;		/* enum p2pb_attach_mode */
@@ -49,6 +65,7 @@ struct p2pb_attach {
 	__u32 nr_delays;
 	__u32 flags;		/* P2PB_ATTACH_F_* */
 	__u32 pad1;
+	__u64 fence_hold_ns;	/* 0: no fence mode */
 	__u64 delays_ns[P2PB_MAX_DELAYS];
 	/* out */
 	__u32 id;		/* attachment id, unique per open file */
@@ -69,25 +86,47 @@ struct p2pb_map {
 	__u64 ts_ns;		/* out: ktime_get_ns() when it happened */
 };
 
+/*
+ * FENCE_SIGNAL is stamped just before the fence signals: whoever the fence
+ * woke saw a clock at least as late.
+ */
 enum p2pb_event_type {
 	P2PB_EV_ATTACH = 1,
 	P2PB_EV_MAP = 2,
 	P2PB_EV_MAP_FAIL = 3,	/* arg: -errno */
 	P2PB_EV_INVALIDATE = 4,	/* arg: 1 if a mapping was live */
 	P2PB_EV_UNMAP = 5,	/* arg: enum p2pb_unmap_cause */
-	P2PB_EV_DETACH = 6,
+	P2PB_EV_DETACH = 6,	/* arg: 0, or -ENODEV when the device went */
+	P2PB_EV_FENCE_ADD = 7,	/* value: seqno; arg: enum p2pb_fence_kind */
+	P2PB_EV_FENCE_SIGNAL = 8, /* value: seqno; arg: 0 or the fence's -errno */
 };
 
+/*
+ * Fence seqnos are unique per attachment; each kind has a fence context of
+ * its own per attachment.
+ */
+enum p2pb_fence_kind {
+	P2PB_FENCE_HOLD = 0,	/* fence_hold_ns mode: added at map */
+	P2PB_FENCE_DMA = 1,	/* one device transfer (P2PB_IOC_DMA) */
+};
+
+/*
+ * OWNER_EXIT: the attaching process was exiting while an invalidated mapping
+ * was withheld (e.g. SIGKILLed while one of its threads waits in a revoke).
+ */
 enum p2pb_unmap_cause {
 	P2PB_UNMAP_BY_POLICY = 0,	/* answer to an invalidate */
 	P2PB_UNMAP_BY_REQUEST = 1,	/* P2PB_IOC_UNMAP */
 	P2PB_UNMAP_BY_DETACH = 2,	/* detach or close */
+	P2PB_UNMAP_BY_OWNER_EXIT = 3,	/* the attaching process is exiting */
+	P2PB_UNMAP_BY_RELEASE = 4,	/* the release_withheld parameter */
+	P2PB_UNMAP_BY_REMOVE = 5,	/* the device was unbound */
 };
 
+/* INVALIDATE's value is P2PB_DELAY_NEVER for never, 0 for immediate. */
 struct p2pb_event {
 	__u64 ts_ns;		/* ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 value;		/* INVALIDATE: unmap delay armed in ns,
-				 * P2PB_DELAY_NEVER, 0 for immediate */
+	__u64 value;		/* INVALIDATE: unmap delay armed in ns */
 	__u32 type;		/* enum p2pb_event_type */
 	__s32 arg;
 };
@@ -121,7 +160,9 @@ struct p2pb_status {
  * Real DMA by the device the importer attached as (QEMU edu, bound to this
  * module): write `size` bytes from the device into the start of the mapping
  * every `interval_ns`. Each transfer holds a fence in the dma-buf's
- * reservation object, so the exporter's fence wait covers it. With
+ * reservation object (DMA_RESV_USAGE_WRITE, events P2PB_EV_FENCE_ADD and
+ * P2PB_EV_FENCE_SIGNAL, the latter with -ETIMEDOUT if the transfer did not
+ * complete), so the exporter's fence wait covers it. With
  * P2PB_DMA_F_AFTER_UNMAP the device goes on writing to the IOVA it had after
  * the mapping is gone: the misbehaving device the IOMMU must stop.
  */
@@ -132,7 +173,7 @@ struct p2pb_dma {
 	__u32 enable;		/* 1 start, 0 stop */
 	__u32 size;		/* bytes per transfer, 1..4095 (edu limit) */
 	__u32 flags;		/* P2PB_DMA_F_* */
-	__u64 interval_ns;	/* pause between transfers */
+	__u64 interval_ns;	/* pause between transfers, <= KTIME_MAX */
 };
 
 #define P2PB_IOC_MAGIC		0xB2
