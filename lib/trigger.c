@@ -2,14 +2,18 @@
 #define _GNU_SOURCE
 #include "trigger.h"
 #include "error.h"
+#include "sim.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <linux/pci_regs.h>
 #include <string.h>
 
-static int always(struct p2pb_vfio_dev *d)
+/* The vfio triggers drive the vfio-pci device of the vfio back-end. */
+static int vfio_only(struct p2pb_exporter *x)
 {
-	(void)d;
+	if (x->ops != &p2pb_exporter_vfio)
+		return p2pb_fail(-EINVAL, "this trigger needs a vfio-pci device, not '%s'", x->name);
 	return 0;
 }
 
@@ -24,18 +28,26 @@ static int set_command_memory(struct p2pb_vfio_dev *d, bool on)
 	return p2pb_vfio_cfg_write(d, PCI_COMMAND, &cmd, 2);
 }
 
-static int mem_off(struct p2pb_vfio_dev *d)
+static int mem_off(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
 	return set_command_memory(d, false);
 }
 
-static int mem_on(struct p2pb_vfio_dev *d)
+static int mem_on(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
 	return set_command_memory(d, true);
 }
 
-static int d3hot_check(struct p2pb_vfio_dev *d)
+static int d3hot_check(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
+	if (vfio_only(x))
+		return -EINVAL;
 	if (!p2pb_vfio_find_cap(d, PCI_CAP_ID_PM))
 		return p2pb_fail(-EOPNOTSUPP, "%s has no PCI power management capability", d->bdf);
 	return 0;
@@ -56,59 +68,75 @@ static int set_power_state(struct p2pb_vfio_dev *d, uint16_t state)
 	return p2pb_vfio_cfg_write(d, pm + PCI_PM_CTRL, &pmcsr, 2);
 }
 
-static int d3hot_enter(struct p2pb_vfio_dev *d)
+static int d3hot_enter(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
 	return set_power_state(d, 3);
 }
 
-static int d3hot_exit(struct p2pb_vfio_dev *d)
+static int d3hot_exit(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
 	return set_power_state(d, 0);
 }
 
 /* VFIO_DEVICE_RESET revokes, resets and un-revokes in one ioctl. */
-static int flr(struct p2pb_vfio_dev *d)
+static int flr(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
 	return p2pb_vfio_reset(d);
 }
 
-static int low_power_enter(struct p2pb_vfio_dev *d)
+static int low_power_enter(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
 	return p2pb_vfio_low_power(d, true);
 }
 
-static int low_power_exit(struct p2pb_vfio_dev *d)
+static int low_power_exit(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
 	return p2pb_vfio_low_power(d, false);
 }
 
-static int hot_reset(struct p2pb_vfio_dev *d)
+static int hot_reset(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
 	return p2pb_vfio_hot_reset(d);
 }
 
-static int close_device(struct p2pb_vfio_dev *d)
+static int close_device(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
 	p2pb_vfio_close_device(d);
 	return 0;
 }
 
-static int reopen_device(struct p2pb_vfio_dev *d)
+static int reopen_device(struct p2pb_exporter *x)
 {
+	struct p2pb_vfio_dev *d = &x->vfio;
+
 	return p2pb_vfio_open_device(d);
 }
 
 static const struct p2pb_trigger_ops trig_flr = {
 	.name = "flr",
 	.help = "VFIO_DEVICE_RESET (function reset); un-revokes by itself",
-	.check = always,	/* the ioctl itself says when the function cannot reset */
+	.check = vfio_only,	/* the ioctl itself says when the function cannot reset */
 	.revoke = flr,
 };
 
 static const struct p2pb_trigger_ops trig_mem_off = {
 	.name = "mem-off",
 	.help = "clear PCI_COMMAND memory enable through the config region; restore sets it",
-	.check = always,
+	.check = vfio_only,
 	.revoke = mem_off,
 	.restore = mem_on,
 };
@@ -124,7 +152,7 @@ static const struct p2pb_trigger_ops trig_d3hot = {
 static const struct p2pb_trigger_ops trig_low_power = {
 	.name = "low-power",
 	.help = "VFIO_DEVICE_FEATURE_LOW_POWER_ENTRY; restore is LOW_POWER_EXIT",
-	.check = always,
+	.check = vfio_only,
 	.revoke = low_power_enter,
 	.restore = low_power_exit,
 };
@@ -132,21 +160,47 @@ static const struct p2pb_trigger_ops trig_low_power = {
 static const struct p2pb_trigger_ops trig_hot_reset = {
 	.name = "hot-reset",
 	.help = "VFIO_DEVICE_PCI_HOT_RESET (secondary bus reset); un-revokes by itself",
-	.check = always,
+	.check = vfio_only,
 	.revoke = hot_reset,
 };
 
 static const struct p2pb_trigger_ops trig_close = {
 	.name = "close",
 	.help = "close the last VFIO device fd: permanent revoke; restore reopens and re-exports",
-	.check = always,
+	.check = vfio_only,
 	.revoke = close_device,
 	.restore = reopen_device,
 	.permanent = true,
 };
 
+static int sim_check(struct p2pb_exporter *x)
+{
+	if (!x->sim)
+		return p2pb_fail(-EINVAL, "the sim trigger needs the sim exporter (device sim), not '%s'", x->name);
+	return 0;
+}
+
+static int sim_revoke(struct p2pb_exporter *x)
+{
+	return p2pb_sim_revoke(x->sim);
+}
+
+static int sim_restore(struct p2pb_exporter *x)
+{
+	return p2pb_sim_unrevoke(x->sim);
+}
+
+static const struct p2pb_trigger_ops trig_sim = {
+	.name = "sim",
+	.help = "the sim exporter's revoke, for unit tests without hardware; restore un-revokes",
+	.check = sim_check,
+	.revoke = sim_revoke,
+	.restore = sim_restore,
+	.for_tests = true,
+};
+
 const struct p2pb_trigger_ops *const p2pb_triggers[] = {
-	&trig_flr, &trig_mem_off, &trig_d3hot, &trig_low_power, &trig_hot_reset, &trig_close, NULL,
+	&trig_flr, &trig_mem_off, &trig_d3hot, &trig_low_power, &trig_hot_reset, &trig_close, &trig_sim, NULL,
 };
 
 const struct p2pb_trigger_ops *p2pb_trigger_find(const char *name)
@@ -157,4 +211,18 @@ const struct p2pb_trigger_ops *p2pb_trigger_find(const char *name)
 		if (!strcmp(p2pb_triggers[i]->name, name))
 			return p2pb_triggers[i];
 	return NULL;
+}
+
+const char *p2pb_trigger_all(void)
+{
+	static char all[128];
+	unsigned int i;
+
+	if (all[0])
+		return all;
+	for (i = 0; p2pb_triggers[i]; i++)
+		if (!p2pb_triggers[i]->for_tests)
+			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", all[0] ? "," : "",
+				 p2pb_triggers[i]->name);
+	return all;
 }

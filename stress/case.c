@@ -36,6 +36,7 @@ bool p2pb_case_kernel_stuck(void)
 }
 
 #define PENDING_FENCES 64
+#define EVENTS_MAX 1024		/* drained per attachment at once */
 
 /* A fence an importer added to the resv and has not signalled yet. */
 struct pending_fence {
@@ -51,17 +52,18 @@ struct att_state {
 };
 
 struct imp_inst {
-	struct p2pb_importer imp;
+	struct p2pb_engine e;
 	struct att_state a[P2PB_MAX_DMABUFS];
 };
+
+#define EOPS(in) ((in)->e.spec->ops)
 
 struct case_run {
 	struct p2pb_case_result *r;
 	const struct p2pb_job *job;
 	struct p2pb_session *s;
-	struct p2pb_vfio_dev dev;
-	bool dev_open;
-	int dmabuf_fd[P2PB_MAX_DMABUFS];
+	struct p2pb_exporter x;
+	struct p2pb_export exp[P2PB_MAX_DMABUFS];
 	struct imp_inst *inst;
 	unsigned int n_inst;
 	struct p2pb_kmsg kmsg;
@@ -76,56 +78,55 @@ struct case_run {
 static int export_all(struct case_run *c)
 {
 	unsigned int i;
-	int fd;
+	int err;
 
 	for (i = 0; i < c->r->n_dmabufs; i++) {
-		fd = p2pb_vfio_export(&c->dev, c->job->bar, &c->r->range[i], 1);
-		if (fd < 0)
-			return p2pb_fail(fd, "exporting BAR%u [%#llx, +%#llx) of %s as a dma-buf failed: %s",
+		err = c->x.ops->export(&c->x, c->job->bar, &c->r->range[i], &c->exp[i]);
+		if (err)
+			return p2pb_fail(err, "exporting BAR%u [%#llx, +%#llx) of %s as a dma-buf failed: %s",
 					 c->job->bar, (unsigned long long)c->r->range[i].offset,
-					 (unsigned long long)c->r->range[i].length, c->dev.bdf, strerror(-fd));
-		c->dmabuf_fd[i] = fd;
+					 (unsigned long long)c->r->range[i].length, c->x.name, strerror(-err));
 	}
 	return 0;
 }
 
-static void close_dmabufs(struct case_run *c)
+static void unexport_all(struct case_run *c)
 {
 	unsigned int i;
 
 	for (i = 0; i < P2PB_MAX_DMABUFS; i++) {
-		if (c->dmabuf_fd[i] >= 0)
-			close(c->dmabuf_fd[i]);
-		c->dmabuf_fd[i] = -1;
+		if (c->exp[i].fd >= 0 || c->exp[i].sim)
+			c->x.ops->unexport(&c->x, &c->exp[i]);
+		c->exp[i] = (struct p2pb_export){ .fd = -1 };
 	}
 }
 
 /* A refused attach is C5 holding; an accepted one breaks it. Either way the case ends. */
-static int attach_refusable(struct case_run *c, struct imp_inst *in, int err)
+/* Clause C5: an importer the exporter must refuse; either way the case ends. */
+static int attach_refusable(struct case_run *c, const char *mode, int err)
 {
-	p2pb_verdict_attach(&c->r->verdict, p2pb_attach_mode_name(in->imp.spec.attach_mode), err);
+	p2pb_verdict_attach(&c->r->verdict, mode, err);
 	return -ECANCELED;
 }
 
 static int attach_one(struct case_run *c, struct imp_inst *in, unsigned int k)
 {
 	struct att_state *st = &in->a[k];
-	int err = in->imp.ops->attach(&in->imp, c->dmabuf_fd[k], &st->att);
+	const char *unrevocable = EOPS(in)->unrevocable ? EOPS(in)->unrevocable(in->e.spec->opts) : NULL;
+	int err;
 
-	st->n_fences = 0;
-	if (!err) {
-		st->att.dmabuf_idx = k;
-		st->attached = true;
-	}
-	if (in->imp.spec.attach_mode != P2PB_ATTACH_DYNAMIC)
-		return attach_refusable(c, in, err);
+	memset(st, 0, sizeof(*st));
+	err = EOPS(in)->attach(&in->e, &c->exp[k], &st->att);
+	st->attached = !err;
+	if (unrevocable)
+		return attach_refusable(c, unrevocable, err);
 	if (err)
-		return p2pb_fail(err, "importer %s could not attach to dma-buf %u as %s: %s%s", in->imp.spec.text, k,
-				 in->imp.dev_bdf, strerror(-err),
+		return p2pb_fail(err, "importer %s could not attach to dma-buf %u: %s%s", in->e.spec->text, k,
+				 p2pb_error()[0] ? p2pb_error() : strerror(-err),
 				 err == -EOPNOTSUPP ? " (VFIO accepts only dynamic, revocable importers that allow peer-to-peer)" : "");
 	if (st->att.map_err)
-		return p2pb_fail(st->att.map_err, "importer %s attached but could not map dma-buf %u as %s: %s%s",
-				 in->imp.spec.text, k, in->imp.dev_bdf, strerror(-st->att.map_err),
+		return p2pb_fail(st->att.map_err, "importer %s attached but could not map dma-buf %u: %s%s",
+				 in->e.spec->text, k, strerror(-st->att.map_err),
 				 st->att.map_err == -EINVAL ? " (no peer-to-peer path between the devices: see docs/lab.md)" : "");
 	return 0;
 }
@@ -148,9 +149,14 @@ static void detach_all(struct case_run *c)
 	for (i = 0; i < c->n_inst; i++)
 		for (k = 0; k < P2PB_MAX_DMABUFS; k++)
 			if (c->inst[i].a[k].attached) {
-				c->inst[i].imp.ops->detach(&c->inst[i].imp, &c->inst[i].a[k].att);
+				EOPS(&c->inst[i])->detach(&c->inst[i].e, &c->inst[i].a[k].att);
 				c->inst[i].a[k].attached = false;
 			}
+}
+
+static bool moves_data(const struct imp_inst *in)
+{
+	return EOPS(in)->moves_data && EOPS(in)->moves_data(in->e.spec->opts);
 }
 
 static int start_dma(struct case_run *c)
@@ -159,8 +165,7 @@ static int start_dma(struct case_run *c)
 	int err;
 
 	for_each_att(c, i, k)
-		if (c->inst[i].imp.spec.dma_size &&
-		    (err = c->inst[i].imp.ops->dma_start(&c->inst[i].imp, &c->inst[i].a[k].att)))
+		if (moves_data(&c->inst[i]) && (err = EOPS(&c->inst[i])->start(&c->inst[i].e, &c->inst[i].a[k].att)))
 			return err;
 	return 0;
 }
@@ -176,12 +181,11 @@ static struct traffic traffic_now(struct case_run *c)
 	unsigned int i, k;
 
 	for_each_att(c, i, k) {
-		struct p2pb_importer_stats st = { 0 };
+		struct p2pb_engine_stats st = { 0 };
 
-		if (c->inst[i].imp.spec.dma_size &&
-		    !c->inst[i].imp.ops->stats(&c->inst[i].imp, &c->inst[i].a[k].att, &st)) {
-			t.bytes += st.dma_bytes;
-			t.stale_ops += st.dma_stale_ops;
+		if (moves_data(&c->inst[i]) && !EOPS(&c->inst[i])->stats(&c->inst[i].e, &c->inst[i].a[k].att, &st)) {
+			t.bytes += st.bytes;
+			t.stale_ops += st.stale_ops;
 		}
 	}
 	t.ns = p2pb_now_ns();
@@ -198,9 +202,9 @@ static unsigned int count_mapped(struct case_run *c)
 	unsigned int i, k, n = 0;
 
 	for_each_att(c, i, k) {
-		struct p2pb_importer_stats st = { 0 };
+		struct p2pb_engine_stats st = { 0 };
 
-		if (!c->inst[i].imp.ops->stats(&c->inst[i].imp, &c->inst[i].a[k].att, &st))
+		if (!EOPS(&c->inst[i])->stats(&c->inst[i].e, &c->inst[i].a[k].att, &st))
 			n += st.mapped;
 	}
 	return n;
@@ -211,7 +215,7 @@ static void force_unmap_all(struct case_run *c)
 	unsigned int i, k;
 
 	for_each_att(c, i, k)
-		c->inst[i].imp.ops->unmap(&c->inst[i].imp, &c->inst[i].a[k].att);
+		EOPS(&c->inst[i])->unmap(&c->inst[i].e, &c->inst[i].a[k].att);
 }
 
 static int remap_all(struct case_run *c, uint64_t *done_ns)
@@ -220,7 +224,7 @@ static int remap_all(struct case_run *c, uint64_t *done_ns)
 	int err, first = 0;
 
 	for_each_att(c, i, k) {
-		err = c->inst[i].imp.ops->map(&c->inst[i].imp, &c->inst[i].a[k].att);
+		err = EOPS(&c->inst[i])->map(&c->inst[i].e, &c->inst[i].a[k].att);
 		if (err && !first)
 			first = err;
 	}
@@ -268,36 +272,36 @@ static void fence_signalled(struct att_state *st, uint64_t seqno, uint64_t ts, c
 	st->fence[f] = st->fence[--st->n_fences];
 }
 
-static void stamp_event(const struct p2pb_event *e, const struct revoke_window *w, struct p2pb_att_obs *o,
+static void stamp_event(const struct p2pb_engine_event *e, const struct revoke_window *w, struct p2pb_att_obs *o,
 			uint64_t *inv_ts, uint64_t *unmap_ts)
 {
 	if (!w || e->ts_ns < w->t0)
 		return;
-	if (e->type == P2PB_EV_INVALIDATE) {
+	if (e->type == P2PB_EE_INVALIDATE) {
 		if (!o->invalidated && e->arg == 1) {
 			o->invalidated = true;
 			*inv_ts = e->ts_ns;
-			o->injected_never = e->value == P2PB_DELAY_NEVER;
+			o->injected_never = e->value == P2PB_NEVER;
 			o->injected_delay_ns = o->injected_never ? 0 : e->value;
 		} else {
 			o->later_invalidates++;
 		}
-	} else if (e->type == P2PB_EV_UNMAP && o->invalidated && !o->unmapped) {
+	} else if (e->type == P2PB_EE_UNMAP && o->invalidated && !o->unmapped) {
 		o->unmapped = true;
 		*unmap_ts = e->ts_ns;
 		o->unmap_cause = e->arg;
-		o->forced = e->arg == P2PB_UNMAP_BY_REQUEST;
+		o->forced = e->arg == P2PB_UNMAP_FORCED;
 	}
 }
 
-static int read_events(struct imp_inst *in, unsigned int k, struct p2pb_event *ev, uint32_t cap, uint32_t *n)
+static int read_events(struct imp_inst *in, unsigned int k, struct p2pb_engine_event *ev, uint32_t cap, uint32_t *n)
 {
 	uint32_t got = 0;
 	int err;
 
 	*n = 0;
 	do {
-		err = in->imp.ops->events(&in->imp, &in->a[k].att, ev + *n, cap - *n, &got);
+		err = EOPS(in)->events(&in->e, &in->a[k].att, ev + *n, cap - *n, &got);
 		if (err && err != -EOVERFLOW)
 			return err;
 		*n += got;
@@ -312,20 +316,20 @@ static int read_events(struct imp_inst *in, unsigned int k, struct p2pb_event *e
 static int drain_events(struct imp_inst *in, unsigned int k, const struct revoke_window *w, struct p2pb_att_obs *o)
 {
 	struct att_state *st = &in->a[k];
-	struct p2pb_event *ev = calloc(P2PB_EVENT_RING, sizeof(*ev));
+	struct p2pb_engine_event *ev = calloc(EVENTS_MAX, sizeof(*ev));
 	uint64_t inv_ts = 0, unmap_ts = 0, now;
 	uint32_t n, e, f;
 	int err;
 
 	if (!ev)
 		return -ENOMEM;
-	err = read_events(in, k, ev, P2PB_EVENT_RING, &n);
+	err = read_events(in, k, ev, EVENTS_MAX, &n);
 	for (e = 0; !err && e < n; e++)
 		stamp_event(&ev[e], w, o, &inv_ts, &unmap_ts);
 	for (e = 0; !err && e < n; e++) {
-		if (ev[e].type == P2PB_EV_FENCE_ADD)
+		if (ev[e].type == P2PB_EE_FENCE_ADD)
 			fence_added(st, ev[e].value, ev[e].ts_ns);
-		else if (ev[e].type == P2PB_EV_FENCE_SIGNAL)
+		else if (ev[e].type == P2PB_EE_FENCE_SIGNAL)
 			fence_signalled(st, ev[e].value, ev[e].ts_ns, w, o, inv_ts);
 	}
 	free(ev);
@@ -359,7 +363,7 @@ static void drain_all(struct case_run *c)
 
 struct trigger_thread {
 	const struct p2pb_trigger_ops *t;
-	struct p2pb_vfio_dev *dev;
+	struct p2pb_exporter *x;
 	int rc;
 	uint64_t end_ns;
 	int done;
@@ -369,7 +373,7 @@ static void *trigger_fn(void *p)
 {
 	struct trigger_thread *tt = p;
 
-	tt->rc = tt->t->revoke(tt->dev);
+	tt->rc = tt->t->revoke(tt->x);
 	tt->end_ns = p2pb_now_ns();
 	__atomic_store_n(&tt->done, 1, __ATOMIC_RELEASE);
 	return NULL;
@@ -462,15 +466,16 @@ static long long bound_timeouts(void)
 static bool phase_trigger(struct case_run *c, struct p2pb_iter_result *it)
 {
 	const struct p2pb_job *j = c->job;
-	struct trigger_thread tt = { .t = j->trigger, .dev = &c->dev };
-	struct probe_thread pt = { .dev = &c->dev, .bar = j->bar };
+	struct trigger_thread tt = { .t = j->trigger, .x = &c->x };
+	struct probe_thread pt = { .dev = &c->x.vfio, .bar = j->bar };
 	pthread_t th, probe;
 	/* not with close: the fd it would read is the one being closed */
-	bool probing = j->config_probe && !j->trigger->permanent;
+	bool probing = j->config_probe && !j->trigger->permanent && c->x.ops == &p2pb_exporter_vfio;
 
 	it->t0_ns = pt.t0 = p2pb_now_ns();
 	if (pthread_create(&th, NULL, trigger_fn, &tt)) {
-		p2pb_verdict_error(&c->r->verdict, "cannot start the trigger thread");
+		it->obs.trigger_returned = true;	/* it never ran: an error, not a hang */
+		it->obs.trigger_errno = EAGAIN;
 		return true;
 	}
 	if (probing && pthread_create(&probe, NULL, probe_fn, &pt))
@@ -514,7 +519,7 @@ static void phase_revoked(struct case_run *c, struct p2pb_iter_result *it)
 		it->revoke_to_quiesce_ns = last_unmap - it->t0_ns;
 	if (c->job->trigger->restore && !c->job->trigger->permanent && !it->obs.trigger_errno) {
 		it->obs.map_while_revoked_tried = true;
-		it->obs.map_while_revoked_errno = -in0->imp.ops->map(&in0->imp, &in0->a[0].att);
+		it->obs.map_while_revoked_errno = -EOPS(in0)->map(&in0->e, &in0->a[0].att);
 	}
 }
 
@@ -525,9 +530,9 @@ static int reexport(struct case_run *c, struct p2pb_iter_result *it)
 	int err;
 
 	it->obs.old_dmabuf_tried = true;
-	it->obs.old_dmabuf_map_errno = -in0->imp.ops->map(&in0->imp, &in0->a[0].att);
+	it->obs.old_dmabuf_map_errno = -EOPS(in0)->map(&in0->e, &in0->a[0].att);
 	detach_all(c);
-	close_dmabufs(c);
+	unexport_all(c);
 	if ((err = export_all(c)))
 		return err;
 	return attach_all(c);
@@ -542,7 +547,7 @@ static void phase_restore(struct case_run *c, struct p2pb_iter_result *it)
 	if (!t->restore)
 		return;
 	p2pb_clear_error();
-	err = t->restore(&c->dev);
+	err = t->restore(&c->x);
 	it->unrevoke_timed = true;
 	it->unrevoke_ns = p2pb_now_ns() - start;
 	if (!err && t->permanent)
@@ -692,7 +697,7 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 		p2pb_session_progress(c->s, "%s %u/%u revoke-to-quiesce %.1f ms", c->job->name,
 				      warm ? 0 : c->r->measured, c->job->iterations,
 				      (double)it->revoke_to_quiesce_ns / 1e6);
-	return c->dev_open && c->dev.device_fd >= 0;
+	return p2pb_exporter_alive(&c->x);
 }
 
 /* ---- setup and teardown ---- */
@@ -700,11 +705,11 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 static int plan_ranges(struct case_run *c)
 {
 	const struct p2pb_job *j = c->job;
-	uint64_t bar_size = c->dev.bar[j->bar].size, size, chunk;
+	uint64_t bar_size = c->x.ops->bar_size(&c->x, j->bar), size, chunk;
 	unsigned int k;
 
 	if (!bar_size)
-		return p2pb_fail(-EINVAL, "%s has no BAR%u", c->dev.bdf, j->bar);
+		return p2pb_fail(-EINVAL, "%s has no BAR%u", c->x.name, j->bar);
 	if (j->offset >= bar_size)
 		return p2pb_fail(-EINVAL, "offset %#llx is past the end of BAR%u (%#llx bytes)",
 				 (unsigned long long)j->offset, j->bar, (unsigned long long)bar_size);
@@ -722,26 +727,21 @@ static int plan_ranges(struct case_run *c)
 	return 0;
 }
 
-static int open_importer(struct case_run *c, const struct p2pb_importer_spec *sp, unsigned int n)
+/* Instance k of spec i; each draws its own random numbers (delays) from its seed. */
+static int open_importer(struct case_run *c, unsigned int i, unsigned int k, unsigned int n)
 {
 	struct imp_inst *in = &c->inst[n];
 	struct p2pb_importer_info *info = &c->r->importers[n];
-	const char *bdf = sp->dev[0] ? sp->dev : c->job->device;
+	int err;
 
-	in->imp.spec = *sp;
-	in->imp.fd = -1;
-	in->imp.ops = p2pb_importer_find(sp->kind);
-	p2pb_pci_parse(bdf, &in->imp.dev, in->imp.dev_bdf);
-	if (!p2pb_pci_exists(in->imp.dev_bdf))
-		return p2pb_fail(-ENODEV, "importer %s: no PCI device %s to attach as", sp->text, in->imp.dev_bdf);
-	in->imp.n_delays = P2PB_MAX_DELAYS;
-	/* each importer instance draws its own delays */
-	p2pb_importer_spec_delays(sp, c->job->seed * 1000003ull + n, in->imp.delays_ns, in->imp.n_delays);
-	info->spec = *sp;
-	memcpy(info->dev_bdf, in->imp.dev_bdf, sizeof(info->dev_bdf));
-	memcpy(info->delays_ns, in->imp.delays_ns, sizeof(info->delays_ns));
-	info->n_delays = in->imp.n_delays;
-	return in->imp.ops->open(&in->imp, &c->s->restore);
+	in->e.spec = &c->job->importers[i];
+	in->e.instance = k;
+	in->e.seed = c->job->seed * 1000003ull + n;
+	info->spec = in->e.spec;
+	err = EOPS(in)->open(&in->e, &c->s->restore);
+	if (EOPS(in)->describe)
+		info->describe = EOPS(in)->describe(&in->e);
+	return err;
 }
 
 static int open_importers(struct case_run *c)
@@ -758,9 +758,9 @@ static int open_importers(struct case_run *c)
 		return -ENOMEM;
 	for (i = 0; i < j->n_importers; i++)
 		for (k = 0; k < j->importers[i].count; k++) {
-			if ((err = open_importer(c, &j->importers[i], c->n_inst)))
+			c->r->n_importers = ++c->n_inst;	/* opened or not, it is closed */
+			if ((err = open_importer(c, i, k, c->n_inst - 1)))
 				return err;
-			c->r->n_importers = ++c->n_inst;
 		}
 	return 0;
 }
@@ -770,12 +770,9 @@ static int setup_case(struct case_run *c)
 {
 	int err;
 
-	if ((err = p2pb_vfio_open(&c->dev, c->job->device)))
+	if ((err = p2pb_exporter_open(&c->x, c->job->device)) || (err = plan_ranges(c)))
 		return err;
-	c->dev_open = true;
-	if ((err = p2pb_vfio_dmabuf_supported(&c->dev)) || (err = plan_ranges(c)))
-		return err;
-	if (c->job->trigger->check(&c->dev)) {
+	if (c->job->trigger->check(&c->x)) {
 		p2pb_verdict_skip(&c->r->verdict, p2pb_error());
 		return 1;
 	}
@@ -793,13 +790,11 @@ static void teardown_case(struct case_run *c)
 
 	detach_all(c);
 	for (i = 0; i < c->n_inst; i++)
-		c->inst[i].imp.ops->close(&c->inst[i].imp);
+		EOPS(&c->inst[i])->close(&c->inst[i].e);
 	free(c->inst);
 	c->inst = NULL;
-	close_dmabufs(c);
-	if (c->dev_open)
-		p2pb_vfio_close(&c->dev);
-	c->dev_open = false;
+	unexport_all(c);
+	p2pb_exporter_close(&c->x);
 }
 
 static void init_result(struct p2pb_case_result *r, const struct p2pb_job *j)
@@ -822,9 +817,12 @@ static void init_result(struct p2pb_case_result *r, const struct p2pb_job *j)
 	r->ctx.trigger_permanent = j->trigger->permanent;
 	p2pb_vfio_revoke_bound(&r->ctx.bound_ms, &r->ctx.bound_proceeds);
 	for (i = 0; i < j->n_importers; i++) {
-		r->ctx.injected_never_unmap |= j->importers[i].delay_kind == P2PB_DELAY_NEVER_UNMAP;
-		r->ctx.injected_dma_after_unmap |= j->importers[i].dma_after_unmap;
-		r->dma |= j->importers[i].dma_size > 0;
+		const struct p2pb_engine_spec *sp = &j->importers[i];
+		unsigned int inj = sp->ops->injected ? sp->ops->injected(sp->opts) : 0;
+
+		r->ctx.injected_never_unmap |= !!(inj & P2PB_INJECT_NEVER_UNMAP);
+		r->ctx.injected_dma_after_unmap |= !!(inj & P2PB_INJECT_DMA_AFTER_UNMAP);
+		r->dma |= sp->ops->moves_data && sp->ops->moves_data(sp->opts);
 	}
 }
 
@@ -849,8 +847,8 @@ void p2pb_case_run(struct p2pb_session *s, const struct p2pb_job *j, struct p2pb
 	int err;
 
 	init_result(r, j);
-	memset(c.dmabuf_fd, 0xff, sizeof(c.dmabuf_fd));
-	c.dev.container_fd = c.dev.group_fd = c.dev.device_fd = -1;
+	for (it = 0; it < P2PB_MAX_DMABUFS; it++)
+		c.exp[it] = (struct p2pb_export){ .fd = -1 };
 	p2pb_clear_error();
 	p2pb_kmsg_open(&c.kmsg);	/* without it the kernel_log counts stay 0 */
 	c.fault_irqs_start = p2pb_iommu_fault_irqs();
@@ -875,6 +873,8 @@ void p2pb_case_result_free(struct p2pb_case_result *r)
 		free(r->iters[i].atts);
 		json_object_put(r->iters[i].kernel_events);
 	}
+	for (i = 0; r->importers && i < r->n_importers; i++)
+		json_object_put(r->importers[i].describe);
 	free(r->iters);
 	free(r->importers);
 	r->iters = NULL;

@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine.h"
+#include "exporter.h"
 #include "hist.h"
 #include "job.h"
 #include "kmsg.h"
@@ -41,10 +43,8 @@ struct p2pb_iter_result {
 };
 
 struct p2pb_importer_info {
-	struct p2pb_importer_spec spec;
-	char dev_bdf[P2PB_BDF_LEN];
-	uint64_t delays_ns[P2PB_MAX_DELAYS];
-	unsigned int n_delays;
+	const struct p2pb_engine_spec *spec;	/* in the result's job */
+	json_object *describe;			/* the engine's view of the instance, owned */
 };
 
 struct p2pb_case_hists {

@@ -18,7 +18,7 @@
 
 #include "clock.h"
 #include "error.h"
-#include "importer.h"
+#include "engine.h"
 #include "job.h"
 #include "result.h"
 #include "session.h"
@@ -42,9 +42,16 @@ struct check_ctx {
 	struct p2pb_session s;
 	struct p2pb_job job;		/* device and BAR */
 	struct p2pb_vfio_dev d;
-	struct p2pb_importer imp;
+	char imp_bdf[P2PB_BDF_LEN];
+	struct kimp {
+		struct p2pb_engine_spec sp;
+		struct p2pb_engine e;
+		bool open;
+	} imp[4];			/* one per attach rule; the last is the dynamic one */
 	uint64_t bar_size;
 };
+
+#define DYN(x) (&(x)->imp[3])
 
 /* One KTAP line and one JSON entry per rule. */
 static void report(struct check_ctx *x, const char *name, const char *rule, enum chk st, const char *fmt, ...)
@@ -132,38 +139,61 @@ static void check_exports(struct check_ctx *x)
 	       "only BARs 0-5 export; the ROM region does not");
 }
 
-/* Attach in a mode; on success the attachment is kept in *a (map error in a->map_err). */
-static int attach_as(struct p2pb_importer *imp, int dmabuf_fd, uint32_t mode, struct p2pb_attachment *a)
+/* The kmod engine in one attach mode, attaching as the importer device. */
+static int kimp_open(struct check_ctx *x, struct kimp *k, const char *mode)
 {
-	imp->spec.attach_mode = mode;
-	return imp->ops->attach(imp, dmabuf_fd, a);
+	char spec[P2PB_SPEC_LEN];
+	int err;
+
+	snprintf(spec, sizeof(spec), "kmod:attach=%s,dev=%s", mode, x->imp_bdf);
+	if ((err = p2pb_engine_spec_parse(spec, &k->sp)))
+		return err;
+	k->e = (struct p2pb_engine){ .spec = &k->sp };
+	k->open = true;
+	return k->sp.ops->open(&k->e, &x->s.restore);
 }
 
-static int attach_detach(struct p2pb_importer *imp, int dmabuf_fd, uint32_t mode)
+static void kimp_close(struct kimp *k)
+{
+	if (k->open)
+		k->sp.ops->close(&k->e);
+	k->open = false;
+}
+
+/* Attach; on success the attachment is kept in *a (map error in a->map_err). */
+static int attach_as(struct kimp *k, int dmabuf_fd, struct p2pb_attachment *a)
+{
+	struct p2pb_export ex = { .fd = dmabuf_fd };
+
+	memset(a, 0, sizeof(*a));
+	return k->sp.ops->attach(&k->e, &ex, a);
+}
+
+static int attach_detach(struct kimp *k, int dmabuf_fd)
 {
 	struct p2pb_attachment a;
-	int err = attach_as(imp, dmabuf_fd, mode, &a);
+	int err = attach_as(k, dmabuf_fd, &a);
 
 	if (!err) {
 		err = a.map_err;
-		imp->ops->detach(imp, &a);
+		k->sp.ops->detach(&k->e, &a);
 	}
 	return err;
 }
 
 static const struct {
 	const char *name;
-	uint32_t mode;
+	const char *mode;
 	int want;
 	const char *rule;
 } attach_rules[] = {
-	{ "attach.static", P2PB_ATTACH_STATIC, -EOPNOTSUPP,
+	{ "attach.static", "static", -EOPNOTSUPP,
 	  "C5: a static importer (no invalidate_mappings) cannot have its mapping revoked" },
-	{ "attach.nonrevocable", P2PB_ATTACH_NONREVOCABLE, -EOPNOTSUPP,
+	{ "attach.nonrevocable", "nonrevocable", -EOPNOTSUPP,
 	  "C5: a dynamic importer without invalidate_mappings cannot be revoked" },
-	{ "attach.no_p2p", P2PB_ATTACH_NO_P2P, -EOPNOTSUPP,
+	{ "attach.no_p2p", "no-p2p", -EOPNOTSUPP,
 	  "C5: MMIO can only be imported by importers that allow peer-to-peer" },
-	{ "attach.dynamic_and_map", P2PB_ATTACH_DYNAMIC, 0,
+	{ "attach.dynamic_and_map", "dynamic", 0,
 	  "a dynamic, revocable, peer-to-peer importer attaches and maps" },
 };
 #define N_ATTACH_RULES (sizeof(attach_rules) / sizeof(attach_rules[0]))
@@ -181,7 +211,7 @@ static int check_attaches(struct check_ctx *x)
 			       "needs one exported page, and the export failed: %s", strerror(-fd));
 		else
 			expect(x, attach_rules[i].name, attach_rules[i].want,
-			       attach_detach(&x->imp, fd, attach_rules[i].mode), attach_rules[i].rule);
+			       attach_detach(&x->imp[i], fd), attach_rules[i].rule);
 		failed += attach_rules[i].want && x->count[CHK_FAIL] > before;
 	}
 	if (fd < 0)
@@ -313,7 +343,7 @@ static int page_attach(struct check_ctx *x, struct page_att *p)
 	p->fd = p2pb_vfio_export(&x->d, x->job.bar, &(struct p2pb_range){ 0, 4096 }, 1);
 	if (p->fd < 0)
 		return p2pb_fail(p->fd, "exporting a page failed: %s", strerror(-p->fd));
-	err = attach_as(&x->imp, p->fd, P2PB_ATTACH_DYNAMIC, &p->a);
+	err = attach_as(DYN(x), p->fd, &p->a);
 	if (err)
 		return p2pb_fail(err, "attaching failed: %s", strerror(-err));
 	p->attached = true;
@@ -323,7 +353,7 @@ static int page_attach(struct check_ctx *x, struct page_att *p)
 static void page_release(struct check_ctx *x, struct page_att *p)
 {
 	if (p->attached)
-		x->imp.ops->detach(&x->imp, &p->a);
+		DYN(x)->sp.ops->detach(&DYN(x)->e, &p->a);
 	if (p->fd >= 0)
 		close(p->fd);
 	p->attached = false;
@@ -332,9 +362,9 @@ static void page_release(struct check_ctx *x, struct page_att *p)
 
 static bool page_mapped(struct check_ctx *x, struct page_att *p)
 {
-	struct p2pb_importer_stats st = { 0 };
+	struct p2pb_engine_stats st = { 0 };
 
-	return !x->imp.ops->stats(&x->imp, &p->a, &st) && st.mapped;
+	return !DYN(x)->sp.ops->stats(&DYN(x)->e, &p->a, &st) && st.mapped;
 }
 
 static int sysfs_reset(const char *bdf)
@@ -444,7 +474,7 @@ static void conf_implicit_wakeup(struct check_ctx *x)
 	}
 	if (err)
 		report(x, name, rule, CHK_SKIP, "could not set up: %s", p2pb_error());
-	else if ((err = x->imp.ops->map(&x->imp, &p.a)) == -ENODEV)
+	else if ((err = DYN(x)->sp.ops->map(&DYN(x)->e, &p.a)) == -ENODEV)
 		report(x, name, rule, CHK_XFAIL, "known kernel bug: the runtime resume does not un-revoke, the map "
 		       "failed with ENODEV until LOW_POWER_EXIT");
 	else if (!err)
@@ -537,17 +567,18 @@ static int parse_args(int argc, char **argv, struct p2pb_job *job, const char **
 /* Claim the device, open it and the importer; 0 or -errno with a message. */
 static int check_open(struct check_ctx *x, const char *imp_bdf, bool bind)
 {
+	struct p2pb_pci_addr a;
+	unsigned int i;
 	int err;
 
-	x->imp.fd = -1;
-	x->imp.ops = &p2pb_importer_kmod;
-	x->imp.n_delays = 1;
-	snprintf(x->imp.spec.text, sizeof(x->imp.spec.text), "kmod");
-	if (p2pb_pci_parse(imp_bdf, &x->imp.dev, x->imp.dev_bdf) || !p2pb_pci_exists(x->imp.dev_bdf))
+	if (p2pb_pci_parse(imp_bdf, &a, x->imp_bdf) || !p2pb_pci_exists(x->imp_bdf))
 		return p2pb_fail(-ENODEV, "importer device %s: not a PCI device on this machine", imp_bdf);
 	if ((err = p2pb_session_claim_device(&x->s, x->job.device, bind)) || (err = p2pb_vfio_open(&x->d, x->job.device)) ||
-	    (err = p2pb_vfio_dmabuf_supported(&x->d)) || (err = x->imp.ops->open(&x->imp, &x->s.restore)))
+	    (err = p2pb_vfio_dmabuf_supported(&x->d)))
 		return err;
+	for (i = 0; i < N_ATTACH_RULES; i++)
+		if ((err = kimp_open(x, &x->imp[i], attach_rules[i].mode)))
+			return err;
 	x->bar_size = x->d.bar[x->job.bar].size;
 	if (x->bar_size < 8192)
 		return p2pb_fail(-EINVAL, "%s has no BAR%u of at least 8 KiB", x->d.bdf, x->job.bar);
@@ -564,12 +595,12 @@ static int check_run(struct check_ctx *x, const char *imp_bdf, bool bind, const 
 	if (p2pb_ktap_open(&x->ktap, ktap_path, 8 + (int)N_ATTACH_RULES + P2PB_N_CLAUSES + 3))
 		return -EIO;
 	p2pb_ktap_diag(&x->ktap, "exporter %s BAR%u (%llu bytes), importer attaches as %s", x->d.bdf, x->job.bar,
-		       (unsigned long long)x->bar_size, x->imp.dev_bdf);
+		       (unsigned long long)x->bar_size, x->imp_bdf);
 	check_exports(x);
 	c5_failed = check_attaches(x);
 	/* the revoke cases open the device themselves */
 	p2pb_vfio_close(&x->d);
-	errors = check_clauses(x, x->imp.dev_bdf, c5_failed);
+	errors = check_clauses(x, x->imp_bdf, c5_failed);
 	if ((err = p2pb_vfio_open(&x->d, x->job.device)))
 		return err;
 	conf_sysfs_reset(x);
@@ -584,6 +615,7 @@ int p2pb_cmd_check(int argc, char **argv)
 	struct check_ctx *x = calloc(1, sizeof(*x));
 	json_object *doc;
 	bool bind = false;
+	unsigned int i;
 	int rc, errors;
 
 	if (!x)
@@ -600,8 +632,8 @@ int p2pb_cmd_check(int argc, char **argv)
 	errors = check_run(x, imp_dev, bind, ktap_path);
 	if (errors < 0)
 		fprintf(stderr, "p2pbench check: %s\n", p2pb_error());
-	if (x->imp.ops && x->imp.fd >= 0)
-		x->imp.ops->close(&x->imp);
+	for (i = 0; i < N_ATTACH_RULES; i++)
+		kimp_close(&x->imp[i]);
 	p2pb_vfio_close(&x->d);
 	doc = p2pb_result_new("check", argc, argv);
 	json_object_object_add(doc, "device", json_object_new_string(x->job.device));

@@ -18,19 +18,6 @@
 #define jint(v) json_object_new_int((int)(v))
 #define ju64(v) p2pb_json_u64(v)
 
-static const char *unmap_cause_name(int cause)
-{
-	switch (cause) {
-	case P2PB_UNMAP_BY_POLICY: return "policy";
-	case P2PB_UNMAP_BY_REQUEST: return "forced";
-	case P2PB_UNMAP_BY_DETACH: return "detach";
-	case P2PB_UNMAP_BY_OWNER_EXIT: return "owner-exit";
-	case P2PB_UNMAP_BY_RELEASE: return "released";
-	case P2PB_UNMAP_BY_REMOVE: return "removed";
-	}
-	return "other";
-}
-
 static json_object *window_json(const struct p2pb_window *w)
 {
 	json_object *o = json_object_new_object();
@@ -54,7 +41,7 @@ static json_object *att_json(const struct p2pb_att_obs *a)
 	if (a->invalidated && a->unmapped) {
 		add(o, "invalidate_to_unmap_ns", ju64(a->invalidate_to_unmap_ns));
 		add(o, "injected_delay_ns", a->injected_never ? NULL : ju64(a->injected_delay_ns));
-		add(o, "unmap_cause", json_object_new_string(unmap_cause_name(a->unmap_cause)));
+		add(o, "unmap_cause", json_object_new_string(p2pb_unmap_cause_name(a->unmap_cause)));
 		add(o, "later_invalidates", jint(a->later_invalidates));
 	}
 	add(o, "fences_checked", jint(a->fences_checked));
@@ -126,19 +113,14 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 
 static json_object *importer_json(const struct p2pb_importer_info *in)
 {
-	json_object *o = json_object_new_object(), *d = json_object_new_array();
-	bool never = in->spec.delay_kind == P2PB_DELAY_NEVER_UNMAP;
-	unsigned int k;
+	json_object *o = json_object_new_object();
 
-	add(o, "spec", json_object_new_string(in->spec.text));
-	add(o, "kind", json_object_new_string(in->spec.kind));
-	add(o, "attach", json_object_new_string(p2pb_attach_mode_name(in->spec.attach_mode)));
-	add(o, "device", json_object_new_string(in->dev_bdf));
-	add(o, "unmap", json_object_new_string(never ? "never" :
-					       in->spec.delay_kind == P2PB_DELAY_FIXED ? "fixed" : "distribution"));
-	for (k = 0; !never && k < in->n_delays; k++)
-		json_object_array_add(d, ju64(in->delays_ns[k]));
-	add(o, "delays_ns", d);
+	add(o, "spec", json_object_new_string(in->spec->text));
+	add(o, "kind", json_object_new_string(in->spec->ops->name));
+	if (in->describe) {
+		json_object_object_foreach(in->describe, k, v)
+			add(o, k, json_object_get(v));
+	}
 	return o;
 }
 

@@ -126,20 +126,9 @@ static void usage(FILE *f, bool as_trace)
 		"Triggers:\n");
 	for (i = 0; p2pb_triggers[i]; i++)
 		fprintf(f, "  %-10s %s\n", p2pb_triggers[i]->name, p2pb_triggers[i]->help);
+	fputc('\n', f);
+	p2pb_engine_help(f);
 	fprintf(f,
-		"\nImporters: KIND[:key=value,...]\n"
-		"  kmod      the p2pbench_importer test module (kernel/importer)\n"
-		"    delay=0|DURATION|never|uniform:MIN:MAX|exp:MEAN|lognormal:MEDIAN:SIGMA\n"
-		"              when to unmap after an invalidate (default 0 = inside the callback)\n"
-		"    dev=BDF   the PCI function to attach as, bound to p2pbench_importer\n"
-		"              (required; in the lab the edu device, 0000:02:00.0)\n"
-		"    count=N   N identical importers    attach=dynamic|static|nonrevocable|no-p2p\n"
-		"    fence=D   each map holds a fence (WRITE) that signals D after the next\n"
-		"              invalidate, whatever the unmap policy (contract clause C4)\n"
-		"    dma=SIZE  the device (a QEMU edu bound to the module) writes SIZE bytes\n"
-		"              (1..4095) into the mapping per transfer, holding a fence for each;\n"
-		"              dma-interval=D between transfers; dma-after-unmap=1: a misbehaving\n"
-		"              device that keeps writing to its old IOVA (the IOMMU must fault)\n"
 		"\nJob file keys:\n%s"
 		"\nExample:\n"
 		"  p2pbench revoke --device 0000:01:00.0 --bar 2 --trigger flr \\\n"
@@ -155,138 +144,181 @@ static void usage(FILE *f, bool as_trace)
 		p2pb_job_keys_help);
 }
 
-static int revoke_main(int argc, char **argv, bool as_trace)
+/* What the command line asked for, beyond the job keys. */
+struct revoke_args {
+	struct p2pb_job defaults;
+	const char *job_file, *json_path, *ktap_path, *triggers, *prog;
+	bool bind, quiet, trace, timeline;
+};
+
+static const struct option revoke_opts[] = {
+	{ "device", required_argument, 0, 'd' }, { "bar", required_argument, 0, 'b' },
+	{ "offset", required_argument, 0, 'O' }, { "size", required_argument, 0, 'S' },
+	{ "dmabufs", required_argument, 0, 'D' }, { "trigger", required_argument, 0, 't' },
+	{ "importer", required_argument, 0, 'i' }, { "iterations", required_argument, 0, 'n' },
+	{ "warmup", required_argument, 0, 'W' }, { "quiesce-timeout", required_argument, 0, 'Q' },
+	{ "seed", required_argument, 0, 'R' }, { "name", required_argument, 0, 'N' },
+	{ "config-probe", required_argument, 0, 'P' }, { "trace", no_argument, 0, 'X' },
+	{ "timeline", no_argument, 0, 'L' }, { "dwell", required_argument, 0, 'G' },
+	{ "job", required_argument, 0, 'j' }, { "bind", no_argument, 0, 'B' },
+	{ "json", required_argument, 0, 'J' }, { "ktap", required_argument, 0, 'K' },
+	{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0 },
+};
+
+/* A job key given as an option: the option's long name is the key. */
+static int job_option(struct revoke_args *a, int opt)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, 0, 'd' }, { "bar", required_argument, 0, 'b' },
-		{ "offset", required_argument, 0, 'O' }, { "size", required_argument, 0, 'S' },
-		{ "dmabufs", required_argument, 0, 'D' }, { "trigger", required_argument, 0, 't' },
-		{ "importer", required_argument, 0, 'i' }, { "iterations", required_argument, 0, 'n' },
-		{ "warmup", required_argument, 0, 'W' }, { "quiesce-timeout", required_argument, 0, 'Q' },
-		{ "seed", required_argument, 0, 'R' }, { "name", required_argument, 0, 'N' },
-		{ "config-probe", required_argument, 0, 'P' }, { "trace", no_argument, 0, 'X' },
-		{ "timeline", no_argument, 0, 'L' }, { "dwell", required_argument, 0, 'G' },
-		{ "job", required_argument, 0, 'j' }, { "bind", no_argument, 0, 'B' },
-		{ "json", required_argument, 0, 'J' }, { "ktap", required_argument, 0, 'K' },
-		{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0 },
-	};
-	struct p2pb_job defaults, *jobs = NULL;
-	const char *job_file = NULL, *json_path = NULL, *ktap_path = NULL, *triggers = NULL;
-	struct p2pb_session s;
-	struct p2pb_ktap ktap = { 0 };
-	json_object *doc = NULL, *cases = NULL;
-	enum p2pb_outcome worst = P2PB_PASS;
-	struct p2pb_case_summary *sums = NULL;
-	unsigned int n_jobs = 0, i;
-	bool bind = false, quiet = false, trace = as_trace, timeline = as_trace;
-	int opt, rc = 0, err;
+	unsigned int o;
 
-	p2pb_job_defaults(&defaults);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:b:t:i:n:j:qh", opts, NULL)) != -1) {
-		const char *key = NULL;
-		unsigned int o;
-
-		switch (opt) {
-		case 'j': job_file = optarg; continue;
-		case 'B': bind = true; continue;
-		case 'J': json_path = optarg; continue;
-		case 'K': ktap_path = optarg; continue;
-		case 'q': quiet = true; continue;
-		case 'X': trace = true; continue;
-		case 'L': timeline = true; continue;
-		case 'h': usage(stdout, as_trace); return 0;
-		case 't':
-			if (strchr(optarg, ',') || !strcmp(optarg, "all")) {
-				triggers = optarg;
-				continue;
-			}
-			break;
-		case '?': usage(stderr, as_trace); return 2;
-		}
-		for (o = 0; opts[o].name; o++)
-			if (opts[o].val == opt)
-				key = opts[o].name;
-		if (p2pb_job_set(&defaults, key, optarg)) {
-			fprintf(stderr, "p2pbench revoke: --%s %s: %s\n", key, optarg, p2pb_error());
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "p2pbench revoke: unexpected argument '%s' (see --help)\n", argv[optind]);
+	for (o = 0; revoke_opts[o].name && revoke_opts[o].val != opt; o++)
+		;
+	if (p2pb_job_set(&a->defaults, revoke_opts[o].name, optarg)) {
+		fprintf(stderr, "p2pbench %s: --%s %s: %s\n", a->prog, revoke_opts[o].name, optarg, p2pb_error());
 		return 2;
 	}
-	if (job_file) {
-		if (triggers)
-			err = p2pb_fail(-EINVAL, "a trigger list on the command line cannot be combined with --job; put it in the file");
-		else
-			err = p2pb_job_file_parse(job_file, &defaults, &jobs, &n_jobs);
-	} else {
-		err = p2pb_job_expand(&defaults, triggers, &jobs, &n_jobs);
-		if (!err && !jobs[0].name[0])
-			snprintf(jobs[0].name, sizeof(jobs[0].name), "%s", jobs[0].trigger ? jobs[0].trigger->name : "");
-		for (i = 0; !err && i < n_jobs; i++)
-			err = p2pb_job_check(&jobs[i]);
+	return -1;
+}
+
+/* -1: go on; else the exit status (help printed, or bad input). */
+static int parse_args(int argc, char **argv, bool as_trace, struct revoke_args *a)
+{
+	int opt, rc;
+
+	p2pb_job_defaults(&a->defaults);
+	a->trace = a->timeline = as_trace;
+	a->prog = as_trace ? "trace" : "revoke";
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "d:b:t:i:n:j:qh", revoke_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'j': a->job_file = optarg; continue;
+		case 'B': a->bind = true; continue;
+		case 'J': a->json_path = optarg; continue;
+		case 'K': a->ktap_path = optarg; continue;
+		case 'q': a->quiet = true; continue;
+		case 'X': a->trace = true; continue;
+		case 'L': a->timeline = true; continue;
+		case 'h': usage(stdout, as_trace); return 0;
+		case '?': usage(stderr, as_trace); return 2;
+		case 't':
+			if (strchr(optarg, ',') || !strcmp(optarg, "all")) {
+				a->triggers = optarg;
+				continue;
+			}
+		}
+		if ((rc = job_option(a, opt)) >= 0)
+			return rc;
 	}
-	if (err) {
-		fprintf(stderr, "p2pbench revoke: %s\n", p2pb_error());
+	if (optind < argc) {
+		fprintf(stderr, "p2pbench %s: unexpected argument '%s' (see --help)\n", a->prog, argv[optind]);
+		return 2;
+	}
+	return -1;
+}
+
+/* The cases to run, from a job file or the command line; 0 or -EINVAL with a message. */
+static int make_jobs(const struct revoke_args *a, struct p2pb_job **jobs, unsigned int *n)
+{
+	unsigned int i;
+	int err;
+
+	if (a->job_file)
+		return a->triggers ? p2pb_fail(-EINVAL, "a trigger list on the command line cannot be combined with "
+					       "--job; put it in the file") :
+		       p2pb_job_file_parse(a->job_file, &a->defaults, jobs, n);
+	err = p2pb_job_expand(&a->defaults, a->triggers, jobs, n);
+	if (!err && !(*jobs)[0].name[0])
+		snprintf((*jobs)[0].name, sizeof((*jobs)[0].name), "%s", (*jobs)[0].trigger ? (*jobs)[0].trigger->name : "");
+	for (i = 0; !err && i < *n; i++)
+		err = p2pb_job_check(&(*jobs)[i]);
+	return err;
+}
+
+/* Everything that can be refused is refused before anything changes. */
+static int prepare(struct p2pb_session *s, const struct revoke_args *a, const struct p2pb_job *jobs,
+		   unsigned int n, struct p2pb_ktap *ktap)
+{
+	int rc = claim_all(s, jobs, n, a->bind);
+
+	if (!rc && a->trace && p2pb_trace_start(&s->trace))
+		rc = 2;
+	if (!rc && a->ktap_path && p2pb_ktap_open(ktap, a->ktap_path, (int)n))
+		rc = 2;
+	if (rc)
+		fprintf(stderr, "p2pbench %s: %s\n", a->prog, p2pb_error());
+	return rc;
+}
+
+static void write_doc(json_object *doc, const struct revoke_args *a)
+{
+	json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
+	json_object_object_add(doc, "kernel_stuck", json_object_new_boolean(p2pb_revoke_kernel_stuck()));
+	if (a->json_path && p2pb_result_write(doc, a->json_path))
+		fprintf(stderr, "p2pbench %s: %s\n", a->prog, p2pb_error());
+}
+
+/* Run every case; the exit status. */
+static int run_jobs(struct p2pb_session *s, const struct revoke_args *a, const struct p2pb_job *jobs,
+		    unsigned int n, struct p2pb_ktap *ktap, json_object *doc)
+{
+	struct p2pb_case_summary *sums = calloc(n, sizeof(*sums));
+	json_object *cases = json_object_new_array();
+	enum p2pb_outcome worst = P2PB_PASS, o;
+	unsigned int i;
+
+	if (!sums)
+		return 2;
+	json_object_object_add(doc, "cases", cases);
+	if (!a->quiet)
+		p2pb_case_table_header();
+	for (i = 0; i < n && !p2pb_interrupted && !p2pb_revoke_kernel_stuck(); i++) {
+		o = p2pb_revoke_case(s, &jobs[i], cases, ktap, a->quiet, NULL, &sums[i]);
+		worst = o > worst ? o : worst;
+		write_doc(doc, a);
+	}
+	if (!a->quiet && i > 1)
+		p2pb_case_summary_table(sums, i);
+	free(sums);
+	if (p2pb_revoke_kernel_stuck())
+		bail_out_stuck(ktap);
+	if (!p2pb_interrupted)
+		return p2pb_verdict_exit_status(worst);
+	if (ktap->f)
+		fprintf(ktap->f, "Bail out! interrupted\n");
+	write_doc(doc, a);
+	fprintf(stderr, "p2pbench %s: interrupted; partial results written%s\n", a->prog,
+		a->json_path ? "" : " (none requested)");
+	return 130;
+}
+
+/* One exit path: whatever happened, bindings and modules are put back. */
+static int revoke_main(int argc, char **argv, bool as_trace)
+{
+	struct revoke_args a = { 0 };
+	struct p2pb_job *jobs = NULL;
+	struct p2pb_session s;
+	struct p2pb_ktap ktap = { 0 };
+	json_object *doc;
+	unsigned int n = 0;
+	int rc = parse_args(argc, argv, as_trace, &a);
+
+	if (rc >= 0)
+		return rc;
+	if (make_jobs(&a, &jobs, &n)) {
+		fprintf(stderr, "p2pbench %s: %s\n", a.prog, p2pb_error());
 		free(jobs);
 		return 2;
 	}
-
-	/* Everything that can be refused is refused before anything changes. */
-	p2pb_session_init(&s, quiet);
-	s.timeline = timeline;
-	rc = claim_all(&s, jobs, n_jobs, bind);
-	if (!rc && trace && p2pb_trace_start(&s.trace))
-		rc = 2;
-	if (!rc && ktap_path && p2pb_ktap_open(&ktap, ktap_path, (int)n_jobs))
-		rc = 2;
-	if (rc) {
-		fprintf(stderr, "p2pbench %s: %s\n", as_trace ? "trace" : "revoke", p2pb_error());
-		goto out;
+	p2pb_session_init(&s, a.quiet);
+	s.timeline = a.timeline;
+	rc = prepare(&s, &a, jobs, n, &ktap);
+	if (!rc) {
+		doc = p2pb_result_new("revoke", argc, argv);
+		rc = run_jobs(&s, &a, jobs, n, &ktap, doc);
+		json_object_put(doc);
 	}
-	sums = calloc(n_jobs, sizeof(*sums));
-	if (!sums) {
-		rc = 2;
-		goto out;
-	}
-	doc = p2pb_result_new("revoke", argc, argv);
-	cases = json_object_new_array();
-	json_object_object_add(doc, "cases", json_object_get(cases));
-	if (!quiet)
-		p2pb_case_table_header();
-	for (i = 0; i < n_jobs && !p2pb_interrupted && !p2pb_revoke_kernel_stuck(); i++) {
-		enum p2pb_outcome o = p2pb_revoke_case(&s, &jobs[i], cases, &ktap, quiet, NULL, &sums[i]);
-
-		worst = o > worst ? o : worst;
-		json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
-		json_object_object_add(doc, "kernel_stuck", json_object_new_boolean(p2pb_revoke_kernel_stuck()));
-		if (json_path && p2pb_result_write(doc, json_path))
-			fprintf(stderr, "p2pbench revoke: %s\n", p2pb_error());
-	}
-	rc = p2pb_verdict_exit_status(worst);
-	if (!quiet && i > 1)
-		p2pb_case_summary_table(sums, i);
-	if (p2pb_revoke_kernel_stuck())
-		bail_out_stuck(&ktap);
-	if (p2pb_interrupted) {
-		if (ktap.f)
-			fprintf(ktap.f, "Bail out! interrupted\n");
-		json_object_object_add(doc, "interrupted", json_object_new_boolean(true));
-		if (json_path && p2pb_result_write(doc, json_path))
-			fprintf(stderr, "p2pbench revoke: %s\n", p2pb_error());
-		fprintf(stderr, "p2pbench revoke: interrupted; partial results written%s\n",
-			json_path ? "" : " (none requested)");
-		rc = 130;
-	}
-	json_object_put(cases);
-	json_object_put(doc);
-out:
 	p2pb_ktap_close(&ktap);
 	if (p2pb_session_finish(&s) && !rc)
 		rc = 2;
-	free(sums);
 	free(jobs);
 	return rc;
 }

@@ -182,183 +182,238 @@ static void usage(FILE *f)
 		"The module parameters are restored to their previous values at the end (Ctrl-C too).\n");
 }
 
-int p2pb_cmd_timeout_sweep(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "device", required_argument, 0, 'd' }, { "importer-dev", required_argument, 0, 'I' },
-		{ "triggers", required_argument, 0, 't' }, { "delays", required_argument, 0, 'D' },
-		{ "timeouts", required_argument, 0, 'T' }, { "policies", required_argument, 0, 'P' },
-		{ "iterations", required_argument, 0, 'n' }, { "quiesce-timeout", required_argument, 0, 'Q' },
-		{ "bind", no_argument, 0, 'B' }, { "json", required_argument, 0, 'J' },
-		{ "ktap", required_argument, 0, 'K' }, { "quiet", no_argument, 0, 'q' },
-		{ "dma", required_argument, 0, 'M' }, { "dma-misbehave", no_argument, 0, 'W' },
-		{ "help", no_argument, 0, 'h' }, { 0 },
-	};
-	const char *dma = NULL;
-	bool misbehave = false;
-	const char *triggers = "mem-off,flr", *delays = "1ms,100ms,1s,2s,lognormal:50ms:1.5,never";
-	const char *timeouts = "0,100ms,1s,5s", *policies = "proceed,warn-wait";
-	const char *json_path = NULL, *ktap_path = NULL, *imp_dev = NULL, *iters = "3", *qt = "8s";
+/* The command line, its axes, and what the run changed. */
+struct sweep {
+	const char *triggers, *delays, *timeouts, *policies, *iters, *qt;
+	const char *json_path, *ktap_path, *imp_dev, *dma;
+	bool misbehave, bind, quiet;
 	struct axis ax_trig, ax_delay, ax_to, ax_pol;
-	struct p2pb_session s;
-	struct p2pb_ktap ktap = { 0 };
+	uint64_t to_ns[MAX_AXIS];
 	struct p2pb_job base;
-	char old_to[32] = "", old_pol[32] = "", spec[P2PB_SPEC_LEN];
-	json_object *doc, *cases;
-	struct sweep_row *rows;
-	enum p2pb_outcome worst = P2PB_PASS;
-	unsigned int it, id, io, ip, n_cells = 0, cell = 0;
-	uint64_t to_ns[MAX_AXIS], started = p2pb_now_ns();
-	bool bind = false, quiet = false;
-	int opt, rc = 0, err;
+	struct sweep_row *cells;	/* every cell, in run order */
+	unsigned int n_cells, done;
+	char old_to[32], old_pol[32];	/* the module parameters to put back; "" when absent */
+};
 
-	p2pb_job_defaults(&base);
+static const struct option sweep_opts[] = {
+	{ "device", required_argument, 0, 'd' }, { "importer-dev", required_argument, 0, 'I' },
+	{ "triggers", required_argument, 0, 't' }, { "delays", required_argument, 0, 'D' },
+	{ "timeouts", required_argument, 0, 'T' }, { "policies", required_argument, 0, 'P' },
+	{ "iterations", required_argument, 0, 'n' }, { "quiesce-timeout", required_argument, 0, 'Q' },
+	{ "bind", no_argument, 0, 'B' }, { "json", required_argument, 0, 'J' },
+	{ "ktap", required_argument, 0, 'K' }, { "quiet", no_argument, 0, 'q' },
+	{ "dma", required_argument, 0, 'M' }, { "dma-misbehave", no_argument, 0, 'W' },
+	{ "help", no_argument, 0, 'h' }, { 0 },
+};
+
+/* -1: go on; else the exit status. */
+static int sweep_parse(int argc, char **argv, struct sweep *w)
+{
+	int opt;
+
+	*w = (struct sweep){ .triggers = "mem-off,flr", .delays = "1ms,100ms,1s,2s,lognormal:50ms:1.5,never",
+			     .timeouts = "0,100ms,1s,5s", .policies = "proceed,warn-wait", .iters = "3", .qt = "8s" };
+	p2pb_job_defaults(&w->base);
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:t:n:qh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:t:n:qh", sweep_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'd':
-			if (p2pb_job_set(&base, "device", optarg)) {
+			if (p2pb_job_set(&w->base, "device", optarg)) {
 				fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
 				return 2;
 			}
 			break;
-		case 'I': imp_dev = optarg; break;
-		case 't': triggers = optarg; break;
-		case 'D': delays = optarg; break;
-		case 'T': timeouts = optarg; break;
-		case 'P': policies = optarg; break;
-		case 'n': iters = optarg; break;
-		case 'Q': qt = optarg; break;
-		case 'B': bind = true; break;
-		case 'J': json_path = optarg; break;
-		case 'K': ktap_path = optarg; break;
-		case 'q': quiet = true; break;
-		case 'M': dma = optarg; break;
-		case 'W': misbehave = true; break;
+		case 'I': w->imp_dev = optarg; break;
+		case 't': w->triggers = optarg; break;
+		case 'D': w->delays = optarg; break;
+		case 'T': w->timeouts = optarg; break;
+		case 'P': w->policies = optarg; break;
+		case 'n': w->iters = optarg; break;
+		case 'Q': w->qt = optarg; break;
+		case 'B': w->bind = true; break;
+		case 'J': w->json_path = optarg; break;
+		case 'K': w->ktap_path = optarg; break;
+		case 'q': w->quiet = true; break;
+		case 'M': w->dma = optarg; break;
+		case 'W': w->misbehave = true; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!strcmp(triggers, "all"))
-		triggers = "flr,mem-off,d3hot,low-power,hot-reset,close";
-	/* everything is checked before anything changes */
-	err = !base.device[0] ? p2pb_fail(-EINVAL, "no device: give --device BDF") :
-	      !imp_dev ? p2pb_fail(-EINVAL, "no importer device: give --importer-dev BDF (bound to p2pbench_importer)") :
-	      p2pb_job_set(&base, "iterations", iters) ? -EINVAL :
-	      p2pb_job_set(&base, "quiesce-timeout", qt) ? -EINVAL :
-	      split(&ax_trig, triggers, "triggers") ? -EINVAL : split(&ax_delay, delays, "delays") ? -EINVAL :
-	      split(&ax_to, timeouts, "timeouts") ? -EINVAL : split(&ax_pol, policies, "policies") ? -EINVAL : 0;
-	for (it = 0; !err && it < ax_trig.n; it++)
-		if (!p2pb_trigger_find(ax_trig.v[it]))
-			err = p2pb_fail(-EINVAL, "unknown trigger '%s'", ax_trig.v[it]);
-	for (io = 0; !err && io < ax_to.n; io++)
-		if (p2pb_parse_duration_ns(ax_to.v[io], 1000000, &to_ns[io]) || to_ns[io] % 1000000 ||
-		    to_ns[io] / 1000000 > 3600000)
-			err = p2pb_fail(-EINVAL, "timeout '%s': expected a whole number of ms such as 0, 100ms, 1s", ax_to.v[io]);
-	for (ip = 0; !err && ip < ax_pol.n; ip++)
-		if (strcmp(ax_pol.v[ip], "proceed") && strcmp(ax_pol.v[ip], "warn-wait"))
-			err = p2pb_fail(-EINVAL, "policy '%s': expected proceed or warn-wait", ax_pol.v[ip]);
-	for (id = 0; !err && id < ax_delay.n; id++) {
-		struct p2pb_importer_spec sp;
+	if (!strcmp(w->triggers, "all"))
+		w->triggers = p2pb_trigger_all();
+	return -1;
+}
 
-		cell_spec(spec, sizeof(spec), ax_delay.v[id], imp_dev, dma, misbehave);
-		if (p2pb_importer_spec_parse(spec, &sp))
-			err = -EINVAL;
-	}
-	if (err) {
-		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-		return 2;
-	}
-	base.warmup = 0;
-	base.config_probe = true;
-	base.size = 2 * 1024 * 1024;
-	for (io = 0; io < ax_to.n; io++)
-		n_cells += to_ns[io] ? ax_pol.n : 1;
-	n_cells *= ax_trig.n * ax_delay.n;
+/* Every value of every axis is valid; 0 or -EINVAL with a message. */
+static int sweep_check(struct sweep *w)
+{
+	char spec[P2PB_SPEC_LEN];
+	struct p2pb_engine_spec sp;
+	unsigned int i;
 
-	p2pb_session_init(&s, quiet);
-	if ((err = p2pb_session_claim_device(&s, base.device, bind))) {
-		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-		p2pb_session_finish(&s);
-		return 2;
+	if (!w->base.device[0])
+		return p2pb_fail(-EINVAL, "no device: give --device BDF");
+	if (!w->imp_dev)
+		return p2pb_fail(-EINVAL, "no importer device: give --importer-dev BDF (bound to p2pbench_importer)");
+	if (p2pb_job_set(&w->base, "iterations", w->iters) || p2pb_job_set(&w->base, "quiesce-timeout", w->qt) ||
+	    split(&w->ax_trig, w->triggers, "triggers") || split(&w->ax_delay, w->delays, "delays") ||
+	    split(&w->ax_to, w->timeouts, "timeouts") || split(&w->ax_pol, w->policies, "policies"))
+		return -EINVAL;
+	for (i = 0; i < w->ax_trig.n; i++)
+		if (!p2pb_trigger_find(w->ax_trig.v[i]))
+			return p2pb_fail(-EINVAL, "unknown trigger '%s'", w->ax_trig.v[i]);
+	for (i = 0; i < w->ax_to.n; i++)
+		if (p2pb_parse_duration_ns(w->ax_to.v[i], 1000000, &w->to_ns[i]) || w->to_ns[i] % 1000000 ||
+		    w->to_ns[i] / 1000000 > 3600000)
+			return p2pb_fail(-EINVAL, "timeout '%s': expected a whole number of ms such as 0, 100ms, 1s",
+					 w->ax_to.v[i]);
+	for (i = 0; i < w->ax_pol.n; i++)
+		if (strcmp(w->ax_pol.v[i], "proceed") && strcmp(w->ax_pol.v[i], "warn-wait"))
+			return p2pb_fail(-EINVAL, "policy '%s': expected proceed or warn-wait", w->ax_pol.v[i]);
+	for (i = 0; i < w->ax_delay.n; i++) {
+		cell_spec(spec, sizeof(spec), w->ax_delay.v[i], w->imp_dev, w->dma, w->misbehave);
+		if (p2pb_engine_spec_parse(spec, &sp) || p2pb_engine_spec_check(&sp))
+			return -EINVAL;
 	}
-	if (p2pb_vfio_param_read("revoke_timeout_ms", old_to, sizeof(old_to)) ||
-	    p2pb_vfio_param_read("revoke_timeout_policy", old_pol, sizeof(old_pol))) {
-		for (io = 0; io < ax_to.n && !to_ns[io]; io++)
-			;
-		if (io < ax_to.n) {
-			fprintf(stderr, "p2pbench timeout-sweep: this vfio-pci has no revoke timeout "
-				"(no revoke_timeout_ms parameter of vfio_pci_core): load vfio-pci built with "
-				"kernel/vfio/patches (in the lab: scripts/lab --vfio patched), or sweep --timeouts 0 only\n");
-			p2pb_session_finish(&s);
-			return 2;
+	return 0;
+}
+
+/* The grid as a list: trigger x delay x timeout x policy (one policy for timeout 0). */
+static int sweep_cells(struct sweep *w)
+{
+	unsigned int it, id, io, ip, n = 0;
+
+	for (io = 0; io < w->ax_to.n; io++)
+		n += w->to_ns[io] ? w->ax_pol.n : 1;
+	w->cells = calloc(n * w->ax_trig.n * w->ax_delay.n, sizeof(*w->cells));
+	if (!w->cells)
+		return -ENOMEM;
+	for (it = 0; it < w->ax_trig.n; it++)
+		for (id = 0; id < w->ax_delay.n; id++)
+			for (io = 0; io < w->ax_to.n; io++)
+				for (ip = 0; ip < (w->to_ns[io] ? w->ax_pol.n : 1); ip++)
+					w->cells[w->n_cells++] = (struct sweep_row){
+						.trigger = w->ax_trig.v[it], .delay = w->ax_delay.v[id],
+						.timeout_ms = (unsigned int)(w->to_ns[io] / 1000000),
+						.policy = w->to_ns[io] ? w->ax_pol.v[ip] : "none" };
+	return 0;
+}
+
+/* Claim the device, find the module parameters (needed for any bounded cell). */
+static int sweep_prepare(struct p2pb_session *s, struct sweep *w, struct p2pb_ktap *ktap)
+{
+	unsigned int i;
+
+	if (p2pb_session_claim_device(s, w->base.device, w->bind))
+		return -EINVAL;
+	if (p2pb_vfio_param_read("revoke_timeout_ms", w->old_to, sizeof(w->old_to)) ||
+	    p2pb_vfio_param_read("revoke_timeout_policy", w->old_pol, sizeof(w->old_pol))) {
+		w->old_to[0] = 0;
+		for (i = 0; i < w->n_cells; i++)
+			if (w->cells[i].timeout_ms)
+				return p2pb_fail(-EINVAL, "this vfio-pci has no revoke timeout (no revoke_timeout_ms "
+						 "parameter of vfio_pci_core): load vfio-pci built with kernel/vfio/patches "
+						 "(in the lab: scripts/lab --vfio patched), or sweep --timeouts 0 only");
+	}
+	return w->ktap_path && p2pb_ktap_open(ktap, w->ktap_path, (int)w->n_cells) ? -EIO : 0;
+}
+
+/* Run the cells; the worst outcome. */
+static enum p2pb_outcome sweep_run(struct p2pb_session *s, struct sweep *w, struct p2pb_ktap *ktap,
+				   json_object *doc)
+{
+	json_object *cases = json_object_new_array();
+	enum p2pb_outcome worst = P2PB_PASS;
+	char spec[P2PB_SPEC_LEN];
+
+	json_object_object_add(doc, "cases", cases);
+	for (; w->done < w->n_cells && !p2pb_interrupted && !p2pb_revoke_kernel_stuck(); w->done++) {
+		struct sweep_row *c = &w->cells[w->done];
+		struct p2pb_job j = w->base;
+
+		if (w->old_to[0] && set_bound(c)) {
+			fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+			return P2PB_ERROR;
 		}
-		old_to[0] = 0;
+		cell_spec(spec, sizeof(spec), c->delay, w->imp_dev, w->dma, w->misbehave);
+		p2pb_job_set(&j, "trigger", c->trigger);
+		p2pb_job_set(&j, "importer", spec);
+		if (c->timeout_ms)
+			snprintf(j.name, sizeof(j.name), "%s/%s/%ums/%s", c->trigger, c->delay, c->timeout_ms, c->policy);
+		else
+			snprintf(j.name, sizeof(j.name), "%s/%s/unbounded/-", c->trigger, c->delay);
+		p2pb_session_progress(s, "cell %u/%u: %s", w->done + 1, w->n_cells, j.name);
+		run_cell(s, &j, c, cases, ktap);
+		worst = c->outcome > worst ? c->outcome : worst;
+		if (w->json_path && p2pb_result_write(doc, w->json_path))
+			fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
 	}
-	if (ktap_path && p2pb_ktap_open(&ktap, ktap_path, (int)n_cells)) {
-		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-		p2pb_session_finish(&s);
-		return 2;
-	}
+	return worst;
+}
 
-	doc = p2pb_result_new("timeout-sweep", argc, argv);
-	cases = json_object_new_array();
-	json_object_object_add(doc, "cases", json_object_get(cases));
-	rows = calloc(n_cells, sizeof(*rows));
-	for (it = 0; rows && it < ax_trig.n; it++)
-		for (id = 0; id < ax_delay.n; id++)
-			for (io = 0; io < ax_to.n; io++)
-				for (ip = 0; ip < (to_ns[io] ? ax_pol.n : 1); ip++) {
-					struct sweep_row *w = &rows[cell];
-					struct p2pb_job j = base;
-
-					if (p2pb_interrupted || p2pb_revoke_kernel_stuck())
-						goto out;
-					*w = (struct sweep_row){ .trigger = ax_trig.v[it], .delay = ax_delay.v[id],
-								 .timeout_ms = (unsigned int)(to_ns[io] / 1000000),
-								 .policy = to_ns[io] ? ax_pol.v[ip] : "none" };
-					if (old_to[0] && set_bound(w)) {
-						fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-						worst = P2PB_ERROR;
-						goto out;
-					}
-					cell_spec(spec, sizeof(spec), w->delay, imp_dev, dma, misbehave);
-					p2pb_job_set(&j, "trigger", w->trigger);
-					p2pb_job_set(&j, "importer", spec);
-					snprintf(j.name, sizeof(j.name), "%s/%s/%s/%s", w->trigger, w->delay,
-						 to_ns[io] ? ax_to.v[io] : "unbounded", to_ns[io] ? w->policy : "-");
-					p2pb_session_progress(&s, "cell %u/%u: %s", ++cell, n_cells, j.name);
-					run_cell(&s, &j, w, cases, &ktap);
-					worst = w->outcome > worst ? w->outcome : worst;
-					if (json_path && p2pb_result_write(doc, json_path))
-						fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-				}
-out:
-	p2pb_session_progress_done(&s);
-	if (old_to[0] && !p2pb_revoke_kernel_stuck()) {
-		p2pb_vfio_param_write("revoke_timeout_ms", old_to);
-		p2pb_vfio_param_write("revoke_timeout_policy", old_pol);
+/* Put the module parameters back, write and print what was measured. */
+static void sweep_finish(struct p2pb_session *s, struct sweep *w, struct p2pb_ktap *ktap, json_object *doc,
+			 uint64_t started)
+{
+	p2pb_session_progress_done(s);
+	if (w->old_to[0] && !p2pb_revoke_kernel_stuck()) {
+		p2pb_vfio_param_write("revoke_timeout_ms", w->old_to);
+		p2pb_vfio_param_write("revoke_timeout_policy", w->old_pol);
 	}
 	json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
 	json_object_object_add(doc, "duration_ns", p2pb_json_u64(p2pb_now_ns() - started));
-	if (json_path && p2pb_result_write(doc, json_path))
+	if (w->json_path && p2pb_result_write(doc, w->json_path))
 		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-	if (rows)
-		print_table(rows, cell);
-	printf("%u of %u cells in %.0f s%s\n", cell, n_cells,
-	       (double)(p2pb_now_ns() - started) / 1e9, p2pb_interrupted ? " (interrupted)" : "");
-	if (p2pb_interrupted && ktap.f)
-		fprintf(ktap.f, "Bail out! interrupted\n");
-	p2pb_ktap_close(&ktap);
-	json_object_put(cases);
-	json_object_put(doc);
-	free(rows);
+	print_table(w->cells, w->done);
+	printf("%u of %u cells in %.0f s%s\n", w->done, w->n_cells, (double)(p2pb_now_ns() - started) / 1e9,
+	       p2pb_interrupted ? " (interrupted)" : "");
+	if (p2pb_interrupted && ktap->f)
+		fprintf(ktap->f, "Bail out! interrupted\n");
 	if (p2pb_revoke_kernel_stuck()) {
 		fflush(NULL);
-		_exit(1);
+		_exit(1);	/* exit() would wait for the stuck thread's files */
 	}
-	rc = p2pb_verdict_exit_status(worst);
+}
+
+int p2pb_cmd_timeout_sweep(int argc, char **argv)
+{
+	struct sweep *w = calloc(1, sizeof(*w));
+	struct p2pb_session s;
+	struct p2pb_ktap ktap = { 0 };
+	uint64_t started = p2pb_now_ns();
+	json_object *doc;
+	int rc;
+
+	if (!w)
+		return 2;
+	rc = sweep_parse(argc, argv, w);
+	if (rc < 0 && (sweep_check(w) || sweep_cells(w))) {
+		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+		rc = 2;
+	}
+	if (rc >= 0) {
+		free(w->cells);
+		free(w);
+		return rc;
+	}
+	w->base.warmup = 0;
+	w->base.config_probe = true;
+	w->base.size = 2 * 1024 * 1024;
+	p2pb_session_init(&s, w->quiet);
+	if (sweep_prepare(&s, w, &ktap)) {
+		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+		rc = 2;
+	} else {
+		doc = p2pb_result_new("timeout-sweep", argc, argv);
+		rc = p2pb_verdict_exit_status(sweep_run(&s, w, &ktap, doc));
+		sweep_finish(&s, w, &ktap, doc, started);
+		json_object_put(doc);
+	}
+	p2pb_ktap_close(&ktap);
 	if (p2pb_session_finish(&s) && !rc)
 		rc = 2;
+	free(w->cells);
+	free(w);
 	return p2pb_interrupted ? 130 : rc;
 }

@@ -140,6 +140,7 @@ struct p2pb_att {
 
 	/* under the resv lock (dynamic attachments) */
 	struct sg_table *sgt;		/* live mapping */
+	u32 nents;			/* of the last mapping, set under the resv lock */
 	bool unmap_pending;		/* delayed unmap armed */
 	bool withheld;			/* invalidated but still mapped */
 	u64 dma_iova;			/* of the live mapping */
@@ -339,6 +340,7 @@ static void p2pb_hold_add(struct p2pb_att *a, struct p2pb_hold_fence *hf)
 /* Caller holds the resv lock for dynamic attachments. */
 static void p2pb_unmap_locked(struct p2pb_att *a, s32 cause)
 {
+	struct sg_table *sgt;
 	struct dma_fence *inflight;
 	unsigned long flags;
 
@@ -359,14 +361,20 @@ static void p2pb_unmap_locked(struct p2pb_att *a, s32 cause)
 		dma_fence_wait(inflight, false);
 		dma_fence_put(inflight);
 	}
-	if (p2pb_dynamic(a))
-		dma_buf_unmap_attachment(a->attach, a->sgt, DMA_BIDIRECTIONAL);
-	else
-		dma_buf_unmap_attachment_unlocked(a->attach, a->sgt, DMA_BIDIRECTIONAL);
-	a->sgt = NULL;
+	/*
+	 * Stamp and publish the unmap before the exporter hears of it: its
+	 * unmap callback may wake the revoke, whose caller then reads our
+	 * state, so the mapping must already read as gone.
+	 */
+	sgt = a->sgt;
+	WRITE_ONCE(a->sgt, NULL);
 	a->stale_iova = a->dma_iova;
 	a->dma_iova = 0;
 	p2pb_record(a, P2PB_EV_UNMAP, cause);
+	if (p2pb_dynamic(a))
+		dma_buf_unmap_attachment(a->attach, sgt, DMA_BIDIRECTIONAL);
+	else
+		dma_buf_unmap_attachment_unlocked(a->attach, sgt, DMA_BIDIRECTIONAL);
 }
 
 static void p2pb_unmap(struct p2pb_att *a, s32 cause)
@@ -548,6 +556,7 @@ static int p2pb_map(struct p2pb_att *a, struct p2pb_map *out)
 			p2pb_record(a, P2PB_EV_MAP_FAIL, err);
 		} else {
 			a->sgt = sgt;
+			a->nents = sgt->nents;
 			a->dma_iova = sgt->nents ? sg_dma_address(sgt->sgl) : 0;
 			a->dma_quiesce = false;
 			a->withheld = false;
@@ -807,6 +816,7 @@ static void p2pb_att_free(struct p2pb_att *a)
 /* Detach or close: off the list, torn down, freed. */
 static void p2pb_att_destroy(struct p2pb_att *a)
 {
+	p2pb_hold_cancel(a);	/* before any lock a revoke on our fence may hold up */
 	mutex_lock(&p2pb_lock);
 	list_del(&a->node);
 	mutex_lock(&a->lock);
@@ -954,7 +964,8 @@ static long p2pb_ioc_attach(struct p2pb_session *s, void __user *uarg)
 	if (req.flags & P2PB_ATTACH_F_MAP) {
 		mutex_lock(&a->lock);
 		req.map_err = a->attach ? p2pb_map(a, &m) : -ENODEV;
-		req.nents = a->sgt ? a->sgt->nents : 0;
+		/* not a->sgt: a revoke may free it as soon as the resv lock is dropped */
+		req.nents = req.map_err ? 0 : READ_ONCE(a->nents);
 		mutex_unlock(&a->lock);
 		req.dma_addr = m.dma_addr;
 		req.dma_len = m.dma_len;
@@ -1157,6 +1168,13 @@ static int p2pb_release(struct inode *inode, struct file *file)
 	struct p2pb_att *a;
 	unsigned long id;
 
+	/*
+	 * Signal every hold fence first: a revoke may sit on one of them with
+	 * the resv lock held, and tearing down another attachment of ours
+	 * needs that lock.
+	 */
+	xa_for_each(&s->atts, id, a)
+		p2pb_hold_cancel(a);
 	xa_for_each(&s->atts, id, a) {
 		xa_erase(&s->atts, id);
 		p2pb_att_destroy(a);
@@ -1271,6 +1289,10 @@ static void p2pb_edu_remove(struct pci_dev *pdev)
 	unsigned int n = 0;
 
 	mutex_lock(&p2pb_lock);
+	/* hold fences first: a revoke waiting on one holds a resv lock teardown needs */
+	list_for_each_entry(a, &p2pb_atts, node)
+		if (a->pdev == pdev && a->attach)
+			p2pb_hold_cancel(a);
 	list_for_each_entry(a, &p2pb_atts, node) {
 		if (a->pdev != pdev || !a->attach)
 			continue;

@@ -23,15 +23,7 @@ check_oot_loaded() {
 # the exporter contract (KTAP compared with stock's by lab.oot.same_contract_as_stock)
 # and every trigger of the qualification matrix
 check_revoke_matrix() {
-	local t d
-	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/check.ktap" --json "$OUT/check.json"
-	cat "$OUT/check.ktap"
-	grep -q "^not ok" "$OUT/check.ktap" && { fail "a contract check failed with the oot vfio-pci"; return 1; }
-	for t in flr mem-off d3hot low-power hot-reset close; do
-		for d in 0 200; do
-			revoke_case $t $d || return 1
-		done
-	done
+	contract_and_matrix oot
 }
 
 check_kernel_log_clean() {

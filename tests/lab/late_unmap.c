@@ -24,14 +24,14 @@
 
 #include "clock.h"
 #include "error.h"
-#include "importer.h"
+#include "engine.h"
 #include "vfio.h"
 
-static int mapped(struct p2pb_importer *imp, struct p2pb_attachment *att)
+static int mapped(struct p2pb_engine *e, struct p2pb_attachment *att)
 {
-	struct p2pb_importer_stats st;
+	struct p2pb_engine_stats st;
 
-	if (imp->ops->stats(imp, att, &st))
+	if (e->spec->ops->stats(e, att, &st))
 		return -1;
 	return st.mapped;
 }
@@ -39,8 +39,10 @@ static int mapped(struct p2pb_importer *imp, struct p2pb_attachment *att)
 int main(int argc, char **argv)
 {
 	struct p2pb_restore restore = { 0 };
-	struct p2pb_importer imp = { .ops = &p2pb_importer_kmod, .fd = -1 };
+	struct p2pb_engine_spec sp;
+	struct p2pb_engine e = { .spec = &sp };
 	struct p2pb_attachment att;
+	char spec[P2PB_SPEC_LEN];
 	struct p2pb_vfio_dev d;
 	struct p2pb_range r = { 0, 4096 };
 	uint64_t t0, t1, trig, closed, unmapped = 0;
@@ -51,17 +53,14 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s EXPORTER_BDF IMPORTER_BDF DELAY_MS\n", argv[0]);
 		return 2;
 	}
-	if (p2pb_vfio_open(&d, argv[1]) || p2pb_pci_parse(argv[2], &imp.dev, imp.dev_bdf)) {
+	snprintf(spec, sizeof(spec), "kmod:delay=%sms,dev=%s", argv[3], argv[2]);
+	if (p2pb_vfio_open(&d, argv[1]) || p2pb_engine_spec_parse(spec, &sp) || !strtoull(argv[3], NULL, 10)) {
 		fprintf(stderr, "late_unmap: %s\n", p2pb_error());
 		return 2;
 	}
 	fd = p2pb_vfio_export(&d, 2, &r, 1);
-	imp.spec.delay_kind = P2PB_DELAY_FIXED;
-	imp.spec.delay_a_ns = strtoull(argv[3], NULL, 10) * 1000000ull;
-	imp.delays_ns[0] = imp.spec.delay_a_ns;
-	imp.n_delays = 1;
-	if (fd < 0 || !imp.spec.delay_a_ns || imp.ops->open(&imp, &restore) ||
-	    (err = imp.ops->attach(&imp, fd, &att)) || att.map_err) {
+	if (fd < 0 || sp.ops->open(&e, &restore) ||
+	    (err = sp.ops->attach(&e, &(struct p2pb_export){ .fd = fd }, &att)) || att.map_err) {
 		fprintf(stderr, "late_unmap: cannot set up the importer: %s\n", p2pb_error());
 		return 2;
 	}
@@ -73,13 +72,13 @@ int main(int argc, char **argv)
 	if (p2pb_vfio_cfg_write(&d, PCI_COMMAND, &cmd, 2))
 		return 3;
 	trig = p2pb_now_ns() - t0;
-	m_trig = mapped(&imp, &att);
+	m_trig = mapped(&e, &att);
 	t1 = p2pb_now_ns();
 	p2pb_vfio_close_device(&d);
 	closed = p2pb_now_ns() - t1;
-	m_close = mapped(&imp, &att);
+	m_close = mapped(&e, &att);
 	for (i = 0; i < 1000; i++) {
-		if (mapped(&imp, &att) == 0) {
+		if (mapped(&e, &att) == 0) {
 			unmapped = p2pb_now_ns() - t0;
 			break;
 		}
@@ -88,8 +87,8 @@ int main(int argc, char **argv)
 	printf("trigger_ns=%llu mapped_after_trigger=%d close_ns=%llu mapped_after_close=%d unmap_ns=%llu\n",
 	       (unsigned long long)trig, m_trig, (unsigned long long)closed, m_close,
 	       (unsigned long long)unmapped);
-	imp.ops->detach(&imp, &att);
-	imp.ops->close(&imp);
+	sp.ops->detach(&e, &att);
+	sp.ops->close(&e);
 	p2pb_vfio_close(&d);
 	return unmapped ? 0 : 4;
 }

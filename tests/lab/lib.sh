@@ -110,3 +110,18 @@ revoke_case() {
 			fail "a dma-buf of the closed device did not stay revoked (ENODEV)" ;;
 	esac
 }
+
+# The exporter contract (p2pbench check: no rule broken) and every trigger of
+# the qualification matrix, with the vfio-pci named $1 (for messages): what
+# every build that claims to behave as stock must pass.
+contract_and_matrix() {
+	local t d
+	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/check.ktap" --json "$OUT/check.json"
+	cat "$OUT/check.ktap"
+	grep -q "^not ok" "$OUT/check.ktap" && { fail "a contract check failed with the $1 vfio-pci"; return 1; }
+	for t in flr mem-off d3hot low-power hot-reset close; do
+		for d in 0 200; do
+			revoke_case $t $d || return 1
+		done
+	done
+}

@@ -28,12 +28,13 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <dirent.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "error.h"
-#include "importer.h"
+#include "engine.h"
 #include "vfio.h"
 
 struct revoker {
@@ -77,11 +78,11 @@ static void *revoker_main(void *arg)
 }
 
 /* Thread mode: the revoke blocks in a thread of the importer's own process. */
-static int run_thread_mode(struct p2pb_vfio_dev *d, struct p2pb_importer *imp, struct p2pb_attachment *att,
+static int run_thread_mode(struct p2pb_vfio_dev *d, struct p2pb_engine *e, struct p2pb_attachment *att,
 			   const char *marker)
 {
 	struct revoker r = { .d = d, .marker = marker };
-	struct p2pb_event ev[64];
+	struct p2pb_engine_event ev[64];
 	uint32_t n, i;
 	pthread_t t;
 
@@ -93,11 +94,11 @@ static int run_thread_mode(struct p2pb_vfio_dev *d, struct p2pb_importer *imp, s
 	fflush(stdout);
 	pthread_join(t, NULL);
 	do {
-		if (imp->ops->events(imp, att, ev, 64, &n) < 0 && !n)
+		if (e->spec->ops->events(e, att, ev, 64, &n) < 0 && !n)
 			break;
 		for (i = 0; i < n; i++)
-			if (ev[i].type == P2PB_EV_UNMAP)
-				printf("UNMAP cause=%d\n", ev[i].arg);
+			if (ev[i].type == P2PB_EE_UNMAP)
+				printf("UNMAP cause=%s\n", p2pb_unmap_cause_name(ev[i].arg));
 	} while (n == 64);
 	printf("DONE err=%d\n", r.err);
 	fflush(stdout);
@@ -105,11 +106,31 @@ static int run_thread_mode(struct p2pb_vfio_dev *d, struct p2pb_importer *imp, s
 		pause();
 }
 
+/* The child must not hold the importer: close every fd open on its device node. */
+static void close_importer_fds(void)
+{
+	struct dirent *de;
+	char path[300], target[64];
+	DIR *dir = opendir("/proc/self/fd");
+	ssize_t n;
+
+	while (dir && (de = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n > 0 && (target[n] = 0, !strcmp(target, "/dev/p2pbench_importer")))
+			close(atoi(de->d_name));
+	}
+	if (dir)
+		closedir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	struct p2pb_restore restore = { 0 };
-	struct p2pb_importer imp = { .ops = &p2pb_importer_kmod, .fd = -1 };
+	struct p2pb_engine_spec sp;
+	struct p2pb_engine e = { .spec = &sp };
 	struct p2pb_attachment att;
+	char spec[P2PB_SPEC_LEN];
 	struct p2pb_vfio_dev d;
 	struct p2pb_range r = { 0, 4096 };
 	pid_t child;
@@ -119,23 +140,24 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s EXPORTER_BDF IMPORTER_BDF MARKER_FILE [thread]\n", argv[0]);
 		return 2;
 	}
-	if (p2pb_vfio_open(&d, argv[1]) || p2pb_pci_parse(argv[2], &imp.dev, imp.dev_bdf)) {
+	snprintf(spec, sizeof(spec), "kmod:delay=never,dev=%s", argv[2]);
+	if (p2pb_vfio_open(&d, argv[1]) || p2pb_engine_spec_parse(spec, &sp)) {
 		fprintf(stderr, "stuck_importer: %s\n", p2pb_error());
 		return 2;
 	}
 	fd = p2pb_vfio_export(&d, 2, &r, 1);
-	imp.spec.delay_kind = P2PB_DELAY_NEVER_UNMAP;
-	if (fd < 0 || imp.ops->open(&imp, &restore) || (err = imp.ops->attach(&imp, fd, &att)) || att.map_err) {
+	if (fd < 0 || sp.ops->open(&e, &restore) ||
+	    (err = sp.ops->attach(&e, &(struct p2pb_export){ .fd = fd }, &att)) || att.map_err) {
 		fprintf(stderr, "stuck_importer: cannot set up the importer: %s\n", p2pb_error());
 		return 2;
 	}
 	if (argc == 5)
-		return run_thread_mode(&d, &imp, &att, argv[3]);
+		return run_thread_mode(&d, &e, &att, argv[3]);
 	child = fork();
 	if (child < 0)
 		return 2;
 	if (!child) {
-		close(imp.fd);	/* only the parent holds the importer */
+		close_importer_fds();	/* only the parent holds the importer */
 		_exit(revoke_once(&d, argv[3]) ? 4 : 0);
 	}
 	printf("READY %d\n", (int)child);

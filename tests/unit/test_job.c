@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "job.h"
+#include "kmod.h"
 #include "error.h"
 #include "check.h"
 
@@ -59,7 +60,7 @@ int main(void)
 		CHECK_STR(jobs[2].name, "slow-pair/d3hot");
 		/* a section's importers replace the global one */
 		CHECK_EQ_U64(jobs[1].n_importers, 2);
-		CHECK(jobs[1].importers[1].delay_kind == P2PB_DELAY_NEVER_UNMAP);
+		CHECK(((const struct p2pb_kmod_opts *)jobs[1].importers[1].opts)->delay_kind == P2PB_DELAY_NEVER_UNMAP);
 		CHECK_EQ_U64(jobs[2].iterations, 3);
 		CHECK_EQ_U64(jobs[2].dmabufs, 2);
 		CHECK_STR(jobs[2].device, "0000:01:00.0");

@@ -81,7 +81,7 @@ int p2pb_job_set(struct p2pb_job *j, const char *key, const char *v)
 	} else if (!strcmp(key, "importer")) {
 		if (j->n_importers == P2PB_MAX_IMPORTER_SPECS)
 			return p2pb_fail(-EINVAL, "at most %d importer specs per job", P2PB_MAX_IMPORTER_SPECS);
-		if (p2pb_importer_spec_parse(v, &j->importers[j->n_importers]))
+		if (p2pb_engine_spec_parse(v, &j->importers[j->n_importers]))
 			return -EINVAL;
 		j->n_importers++;
 	} else if (!strcmp(key, "iterations")) {
@@ -126,7 +126,7 @@ int p2pb_job_check(const struct p2pb_job *j)
 	if (!j->n_importers)
 		return p2pb_fail(-EINVAL, "no importer: give --importer SPEC, e.g. kmod:delay=0,dev=BDF");
 	for (i = 0; i < j->n_importers; i++)
-		if (p2pb_importer_spec_check(&j->importers[i]))
+		if (p2pb_engine_spec_check(&j->importers[i]))
 			return -EINVAL;
 	if (j->offset % 4096 || j->size % 4096)
 		return p2pb_fail(-EINVAL, "offset and size must be multiples of 4 KiB (VFIO exports whole pages)");
@@ -140,7 +140,6 @@ int p2pb_job_expand(const struct p2pb_job *j, const char *triggers, struct p2pb_
 {
 	char buf[256], *t, *save = NULL;
 	struct p2pb_job *nj;
-	unsigned int i;
 
 	if (!triggers || !*triggers) {
 		nj = realloc(*jobs, (*n + 1) * sizeof(**jobs));
@@ -151,11 +150,7 @@ int p2pb_job_expand(const struct p2pb_job *j, const char *triggers, struct p2pb_
 		return 0;
 	}
 	if (!strcmp(triggers, "all")) {
-		buf[0] = 0;
-		for (i = 0; p2pb_triggers[i]; i++) {
-			strcat(buf, i ? "," : "");
-			strcat(buf, p2pb_triggers[i]->name);
-		}
+		snprintf(buf, sizeof(buf), "%s", p2pb_trigger_all());
 	} else {
 		if (strlen(triggers) >= sizeof(buf))
 			return p2pb_fail(-EINVAL, "trigger list too long");

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "importer.h"
+#include "engine.h"
 #include "pci.h"
 #include "trigger.h"
 
@@ -20,12 +20,12 @@
 
 struct p2pb_job {
 	char name[P2PB_NAME_LEN];
-	char device[P2PB_BDF_LEN];
+	char device[32];		/* a BDF (vfio), or "sim[:FAULT]" in unit tests */
 	uint32_t bar;
 	uint64_t offset, size;		/* size 0: the whole BAR from offset */
 	unsigned int dmabufs;
 	const struct p2pb_trigger_ops *trigger;
-	struct p2pb_importer_spec importers[P2PB_MAX_IMPORTER_SPECS];
+	struct p2pb_engine_spec importers[P2PB_MAX_IMPORTER_SPECS];
 	unsigned int n_importers;
 	bool importers_from_section;	/* a section's importer= replaces the global ones */
 	unsigned int iterations, warmup;

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef P2PB_ENGINE_H
+#define P2PB_ENGINE_H
+#include <json-c/json.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "exporter.h"
+#include "pci.h"
+
+/*
+ * The engine seam: everything that imports an exported range and may move
+ * data through it (fio's ioengine_ops, perftest's memory_ctx and the vfio
+ * selftests' vfio_pci_driver_ops are the models). An engine owns its option
+ * keys and private state; the orchestration (stress/) sees only this file.
+ * Engines: kmod (the test importer module, bench/kmod.c) and null (the sim
+ * exporter's in-process importer, bench/null.c, for unit tests); later rdma
+ * and nvme.
+ */
+
+/* What an engine records, stamped on CLOCK_MONOTONIC. */
+enum p2pb_engine_ev {
+	P2PB_EE_OTHER,
+	P2PB_EE_INVALIDATE,	/* arg: 1 if a mapping was live; value: unmap delay armed, UINT64_MAX never */
+	P2PB_EE_UNMAP,		/* arg: enum p2pb_unmap_reason */
+	P2PB_EE_FENCE_ADD,	/* value: fence seqno */
+	P2PB_EE_FENCE_SIGNAL,	/* value: fence seqno; arg: 0 or the fence's -errno */
+};
+
+enum p2pb_unmap_reason {
+	P2PB_UNMAP_POLICY,	/* the importer's own answer to an invalidate */
+	P2PB_UNMAP_FORCED,	/* told to (the orchestrator's quiesce timeout) */
+	P2PB_UNMAP_DETACHED,
+	P2PB_UNMAP_OWNER_EXIT,	/* its process was exiting */
+	P2PB_UNMAP_RELEASED,	/* an administrator released it */
+	P2PB_UNMAP_REMOVED,	/* its device went away */
+	P2PB_UNMAP_OTHER,
+};
+const char *p2pb_unmap_cause_name(enum p2pb_unmap_reason c);
+
+#define P2PB_NEVER UINT64_MAX
+
+struct p2pb_engine_event {
+	uint64_t ts_ns;
+	uint64_t value;
+	enum p2pb_engine_ev type;
+	int arg;
+};
+
+struct p2pb_engine_stats {
+	bool mapped;
+	uint64_t bytes, ops, stale_ops;	/* data the engine moved; stale: after its unmap */
+};
+
+/* One attachment: an engine instance on one export. */
+struct p2pb_attachment {
+	uint32_t id;
+	int map_err;			/* of the last map, 0 or -errno */
+	void *priv;			/* the engine's */
+};
+
+/* Misbehaviour an engine was told to inject (never an exporter failure). */
+#define P2PB_INJECT_NEVER_UNMAP		(1u << 0)
+#define P2PB_INJECT_DMA_AFTER_UNMAP	(1u << 1)
+
+#define P2PB_SPEC_LEN 160
+#define P2PB_ENGINE_OPTS 256
+
+/* "KIND:key=value,...": the generic part, and the engine's parsed options. */
+struct p2pb_engine_spec {
+	char text[P2PB_SPEC_LEN];	/* as given, for reports */
+	const struct p2pb_engine_ops *ops;
+	unsigned int count;		/* identical instances (count=N, a generic key) */
+	_Alignas(16) unsigned char opts[P2PB_ENGINE_OPTS];	/* the engine's option struct */
+};
+
+struct p2pb_engine {
+	const struct p2pb_engine_spec *spec;
+	unsigned int instance;		/* 0..count-1 */
+	uint64_t seed;			/* for anything the engine draws at random */
+	void *priv;			/* the engine's state, from open */
+};
+
+/* One option key of an engine: the table drives parsing, help and errors. */
+struct p2pb_engine_key {
+	const char *key;			/* "delay" */
+	const char *arg;			/* "D|never|uniform:A:B|..." */
+	const char *help;
+	int (*parse)(void *opts, const char *val);	/* 0, or -EINVAL (no message needed) */
+};
+
+/**
+ * struct p2pb_engine_ops - an engine
+ * @name: the KIND of a spec
+ * @help: one line for --help
+ * @keys: the option keys, NULL-terminated: parsing, help text and errors
+ *	come from it (pure: called while a command line or job file is read)
+ * @opts_size: size of the engine's option struct (at most P2PB_ENGINE_OPTS)
+ * @defaults: fill the option struct before parsing. Pure.
+ * @check: the options complete? Pure; -EINVAL with p2pb_fail().
+ * @injected: P2PB_INJECT_* the options ask for. Pure.
+ * @moves_data: the options make the engine move data (its stats count bytes). Pure.
+ * @unrevocable: the attach mode name when the options ask for an importer
+ *	the exporter must refuse (contract clause C5), else NULL. Pure.
+ * @describe: the engine's view of an instance for the result document
+ *	(device, unmap policy...), called after open. Never blocks.
+ * @open: get ready (load modules, open devices, draw delays): the
+ *	orchestrating thread, may block; changes to the system go into @r so
+ *	they are undone at the end. 0 or -errno with p2pb_fail().
+ * @attach: attach to @x and map. -errno of the attach; a map error goes to
+ *	@a->map_err. Orchestrating thread, may block briefly.
+ * @map: map again; 0 or -errno (ENODEV while revoked). Orchestrating thread.
+ * @unmap: unmap now whatever the policy (how a stuck revoke is released).
+ *	Any thread; must not block on the exporter.
+ * @events: drain up to @max events into @ev (*@n of them); -EOVERFLOW when
+ *	some were lost. Any thread, never blocks.
+ * @stats: counters of @a. Any thread, never blocks: the orchestrator polls
+ *	it while a trigger is in the kernel.
+ * @start: start moving data through @a (moves_data only). Orchestrating thread.
+ * @detach: unmap and detach; never fails for a caller to handle.
+ * @close: release everything open did.
+ */
+struct p2pb_engine_ops {
+	const char *name;
+	const char *help;
+	const struct p2pb_engine_key *keys;
+	size_t opts_size;
+	void (*defaults)(void *opts);
+	int (*check)(const void *opts, const char *spec);
+	unsigned int (*injected)(const void *opts);
+	bool (*moves_data)(const void *opts);
+	const char *(*unrevocable)(const void *opts);
+	json_object *(*describe)(const struct p2pb_engine *e);
+	int (*open)(struct p2pb_engine *e, struct p2pb_restore *r);
+	int (*attach)(struct p2pb_engine *e, const struct p2pb_export *x, struct p2pb_attachment *a);
+	int (*map)(struct p2pb_engine *e, struct p2pb_attachment *a);
+	int (*unmap)(struct p2pb_engine *e, struct p2pb_attachment *a);
+	int (*events)(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_event *ev,
+		      uint32_t max, uint32_t *n);
+	int (*stats)(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_stats *st);
+	int (*start)(struct p2pb_engine *e, struct p2pb_attachment *a);
+	void (*detach)(struct p2pb_engine *e, struct p2pb_attachment *a);
+	void (*close)(struct p2pb_engine *e);
+};
+
+/* The registry: every engine this build has, NULL-terminated. */
+extern const struct p2pb_engine_ops *const p2pb_engines[];
+const struct p2pb_engine_ops *p2pb_engine_find(const char *name);
+/* "kmod:delay=200ms,count=2,dev=0000:02:00.0" */
+int p2pb_engine_spec_parse(const char *text, struct p2pb_engine_spec *sp);
+int p2pb_engine_spec_check(const struct p2pb_engine_spec *sp);
+/* Every engine and its keys, for --help. */
+void p2pb_engine_help(FILE *f);
+
+extern const struct p2pb_engine_ops p2pb_engine_kmod;
+extern const struct p2pb_engine_ops p2pb_engine_null;
+#endif

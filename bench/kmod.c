@@ -1,0 +1,499 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The kmod engine: our test importer module (kernel/importer), driven
+ * through /dev/p2pbench_importer. It attaches as a PCI function bound to the
+ * module (QEMU edu), unmaps on an invalidate at once, after a delay drawn
+ * from a distribution, or never, can hold a fence past its unmap, and can
+ * make edu DMA into the mapping. The only userspace file that includes the
+ * module's uAPI.
+ */
+#define _GNU_SOURCE
+#include "kmod.h"
+#include "error.h"
+#include "result.h"
+#include "units.h"
+
+#include "p2pbench_importer.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+_Static_assert(P2PB_KMOD_DELAYS == P2PB_MAX_DELAYS, "the delay table is the module's");
+_Static_assert(sizeof(struct p2pb_kmod_opts) <= P2PB_ENGINE_OPTS, "kmod options fit a spec");
+
+/* ---- options ---- */
+
+static const char *const attach_names[] = {
+	[P2PB_KMOD_DYNAMIC] = "dynamic",
+	[P2PB_KMOD_STATIC] = "static",
+	[P2PB_KMOD_NONREVOCABLE] = "nonrevocable",
+	[P2PB_KMOD_NO_P2P] = "no-p2p",
+};
+
+const char *p2pb_kmod_attach_name(enum p2pb_kmod_attach a)
+{
+	return a < sizeof(attach_names) / sizeof(attach_names[0]) ? attach_names[a] : "?";
+}
+
+static int parse_delay(void *opts, const char *v)
+{
+	struct p2pb_kmod_opts *o = opts;
+	char buf[96], *a, *b, *c, *end, *save = NULL;
+
+	if (!strcmp(v, "never")) {
+		o->delay_kind = P2PB_DELAY_NEVER_UNMAP;
+		return 0;
+	}
+	snprintf(buf, sizeof(buf), "%s", v);
+	a = strtok_r(buf, ":", &save);
+	b = strtok_r(NULL, ":", &save);
+	c = strtok_r(NULL, ":", &save);
+	if (!a || strtok_r(NULL, ":", &save))
+		return -EINVAL;
+	if (!b) {
+		o->delay_kind = P2PB_DELAY_FIXED;
+		return p2pb_parse_duration_ns(a, 1000000, &o->delay_a_ns);
+	}
+	if (!strcmp(a, "uniform") && c) {
+		o->delay_kind = P2PB_DELAY_UNIFORM;
+		return p2pb_parse_duration_ns(b, 1000000, &o->delay_a_ns) ||
+		       p2pb_parse_duration_ns(c, 1000000, &o->delay_b_ns) || o->delay_b_ns < o->delay_a_ns ? -EINVAL : 0;
+	}
+	if (!strcmp(a, "exp") && !c) {
+		o->delay_kind = P2PB_DELAY_EXP;
+		return p2pb_parse_duration_ns(b, 1000000, &o->delay_a_ns);
+	}
+	if (!strcmp(a, "lognormal") && c) {
+		o->delay_kind = P2PB_DELAY_LOGNORMAL;
+		o->sigma = strtod(c, &end);
+		if (*end || !(o->sigma > 0) || o->sigma > 5)
+			return -EINVAL;
+		return p2pb_parse_duration_ns(b, 1000000, &o->delay_a_ns);
+	}
+	return -EINVAL;
+}
+
+static int parse_dev(void *opts, const char *v)
+{
+	struct p2pb_kmod_opts *o = opts;
+	struct p2pb_pci_addr a;
+
+	return p2pb_pci_parse(v, &a, o->dev) ? -EINVAL : 0;
+}
+
+static int parse_attach(void *opts, const char *v)
+{
+	struct p2pb_kmod_opts *o = opts;
+	unsigned int i;
+
+	for (i = 0; i < sizeof(attach_names) / sizeof(attach_names[0]); i++)
+		if (!strcmp(v, attach_names[i])) {
+			o->attach = i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+static int parse_dma(void *opts, const char *v)
+{
+	struct p2pb_kmod_opts *o = opts;
+	uint64_t n;
+
+	if (p2pb_parse_size(v, &n) || n < 1 || n > 4095)
+		return -EINVAL;
+	o->dma_size = (uint32_t)n;
+	return 0;
+}
+
+static int parse_dma_interval(void *opts, const char *v)
+{
+	return p2pb_parse_duration_ns(v, 1000000, &((struct p2pb_kmod_opts *)opts)->dma_interval_ns);
+}
+
+static int parse_dma_after_unmap(void *opts, const char *v)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return -EINVAL;
+	((struct p2pb_kmod_opts *)opts)->dma_after_unmap = v[0] == '1';
+	return 0;
+}
+
+#define FENCE_HOLD_MAX_NS (3600ull * 1000000000ull)
+
+static int parse_fence(void *opts, const char *v)
+{
+	struct p2pb_kmod_opts *o = opts;
+
+	return p2pb_parse_duration_ns(v, 1000000, &o->fence_hold_ns) || o->fence_hold_ns > FENCE_HOLD_MAX_NS ?
+	       -EINVAL : 0;
+}
+
+static const struct p2pb_engine_key kmod_keys[] = {
+	{ "delay", "0|D|never|uniform:MIN:MAX|exp:MEAN|lognormal:MEDIAN:SIGMA",
+	  "when to unmap after an invalidate (default 0: inside the callback; bare numbers are ms)", parse_delay },
+	{ "dev", "BDF", "the PCI function to attach as, bound to p2pbench_importer (required; in the lab the "
+	  "edu device, 0000:02:00.0)", parse_dev },
+	{ "attach", "dynamic|static|nonrevocable|no-p2p",
+	  "how to attach (default dynamic); the exporter must refuse the other three (clause C5)", parse_attach },
+	{ "fence", "D", "each map holds a fence (WRITE) that signals D after the next invalidate, whatever "
+	  "the unmap policy (clause C4; at most 1h)", parse_fence },
+	{ "dma", "SIZE", "the device (edu) writes SIZE bytes (1..4095) into the mapping per transfer, a fence "
+	  "for each", parse_dma },
+	{ "dma-interval", "D", "pause between two transfers", parse_dma_interval },
+	{ "dma-after-unmap", "0|1", "1: a misbehaving device that keeps writing to its old IOVA after the "
+	  "unmap (the IOMMU must fault; an injected importer fault)", parse_dma_after_unmap },
+	{ 0 },
+};
+
+static void kmod_defaults(void *opts)
+{
+	memset(opts, 0, sizeof(struct p2pb_kmod_opts));
+}
+
+static int kmod_check_opts(const void *opts, const char *spec)
+{
+	const struct p2pb_kmod_opts *o = opts;
+
+	if (!o->dev[0])
+		return p2pb_fail(-EINVAL, "importer '%s' needs dev=BDF: the PCI function it attaches as, bound to "
+				 "p2pbench_importer (in the lab: the edu device, dev=0000:02:00.0)", spec);
+	return 0;
+}
+
+static unsigned int kmod_injected(const void *opts)
+{
+	const struct p2pb_kmod_opts *o = opts;
+
+	return (o->delay_kind == P2PB_DELAY_NEVER_UNMAP ? P2PB_INJECT_NEVER_UNMAP : 0) |
+	       (o->dma_after_unmap ? P2PB_INJECT_DMA_AFTER_UNMAP : 0);
+}
+
+static bool kmod_moves_data(const void *opts)
+{
+	return ((const struct p2pb_kmod_opts *)opts)->dma_size > 0;
+}
+
+static const char *kmod_unrevocable(const void *opts)
+{
+	const struct p2pb_kmod_opts *o = opts;
+
+	return o->attach == P2PB_KMOD_DYNAMIC ? NULL : p2pb_kmod_attach_name(o->attach);
+}
+
+/* splitmix64: small, good enough and reproducible everywhere */
+static uint64_t next_rand(uint64_t *state)
+{
+	uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static double unit_rand(uint64_t *state)	/* (0, 1) */
+{
+	return ((double)(next_rand(state) >> 11) + 0.5) / 9007199254740992.0;
+}
+
+#define DELAY_CAP_NS (60ull * 1000000000ull)
+
+static double draw(const struct p2pb_kmod_opts *o, uint64_t *st)
+{
+	switch (o->delay_kind) {
+	case P2PB_DELAY_UNIFORM:
+		return (double)o->delay_a_ns + unit_rand(st) * (double)(o->delay_b_ns - o->delay_a_ns);
+	case P2PB_DELAY_EXP:
+		return -(double)o->delay_a_ns * log(unit_rand(st));
+	case P2PB_DELAY_LOGNORMAL:	/* Box-Muller */
+		return (double)o->delay_a_ns *
+		       exp(o->sigma * sqrt(-2.0 * log(unit_rand(st))) * cos(2.0 * M_PI * unit_rand(st)));
+	case P2PB_DELAY_NEVER_UNMAP:
+		return 0;
+	default:
+		return (double)o->delay_a_ns;
+	}
+}
+
+void p2pb_kmod_delays(const struct p2pb_kmod_opts *o, uint64_t seed, uint64_t *out, unsigned int n)
+{
+	uint64_t st = seed;
+	unsigned int i;
+	double d;
+
+	for (i = 0; i < n; i++) {
+		d = draw(o, &st);
+		out[i] = d > (double)DELAY_CAP_NS ? DELAY_CAP_NS : (uint64_t)d;
+	}
+}
+
+/* ---- the engine ---- */
+
+struct kmod {
+	const struct p2pb_kmod_opts *o;
+	struct p2pb_pci_addr dev;
+	uint64_t delays_ns[P2PB_KMOD_DELAYS];
+	int fd;
+};
+
+static struct kmod *K(struct p2pb_engine *e)
+{
+	return e->priv;
+}
+
+/*
+ * The module attaches only as a PCI function bound to its own pci_driver
+ * (QEMU edu); say so before the attach fails with a bare EPERM.
+ */
+static int kmod_check_dev(struct p2pb_engine *e)
+{
+	char drv[64];
+	int err = p2pb_pci_driver(K(e)->o->dev, drv, sizeof(drv));
+
+	if (err)
+		return p2pb_fail(err, "importer %s: cannot read the driver of %s: %s", e->spec->text, K(e)->o->dev,
+				 strerror(-err));
+	if (strcmp(drv, P2PB_IMPORTER_NAME))
+		return p2pb_fail(-EPERM, "importer %s: %s is %s%s: the importer must attach as a PCI function bound to "
+				 P2PB_IMPORTER_NAME ", e.g. --importer kmod:dev=BDF", e->spec->text, K(e)->o->dev,
+				 drv[0] ? "bound to " : "not bound to any driver", drv);
+	return 0;
+}
+
+static int kmod_open_fd(struct p2pb_engine *e)
+{
+	uint32_t abi = 0;
+
+	K(e)->fd = open("/dev/" P2PB_IMPORTER_NAME, O_RDWR | O_CLOEXEC);
+	if (K(e)->fd < 0)
+		return p2pb_fail(-errno, "cannot open /dev/%s: %s", P2PB_IMPORTER_NAME, strerror(errno));
+	if (ioctl(K(e)->fd, P2PB_IOC_ABI, &abi) || abi != P2PB_IMPORTER_ABI)
+		return p2pb_fail(-EPROTO, "module %s speaks ABI %u, this p2pbench speaks %u: rebuild and reload the module",
+				 P2PB_IMPORTER_NAME, abi, P2PB_IMPORTER_ABI);
+	return 0;
+}
+
+static int kmod_open(struct p2pb_engine *e, struct p2pb_restore *r)
+{
+	struct kmod *k = calloc(1, sizeof(*k));
+	char bdf[P2PB_BDF_LEN];
+	int err;
+
+	if (!k)
+		return -ENOMEM;
+	e->priv = k;
+	k->fd = -1;
+	k->o = (const struct p2pb_kmod_opts *)e->spec->opts;
+	p2pb_pci_parse(k->o->dev, &k->dev, bdf);
+	p2pb_kmod_delays(k->o, e->seed, k->delays_ns, P2PB_KMOD_DELAYS);
+	if (!p2pb_pci_exists(k->o->dev))
+		return p2pb_fail(-ENODEV, "importer %s: no PCI device %s to attach as", e->spec->text, k->o->dev);
+	err = p2pb_module_ensure(r, P2PB_IMPORTER_NAME);
+	if (err)
+		return p2pb_fail(err, "the kmod importer needs the %s module: %s", P2PB_IMPORTER_NAME, p2pb_error());
+	if ((err = kmod_check_dev(e)))
+		return err;
+	return kmod_open_fd(e);
+}
+
+static void attach_policy(const struct kmod *k, struct p2pb_attach *req)
+{
+	switch (k->o->delay_kind) {
+	case P2PB_DELAY_NEVER_UNMAP:
+		req->unmap_policy = P2PB_UNMAP_NEVER;
+		return;
+	case P2PB_DELAY_FIXED:
+		if (!k->o->delay_a_ns) {
+			req->unmap_policy = P2PB_UNMAP_IMMEDIATE;
+			return;
+		}
+		/* fall through */
+	default:
+		req->unmap_policy = P2PB_UNMAP_DELAY;
+		req->nr_delays = P2PB_KMOD_DELAYS;
+		memcpy(req->delays_ns, k->delays_ns, sizeof(req->delays_ns));
+	}
+}
+
+static int kmod_attach(struct p2pb_engine *e, const struct p2pb_export *x, struct p2pb_attachment *a)
+{
+	struct kmod *k = K(e);
+	struct p2pb_attach req = {
+		.dmabuf_fd = x->fd,
+		.mode = k->o->attach,
+		.pci_domain = k->dev.domain,
+		.pci_bus = k->dev.bus,
+		.pci_devfn = p2pb_pci_devfn(&k->dev),
+		.flags = P2PB_ATTACH_F_MAP,
+		.fence_hold_ns = k->o->fence_hold_ns,
+	};
+	int err;
+
+	if (x->fd < 0)
+		return p2pb_fail(-EINVAL, "importer %s: the kmod engine imports dma-bufs only", e->spec->text);
+	attach_policy(k, &req);
+	if (ioctl(k->fd, P2PB_IOC_ATTACH, &req)) {
+		err = -errno;
+		/* unbound since open: the message says which device and why */
+		if (err == -EPERM && kmod_check_dev(e))
+			return -EPERM;
+		return err;
+	}
+	a->id = req.id;
+	a->map_err = req.map_err;
+	return 0;
+}
+
+static int kmod_map(struct p2pb_engine *e, struct p2pb_attachment *a)
+{
+	struct p2pb_map m = { .id = a->id };
+
+	if (ioctl(K(e)->fd, P2PB_IOC_MAP, &m))
+		return -errno;
+	a->map_err = m.err;
+	return m.err;
+}
+
+static int kmod_unmap(struct p2pb_engine *e, struct p2pb_attachment *a)
+{
+	struct p2pb_map m = { .id = a->id };
+
+	return ioctl(K(e)->fd, P2PB_IOC_UNMAP, &m) ? -errno : 0;
+}
+
+static enum p2pb_unmap_reason cause(int uapi)
+{
+	switch (uapi) {
+	case P2PB_UNMAP_BY_POLICY: return P2PB_UNMAP_POLICY;
+	case P2PB_UNMAP_BY_REQUEST: return P2PB_UNMAP_FORCED;
+	case P2PB_UNMAP_BY_DETACH: return P2PB_UNMAP_DETACHED;
+	case P2PB_UNMAP_BY_OWNER_EXIT: return P2PB_UNMAP_OWNER_EXIT;
+	case P2PB_UNMAP_BY_RELEASE: return P2PB_UNMAP_RELEASED;
+	case P2PB_UNMAP_BY_REMOVE: return P2PB_UNMAP_REMOVED;
+	}
+	return P2PB_UNMAP_OTHER;
+}
+
+static struct p2pb_engine_event event(const struct p2pb_event *u)
+{
+	struct p2pb_engine_event e = { .ts_ns = u->ts_ns, .value = u->value, .arg = u->arg };
+
+	switch (u->type) {
+	case P2PB_EV_INVALIDATE: e.type = P2PB_EE_INVALIDATE; break;
+	case P2PB_EV_UNMAP: e.type = P2PB_EE_UNMAP; e.arg = cause(u->arg); break;
+	case P2PB_EV_FENCE_ADD: e.type = P2PB_EE_FENCE_ADD; break;
+	case P2PB_EV_FENCE_SIGNAL: e.type = P2PB_EE_FENCE_SIGNAL; break;
+	default: e.type = P2PB_EE_OTHER;
+	}
+	return e;
+}
+
+#define EV_CHUNK 128
+
+static int kmod_events(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_event *ev,
+		       uint32_t max, uint32_t *n)
+{
+	struct p2pb_event u[EV_CHUNK];
+	struct p2pb_events req = { .id = a->id, .max = max < EV_CHUNK ? max : EV_CHUNK, .events_ptr = (uintptr_t)u };
+	uint32_t i;
+
+	*n = 0;
+	if (ioctl(K(e)->fd, P2PB_IOC_EVENTS, &req))
+		return -errno;
+	for (i = 0; i < req.count; i++)
+		ev[i] = event(&u[i]);
+	*n = req.count;
+	return req.dropped ? -EOVERFLOW : 0;
+}
+
+static int kmod_stats(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_stats *out)
+{
+	struct p2pb_status st = { .id = a->id };
+
+	if (ioctl(K(e)->fd, P2PB_IOC_STATUS, &st))
+		return -errno;
+	out->mapped = st.mapped;
+	out->bytes = st.dma_bytes;
+	out->ops = st.dma_ops;
+	out->stale_ops = st.dma_stale_ops;
+	return 0;
+}
+
+static int kmod_start(struct p2pb_engine *e, struct p2pb_attachment *a)
+{
+	const struct p2pb_kmod_opts *o = K(e)->o;
+	struct p2pb_dma d = {
+		.id = a->id,
+		.enable = 1,
+		.size = o->dma_size,
+		.flags = o->dma_after_unmap ? P2PB_DMA_F_AFTER_UNMAP : 0,
+		.interval_ns = o->dma_interval_ns,
+	};
+
+	if (ioctl(K(e)->fd, P2PB_IOC_DMA, &d))
+		return errno == EOPNOTSUPP ?
+		       p2pb_fail(-EOPNOTSUPP, "importer %s: %s has no DMA engine this module can drive "
+				 "(dma= needs a QEMU edu device bound to p2pbench_importer)", e->spec->text, o->dev) :
+		       p2pb_fail(-errno, "importer %s: starting DMA failed: %s", e->spec->text, strerror(errno));
+	return 0;
+}
+
+static void kmod_detach(struct p2pb_engine *e, struct p2pb_attachment *a)
+{
+	ioctl(K(e)->fd, P2PB_IOC_DETACH, &a->id);
+}
+
+static void kmod_close(struct p2pb_engine *e)
+{
+	if (K(e) && K(e)->fd >= 0)
+		close(K(e)->fd);
+	free(e->priv);
+	e->priv = NULL;
+}
+
+static json_object *kmod_describe(const struct p2pb_engine *e)
+{
+	const struct kmod *k = e->priv;
+	const struct p2pb_kmod_opts *o = (const struct p2pb_kmod_opts *)e->spec->opts;
+	json_object *j = json_object_new_object(), *d = json_object_new_array();
+	bool never = o->delay_kind == P2PB_DELAY_NEVER_UNMAP;
+	unsigned int i;
+
+	json_object_object_add(j, "attach", json_object_new_string(p2pb_kmod_attach_name(o->attach)));
+	json_object_object_add(j, "device", json_object_new_string(o->dev));
+	json_object_object_add(j, "unmap", json_object_new_string(never ? "never" :
+				o->delay_kind == P2PB_DELAY_FIXED ? "fixed" : "distribution"));
+	for (i = 0; k && !never && i < P2PB_KMOD_DELAYS; i++)
+		json_object_array_add(d, p2pb_json_u64(k->delays_ns[i]));
+	json_object_object_add(j, "delays_ns", d);
+	if (o->fence_hold_ns)
+		json_object_object_add(j, "fence_hold_ns", p2pb_json_u64(o->fence_hold_ns));
+	return j;
+}
+
+const struct p2pb_engine_ops p2pb_engine_kmod = {
+	.name = "kmod",
+	.help = "the p2pbench_importer test module (kernel/importer): unmaps at once, after a delay or never",
+	.keys = kmod_keys,
+	.opts_size = sizeof(struct p2pb_kmod_opts),
+	.defaults = kmod_defaults,
+	.check = kmod_check_opts,
+	.injected = kmod_injected,
+	.moves_data = kmod_moves_data,
+	.unrevocable = kmod_unrevocable,
+	.describe = kmod_describe,
+	.open = kmod_open,
+	.attach = kmod_attach,
+	.map = kmod_map,
+	.unmap = kmod_unmap,
+	.events = kmod_events,
+	.stats = kmod_stats,
+	.start = kmod_start,
+	.detach = kmod_detach,
+	.close = kmod_close,
+};
