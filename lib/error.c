@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-static char p2pb_errmsg[512];
+/* per thread: the trigger and probe threads must not overwrite the orchestrator's message */
+static _Thread_local char p2pb_errmsg[512];
 
 int p2pb_fail(int err, const char *fmt, ...)
 {
@@ -28,4 +29,9 @@ const char *p2pb_error(void)
 void p2pb_clear_error(void)
 {
 	p2pb_errmsg[0] = 0;
+}
+
+bool p2pb_has_error(void)
+{
+	return p2pb_errmsg[0] != 0;
 }

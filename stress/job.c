@@ -10,23 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const p2pb_job_keys_help =
-	"  device=BDF          exporter PCI function (bound to vfio-pci)\n"
-	"  bar=N               BAR to export (default 2, the NVMe CMB in the lab)\n"
-	"  offset=SIZE         start of the exported range in the BAR (default 0)\n"
-	"  size=SIZE           bytes to export (default: rest of the BAR)\n"
-	"  dmabufs=N           split the range into N dma-bufs (default 1)\n"
-	"  trigger=NAME[,..]   flr mem-off d3hot low-power hot-reset close (or 'all')\n"
-	"  importer=SPEC       repeatable; see 'Importers' below\n"
-	"  iterations=N        measured revokes (default 10)\n"
-	"  warmup=N            revokes before measuring (default 1)\n"
-	"  quiesce-timeout=D   release a stuck importer after D (default 10s)\n"
-	"  seed=N              seed for delay distributions (default 1)\n"
-	"  config-probe=0|1    time a config read and a BAR read issued 2 ms into each revoke\n"
-	"  dwell=D             measure importer DMA for D before and after each revoke\n"
-	"                      (default 400ms when an importer has dma=, else 0)\n"
-	"  name=TEXT           case name in reports\n";
-
 void p2pb_job_defaults(struct p2pb_job *j)
 {
 	memset(j, 0, sizeof(*j));
@@ -39,80 +22,185 @@ void p2pb_job_defaults(struct p2pb_job *j)
 	j->dwell_ns = UINT64_MAX;
 }
 
-static int set_uint(const char *key, const char *v, uint64_t min, uint64_t max, uint64_t *out)
+/* A whole number in [min, max]; 0 or -EINVAL (the table's help makes the message). */
+static int uint_in(const char *v, uint64_t min, uint64_t max, uint64_t *out)
 {
 	uint64_t n = 0;
 
 	if (p2pb_parse_u64(v, &n) || n < min || n > max)
-		return p2pb_fail(-EINVAL, "%s=%s: expected a whole number in %llu..%llu", key, v,
-				 (unsigned long long)min, (unsigned long long)max);
+		return -EINVAL;
 	*out = n;
 	return 0;
 }
 
+static int set_device(struct p2pb_job *j, const char *v)
+{
+	struct p2pb_pci_addr a;
+
+	return p2pb_pci_parse(v, &a, j->device) ? p2pb_fail(-EINVAL, "device=%s: %s", v, p2pb_error()) : 0;
+}
+
+static int set_bar(struct p2pb_job *j, const char *v)
+{
+	uint64_t n;
+
+	return uint_in(v, 0, 5, &n) ? -EINVAL : (j->bar = (uint32_t)n, 0);
+}
+
+static int set_offset(struct p2pb_job *j, const char *v)
+{
+	return p2pb_parse_size(v, &j->offset) ? -EINVAL : 0;
+}
+
+static int set_size(struct p2pb_job *j, const char *v)
+{
+	return p2pb_parse_size(v, &j->size) ? -EINVAL : 0;
+}
+
+static int set_dmabufs(struct p2pb_job *j, const char *v)
+{
+	uint64_t n;
+
+	return uint_in(v, 1, P2PB_MAX_DMABUFS, &n) ? -EINVAL : (j->dmabufs = (unsigned int)n, 0);
+}
+
+static void trigger_help(char *buf, size_t len);
+
+static int set_trigger(struct p2pb_job *j, const char *v)
+{
+	char th[256];
+
+	j->trigger = p2pb_trigger_find(v);
+	if (j->trigger)
+		return 0;
+	trigger_help(th, sizeof(th));
+	return p2pb_fail(-EINVAL, "trigger=%s: unknown trigger; expected %s", v, th);
+}
+
+static int set_importer(struct p2pb_job *j, const char *v)
+{
+	if (j->n_importers == P2PB_MAX_IMPORTER_SPECS)
+		return p2pb_fail(-EINVAL, "at most %d importer specs per job", P2PB_MAX_IMPORTER_SPECS);
+	if (p2pb_engine_spec_parse(v, &j->importers[j->n_importers]))
+		return -EINVAL;	/* the engine said why */
+	j->n_importers++;
+	return 0;
+}
+
+static int set_iterations(struct p2pb_job *j, const char *v)
+{
+	uint64_t n;
+
+	return uint_in(v, 1, 1000000, &n) ? -EINVAL : (j->iterations = (unsigned int)n, 0);
+}
+
+static int set_warmup(struct p2pb_job *j, const char *v)
+{
+	uint64_t n;
+
+	return uint_in(v, 0, 1000, &n) ? -EINVAL : (j->warmup = (unsigned int)n, 0);
+}
+
+static int set_quiesce_timeout(struct p2pb_job *j, const char *v)
+{
+	return p2pb_parse_duration_ns(v, 1000000000ull, &j->quiesce_timeout_ns) || !j->quiesce_timeout_ns ?
+	       -EINVAL : 0;
+}
+
+static int set_seed(struct p2pb_job *j, const char *v)
+{
+	return uint_in(v, 0, UINT64_MAX, &j->seed);
+}
+
+static int set_config_probe(struct p2pb_job *j, const char *v)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return -EINVAL;
+	j->config_probe = v[0] == '1';
+	return 0;
+}
+
+static int set_dwell(struct p2pb_job *j, const char *v)
+{
+	return p2pb_parse_duration_ns(v, 1000000, &j->dwell_ns) ? -EINVAL : 0;
+}
+
+static int set_name(struct p2pb_job *j, const char *v)
+{
+	if (strlen(v) >= sizeof(j->name))
+		return -EINVAL;
+	snprintf(j->name, sizeof(j->name), "%s", v);
+	return 0;
+}
+
+/* The job keys: parsing, --help and error messages all come from here. */
+static const struct job_key {
+	const char *key, *arg, *help;
+	int (*set)(struct p2pb_job *j, const char *v);
+} job_keys[] = {
+	{ "device", "BDF", "exporter PCI function (bound to vfio-pci)", set_device },
+	{ "bar", "N", "BAR to export, 0..5 (default 2, the NVMe CMB in the lab)", set_bar },
+	{ "offset", "SIZE", "start of the exported range in the BAR (default 0)", set_offset },
+	{ "size", "SIZE", "bytes to export (default: the rest of the BAR)", set_size },
+	{ "dmabufs", "N", "split the range into N dma-bufs, 1..16 (default 1)", set_dmabufs },
+	{ "trigger", "NAME[,...]", NULL, set_trigger },	/* help: the trigger registry */
+	{ "importer", "SPEC", "repeatable; see 'Importers'", set_importer },
+	{ "iterations", "N", "measured revokes, 1..1000000 (default 10)", set_iterations },
+	{ "warmup", "N", "revokes before measuring, 0..1000 (default 1)", set_warmup },
+	{ "quiesce-timeout", "D", "release a stuck importer after D, e.g. 10s (default 10s)", set_quiesce_timeout },
+	{ "seed", "N", "seed for delay distributions (default 1)", set_seed },
+	{ "config-probe", "0|1", "time a config read and a BAR read issued 2 ms into each revoke", set_config_probe },
+	{ "dwell", "D", "measure importer DMA for D before and after each revoke, e.g. 400ms "
+	  "(default 400ms when an importer moves data, else 0)", set_dwell },
+	{ "name", "TEXT", "case name in reports (at most 63 characters)", set_name },
+	{ 0 },
+};
+
+static void trigger_help(char *buf, size_t len)
+{
+	unsigned int i;
+
+	snprintf(buf, len, "one of");
+	for (i = 0; p2pb_triggers[i]; i++)
+		snprintf(buf + strlen(buf), len - strlen(buf), " %s", p2pb_triggers[i]->name);
+	snprintf(buf + strlen(buf), len - strlen(buf), ", a comma list, or 'all' (%s)", p2pb_trigger_all());
+}
+
+void p2pb_job_help(FILE *f)
+{
+	char th[256], kv[40];
+	const struct job_key *k;
+
+	trigger_help(th, sizeof(th));
+	for (k = job_keys; k->key; k++) {
+		snprintf(kv, sizeof(kv), "%s=%s", k->key, k->arg);
+		fprintf(f, "  %-21s %s\n", kv, k->help ? k->help : th);
+	}
+}
+
+/*
+ * A setter returns -EINVAL: with a message of its own (p2pb_fail), or
+ * without one, and then the key's table entry makes it.
+ */
 int p2pb_job_set(struct p2pb_job *j, const char *key, const char *v)
 {
-	uint64_t n = 0;
-	int err;
+	char keys[256] = "", th[256];
+	const struct job_key *k;
 
-	if (!strcmp(key, "device")) {
-		struct p2pb_pci_addr a;
-
-		if (p2pb_pci_parse(v, &a, j->device))
-			return p2pb_fail(-EINVAL, "device=%s: %s", v, p2pb_error());
-	} else if (!strcmp(key, "bar")) {
-		if ((err = set_uint(key, v, 0, 5, &n)))
-			return err;
-		j->bar = (uint32_t)n;
-	} else if (!strcmp(key, "offset")) {
-		if (p2pb_parse_size(v, &j->offset))
-			return p2pb_fail(-EINVAL, "offset=%s: expected a size such as 0, 4k, 2M", v);
-	} else if (!strcmp(key, "size")) {
-		if (p2pb_parse_size(v, &j->size))
-			return p2pb_fail(-EINVAL, "size=%s: expected a size such as 4k, 2M, 64M", v);
-	} else if (!strcmp(key, "dmabufs")) {
-		if ((err = set_uint(key, v, 1, P2PB_MAX_DMABUFS, &n)))
-			return err;
-		j->dmabufs = (unsigned int)n;
-	} else if (!strcmp(key, "trigger")) {
-		j->trigger = p2pb_trigger_find(v);
-		if (!j->trigger)
-			return p2pb_fail(-EINVAL, "trigger=%s: unknown trigger (known: flr mem-off d3hot low-power hot-reset close)", v);
-	} else if (!strcmp(key, "importer")) {
-		if (j->n_importers == P2PB_MAX_IMPORTER_SPECS)
-			return p2pb_fail(-EINVAL, "at most %d importer specs per job", P2PB_MAX_IMPORTER_SPECS);
-		if (p2pb_engine_spec_parse(v, &j->importers[j->n_importers]))
-			return -EINVAL;
-		j->n_importers++;
-	} else if (!strcmp(key, "iterations")) {
-		if ((err = set_uint(key, v, 1, 1000000, &n)))
-			return err;
-		j->iterations = (unsigned int)n;
-	} else if (!strcmp(key, "warmup")) {
-		if ((err = set_uint(key, v, 0, 1000, &n)))
-			return err;
-		j->warmup = (unsigned int)n;
-	} else if (!strcmp(key, "quiesce-timeout")) {
-		if (p2pb_parse_duration_ns(v, 1000000000ull, &j->quiesce_timeout_ns) || !j->quiesce_timeout_ns)
-			return p2pb_fail(-EINVAL, "quiesce-timeout=%s: expected a duration such as 10s", v);
-	} else if (!strcmp(key, "seed")) {
-		if ((err = set_uint(key, v, 0, UINT64_MAX, &j->seed)))
-			return err;
-	} else if (!strcmp(key, "dwell")) {
-		if (p2pb_parse_duration_ns(v, 1000000, &j->dwell_ns))
-			return p2pb_fail(-EINVAL, "dwell=%s: expected a duration such as 400ms", v);
-	} else if (!strcmp(key, "config-probe")) {
-		if (strcmp(v, "0") && strcmp(v, "1"))
-			return p2pb_fail(-EINVAL, "config-probe=%s: expected 0 or 1", v);
-		j->config_probe = v[0] == '1';
-	} else if (!strcmp(key, "name")) {
-		if (strlen(v) >= sizeof(j->name))
-			return p2pb_fail(-EINVAL, "name=%s: longer than %d characters", v, P2PB_NAME_LEN - 1);
-		snprintf(j->name, sizeof(j->name), "%s", v);
-	} else {
-		return p2pb_fail(-EINVAL, "unknown key '%s'", key);
+	for (k = job_keys; k->key && strcmp(k->key, key); k++)
+		;
+	if (!k->key) {
+		for (k = job_keys; k->key; k++)
+			snprintf(keys + strlen(keys), sizeof(keys) - strlen(keys), "%s%s", keys[0] ? ", " : "", k->key);
+		return p2pb_fail(-EINVAL, "unknown key '%s' (keys: %s)", key, keys);
 	}
-	return 0;
+	p2pb_clear_error();
+	if (!k->set(j, v))
+		return 0;
+	if (p2pb_has_error())
+		return -EINVAL;
+	trigger_help(th, sizeof(th));
+	return p2pb_fail(-EINVAL, "%s=%s: expected %s=%s: %s", key, v, key, k->arg, k->help ? k->help : th);
 }
 
 int p2pb_job_check(const struct p2pb_job *j)

@@ -3,6 +3,7 @@
 #define P2PB_JOB_H
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "engine.h"
 #include "pci.h"
@@ -41,8 +42,8 @@ void p2pb_job_defaults(struct p2pb_job *j);
 int p2pb_job_set(struct p2pb_job *j, const char *key, const char *value);
 /* Complete and consistent? (device, trigger, at least one importer...) */
 int p2pb_job_check(const struct p2pb_job *j);
-/* Keys p2pb_job_set() knows, for --help. */
-extern const char *const p2pb_job_keys_help;
+/* Keys p2pb_job_set() knows, with their help, for --help. */
+void p2pb_job_help(FILE *f);
 
 /*
  * Parse an INI job file: [global] sets defaults (on top of *defaults, the

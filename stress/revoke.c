@@ -128,8 +128,9 @@ static void usage(FILE *f, bool as_trace)
 		fprintf(f, "  %-10s %s\n", p2pb_triggers[i]->name, p2pb_triggers[i]->help);
 	fputc('\n', f);
 	p2pb_engine_help(f);
+	fprintf(f, "\nJob file keys (job files: fio-style INI, [global] then one section per case):\n");
+	p2pb_job_help(f);
 	fprintf(f,
-		"\nJob file keys:\n%s"
 		"\nExample:\n"
 		"  p2pbench revoke --device 0000:01:00.0 --bar 2 --trigger flr \\\n"
 		"      --importer kmod:delay=200ms,dev=0000:02:00.0 --iterations 50 --json out.json\n"
@@ -140,8 +141,7 @@ static void usage(FILE *f, bool as_trace)
 		"asked for (delay=never, dma-after-unmap=1) is reported as an injected fault.\n"
 		"\nExit status: 0 every case PASS, BOUNDED or SKIP; 1 a contract clause failed;\n"
 		"2 bad input or a setup/measurement error; 130 interrupted (partial results are\n"
-		"still written).\n",
-		p2pb_job_keys_help);
+		"still written).\n");
 }
 
 /* What the command line asked for, beyond the job keys. */
