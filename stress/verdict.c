@@ -154,8 +154,9 @@ static void judge_fences(struct p2pb_verdict *v, const struct p2pb_iter_obs *it)
 			judged(v, P2PB_C4_FENCES);
 		if (o->fences_late)
 			violation(v, P2PB_C4_FENCES, (int)it->index,
-				  "importer %u dma-buf %u: %u fence(s) added before the invalidate signalled up to "
-				  "%.1f ms after the trigger returned", o->importer, o->dmabuf, o->fences_late,
+				  "importer %u dma-buf %u: %u fence(s) added before the invalidate had not signalled "
+				  "when the trigger returned (still unsignalled %.1f ms after it)", o->importer, o->dmabuf,
+				  o->fences_late,
 				  (double)o->fence_late_max_ns / 1e6);
 	}
 }

