@@ -142,6 +142,7 @@ struct p2pb_att {
 	struct sg_table *sgt;		/* live mapping */
 	u32 nents;			/* of the last mapping, set under the resv lock */
 	bool unmap_pending;		/* delayed unmap armed */
+	u64 unmap_delay_ns;		/* the delay it was armed with */
 	bool withheld;			/* invalidated but still mapped */
 	u64 dma_iova;			/* of the live mapping */
 	bool dma_quiesce;		/* invalidated: start no new transfer */
@@ -471,6 +472,8 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 	 */
 	if (a->sgt && a->policy == P2PB_UNMAP_DELAY && !a->unmap_pending)
 		delay = a->delays_ns[a->delay_idx++ % a->nr_delays];
+	else if (a->sgt && a->unmap_pending)
+		delay = a->unmap_delay_ns;	/* the deadline armed earlier, not "immediate" */
 	else if (a->sgt && a->policy == P2PB_UNMAP_NEVER)
 		delay = P2PB_DELAY_NEVER;
 	/* Stamped first: the time the exporter's callback reached us. */
@@ -497,6 +500,7 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 		 * drain its queues after the callback returned.
 		 */
 		a->unmap_pending = true;
+		a->unmap_delay_ns = delay;
 		hrtimer_start(&a->unmap_timer, ns_to_ktime(delay), HRTIMER_MODE_REL);
 		break;
 	case P2PB_UNMAP_NEVER:
@@ -961,6 +965,12 @@ static long p2pb_ioc_attach(struct p2pb_session *s, void __user *uarg)
 
 	req.id = id;
 	req.dmabuf_size = a->dmabuf->size;
+	/* every out field is ours, mapped or not */
+	req.map_err = 0;
+	req.dma_addr = 0;
+	req.dma_len = 0;
+	req.nents = 0;
+	req.pad2 = 0;
 	if (req.flags & P2PB_ATTACH_F_MAP) {
 		mutex_lock(&a->lock);
 		req.map_err = a->attach ? p2pb_map(a, &m) : -ENODEV;
@@ -992,6 +1002,8 @@ static long p2pb_ioc_events(struct p2pb_att *a, struct p2pb_events *req)
 	unsigned long flags;
 	u32 n = 0;
 
+	u32 head;
+
 	req->dropped = 0;
 	while (n < req->max) {
 		spin_lock_irqsave(&a->ev_lock, flags);
@@ -999,14 +1011,20 @@ static long p2pb_ioc_events(struct p2pb_att *a, struct p2pb_events *req)
 			spin_unlock_irqrestore(&a->ev_lock, flags);
 			break;
 		}
-		ev = a->ring[a->ev_head];
-		a->ev_head = (a->ev_head + 1) % P2PB_EVENT_RING;
-		a->ev_count--;
+		head = a->ev_head;
+		ev = a->ring[head];
+		spin_unlock_irqrestore(&a->ev_lock, flags);
+		/* removed only once copied: an EFAULT loses nothing */
+		if (copy_to_user(&dst[n], &ev, sizeof(ev)))
+			return -EFAULT;
+		spin_lock_irqsave(&a->ev_lock, flags);
+		if (a->ev_head == head && a->ev_count) {	/* not dropped meanwhile */
+			a->ev_head = (head + 1) % P2PB_EVENT_RING;
+			a->ev_count--;
+		}
 		req->dropped += a->ev_dropped;
 		a->ev_dropped = 0;
 		spin_unlock_irqrestore(&a->ev_lock, flags);
-		if (copy_to_user(&dst[n], &ev, sizeof(ev)))
-			return -EFAULT;
 		n++;
 	}
 	req->count = n;
