@@ -28,6 +28,35 @@ check_attach_refused() {
 	done
 }
 
+# the lab's devices where docs/lab.md says; the traffic NVMe's blocks name themselves
+check_lab_topology() {
+	local d b dev= i
+	for d in $EXP $TRAFFIC; do
+		[ "$(cat /sys/bus/pci/devices/$d/class 2>/dev/null)" = 0x010802 ] ||
+			fail "$d is not there as an NVMe controller" || return 1
+	done
+	[ "$(cat /sys/bus/pci/devices/$IMP/vendor):$(cat /sys/bus/pci/devices/$IMP/device)" = 0x1234:0x11e8 ] ||
+		fail "$IMP is not QEMU edu" || return 1
+	[ "$(readlink /sys/bus/pci/devices/$EXP/iommu_group)" != "$(readlink /sys/bus/pci/devices/$TRAFFIC/iommu_group)" ] ||
+		fail "the exporter and the traffic device share an IOMMU group" || return 1
+	modprobe nvme
+	# the namespace's name depends on probe order: find it by the controller's serial
+	for i in $(seq 50); do
+		for b in /sys/block/nvme*n1; do
+			[ "$(tr -d ' ' <"$b/device/serial" 2>/dev/null)" = p2pbench1 ] && dev=${b##*/}
+		done
+		[ -n "$dev" ] && break
+		sleep 0.1
+	done
+	[ -n "$dev" ] || fail "no namespace of the traffic device appeared" || return 1
+	for b in 0 7 16383; do
+		dd if=/dev/$dev bs=4096 skip=$b count=1 2>/dev/null | head -c 34 | grep -qx "p2pbench traffic block $(printf %010d $b)" ||
+			fail "block $b of /dev/$dev does not name itself: $(dd if=/dev/$dev bs=4096 skip=$b count=1 2>/dev/null | head -c 40)" ||
+			return 1
+	done
+	echo "traffic device $TRAFFIC: /dev/$dev, blocks 0, 7 and 16383 verified"
+}
+
 # every contract clause exercised and held; the known kernel bugs reported as XFAIL
 check_contract_clauses() {
 	local c

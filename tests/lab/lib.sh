@@ -5,6 +5,7 @@ ROOT=$(cd "$HERE/../.." && pwd)
 export PATH=$BUILD/bin:$PATH
 EXP=0000:01:00.0	# NVMe with a 64 MiB CMB (BAR2)
 IMP=0000:02:00.0	# edu: the PCI function the test importer attaches as
+TRAFFIC=0000:03:00.0	# a second NVMe: the traffic device (blocks name themselves)
 # Tolerance above the injected unmap delay for revoke-to-quiesce under TCG
 # (docs/methodology.md, "Tolerance in the lab").
 TOL_MS=100
