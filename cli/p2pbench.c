@@ -40,8 +40,8 @@ static const struct {
 	int (*fn)(int argc, char **argv);
 	const char *help;
 } cmds[] = {
-	{ "revoke", p2pb_cmd_revoke, "measure revoke-to-quiesce latency of VFIO dma-bufs" },
-	{ "check", p2pb_cmd_check, "conformance checks of dma-buf export and attach rules (KTAP)" },
+	{ "revoke", p2pb_cmd_revoke, "measure revoke-to-quiesce latency of VFIO dma-bufs, judging every revoke" },
+	{ "check", p2pb_cmd_check, "the exporter's revoke contract (C1-C7) and known kernel bugs, as KTAP" },
 	{ "trace", p2pb_cmd_trace, "a revoke run with kernel events on one merged timeline" },
 	{ "timeout-sweep", p2pb_cmd_timeout_sweep, "importer delay x revoke timeout x policy x trigger matrix" },
 	{ "lab", cmd_lab, "boot the virtual lab and run a command in it (scripts/lab)" },
