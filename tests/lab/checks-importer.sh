@@ -157,3 +157,27 @@ check_importer_sigkill_escape() {
 	p2pbench revoke --device $EXP --trigger mem-off --importer kmod:delay=0,dev=$IMP --iterations 1 --quiet ||
 		fail "the exporter is not usable after the escape"
 }
+
+# p2pbench_nvme brings the traffic NVMe up by hand (admin queue, a polled I/O
+# queue pair) and reads its self-naming blocks; an LBA out of range is an
+# error, not silence; unbinding stops the controller and the module unloads
+check_nvme_bringup() {
+	local sysd=/sys/bus/pci/devices/$TRAFFIC b got
+	KLOG_START=$(dmesg | wc -l)
+	modprobe p2pbench_nvme || fail "modprobe p2pbench_nvme failed" || return 1
+	echo p2pbench_nvme >$sysd/driver_override && echo $TRAFFIC >/sys/bus/pci/drivers_probe
+	[ "$(basename "$(readlink $sysd/driver)")" = p2pbench_nvme ] ||
+		fail "the traffic NVMe did not bind to p2pbench_nvme: $(dmesg | grep p2pbench_nvme | tail -3)" || return 1
+	klog_new | grep -q "p2pbench_nvme $TRAFFIC: controller up" || fail "no bring-up message" || return 1
+	for b in 0 7 4096 16383; do
+		echo $b >$sysd/read_block || fail "reading block $b failed" || return 1
+		got=$(head -n1 $sysd/read_block)
+		[ "$got" = "p2pbench traffic block $(printf %010d $b)" ] || fail "block $b reads '$got'" || return 1
+	done
+	echo 16384 >$sysd/read_block 2>/dev/null && fail "a read past the namespace succeeded" && return 1
+	klog_new | grep -q "read of block 16384 failed: -5" || fail "the failed read was not reported" || return 1
+	echo $TRAFFIC >/sys/bus/pci/drivers/p2pbench_nvme/unbind
+	echo >$sysd/driver_override
+	rmmod p2pbench_nvme || fail "p2pbench_nvme does not unload" || return 1
+	klog_clean
+}

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pbench_nvme: the NVMe side of the test importer. An NVMe controller bound
+ * to this driver (driver_override "p2pbench_nvme", never one the kernel nvme
+ * driver holds) is brought up by hand: admin queue, one polled I/O queue
+ * pair, namespace 1. This is the traffic engine's device; commands whose data
+ * pointers are a dma-buf mapping's IOVAs build on it.
+ *
+ * Self-test through sysfs: writing a block number N (4 KiB blocks) to the
+ * device's "read_block" attribute reads that block into host memory; reading
+ * the attribute returns its first 64 bytes.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/io-64-nonatomic-lo-hi.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/pci.h>
+#include <linux/slab.h>
+
+/* Controller registers (NVMe base specification, "Controller Registers"). */
+#define NVME_REG_CAP	0x00
+#define NVME_REG_CC	0x14
+#define NVME_REG_CSTS	0x1c
+#define NVME_REG_AQA	0x24
+#define NVME_REG_ASQ	0x28
+#define NVME_REG_ACQ	0x30
+#define NVME_REG_DBS	0x1000
+
+#define CC_EN		BIT(0)
+#define CC_IOSQES	(6 << 16)	/* 64-byte submission entries */
+#define CC_IOCQES	(4 << 20)	/* 16-byte completion entries */
+#define CSTS_RDY	BIT(0)
+#define CSTS_CFS	BIT(1)
+
+#define OPC_ADMIN_CREATE_SQ	0x01
+#define OPC_ADMIN_CREATE_CQ	0x05
+#define OPC_ADMIN_IDENTIFY	0x06
+#define OPC_READ		0x02
+
+#define P2PB_NVME_QDEPTH	16
+#define P2PB_NVME_BLOCK		4096
+#define P2PB_NVME_TIMEOUT_MS	5000
+
+struct p2pb_nvme_sqe {
+	u8 opc;
+	u8 flags;
+	u16 cid;
+	__le32 nsid;
+	__le64 rsvd;
+	__le64 mptr;
+	__le64 prp1;
+	__le64 prp2;
+	__le32 cdw10, cdw11, cdw12, cdw13, cdw14, cdw15;
+};
+
+struct p2pb_nvme_cqe {
+	__le32 result;
+	__le32 rsvd;
+	__le16 sq_head;
+	__le16 sq_id;
+	u16 cid;
+	__le16 status;		/* bit 0: phase */
+};
+
+struct p2pb_nvme_queue {
+	struct p2pb_nvme_sqe *sq;
+	struct p2pb_nvme_cqe *cq;
+	dma_addr_t sq_dma, cq_dma;
+	u16 qid, sq_tail, cq_head;
+	u8 phase;
+};
+
+struct p2pb_nvme {
+	struct pci_dev *pdev;
+	void __iomem *bar;
+	u32 db_stride;			/* bytes between doorbells */
+	u32 lba_shift;			/* namespace 1's LBA size */
+	struct mutex lock;		/* one command at a time (polled) */
+	struct p2pb_nvme_queue admin, io;
+	void *buf;			/* one block of host memory */
+	dma_addr_t buf_dma;
+	bool live;
+};
+
+static int p2pb_nvme_wait_ready(struct p2pb_nvme *n, bool ready)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(P2PB_NVME_TIMEOUT_MS);
+	u32 csts;
+
+	for (;;) {
+		csts = readl(n->bar + NVME_REG_CSTS);
+		if (csts == ~0u || (csts & CSTS_CFS))
+			return -EIO;
+		if (!!(csts & CSTS_RDY) == ready)
+			return 0;
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		usleep_range(1000, 2000);
+	}
+}
+
+static int p2pb_nvme_queue_alloc(struct p2pb_nvme *n, struct p2pb_nvme_queue *q, u16 qid)
+{
+	struct device *dev = &n->pdev->dev;
+
+	q->qid = qid;
+	q->phase = 1;
+	q->sq = dma_alloc_coherent(dev, P2PB_NVME_QDEPTH * sizeof(*q->sq), &q->sq_dma, GFP_KERNEL);
+	q->cq = dma_alloc_coherent(dev, P2PB_NVME_QDEPTH * sizeof(*q->cq), &q->cq_dma, GFP_KERNEL);
+	return q->sq && q->cq ? 0 : -ENOMEM;
+}
+
+static void p2pb_nvme_queue_free(struct p2pb_nvme *n, struct p2pb_nvme_queue *q)
+{
+	struct device *dev = &n->pdev->dev;
+
+	if (q->sq)
+		dma_free_coherent(dev, P2PB_NVME_QDEPTH * sizeof(*q->sq), q->sq, q->sq_dma);
+	if (q->cq)
+		dma_free_coherent(dev, P2PB_NVME_QDEPTH * sizeof(*q->cq), q->cq, q->cq_dma);
+	q->sq = NULL;
+	q->cq = NULL;
+}
+
+/*
+ * Submit one command on @q and poll for its completion. Caller holds
+ * n->lock. Returns 0, -EIO with the status in *@status, or -ETIMEDOUT.
+ */
+static int p2pb_nvme_exec(struct p2pb_nvme *n, struct p2pb_nvme_queue *q, struct p2pb_nvme_sqe *cmd,
+			  u16 *status)
+{
+	unsigned long end = jiffies + msecs_to_jiffies(P2PB_NVME_TIMEOUT_MS);
+	struct p2pb_nvme_cqe *cqe;
+	u16 st;
+
+	lockdep_assert_held(&n->lock);
+	cmd->cid = q->sq_tail;
+	q->sq[q->sq_tail] = *cmd;
+	q->sq_tail = (q->sq_tail + 1) % P2PB_NVME_QDEPTH;
+	writel(q->sq_tail, n->bar + NVME_REG_DBS + (2 * q->qid) * n->db_stride);
+	for (;;) {
+		cqe = &q->cq[q->cq_head];
+		st = le16_to_cpu(READ_ONCE(cqe->status));
+		if ((st & 1) == q->phase)
+			break;
+		if (time_after(jiffies, end))
+			return -ETIMEDOUT;
+		cpu_relax();
+		usleep_range(50, 100);
+	}
+	dma_rmb();
+	q->cq_head = (q->cq_head + 1) % P2PB_NVME_QDEPTH;
+	if (!q->cq_head)
+		q->phase ^= 1;
+	writel(q->cq_head, n->bar + NVME_REG_DBS + (2 * q->qid + 1) * n->db_stride);
+	*status = st >> 1;
+	return *status ? -EIO : 0;
+}
+
+static int p2pb_nvme_admin(struct p2pb_nvme *n, struct p2pb_nvme_sqe *cmd)
+{
+	u16 status = 0;
+	int err = p2pb_nvme_exec(n, &n->admin, cmd, &status);
+
+	if (err)
+		pci_err(n->pdev, "admin command %#x failed: %d (status %#x)\n", cmd->opc, err, status);
+	return err;
+}
+
+/* Disable, set up the admin queue, enable. */
+static int p2pb_nvme_enable(struct p2pb_nvme *n)
+{
+	u64 cap = lo_hi_readq(n->bar + NVME_REG_CAP);
+	int err;
+
+	n->db_stride = 4 << ((cap >> 32) & 0xf);
+	if ((cap & 0xffff) + 1 < P2PB_NVME_QDEPTH)
+		return -EINVAL;
+	writel(0, n->bar + NVME_REG_CC);
+	err = p2pb_nvme_wait_ready(n, false);
+	if (err)
+		return err;
+	writel(((P2PB_NVME_QDEPTH - 1) << 16) | (P2PB_NVME_QDEPTH - 1), n->bar + NVME_REG_AQA);
+	lo_hi_writeq(n->admin.sq_dma, n->bar + NVME_REG_ASQ);
+	lo_hi_writeq(n->admin.cq_dma, n->bar + NVME_REG_ACQ);
+	writel(CC_EN | CC_IOSQES | CC_IOCQES, n->bar + NVME_REG_CC);
+	return p2pb_nvme_wait_ready(n, true);
+}
+
+/* Namespace 1's LBA size, then one polled I/O queue pair (qid 1). */
+static int p2pb_nvme_setup_io(struct p2pb_nvme *n)
+{
+	struct p2pb_nvme_sqe cmd = {};
+	u8 *id = n->buf, flbas;
+	int err;
+
+	cmd.opc = OPC_ADMIN_IDENTIFY;
+	cmd.nsid = cpu_to_le32(1);
+	cmd.prp1 = cpu_to_le64(n->buf_dma);
+	cmd.cdw10 = cpu_to_le32(0);	/* CNS 0: the namespace */
+	err = p2pb_nvme_admin(n, &cmd);
+	if (err)
+		return err;
+	flbas = id[26] & 0xf;
+	n->lba_shift = id[128 + 4 * flbas + 2];	/* LBAF[flbas].LBADS */
+	if (n->lba_shift < 9 || n->lba_shift > 12)
+		return -EOPNOTSUPP;
+
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opc = OPC_ADMIN_CREATE_CQ;
+	cmd.prp1 = cpu_to_le64(n->io.cq_dma);
+	cmd.cdw10 = cpu_to_le32(((P2PB_NVME_QDEPTH - 1) << 16) | n->io.qid);
+	cmd.cdw11 = cpu_to_le32(1);	/* physically contiguous, no interrupts */
+	err = p2pb_nvme_admin(n, &cmd);
+	if (err)
+		return err;
+	memset(&cmd, 0, sizeof(cmd));
+	cmd.opc = OPC_ADMIN_CREATE_SQ;
+	cmd.prp1 = cpu_to_le64(n->io.sq_dma);
+	cmd.cdw10 = cpu_to_le32(((P2PB_NVME_QDEPTH - 1) << 16) | n->io.qid);
+	cmd.cdw11 = cpu_to_le32((n->io.qid << 16) | 1);
+	return p2pb_nvme_admin(n, &cmd);
+}
+
+/* Read 4 KiB block @block of namespace 1 into the host buffer. */
+static int p2pb_nvme_read_block(struct p2pb_nvme *n, u64 block)
+{
+	struct p2pb_nvme_sqe cmd = {};
+	u32 per_block = P2PB_NVME_BLOCK >> n->lba_shift;
+	u16 status = 0;
+	int err;
+
+	cmd.opc = OPC_READ;
+	cmd.nsid = cpu_to_le32(1);
+	cmd.prp1 = cpu_to_le64(n->buf_dma);
+	cmd.cdw10 = cpu_to_le32(lower_32_bits(block * per_block));
+	cmd.cdw11 = cpu_to_le32(upper_32_bits(block * per_block));
+	cmd.cdw12 = cpu_to_le32(per_block - 1);
+	err = p2pb_nvme_exec(n, &n->io, &cmd, &status);
+	if (err)
+		pci_err(n->pdev, "read of block %llu failed: %d (status %#x)\n", block, err, status);
+	return err;
+}
+
+static ssize_t read_block_store(struct device *dev, struct device_attribute *attr, const char *buf,
+				size_t count)
+{
+	struct p2pb_nvme *n = dev_get_drvdata(dev);
+	u64 block;
+	int err;
+
+	err = kstrtou64(buf, 0, &block);
+	if (err)
+		return err;
+	mutex_lock(&n->lock);
+	err = n->live ? p2pb_nvme_read_block(n, block) : -ENODEV;
+	mutex_unlock(&n->lock);
+	return err ? err : count;
+}
+
+static ssize_t read_block_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	struct p2pb_nvme *n = dev_get_drvdata(dev);
+	ssize_t len;
+
+	mutex_lock(&n->lock);
+	len = sysfs_emit(buf, "%.64s\n", (const char *)n->buf);
+	mutex_unlock(&n->lock);
+	return len;
+}
+static DEVICE_ATTR_RW(read_block);
+
+static struct attribute *p2pb_nvme_attrs[] = {
+	&dev_attr_read_block.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(p2pb_nvme);
+
+static void p2pb_nvme_free(struct p2pb_nvme *n)
+{
+	if (n->buf)
+		dma_free_coherent(&n->pdev->dev, P2PB_NVME_BLOCK, n->buf, n->buf_dma);
+	p2pb_nvme_queue_free(n, &n->io);
+	p2pb_nvme_queue_free(n, &n->admin);
+}
+
+static int p2pb_nvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct p2pb_nvme *n;
+	int err;
+
+	n = devm_kzalloc(&pdev->dev, sizeof(*n), GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	n->pdev = pdev;
+	mutex_init(&n->lock);
+	err = pcim_enable_device(pdev);
+	if (err)
+		return err;
+	n->bar = pcim_iomap_region(pdev, 0, KBUILD_MODNAME);
+	if (IS_ERR(n->bar))
+		return PTR_ERR(n->bar);
+	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
+	if (err)
+		return err;
+	pci_set_master(pdev);
+	n->buf = dma_alloc_coherent(&pdev->dev, P2PB_NVME_BLOCK, &n->buf_dma, GFP_KERNEL);
+	err = n->buf ? 0 : -ENOMEM;
+	if (!err)
+		err = p2pb_nvme_queue_alloc(n, &n->admin, 0);
+	if (!err)
+		err = p2pb_nvme_queue_alloc(n, &n->io, 1);
+	if (!err)
+		err = p2pb_nvme_enable(n);
+	mutex_lock(&n->lock);
+	if (!err)
+		err = p2pb_nvme_setup_io(n);
+	n->live = !err;
+	mutex_unlock(&n->lock);
+	if (err) {
+		writel(0, n->bar + NVME_REG_CC);
+		p2pb_nvme_free(n);
+		pci_err(pdev, "controller bring-up failed: %d\n", err);
+		return err;
+	}
+	pci_set_drvdata(pdev, n);
+	pci_info(pdev, "controller up: admin queue, one I/O queue pair, %u-byte LBAs\n", 1u << n->lba_shift);
+	return 0;
+}
+
+/* Stop the controller before its queues and buffers go: it does no DMA after this. */
+static void p2pb_nvme_remove(struct pci_dev *pdev)
+{
+	struct p2pb_nvme *n = pci_get_drvdata(pdev);
+
+	mutex_lock(&n->lock);
+	n->live = false;
+	mutex_unlock(&n->lock);
+	writel(0, n->bar + NVME_REG_CC);
+	p2pb_nvme_wait_ready(n, false);
+	pci_clear_master(pdev);
+	p2pb_nvme_free(n);
+}
+
+/* No id table: a controller is ours only through driver_override. */
+static struct pci_driver p2pb_nvme_driver = {
+	.name = KBUILD_MODNAME,
+	.probe = p2pb_nvme_probe,
+	.remove = p2pb_nvme_remove,
+	.dev_groups = p2pb_nvme_groups,
+};
+module_pci_driver(p2pb_nvme_driver);
+
+MODULE_DESCRIPTION("p2pbench NVMe traffic device: a controller brought up by hand, polled queues");
+MODULE_LICENSE("GPL");
