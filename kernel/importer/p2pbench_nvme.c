@@ -48,7 +48,7 @@
 struct p2pb_nvme_sqe {
 	u8 opc;
 	u8 flags;
-	u16 cid;
+	__le16 cid;
 	__le32 nsid;
 	__le64 rsvd;
 	__le64 mptr;
@@ -62,7 +62,7 @@ struct p2pb_nvme_cqe {
 	__le32 rsvd;
 	__le16 sq_head;
 	__le16 sq_id;
-	u16 cid;
+	__le16 cid;
 	__le16 status;		/* bit 0: phase */
 };
 
@@ -79,6 +79,7 @@ struct p2pb_nvme {
 	void __iomem *bar;
 	u32 db_stride;			/* bytes between doorbells */
 	u32 lba_shift;			/* namespace 1's LBA size */
+	unsigned int ready_ms;		/* CAP.TO: how long enable/disable may take */
 	struct mutex lock;		/* one command at a time (polled) */
 	struct p2pb_nvme_queue admin, io;
 	void *buf;			/* one block of host memory */
@@ -86,14 +87,15 @@ struct p2pb_nvme {
 	bool live;
 };
 
+/* CFS matters only when enabling: clearing CC.EN is how a failed controller is reset. */
 static int p2pb_nvme_wait_ready(struct p2pb_nvme *n, bool ready)
 {
-	unsigned long end = jiffies + msecs_to_jiffies(P2PB_NVME_TIMEOUT_MS);
+	unsigned long end = jiffies + msecs_to_jiffies(n->ready_ms);
 	u32 csts;
 
 	for (;;) {
 		csts = readl(n->bar + NVME_REG_CSTS);
-		if (csts == ~0u || (csts & CSTS_CFS))
+		if (csts == ~0u || (ready && (csts & CSTS_CFS)))
 			return -EIO;
 		if (!!(csts & CSTS_RDY) == ready)
 			return 0;
@@ -138,7 +140,9 @@ static int p2pb_nvme_exec(struct p2pb_nvme *n, struct p2pb_nvme_queue *q, struct
 	u16 st;
 
 	lockdep_assert_held(&n->lock);
-	cmd->cid = q->sq_tail;
+	if (!n->live && q != &n->admin)
+		return -ENODEV;
+	cmd->cid = cpu_to_le16(q->sq_tail);
 	q->sq[q->sq_tail] = *cmd;
 	q->sq_tail = (q->sq_tail + 1) % P2PB_NVME_QDEPTH;
 	writel(q->sq_tail, n->bar + NVME_REG_DBS + (2 * q->qid) * n->db_stride);
@@ -147,12 +151,21 @@ static int p2pb_nvme_exec(struct p2pb_nvme *n, struct p2pb_nvme_queue *q, struct
 		st = le16_to_cpu(READ_ONCE(cqe->status));
 		if ((st & 1) == q->phase)
 			break;
-		if (time_after(jiffies, end))
+		if (time_after(jiffies, end)) {
+			/* a late completion would be taken for the next command's */
+			n->live = false;
+			pci_err(n->pdev, "command %#x timed out: the controller is no longer used\n", cmd->opc);
 			return -ETIMEDOUT;
-		cpu_relax();
+		}
 		usleep_range(50, 100);
 	}
 	dma_rmb();
+	if (cqe->cid != cmd->cid || le16_to_cpu(cqe->sq_id) != q->qid) {
+		n->live = false;
+		pci_err(n->pdev, "completion for cid %u of queue %u, expected cid %u of queue %u\n",
+			le16_to_cpu(cqe->cid), le16_to_cpu(cqe->sq_id), le16_to_cpu(cmd->cid), q->qid);
+		return -EIO;
+	}
 	q->cq_head = (q->cq_head + 1) % P2PB_NVME_QDEPTH;
 	if (!q->cq_head)
 		q->phase ^= 1;
@@ -178,8 +191,10 @@ static int p2pb_nvme_enable(struct p2pb_nvme *n)
 	int err;
 
 	n->db_stride = 4 << ((cap >> 32) & 0xf);
-	if ((cap & 0xffff) + 1 < P2PB_NVME_QDEPTH)
-		return -EINVAL;
+	n->ready_ms = max_t(unsigned int, ((cap >> 24) & 0xff) * 500, P2PB_NVME_TIMEOUT_MS);
+	/* queues of 16, 4 KiB pages, the NVM command set */
+	if ((cap & 0xffff) + 1 < P2PB_NVME_QDEPTH || ((cap >> 48) & 0xf) || !(cap & BIT_ULL(37)))
+		return -EOPNOTSUPP;
 	writel(0, n->bar + NVME_REG_CC);
 	err = p2pb_nvme_wait_ready(n, false);
 	if (err)
@@ -207,7 +222,8 @@ static int p2pb_nvme_setup_io(struct p2pb_nvme *n)
 		return err;
 	flbas = id[26] & 0xf;
 	n->lba_shift = id[128 + 4 * flbas + 2];	/* LBAF[flbas].LBADS */
-	if (n->lba_shift < 9 || n->lba_shift > 12)
+	/* no metadata (LBAF.MS): with it a 4 KiB read would need more than one PRP */
+	if (n->lba_shift < 9 || n->lba_shift > 12 || id[128 + 4 * flbas] || id[128 + 4 * flbas + 1])
 		return -EOPNOTSUPP;
 
 	memset(&cmd, 0, sizeof(cmd));
@@ -234,6 +250,8 @@ static int p2pb_nvme_read_block(struct p2pb_nvme *n, u64 block)
 	u16 status = 0;
 	int err;
 
+	if (block > U64_MAX / per_block)
+		return -EINVAL;
 	cmd.opc = OPC_READ;
 	cmd.nsid = cpu_to_le32(1);
 	cmd.prp1 = cpu_to_le64(n->buf_dma);
@@ -280,6 +298,17 @@ static struct attribute *p2pb_nvme_attrs[] = {
 };
 ATTRIBUTE_GROUPS(p2pb_nvme);
 
+/*
+ * Stop the controller's DMA before its queues and buffers go: disable it,
+ * wait for it (bounded), and turn bus mastering off whatever the wait said.
+ */
+static void p2pb_nvme_shutdown(struct p2pb_nvme *n)
+{
+	writel(0, n->bar + NVME_REG_CC);
+	p2pb_nvme_wait_ready(n, false);
+	pci_clear_master(n->pdev);
+}
+
 static void p2pb_nvme_free(struct p2pb_nvme *n)
 {
 	if (n->buf)
@@ -297,6 +326,7 @@ static int p2pb_nvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!n)
 		return -ENOMEM;
 	n->pdev = pdev;
+	n->ready_ms = P2PB_NVME_TIMEOUT_MS;
 	mutex_init(&n->lock);
 	err = pcim_enable_device(pdev);
 	if (err)
@@ -322,8 +352,9 @@ static int p2pb_nvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	n->live = !err;
 	mutex_unlock(&n->lock);
 	if (err) {
-		writel(0, n->bar + NVME_REG_CC);
+		p2pb_nvme_shutdown(n);
 		p2pb_nvme_free(n);
+		mutex_destroy(&n->lock);
 		pci_err(pdev, "controller bring-up failed: %d\n", err);
 		return err;
 	}
@@ -340,10 +371,9 @@ static void p2pb_nvme_remove(struct pci_dev *pdev)
 	mutex_lock(&n->lock);
 	n->live = false;
 	mutex_unlock(&n->lock);
-	writel(0, n->bar + NVME_REG_CC);
-	p2pb_nvme_wait_ready(n, false);
-	pci_clear_master(pdev);
+	p2pb_nvme_shutdown(n);
 	p2pb_nvme_free(n);
+	mutex_destroy(&n->lock);
 }
 
 /* No id table: a controller is ours only through driver_override. */
