@@ -158,13 +158,14 @@ check_importer_sigkill_escape() {
 		fail "the exporter is not usable after the escape"
 }
 
-# p2pbench_nvme brings the traffic NVMe up by hand (admin queue, a polled I/O
-# queue pair) and reads its self-naming blocks; an LBA out of range is an
-# error, not silence; unbinding stops the controller and the module unloads
+# the importer module's NVMe driver (p2pbench_nvme) brings the traffic NVMe up
+# by hand (admin queue, a polled I/O queue pair) and reads its self-naming
+# blocks; an LBA out of range is an error, not silence; unbinding stops the
+# controller and the module unloads
 check_nvme_bringup() {
 	local sysd=/sys/bus/pci/devices/$TRAFFIC b got
 	KLOG_START=$(dmesg | wc -l)
-	modprobe p2pbench_nvme || fail "modprobe p2pbench_nvme failed" || return 1
+	modprobe p2pbench_importer || fail "modprobe p2pbench_importer failed" || return 1
 	echo p2pbench_nvme >$sysd/driver_override && echo $TRAFFIC >/sys/bus/pci/drivers_probe
 	[ "$(basename "$(readlink $sysd/driver)")" = p2pbench_nvme ] ||
 		fail "the traffic NVMe did not bind to p2pbench_nvme: $(dmesg | grep p2pbench_nvme | tail -3)" || return 1
@@ -178,6 +179,6 @@ check_nvme_bringup() {
 	klog_new | grep -q "read of block 16384 failed: -5" || fail "the failed read was not reported" || return 1
 	echo $TRAFFIC >/sys/bus/pci/drivers/p2pbench_nvme/unbind
 	echo >$sysd/driver_override
-	rmmod p2pbench_nvme || fail "p2pbench_nvme does not unload" || return 1
+	rmmod p2pbench_importer || fail "the importer module does not unload" || return 1
 	klog_clean
 }

@@ -52,6 +52,7 @@
 #include <linux/xarray.h>
 
 #include "uapi/p2pbench_importer.h"
+#include "nvme.h"
 
 /* QEMU edu (hw/misc/edu.c): a DMA engine between RAM and a 4 KiB buffer. */
 #define EDU_REG_DMA_SRC		0x80
@@ -1346,15 +1347,24 @@ static int __init p2pb_init(void)
 	err = pci_register_driver(&p2pb_edu_driver);
 	if (err)
 		return err;
+	err = pci_register_driver(&p2pb_nvme_driver);
+	if (err)
+		goto err_edu;
 	err = misc_register(&p2pb_misc);
 	if (err)
-		pci_unregister_driver(&p2pb_edu_driver);
+		goto err_nvme;
+	return 0;
+err_nvme:
+	pci_unregister_driver(&p2pb_nvme_driver);
+err_edu:
+	pci_unregister_driver(&p2pb_edu_driver);
 	return err;
 }
 
 static void __exit p2pb_exit(void)
 {
 	misc_deregister(&p2pb_misc);
+	pci_unregister_driver(&p2pb_nvme_driver);
 	pci_unregister_driver(&p2pb_edu_driver);
 	/* nobody runs our fence ops any more (they are RCU protected) */
 	synchronize_rcu();

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pbench_nvme: the NVMe side of the test importer. An NVMe controller bound
+ * The NVMe side of the test importer (driver "p2pbench_nvme"). An NVMe controller bound
  * to this driver (driver_override "p2pbench_nvme", never one the kernel nvme
  * driver holds) is brought up by hand: admin queue, one polled I/O queue
  * pair, namespace 1. This is the traffic engine's device; commands whose data
@@ -10,7 +10,7 @@
  * device's "read_block" attribute reads that block into host memory; reading
  * the attribute returns its first 64 bytes.
  */
-#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+#define pr_fmt(fmt) "p2pbench_nvme: " fmt
 
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
@@ -20,6 +20,8 @@
 #include <linux/mutex.h>
 #include <linux/pci.h>
 #include <linux/slab.h>
+
+#include "nvme.h"
 
 /* Controller registers (NVMe base specification, "Controller Registers"). */
 #define NVME_REG_CAP	0x00
@@ -331,7 +333,7 @@ static int p2pb_nvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	err = pcim_enable_device(pdev);
 	if (err)
 		return err;
-	n->bar = pcim_iomap_region(pdev, 0, KBUILD_MODNAME);
+	n->bar = pcim_iomap_region(pdev, 0, P2PB_NVME_DRIVER);
 	if (IS_ERR(n->bar))
 		return PTR_ERR(n->bar);
 	err = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
@@ -377,13 +379,9 @@ static void p2pb_nvme_remove(struct pci_dev *pdev)
 }
 
 /* No id table: a controller is ours only through driver_override. */
-static struct pci_driver p2pb_nvme_driver = {
-	.name = KBUILD_MODNAME,
+struct pci_driver p2pb_nvme_driver = {
+	.name = P2PB_NVME_DRIVER,
 	.probe = p2pb_nvme_probe,
 	.remove = p2pb_nvme_remove,
 	.dev_groups = p2pb_nvme_groups,
 };
-module_pci_driver(p2pb_nvme_driver);
-
-MODULE_DESCRIPTION("p2pbench NVMe traffic device: a controller brought up by hand, polled queues");
-MODULE_LICENSE("GPL");
