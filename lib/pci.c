@@ -127,6 +127,19 @@ int p2pb_pci_find(uint16_t vendor, uint16_t device, char *bdf)
 	return 0;
 }
 
+int p2pb_read_file(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, (int)len, f))
+		buf[0] = 0;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return 0;
+}
+
 int p2pb_write_file(const char *path, const char *s, bool append)
 {
 	int fd = open(path, O_WRONLY | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)), err = 0;

@@ -44,6 +44,8 @@ struct p2pb_restore {
 
 /* Write a string to a sysfs/tracefs file; 0 or -errno. */
 int p2pb_write_file(const char *path, const char *s, bool append);
+/* The first line of a sysfs file, without its newline; 0 or -errno. */
+int p2pb_read_file(const char *path, char *buf, size_t len);
 bool p2pb_module_loaded(const char *name);
 /* modprobe NAME unless loaded; remembered in r to unload at restore. */
 int p2pb_module_ensure(struct p2pb_restore *r, const char *name);

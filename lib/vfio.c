@@ -289,33 +289,20 @@ int p2pb_vfio_get_info(struct p2pb_vfio_dev *d)
 int p2pb_vfio_param_read(const char *name, char *buf, size_t len)
 {
 	char path[128];
-	FILE *f;
 
 	snprintf(path, sizeof(path), P2PB_VFIO_PARAMS "%s", name);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, (int)len, f))
-		buf[0] = 0;
-	fclose(f);
-	buf[strcspn(buf, "\n")] = 0;
-	return 0;
+	return p2pb_read_file(path, buf, len);
 }
 
 int p2pb_vfio_param_write(const char *name, const char *val)
 {
 	char path[128];
-	FILE *f;
-	int err = 0;
+	int err;
 
 	snprintf(path, sizeof(path), P2PB_VFIO_PARAMS "%s", name);
-	f = fopen(path, "w");
-	if (!f)
-		return p2pb_fail(-errno, "cannot write %s: %s", path, strerror(errno));
-	if (fputs(val, f) < 0)
-		err = -EIO;
-	if (fclose(f))
-		err = -errno;
+	err = p2pb_write_file(path, val, false);
+	if (err == -ENOENT || err == -EACCES)
+		return p2pb_fail(err, "cannot write %s: %s", path, strerror(-err));
 	return err ? p2pb_fail(err, "vfio_pci_core refused %s=%s", name, val) : 0;
 }
 

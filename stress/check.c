@@ -370,18 +370,9 @@ static bool page_mapped(struct check_ctx *x, struct page_att *p)
 static int sysfs_reset(const char *bdf)
 {
 	char path[128];
-	FILE *f;
-	int err = 0;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/reset", bdf);
-	f = fopen(path, "w");
-	if (!f)
-		return -errno;
-	if (fputs("1", f) < 0)
-		err = -EIO;
-	if (fclose(f))
-		err = -errno;
-	return err;
+	return p2pb_write_file(path, "1", false);
 }
 
 /* A reset that bypasses VFIO (sysfs) must revoke like VFIO_DEVICE_RESET does. */
@@ -433,20 +424,12 @@ static void conf_low_power_export(struct check_ctx *x)
 /* Wait up to 2 s for the PCI runtime PM status to read want ("suspended", "active"). */
 static bool runtime_status_is(const char *bdf, const char *want)
 {
-	char path[128], st[32] = "";
+	char path[128], st[32];
 	unsigned int i;
-	FILE *f;
 
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/power/runtime_status", bdf);
 	for (i = 0; i < 200; i++) {
-		f = fopen(path, "r");
-		if (f) {
-			if (!fgets(st, sizeof(st), f))
-				st[0] = 0;
-			fclose(f);
-		}
-		st[strcspn(st, "\n")] = 0;
-		if (!strcmp(st, want))
+		if (!p2pb_read_file(path, st, sizeof(st)) && !strcmp(st, want))
 			return true;
 		p2pb_sleep_ns(10000000ull);
 	}

@@ -24,7 +24,7 @@
 
 #include "clock.h"
 #include "error.h"
-#include "engine.h"
+#include "lab_importer.h"
 #include "vfio.h"
 
 static int mapped(struct p2pb_engine *e, struct p2pb_attachment *att)
@@ -38,47 +38,37 @@ static int mapped(struct p2pb_engine *e, struct p2pb_attachment *att)
 
 int main(int argc, char **argv)
 {
-	struct p2pb_restore restore = { 0 };
-	struct p2pb_engine_spec sp;
-	struct p2pb_engine e = { .spec = &sp };
-	struct p2pb_attachment att;
+	static struct lab_importer li;
+	struct p2pb_engine *e = &li.e;
+	struct p2pb_attachment *att = &li.att;
+	struct p2pb_vfio_dev *d = &li.d;
 	char spec[P2PB_SPEC_LEN];
-	struct p2pb_vfio_dev d;
-	struct p2pb_range r = { 0, 4096 };
 	uint64_t t0, t1, trig, closed, unmapped = 0;
-	int fd, err, m_trig, m_close, i;
+	int m_trig, m_close, i;
 	uint16_t cmd;
 
-	if (argc != 4) {
-		fprintf(stderr, "usage: %s EXPORTER_BDF IMPORTER_BDF DELAY_MS\n", argv[0]);
+	if (argc != 4 || !strtoull(argv[3], NULL, 10)) {
+		fprintf(stderr, "usage: %s EXPORTER_BDF IMPORTER_BDF DELAY_MS (DELAY_MS > 0)\n", argv[0]);
 		return 2;
 	}
 	snprintf(spec, sizeof(spec), "kmod:delay=%sms,dev=%s", argv[3], argv[2]);
-	if (p2pb_vfio_open(&d, argv[1]) || p2pb_engine_spec_parse(spec, &sp) || !strtoull(argv[3], NULL, 10)) {
-		fprintf(stderr, "late_unmap: %s\n", p2pb_error());
+	if (lab_importer_setup(&li, "late_unmap", argv[1], spec))
 		return 2;
-	}
-	fd = p2pb_vfio_export(&d, 2, &r, 1);
-	if (fd < 0 || sp.ops->open(&e, &restore) ||
-	    (err = sp.ops->attach(&e, &(struct p2pb_export){ .fd = fd }, &att)) || att.map_err) {
-		fprintf(stderr, "late_unmap: cannot set up the importer: %s\n", p2pb_error());
-		return 2;
-	}
-	close(fd);	/* the importer holds the dma-buf from now on */
-	if (p2pb_vfio_cfg_read(&d, PCI_COMMAND, &cmd, 2))
+	close(li.dmabuf_fd);	/* the importer holds the dma-buf from now on */
+	if (p2pb_vfio_cfg_read(d, PCI_COMMAND, &cmd, 2))
 		return 3;
 	cmd &= ~PCI_COMMAND_MEMORY;
 	t0 = p2pb_now_ns();
-	if (p2pb_vfio_cfg_write(&d, PCI_COMMAND, &cmd, 2))
+	if (p2pb_vfio_cfg_write(d, PCI_COMMAND, &cmd, 2))
 		return 3;
 	trig = p2pb_now_ns() - t0;
-	m_trig = mapped(&e, &att);
+	m_trig = mapped(e, att);
 	t1 = p2pb_now_ns();
-	p2pb_vfio_close_device(&d);
+	p2pb_vfio_close_device(d);
 	closed = p2pb_now_ns() - t1;
-	m_close = mapped(&e, &att);
+	m_close = mapped(e, att);
 	for (i = 0; i < 1000; i++) {
-		if (mapped(&e, &att) == 0) {
+		if (mapped(e, att) == 0) {
 			unmapped = p2pb_now_ns() - t0;
 			break;
 		}
@@ -87,8 +77,8 @@ int main(int argc, char **argv)
 	printf("trigger_ns=%llu mapped_after_trigger=%d close_ns=%llu mapped_after_close=%d unmap_ns=%llu\n",
 	       (unsigned long long)trig, m_trig, (unsigned long long)closed, m_close,
 	       (unsigned long long)unmapped);
-	sp.ops->detach(&e, &att);
-	sp.ops->close(&e);
-	p2pb_vfio_close(&d);
+	li.sp.ops->detach(e, att);
+	li.sp.ops->close(e);
+	p2pb_vfio_close(d);
 	return unmapped ? 0 : 4;
 }

@@ -34,7 +34,7 @@
 
 #include "clock.h"
 #include "error.h"
-#include "engine.h"
+#include "lab_importer.h"
 #include "vfio.h"
 
 struct revoker {
@@ -126,39 +126,25 @@ static void close_importer_fds(void)
 
 int main(int argc, char **argv)
 {
-	struct p2pb_restore restore = { 0 };
-	struct p2pb_engine_spec sp;
-	struct p2pb_engine e = { .spec = &sp };
-	struct p2pb_attachment att;
+	static struct lab_importer li;
 	char spec[P2PB_SPEC_LEN];
-	struct p2pb_vfio_dev d;
-	struct p2pb_range r = { 0, 4096 };
 	pid_t child;
-	int fd, err;
 
 	if (argc != 4 && !(argc == 5 && !strcmp(argv[4], "thread"))) {
 		fprintf(stderr, "usage: %s EXPORTER_BDF IMPORTER_BDF MARKER_FILE [thread]\n", argv[0]);
 		return 2;
 	}
 	snprintf(spec, sizeof(spec), "kmod:delay=never,dev=%s", argv[2]);
-	if (p2pb_vfio_open(&d, argv[1]) || p2pb_engine_spec_parse(spec, &sp)) {
-		fprintf(stderr, "stuck_importer: %s\n", p2pb_error());
+	if (lab_importer_setup(&li, "stuck_importer", argv[1], spec))
 		return 2;
-	}
-	fd = p2pb_vfio_export(&d, 2, &r, 1);
-	if (fd < 0 || sp.ops->open(&e, &restore) ||
-	    (err = sp.ops->attach(&e, &(struct p2pb_export){ .fd = fd }, &att)) || att.map_err) {
-		fprintf(stderr, "stuck_importer: cannot set up the importer: %s\n", p2pb_error());
-		return 2;
-	}
 	if (argc == 5)
-		return run_thread_mode(&d, &e, &att, argv[3]);
+		return run_thread_mode(&li.d, &li.e, &li.att, argv[3]);
 	child = fork();
 	if (child < 0)
 		return 2;
 	if (!child) {
 		close_importer_fds();	/* only the parent holds the importer */
-		_exit(revoke_once(&d, argv[3]) ? 4 : 0);
+		_exit(revoke_once(&li.d, argv[3]) ? 4 : 0);
 	}
 	printf("READY %d\n", (int)child);
 	fflush(stdout);
