@@ -14,9 +14,9 @@
  * data through it (fio's ioengine_ops, perftest's memory_ctx and the vfio
  * selftests' vfio_pci_driver_ops are the models). An engine owns its option
  * keys and private state; the orchestration (stress/) sees only this file.
- * Engines: kmod (the test importer module, bench/kmod.c) and null (the sim
- * exporter's in-process importer, bench/null.c, for unit tests); later rdma
- * and nvme.
+ * Engines: kmod (the test importer module, bench/kmod.c: edu DMA, or an
+ * NVMe controller moving data through the mapping) and null (the sim
+ * exporter's in-process importer, bench/null.c, for unit tests); later rdma.
  */
 
 /* What an engine records, stamped on CLOCK_MONOTONIC. */
@@ -26,6 +26,9 @@ enum p2pb_engine_ev {
 	P2PB_EE_UNMAP,		/* arg: enum p2pb_unmap_reason */
 	P2PB_EE_FENCE_ADD,	/* value: fence seqno */
 	P2PB_EE_FENCE_SIGNAL,	/* value: fence seqno; arg: 0 or the fence's -errno */
+	P2PB_EE_IO_LAST,	/* ts: last completion of the I/O submitted before an invalidate */
+	P2PB_EE_IO_FIRST,	/* ts: first good completion of I/O submitted after a map */
+	P2PB_EE_IO_ERROR,	/* first failed I/O of a mapping; arg: device status or -errno */
 };
 
 enum p2pb_unmap_reason {
@@ -50,7 +53,16 @@ struct p2pb_engine_event {
 
 struct p2pb_engine_stats {
 	bool mapped;
-	uint64_t bytes, ops, stale_ops;	/* data the engine moved; stale: after its unmap */
+	uint64_t bytes, ops, stale_ops;	/* data the engine moved; stale: after an invalidate */
+	uint64_t revoked_bytes;		/* bytes of those stale operations */
+	uint64_t io_errors, io_timeouts;	/* operations that failed, that never completed */
+	uint32_t last_error;		/* device status of the last failure */
+};
+
+/* Throughput bins of an engine that keeps them: start and bytes of good completions. */
+struct p2pb_engine_bin {
+	uint64_t start_ns, bytes;
+	uint32_t ios, errors;
 };
 
 /* One attachment: an engine instance on one export. */
@@ -118,6 +130,9 @@ struct p2pb_engine_key {
  * @stats: counters of @a. Any thread, never blocks: the orchestrator polls
  *	it while a trigger is in the kernel.
  * @start: start moving data through @a (moves_data only). Orchestrating thread.
+ * @bins: drain up to @max closed throughput bins of @a into @b (*@n of them,
+ *	oldest first), their width into *@bin_ns; -EOVERFLOW when some were
+ *	lost. Optional (NULL: the engine keeps none). Any thread, never blocks.
  * @detach: unmap and detach; never fails for a caller to handle.
  * @close: release everything open did.
  */
@@ -140,6 +155,8 @@ struct p2pb_engine_ops {
 		      uint32_t max, uint32_t *n);
 	int (*stats)(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_stats *st);
 	int (*start)(struct p2pb_engine *e, struct p2pb_attachment *a);
+	int (*bins)(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_bin *b, uint32_t max,
+		    uint32_t *n, uint64_t *bin_ns);
 	void (*detach)(struct p2pb_engine *e, struct p2pb_attachment *a);
 	void (*close)(struct p2pb_engine *e);
 };

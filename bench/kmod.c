@@ -2,10 +2,12 @@
 /*
  * The kmod engine: our test importer module (kernel/importer), driven
  * through /dev/p2pbench_importer. It attaches as a PCI function bound to the
- * module (QEMU edu), unmaps on an invalidate at once, after a delay drawn
- * from a distribution, or never, can hold a fence past its unmap, and can
- * make edu DMA into the mapping. The only userspace file that includes the
- * module's uAPI.
+ * module (QEMU edu, or an NVMe controller given to p2pbench_nvme), unmaps on
+ * an invalidate at once, after a delay drawn from a distribution, or never,
+ * can hold a fence past its unmap, and moves data through the mapping: edu
+ * DMA (dma=), or NVMe reads and writes whose data pointers are the
+ * mapping's IOVAs (io=). The only userspace file that includes the module's
+ * uAPI.
  */
 #define _GNU_SOURCE
 #include "kmod.h"
@@ -126,6 +128,67 @@ static int parse_dma_after_unmap(void *opts, const char *v)
 
 #define FENCE_HOLD_MAX_NS (3600ull * 1000000000ull)
 
+static int parse_io(void *opts, const char *v)
+{
+	struct p2pb_kmod_opts *o = opts;
+	uint64_t pct;
+
+	o->io = true;
+	if (!strcmp(v, "read") || !strcmp(v, "write")) {
+		o->io_read_pct = v[0] == 'r' ? 100 : 0;
+		return 0;
+	}
+	if (!strcmp(v, "rw")) {
+		o->io_read_pct = 50;
+		return 0;
+	}
+	if (strncmp(v, "rw:", 3) || p2pb_parse_u64(v + 3, &pct) || pct > 100)
+		return -EINVAL;
+	o->io_read_pct = (uint32_t)pct;
+	return 0;
+}
+
+static int parse_bs(void *opts, const char *v)
+{
+	uint64_t n;
+
+	if (p2pb_parse_size(v, &n) || !n || n % 4096 || n > P2PB_LOAD_MAX_BLOCK)
+		return -EINVAL;
+	((struct p2pb_kmod_opts *)opts)->io_bs = (uint32_t)n;
+	return 0;
+}
+
+static int parse_qd(void *opts, const char *v)
+{
+	uint64_t n;
+
+	if (p2pb_parse_u64(v, &n) || n < 1 || n > P2PB_LOAD_MAX_QD)
+		return -EINVAL;
+	((struct p2pb_kmod_opts *)opts)->io_qd = (uint32_t)n;
+	return 0;
+}
+
+static int parse_rate(void *opts, const char *v)
+{
+	return p2pb_parse_size(v, &((struct p2pb_kmod_opts *)opts)->io_rate_bps);
+}
+
+static int parse_bin(void *opts, const char *v)
+{
+	struct p2pb_kmod_opts *o = opts;
+
+	if (p2pb_parse_duration_ns(v, 1000000, &o->io_bin_ns))
+		return -EINVAL;
+	return o->io_bin_ns && (o->io_bin_ns < 100000 || o->io_bin_ns > 1000000000ull) ? -EINVAL : 0;
+}
+
+static int parse_range(void *opts, const char *v)
+{
+	struct p2pb_kmod_opts *o = opts;
+
+	return p2pb_parse_size(v, &o->io_range) || o->io_range % 4096 ? -EINVAL : 0;
+}
+
 static int parse_fence(void *opts, const char *v)
 {
 	struct p2pb_kmod_opts *o = opts;
@@ -146,14 +209,30 @@ static const struct p2pb_engine_key kmod_keys[] = {
 	{ "dma", "SIZE", "the device (edu) writes SIZE bytes (1..4095) into the mapping per transfer, a fence "
 	  "for each", parse_dma },
 	{ "dma-interval", "D", "pause between two transfers", parse_dma_interval },
-	{ "dma-after-unmap", "0|1", "1: a misbehaving device that keeps writing to its old IOVA after the "
-	  "unmap (the IOMMU must fault; an injected importer fault)", parse_dma_after_unmap },
+	{ "io", "read|write|rw[:READ%]", "NVMe load: dev= is an NVMe controller (bound to " P2PB_KMOD_NVME_DRIVER
+	  ", or unbound: p2pbench binds it for the run) that reads into (read) or writes from (write) the "
+	  "mapping, or both (rw, 50% reads unless given); the data pointers are the mapping's IOVAs", parse_io },
+	{ "bs", "SIZE", "NVMe load: bytes per command, a multiple of 4 KiB up to 1 MiB (default 64k)", parse_bs },
+	{ "qd", "1..63", "NVMe load: commands in flight (default 16)", parse_qd },
+	{ "rate", "BYTES/s", "NVMe load: cap on bytes submitted per second, e.g. 4m (default 0: unlimited)",
+	  parse_rate },
+	{ "bin", "D", "NVMe load: throughput bin width, 100us..1s or 0 for none (default 10ms)", parse_bin },
+	{ "range", "SIZE", "NVMe load: bytes of the mapping used from its start, 4 KiB multiple (default: "
+	  "all, at most the namespace)", parse_range },
+	{ "dma-after-unmap", "0|1", "1: a misbehaving device that keeps moving data after the invalidate, to "
+	  "its old IOVAs once unmapped (the IOMMU must fault; an injected importer fault)",
+	  parse_dma_after_unmap },
 	{ 0 },
 };
 
 static void kmod_defaults(void *opts)
 {
-	memset(opts, 0, sizeof(struct p2pb_kmod_opts));
+	struct p2pb_kmod_opts *o = opts;
+
+	memset(o, 0, sizeof(*o));
+	o->io_bs = 64 * 1024;
+	o->io_qd = 16;
+	o->io_bin_ns = 10000000;
 }
 
 static int kmod_check_opts(const void *opts, const char *spec)
@@ -162,7 +241,17 @@ static int kmod_check_opts(const void *opts, const char *spec)
 
 	if (!o->dev[0])
 		return p2pb_fail(-EINVAL, "importer '%s' needs dev=BDF: the PCI function it attaches as, bound to "
-				 "p2pbench_importer (in the lab: the edu device, dev=0000:02:00.0)", spec);
+				 "p2pbench_importer (in the lab: the edu device, dev=0000:02:00.0; for io=, the "
+				 "traffic NVMe, dev=0000:03:00.0)", spec);
+	if (o->io && o->dma_size)
+		return p2pb_fail(-EINVAL, "importer '%s': dma= (edu) and io= (NVMe) name two different devices; "
+				 "give one", spec);
+	if (o->io && o->attach != P2PB_KMOD_DYNAMIC)
+		return p2pb_fail(-EINVAL, "importer '%s': io= needs a dynamic attachment (attach=%s is refused "
+				 "before any data moves)", spec, p2pb_kmod_attach_name(o->attach));
+	if (o->io_range && o->io_range < o->io_bs)
+		return p2pb_fail(-EINVAL, "importer '%s': range=%llu is smaller than one command (bs=%u)", spec,
+				 (unsigned long long)o->io_range, o->io_bs);
 	return 0;
 }
 
@@ -176,7 +265,9 @@ static unsigned int kmod_injected(const void *opts)
 
 static bool kmod_moves_data(const void *opts)
 {
-	return ((const struct p2pb_kmod_opts *)opts)->dma_size > 0;
+	const struct p2pb_kmod_opts *o = opts;
+
+	return o->dma_size > 0 || o->io;
 }
 
 static const char *kmod_unrevocable(const void *opts)
@@ -246,6 +337,46 @@ static struct kmod *K(struct p2pb_engine *e)
 	return e->priv;
 }
 
+/* PCI class 01:08:02: an NVMe controller */
+static bool is_nvme_controller(const char *bdf)
+{
+	char path[96], cls[32];
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/class", bdf);
+	return !p2pb_read_file(path, cls, sizeof(cls)) && !strcmp(cls, "0x010802");
+}
+
+/*
+ * io=: the controller must be ours. An unbound one is given to
+ * p2pbench_nvme for the run (undone at exit); one another driver holds
+ * (nvme, vfio-pci...) is never taken: it may hold a file system.
+ */
+static int kmod_check_nvme(struct p2pb_engine *e, struct p2pb_restore *r)
+{
+	const char *dev = K(e)->o->dev;
+	char drv[64];
+	int err = p2pb_pci_driver(dev, drv, sizeof(drv));
+
+	if (err)
+		return p2pb_fail(err, "importer %s: cannot read the driver of %s: %s", e->spec->text, dev,
+				 strerror(-err));
+	if (!strcmp(drv, P2PB_KMOD_NVME_DRIVER))
+		return 0;
+	if (!is_nvme_controller(dev))
+		return p2pb_fail(-ENODEV, "importer %s: %s is not an NVMe controller (PCI class 01:08:02): io= "
+				 "needs one", e->spec->text, dev);
+	if (drv[0])
+		return p2pb_fail(-EBUSY, "importer %s: %s is bound to %s: the NVMe load takes only a controller "
+				 "that no driver holds (p2pbench never takes one from another driver: it may hold a "
+				 "file system). Unmount its namespaces, unbind it from %s, and run again",
+				 e->spec->text, dev, drv, drv);
+	err = p2pb_pci_bind(r, dev, P2PB_KMOD_NVME_DRIVER);
+	if (err)
+		return p2pb_fail(err, "importer %s: %s did not come up under %s (see the kernel log): %s",
+				 e->spec->text, dev, P2PB_KMOD_NVME_DRIVER, p2pb_error());
+	return 0;
+}
+
 /*
  * The module attaches only as a PCI function bound to its own pci_driver
  * (QEMU edu); say so before the attach fails with a bare EPERM.
@@ -258,7 +389,10 @@ static int kmod_check_dev(struct p2pb_engine *e)
 	if (err)
 		return p2pb_fail(err, "importer %s: cannot read the driver of %s: %s", e->spec->text, K(e)->o->dev,
 				 strerror(-err));
-	if (strcmp(drv, P2PB_IMPORTER_NAME))
+	if (K(e)->o->io && strcmp(drv, P2PB_KMOD_NVME_DRIVER))
+		return p2pb_fail(-EPERM, "importer %s: %s is %s%s, not " P2PB_KMOD_NVME_DRIVER, e->spec->text,
+				 K(e)->o->dev, drv[0] ? "bound to " : "not bound to any driver", drv);
+	if (!K(e)->o->io && strcmp(drv, P2PB_IMPORTER_NAME))
 		return p2pb_fail(-EPERM, "importer %s: %s is %s%s: the importer must attach as a PCI function bound to "
 				 P2PB_IMPORTER_NAME ", e.g. --importer kmod:dev=BDF", e->spec->text, K(e)->o->dev,
 				 drv[0] ? "bound to " : "not bound to any driver", drv);
@@ -296,6 +430,8 @@ static int kmod_open(struct p2pb_engine *e, struct p2pb_restore *r)
 	err = p2pb_module_ensure(r, P2PB_IMPORTER_NAME);
 	if (err)
 		return p2pb_fail(err, "the kmod importer needs the %s module: %s", P2PB_IMPORTER_NAME, p2pb_error());
+	if (k->o->io && (err = kmod_check_nvme(e, r)))
+		return err;
 	if ((err = kmod_check_dev(e)))
 		return err;
 	return kmod_open_fd(e);
@@ -388,6 +524,9 @@ static struct p2pb_engine_event event(const struct p2pb_event *u)
 	case P2PB_EV_UNMAP: e.type = P2PB_EE_UNMAP; e.arg = cause(u->arg); break;
 	case P2PB_EV_FENCE_ADD: e.type = P2PB_EE_FENCE_ADD; break;
 	case P2PB_EV_FENCE_SIGNAL: e.type = P2PB_EE_FENCE_SIGNAL; break;
+	case P2PB_EV_LOAD_LAST: e.type = P2PB_EE_IO_LAST; break;
+	case P2PB_EV_LOAD_FIRST: e.type = P2PB_EE_IO_FIRST; break;
+	case P2PB_EV_LOAD_ERROR: e.type = P2PB_EE_IO_ERROR; break;
 	default: e.type = P2PB_EE_OTHER;
 	}
 	return e;
@@ -421,13 +560,97 @@ static int kmod_stats(struct p2pb_engine *e, struct p2pb_attachment *a, struct p
 	out->bytes = st.dma_bytes;
 	out->ops = st.dma_ops;
 	out->stale_ops = st.dma_stale_ops;
+	out->revoked_bytes = st.revoked_bytes;
+	out->io_errors = st.io_errors;
+	out->io_timeouts = st.io_timeouts;
+	out->last_error = st.last_error;
 	return 0;
+}
+
+#define BIN_CHUNK 256
+
+static int kmod_bins(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_bin *b, uint32_t max,
+		     uint32_t *n, uint64_t *bin_ns)
+{
+	struct p2pb_bin u[BIN_CHUNK];
+	struct p2pb_bins req = { .id = a->id, .max = max < BIN_CHUNK ? max : BIN_CHUNK, .bins_ptr = (uintptr_t)u };
+	uint32_t i;
+
+	*n = 0;
+	if (!K(e)->o->io)
+		return 0;
+	if (ioctl(K(e)->fd, P2PB_IOC_BINS, &req))
+		return -errno;
+	for (i = 0; i < req.count; i++)
+		b[i] = (struct p2pb_engine_bin){ .start_ns = u[i].start_ns, .bytes = u[i].bytes, .ios = u[i].ios,
+						 .errors = u[i].errors };
+	*n = req.count;
+	*bin_ns = req.bin_ns;
+	return req.dropped ? -EOVERFLOW : 0;
+}
+
+/* Why the module refused a load, in the user's terms. */
+static int load_error(struct p2pb_engine *e, int err)
+{
+	const struct p2pb_kmod_opts *o = K(e)->o;
+	const char *why;
+
+	switch (err) {
+	case -EOVERFLOW:
+		why = "range= is larger than the dma-buf's mapping (the exported range is smaller: raise --size "
+		      "or lower range=)";
+		break;
+	case -ENOSPC:
+		why = "range= is larger than the controller's namespace 1";
+		break;
+	case -EBUSY:
+		why = "another load already drives this controller";
+		break;
+	case -E2BIG:
+		why = "bs= is larger than the largest transfer the controller takes (its MDTS: the kernel log's "
+		      "'controller up' line says how many KiB per command)";
+		break;
+	case -ENOLINK:
+		why = "the dma-buf is not mapped (revoked?)";
+		break;
+	case -ENODEV:
+		why = "the controller was retired after an error (see the kernel log; rebind it)";
+		break;
+	case -EOPNOTSUPP:
+		why = "the attachment was not made as an NVMe controller bound to " P2PB_KMOD_NVME_DRIVER;
+		break;
+	default:
+		why = strerror(-err);
+	}
+	return p2pb_fail(err, "importer %s: starting the NVMe load on %s failed: %s", e->spec->text, o->dev, why);
+}
+
+static int kmod_start_load(struct p2pb_engine *e, struct p2pb_attachment *a)
+{
+	const struct p2pb_kmod_opts *o = K(e)->o;
+	struct p2pb_load l = {
+		.id = a->id,
+		.enable = 1,
+		.block_size = o->io_bs,
+		.qdepth = o->io_qd,
+		.read_pct = o->io_read_pct,
+		.flags = o->dma_after_unmap ? P2PB_DMA_F_AFTER_UNMAP : 0,
+		.range = o->io_range,
+		.rate_bps = o->io_rate_bps,
+		.bin_ns = o->io_bin_ns,
+	};
+
+	return ioctl(K(e)->fd, P2PB_IOC_LOAD, &l) ? load_error(e, -errno) : 0;
 }
 
 static int kmod_start(struct p2pb_engine *e, struct p2pb_attachment *a)
 {
 	const struct p2pb_kmod_opts *o = K(e)->o;
-	struct p2pb_dma d = {
+	struct p2pb_dma d;
+
+	if (o->io)
+		return kmod_start_load(e, a);
+	d = (struct p2pb_dma){
 		.id = a->id,
 		.enable = 1,
 		.size = o->dma_size,
@@ -473,12 +696,25 @@ static json_object *kmod_describe(const struct p2pb_engine *e)
 	json_object_object_add(j, "delays_ns", d);
 	if (o->fence_hold_ns)
 		json_object_object_add(j, "fence_hold_ns", p2pb_json_u64(o->fence_hold_ns));
+	if (o->io) {
+		json_object *io = json_object_new_object();
+
+		json_object_object_add(io, "engine", json_object_new_string("nvme"));
+		json_object_object_add(io, "read_pct", json_object_new_int((int)o->io_read_pct));
+		json_object_object_add(io, "block_size", p2pb_json_u64(o->io_bs));
+		json_object_object_add(io, "qdepth", json_object_new_int((int)o->io_qd));
+		json_object_object_add(io, "rate_bps", p2pb_json_u64(o->io_rate_bps));
+		json_object_object_add(io, "bin_ns", p2pb_json_u64(o->io_bin_ns));
+		json_object_object_add(io, "range", p2pb_json_u64(o->io_range));
+		json_object_object_add(j, "io", io);
+	}
 	return j;
 }
 
 const struct p2pb_engine_ops p2pb_engine_kmod = {
 	.name = "kmod",
-	.help = "the p2pbench_importer test module (kernel/importer): unmaps at once, after a delay or never",
+	.help = "the p2pbench_importer test module (kernel/importer): unmaps at once, after a delay or never; "
+		"moves data through the mapping with edu (dma=) or an NVMe controller (io=)",
 	.keys = kmod_keys,
 	.opts_size = sizeof(struct p2pb_kmod_opts),
 	.defaults = kmod_defaults,
@@ -494,6 +730,7 @@ const struct p2pb_engine_ops p2pb_engine_kmod = {
 	.events = kmod_events,
 	.stats = kmod_stats,
 	.start = kmod_start,
+	.bins = kmod_bins,
 	.detach = kmod_detach,
 	.close = kmod_close,
 };

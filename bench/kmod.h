@@ -37,7 +37,17 @@ struct p2pb_kmod_opts {
 	bool dma_after_unmap;		/* misbehaving device: keeps writing after unmap */
 	uint64_t fence_hold_ns;		/* >0: each map holds a fence until this long after the next invalidate */
 	char dev[P2PB_BDF_LEN];		/* the PCI function to attach as */
+	/* NVMe load: the device is an NVMe controller given to p2pbench_nvme */
+	bool io;			/* io= was given: the controller reads/writes through the mapping */
+	uint32_t io_read_pct;		/* share of reads (device -> dma-buf), 0..100 */
+	uint32_t io_bs;			/* bytes per command */
+	uint32_t io_qd;			/* commands in flight */
+	uint64_t io_rate_bps;		/* 0: unlimited */
+	uint64_t io_bin_ns;		/* throughput bins, 0: none */
+	uint64_t io_range;		/* bytes of the mapping used, 0: all */
 };
+
+#define P2PB_KMOD_NVME_DRIVER "p2pbench_nvme"
 
 const char *p2pb_kmod_attach_name(enum p2pb_kmod_attach a);
 /* Draw n unmap delays from the options' distribution (reproducible per seed). */

@@ -172,7 +172,8 @@ static int start_dma(struct case_run *c)
 
 /* Device traffic summed over every attachment, and when it was read. */
 struct traffic {
-	uint64_t ns, bytes, stale_ops;
+	uint64_t ns, bytes, stale_ops, revoked_bytes, io_errors, io_timeouts;
+	uint32_t last_error;
 };
 
 static struct traffic traffic_now(struct case_run *c)
@@ -186,6 +187,11 @@ static struct traffic traffic_now(struct case_run *c)
 		if (moves_data(&c->inst[i]) && !EOPS(&c->inst[i])->stats(&c->inst[i].e, &c->inst[i].a[k].att, &st)) {
 			t.bytes += st.bytes;
 			t.stale_ops += st.stale_ops;
+			t.revoked_bytes += st.revoked_bytes;
+			t.io_errors += st.io_errors;
+			t.io_timeouts += st.io_timeouts;
+			if (st.last_error)
+				t.last_error = st.last_error;
 		}
 	}
 	t.ns = p2pb_now_ns();
@@ -294,6 +300,30 @@ static void stamp_event(const struct p2pb_engine_event *e, const struct revoke_w
 	}
 }
 
+/* The load's own marks: its last completion before a revoke, its first after. */
+static void load_event(const struct p2pb_engine_event *e, uint64_t t0, struct p2pb_load_obs *lo)
+{
+	if (!lo)
+		return;
+	if (e->type == P2PB_EE_IO_LAST && e->ts_ns > lo->last_before_ns)
+		lo->last_before_ns = e->ts_ns;
+	/* the importer that recovered last decides when traffic is back */
+	else if (e->type == P2PB_EE_IO_FIRST && e->ts_ns > t0 && e->ts_ns > lo->first_after_ns)
+		lo->first_after_ns = e->ts_ns;
+}
+
+/*
+ * C4 for a load's fences (one per batch of I/O, too many to stamp): the
+ * I/O in flight at the invalidate completed, and so its fences signalled,
+ * before the trigger returned.
+ */
+static void load_drained(const struct p2pb_engine_event *e, const struct revoke_window *w, struct p2pb_att_obs *o)
+{
+	o->fences_checked++;
+	if (e->ts_ns > w->trigger_end)
+		late_fence(o, e->ts_ns - w->trigger_end);
+}
+
 static int read_events(struct imp_inst *in, unsigned int k, struct p2pb_engine_event *ev, uint32_t cap, uint32_t *n)
 {
 	uint32_t got = 0;
@@ -311,9 +341,11 @@ static int read_events(struct imp_inst *in, unsigned int k, struct p2pb_engine_e
 
 /*
  * Drain one attachment's events. With a window (after a trigger returned)
- * they fill o; without, only the fence bookkeeping is kept.
+ * they fill o; without, only the fence bookkeeping is kept. A load's marks
+ * after t0 go to lo (when given).
  */
-static int drain_events(struct imp_inst *in, unsigned int k, const struct revoke_window *w, struct p2pb_att_obs *o)
+static int drain_events(struct imp_inst *in, unsigned int k, const struct revoke_window *w, struct p2pb_att_obs *o,
+			uint64_t t0, struct p2pb_load_obs *lo)
 {
 	struct att_state *st = &in->a[k];
 	struct p2pb_engine_event *ev = calloc(EVENTS_MAX, sizeof(*ev));
@@ -324,13 +356,17 @@ static int drain_events(struct imp_inst *in, unsigned int k, const struct revoke
 	if (!ev)
 		return -ENOMEM;
 	err = read_events(in, k, ev, EVENTS_MAX, &n);
-	for (e = 0; !err && e < n; e++)
+	for (e = 0; !err && e < n; e++) {
 		stamp_event(&ev[e], w, o, &inv_ts, &unmap_ts);
+		load_event(&ev[e], t0, lo);
+	}
 	for (e = 0; !err && e < n; e++) {
 		if (ev[e].type == P2PB_EE_FENCE_ADD)
 			fence_added(st, ev[e].value, ev[e].ts_ns);
 		else if (ev[e].type == P2PB_EE_FENCE_SIGNAL)
 			fence_signalled(st, ev[e].value, ev[e].ts_ns, w, o, inv_ts);
+		else if (ev[e].type == P2PB_EE_IO_LAST && w && o && o->invalidated)
+			load_drained(&ev[e], w, o);
 	}
 	free(ev);
 	if (err || !w)
@@ -356,7 +392,7 @@ static void drain_all(struct case_run *c)
 	unsigned int i, k;
 
 	for_each_att(c, i, k)
-		drain_events(&c->inst[i], k, NULL, NULL);
+		drain_events(&c->inst[i], k, NULL, NULL, 0, NULL);
 }
 
 /* ---- trigger and probe threads ---- */
@@ -511,7 +547,7 @@ static void phase_revoked(struct case_run *c, struct p2pb_iter_result *it)
 
 		o->importer = i;
 		o->dmabuf = k;
-		drain_events(&c->inst[i], k, &w, o);
+		drain_events(&c->inst[i], k, &w, o, it->t0_ns, &it->load_obs);
 		if (o->unmapped && it->t0_ns + o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns > last_unmap)
 			last_unmap = it->t0_ns + o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns;
 	}
@@ -533,9 +569,9 @@ static int reexport(struct case_run *c, struct p2pb_iter_result *it)
 	it->obs.old_dmabuf_map_errno = -EOPS(in0)->map(&in0->e, &in0->a[0].att);
 	detach_all(c);
 	unexport_all(c);
-	if ((err = export_all(c)))
+	if ((err = export_all(c)) || (err = attach_all(c)))
 		return err;
-	return attach_all(c);
+	return start_dma(c);	/* the new attachments move data as the old did */
 }
 
 static void phase_restore(struct case_run *c, struct p2pb_iter_result *it)
@@ -544,12 +580,16 @@ static void phase_restore(struct case_run *c, struct p2pb_iter_result *it)
 	uint64_t start = p2pb_now_ns();
 	int err = 0;
 
-	if (!t->restore)
+	if (!t->restore) {
+		/* flr, hot-reset: the device came back before the syscall returned */
+		it->unrevoke_end_ns = it->t0_ns + it->obs.trigger_ns;
 		return;
+	}
 	p2pb_clear_error();
 	err = t->restore(&c->x);
 	it->unrevoke_timed = true;
-	it->unrevoke_ns = p2pb_now_ns() - start;
+	it->unrevoke_end_ns = p2pb_now_ns();
+	it->unrevoke_ns = it->unrevoke_end_ns - start;
 	if (!err && t->permanent)
 		err = reexport(c, it);
 	if (err) {
@@ -568,6 +608,88 @@ static void phase_remap(struct case_run *c, struct p2pb_iter_result *it)
 	it->obs.remap_tried = true;
 	it->obs.remap_errno = -remap_all(c, &done);
 	it->remap_ns = done - start;
+}
+
+/* ---- the load's timeline ---- */
+
+#define BINS_CHUNK 256
+
+static int timeline_grid(struct p2pb_load_obs *lo, uint64_t bin_ns, uint64_t from, uint64_t to)
+{
+	if (lo->bin_ns)
+		return lo->bin_ns == bin_ns ? 0 : -EINVAL;	/* importers with other widths are not summed */
+	lo->bin_ns = bin_ns;
+	lo->bins_start_ns = from;
+	lo->n_bins = (unsigned int)((to - from) / bin_ns);
+	lo->bin_bytes = calloc(lo->n_bins + 1, sizeof(*lo->bin_bytes));
+	lo->bin_errors = calloc(lo->n_bins + 1, sizeof(*lo->bin_errors));
+	return lo->bin_bytes && lo->bin_errors ? 0 : -ENOMEM;
+}
+
+/*
+ * Sum one attachment's closed bins that start in [from, to) into the
+ * iteration's grid (bin 0 starts at from); older bins are the previous
+ * iteration's. -EOPNOTSUPP: the engine keeps no bins.
+ */
+static int collect_bins(struct imp_inst *in, unsigned int k, struct p2pb_load_obs *lo, uint64_t from, uint64_t to)
+{
+	struct p2pb_engine_bin b[BINS_CHUNK];
+	uint64_t bin_ns = 0, idx;
+	uint32_t n, i;
+	int err;
+
+	if (!EOPS(in)->bins)
+		return -EOPNOTSUPP;
+	do {
+		err = EOPS(in)->bins(&in->e, &in->a[k].att, b, BINS_CHUNK, &n, &bin_ns);
+		if (err == -EOVERFLOW)
+			lo->bins_dropped = true;
+		else if (err)
+			return err;
+		if (!bin_ns)
+			return -EOPNOTSUPP;
+		if ((err = timeline_grid(lo, bin_ns, from, to)))
+			return err;
+		for (i = 0; i < n; i++) {
+			if (b[i].start_ns < from || b[i].start_ns >= to)
+				continue;
+			idx = (b[i].start_ns - from) / bin_ns;
+			if (idx < lo->n_bins) {
+				lo->bin_bytes[idx] += b[i].bytes;
+				lo->bin_errors[idx] += b[i].errors;
+			}
+		}
+	} while (n == BINS_CHUNK);
+	return 0;
+}
+
+/* After the after-window: the first good I/O after the remap, the bins, the counters. */
+static void collect_load(struct case_run *c, struct p2pb_iter_result *it, const struct traffic *from,
+			 const struct traffic *to)
+{
+	struct p2pb_load_obs *lo = &it->load_obs;
+	unsigned int i, k;
+	bool any = false;
+
+	for_each_att(c, i, k) {
+		drain_events(&c->inst[i], k, NULL, NULL, it->t0_ns, lo);
+		if (moves_data(&c->inst[i]))
+			any |= !collect_bins(&c->inst[i], k, lo, from->ns, to->ns);
+	}
+	lo->revoked_bytes = to->revoked_bytes - from->revoked_bytes;
+	lo->io_errors = to->io_errors - from->io_errors;
+	lo->io_timeouts = to->io_timeouts - from->io_timeouts;
+	lo->last_error = lo->io_errors ? to->last_error : 0;
+	it->obs.io_errors = lo->io_errors;
+	it->obs.io_timeouts = lo->io_timeouts;
+	it->load = any;
+}
+
+/* Good I/O stopped at last_before and resumed at first_after; 0: not seen. */
+uint64_t p2pb_load_stall_ns(const struct p2pb_load_obs *lo)
+{
+	return lo->last_before_ns && lo->first_after_ns > lo->last_before_ns ?
+	       lo->first_after_ns - lo->last_before_ns : 0;
 }
 
 /* ---- one iteration ---- */
@@ -605,6 +727,18 @@ static void add_to_hists(struct p2pb_case_result *r, const struct p2pb_iter_resu
 		r->dma_after.bytes += it->after.bytes, r->dma_after.ns += it->after.ns;
 		r->dma_stale += it->obs.stale_transfers;
 	}
+	if (it->load) {
+		const struct p2pb_load_obs *lo = &it->load_obs;
+
+		r->load = true;
+		if (p2pb_load_stall_ns(lo))
+			p2pb_hist_add(&r->h.stall, p2pb_load_stall_ns(lo));
+		if (it->unrevoke_end_ns && lo->first_after_ns > it->unrevoke_end_ns)
+			p2pb_hist_add(&r->h.first_io, lo->first_after_ns - it->unrevoke_end_ns);
+		r->load_revoked_bytes += lo->revoked_bytes;
+		r->load_io_errors += lo->io_errors;
+		r->load_io_timeouts += lo->io_timeouts;
+	}
 	r->measured++;
 	r->forced_iters += it->forced_unmap;
 }
@@ -637,7 +771,7 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 	uint64_t dwell = dwell_ns(c), done;
 	unsigned long long fault_irqs;
 	long long timeouts;
-	struct traffic tr[5];
+	struct traffic tr[6];	/* before, trigger, quiesced, revoked, remapped, end */
 	int err;
 
 	if (!it) {
@@ -665,23 +799,25 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 		p2pb_verdict_iteration(&c->r->verdict, &c->r->ctx, &it->obs);
 		return false;
 	}
+	tr[2] = traffic_now(c);	/* trigger returned, every importer unmapped */
 	if (c->r->dma && dwell)
 		p2pb_sleep_ns(dwell);	/* traffic while revoked: a misbehaving device shows here */
-	tr[2] = traffic_now(c);
+	tr[3] = traffic_now(c);
 	phase_revoked(c, it);
 	phase_restore(c, it);
 	phase_remap(c, it);
-	tr[3] = traffic_now(c);
+	tr[4] = traffic_now(c);
 	if (dwell)
 		p2pb_sleep_ns(dwell);
-	tr[4] = traffic_now(c);
+	tr[5] = traffic_now(c);
 	if (c->r->dma) {
 		it->dma = true;
 		it->before = window(&tr[0], &tr[1]);
-		it->during = window(&tr[1], &tr[2]);
-		it->after = window(&tr[3], &tr[4]);
-		it->obs.stale_transfers = tr[4].stale_ops - tr[0].stale_ops;
+		it->during = window(&tr[2], &tr[3]);
+		it->after = window(&tr[4], &tr[5]);
+		it->obs.stale_transfers = tr[5].stale_ops - tr[0].stale_ops;
 		it->obs.iommu_fault_irqs = p2pb_iommu_fault_irqs() - fault_irqs;
+		collect_load(c, it, &tr[0], &tr[5]);
 	}
 	if (c->s->trace.on) {
 		it->kernel_events = json_object_new_array();
@@ -811,6 +947,8 @@ static void init_result(struct p2pb_case_result *r, const struct p2pb_job *j)
 	p2pb_hist_init(&r->h.remap);
 	p2pb_hist_init(&r->h.cfg);
 	p2pb_hist_init(&r->h.bar);
+	p2pb_hist_init(&r->h.stall);
+	p2pb_hist_init(&r->h.first_io);
 	p2pb_verdict_init(&r->verdict);
 	r->ctx.trigger = j->trigger->name;
 	r->ctx.trigger_unrevokes = j->trigger->restore && !j->trigger->permanent;
@@ -871,6 +1009,8 @@ void p2pb_case_result_free(struct p2pb_case_result *r)
 
 	for (i = 0; i < r->n_iters; i++) {
 		free(r->iters[i].atts);
+		free(r->iters[i].load_obs.bin_bytes);
+		free(r->iters[i].load_obs.bin_errors);
 		json_object_put(r->iters[i].kernel_events);
 	}
 	for (i = 0; r->importers && i < r->n_importers; i++)

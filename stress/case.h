@@ -25,6 +25,25 @@ struct p2pb_window {
 	uint64_t bytes, ns;		/* device DMA moved in a window of ns */
 };
 
+/*
+ * Data moved by an engine that keeps throughput bins (the NVMe load) over one
+ * iteration, on CLOCK_MONOTONIC (docs/methodology.md, "Revoke under load").
+ */
+struct p2pb_load_obs {
+	uint64_t last_before_ns;	/* last completion of I/O submitted before the invalidate; 0 none */
+	uint64_t first_after_ns;	/* first good completion after the remap (the last importer's); 0 none */
+	uint64_t revoked_bytes;		/* good I/O submitted after an invalidate */
+	uint64_t io_errors, io_timeouts;
+	uint32_t last_error;		/* device status of the last failure */
+	uint64_t bin_ns, bins_start_ns;	/* width; start of bin 0 */
+	unsigned int n_bins;
+	uint64_t *bin_bytes;		/* [n_bins], owned */
+	uint32_t *bin_errors;		/* [n_bins], owned */
+	bool bins_dropped;		/* the engine's ring overflowed: the timeline has holes */
+};
+
+uint64_t p2pb_load_stall_ns(const struct p2pb_load_obs *lo);
+
 struct p2pb_iter_result {
 	struct p2pb_iter_obs obs;	/* what the verdict judges; obs.atts = atts */
 	struct p2pb_att_obs *atts;
@@ -39,6 +58,9 @@ struct p2pb_iter_result {
 	uint64_t unrevoke_ns, remap_ns;
 	bool dma;
 	struct p2pb_window before, during, after;
+	uint64_t unrevoke_end_ns;	/* trigger undone, or returned when it un-revokes by itself */
+	bool load;			/* load_obs is filled */
+	struct p2pb_load_obs load_obs;
 	json_object *kernel_events;	/* with --trace: lib/trace's events, owned */
 };
 
@@ -49,6 +71,7 @@ struct p2pb_importer_info {
 
 struct p2pb_case_hists {
 	struct p2pb_hist trigger, r2q, t2i, i2u, unrevoke, remap, cfg, bar;
+	struct p2pb_hist stall, first_io;	/* load: last-before to first-after; un-revoke to first good I/O */
 };
 
 struct p2pb_case_result {
@@ -63,6 +86,8 @@ struct p2pb_case_result {
 	bool dma;
 	struct p2pb_window dma_before, dma_during, dma_after;
 	uint64_t dma_stale;
+	bool load;			/* some iteration had a load timeline */
+	uint64_t load_revoked_bytes, load_io_errors, load_io_timeouts;
 	struct p2pb_kmsg_counts klog;	/* the whole case */
 	uint64_t iommu_fault_irqs;
 	struct p2pb_verdict_ctx ctx;

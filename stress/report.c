@@ -71,6 +71,41 @@ static json_object *iter_dma_json(const struct p2pb_iter_result *it)
 	return d;
 }
 
+static json_object *rel_ns(uint64_t ts, uint64_t t0)
+{
+	return ts ? json_object_new_int64((int64_t)(ts - t0)) : NULL;
+}
+
+/* The load through one iteration; times relative to the trigger's start (t0). */
+static json_object *iter_load_json(const struct p2pb_iter_result *it)
+{
+	const struct p2pb_load_obs *lo = &it->load_obs;
+	json_object *o = json_object_new_object(), *tl = json_object_new_object();
+	json_object *bytes = json_object_new_array(), *errs = json_object_new_array();
+	unsigned int i;
+
+	add(o, "last_completion_ns", rel_ns(lo->last_before_ns, it->t0_ns));
+	add(o, "first_completion_ns", rel_ns(lo->first_after_ns, it->t0_ns));
+	add(o, "stall_ns", p2pb_load_stall_ns(lo) ? ju64(p2pb_load_stall_ns(lo)) : NULL);
+	add(o, "first_io_after_unrevoke_ns", it->unrevoke_end_ns && lo->first_after_ns > it->unrevoke_end_ns ?
+	    ju64(lo->first_after_ns - it->unrevoke_end_ns) : NULL);
+	add(o, "revoked_bytes", ju64(lo->revoked_bytes));
+	add(o, "io_errors", ju64(lo->io_errors));
+	add(o, "io_timeouts", ju64(lo->io_timeouts));
+	add(o, "last_error", jint(lo->last_error));
+	add(tl, "bin_ns", ju64(lo->bin_ns));
+	add(tl, "start_ns", json_object_new_int64((int64_t)(lo->bins_start_ns - it->t0_ns)));
+	for (i = 0; i < lo->n_bins; i++) {
+		json_object_array_add(bytes, ju64(lo->bin_bytes[i]));
+		json_object_array_add(errs, jint(lo->bin_errors[i]));
+	}
+	add(tl, "bytes", bytes);
+	add(tl, "errors", errs);
+	add(tl, "dropped", json_object_new_boolean(lo->bins_dropped));
+	add(o, "timeline", tl);
+	return o;
+}
+
 static json_object *iter_json(const struct p2pb_iter_result *it)
 {
 	const struct p2pb_iter_obs *ob = &it->obs;
@@ -99,6 +134,8 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 	}
 	if (it->dma)
 		add(o, "dma", iter_dma_json(it));
+	if (it->load)
+		add(o, "load", iter_load_json(it));
 	add(o, "forced_unmap", json_object_new_boolean(it->forced_unmap));
 	if (it->revoke_to_quiesce_ns)
 		add(o, "revoke_to_quiesce_ns", ju64(it->revoke_to_quiesce_ns));
@@ -141,6 +178,7 @@ static json_object *injected_json(const struct p2pb_injected *x, bool never)
 	} else {
 		add(o, "stale_transfers", ju64(x->stale_transfers));
 		add(o, "iommu_fault_irqs", ju64(x->iommu_fault_irqs));
+		add(o, "io_errors", ju64(x->io_errors));
 		snprintf(caught, sizeof(caught), "%s", x->iommu_fault_irqs ? "IOMMU faults" :
 			 x->stale_transfers ? "nothing: stale writes landed without an IOMMU fault" : "");
 	}
@@ -206,6 +244,15 @@ static json_object *summary_json(const struct p2pb_case_result *r)
 		add(d, "after", window_json(&r->dma_after));
 		add(d, "stale_transfers", ju64(r->dma_stale));
 		add(sum, "dma", d);
+	}
+	if (r->load) {
+		d = json_object_new_object();
+		add(d, "stall_ns", p2pb_json_summary(&r->h.stall));
+		add(d, "first_io_after_unrevoke_ns", p2pb_json_summary(&r->h.first_io));
+		add(d, "revoked_bytes", ju64(r->load_revoked_bytes));
+		add(d, "io_errors", ju64(r->load_io_errors));
+		add(d, "io_timeouts", ju64(r->load_io_timeouts));
+		add(sum, "load", d);
 	}
 	return sum;
 }
@@ -394,10 +441,19 @@ void p2pb_case_table(const struct p2pb_case_result *r)
 	row("", "remap", &r->h.remap);
 	row("", "config read meanwhile", &r->h.cfg);
 	row("", "BAR read meanwhile", &r->h.bar);
-	if (r->dma)
+	if (r->load) {
+		row("", "load stall", &r->h.stall);
+		row("", "un-revoke->first I/O", &r->h.first_io);
+		printf("%-28s load: %.2f MB/s before, %.2f while revoked, %.2f after; %llu bytes moved while "
+		       "revoked; %llu I/O errors, %llu timeouts\n", "", rate_kb(&r->dma_before) / 1e3,
+		       rate_kb(&r->dma_during) / 1e3, rate_kb(&r->dma_after) / 1e3,
+		       (unsigned long long)r->load_revoked_bytes, (unsigned long long)r->load_io_errors,
+		       (unsigned long long)r->load_io_timeouts);
+	} else if (r->dma && r->measured) {
 		printf("%-28s device DMA: %.1f KB/s before, %.1f during, %.1f after the revoke; "
 		       "%llu transfers after unmap\n", "", rate_kb(&r->dma_before), rate_kb(&r->dma_during),
 		       rate_kb(&r->dma_after), (unsigned long long)r->dma_stale);
+	}
 	if (p2pb_kmsg_findings(k) || k->revoke_timeouts || k->dmar_faults)
 		printf("%-28s kernel log: %u WARN (%u announced by the revoke bound), %u BUG/Oops, %u other "
 		       "forbidden, %u revoke timeouts, %u DMAR faults\n", "", k->warnings, k->announced_warnings,

@@ -197,7 +197,17 @@ static void account_injected(struct p2pb_verdict *v, const struct p2pb_verdict_c
 		v->dma_after_unmap.iterations++;
 		v->dma_after_unmap.stale_transfers += it->stale_transfers;
 		v->dma_after_unmap.iommu_fault_irqs += it->iommu_fault_irqs;
+		v->dma_after_unmap.io_errors += it->io_errors + it->io_timeouts;
+		return;
 	}
+	/* our own importer misbehaving unasked, or I/O failing through a live mapping: never a PASS */
+	if (it->stale_transfers)
+		p2pb_verdict_error(v, "iteration %u: the importer moved data %llu time(s) after an invalidate "
+				   "without being told to", it->index, (unsigned long long)it->stale_transfers);
+	if (it->io_errors || it->io_timeouts)
+		p2pb_verdict_error(v, "iteration %u: %llu I/O(s) through the mapping failed and %llu timed out "
+				   "(see the iteration's load.last_error and the kernel log)", it->index,
+				   (unsigned long long)it->io_errors, (unsigned long long)it->io_timeouts);
 }
 
 void p2pb_verdict_iteration(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx,

@@ -81,6 +81,7 @@ struct p2pb_iter_obs {
 	bool remap_tried;
 	int remap_errno;
 	uint64_t stale_transfers, iommu_fault_irqs;
+	uint64_t io_errors, io_timeouts;	/* device I/O through the mapping that failed */
 	unsigned int bound_timeouts;	/* revoke waits that hit the configured bound */
 	struct p2pb_kmsg_counts klog;	/* logged during this iteration */
 };
@@ -99,7 +100,7 @@ struct p2pb_injected {
 	const char *fault;		/* "never-unmap", "dma-after-unmap" */
 	unsigned int iterations;	/* iterations in which it showed */
 	unsigned int forced_releases, bounded_returns;
-	uint64_t stale_transfers, iommu_fault_irqs;
+	uint64_t stale_transfers, iommu_fault_irqs, io_errors;
 };
 
 struct p2pb_verdict {

@@ -51,7 +51,7 @@
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
 
-#include "uapi/p2pbench_importer.h"
+#include "importer.h"
 #include "nvme.h"
 
 /* QEMU edu (hw/misc/edu.c): a DMA engine between RAM and a 4 KiB buffer. */
@@ -124,57 +124,7 @@ struct p2pb_session {
 	struct xarray atts;	/* id -> struct p2pb_att */
 };
 
-struct p2pb_att {
-	struct list_head node;		/* p2pb_atts, under p2pb_lock */
-	struct mutex lock;		/* teardown against the ioctls */
-	u32 id;
-	u32 mode;
-	u32 policy;
-	u32 nr_delays;
-	u32 delay_idx;
-	u64 delays_ns[P2PB_MAX_DELAYS];
-	u64 fence_hold_ns;
-	struct pci_dev *pdev;		/* referenced until freed */
-	struct task_struct *owner;	/* thread group leader that attached */
-	struct dma_buf *dmabuf;
-	struct dma_buf_attachment *attach; /* NULL once torn down */
-
-	/* under the resv lock (dynamic attachments) */
-	struct sg_table *sgt;		/* live mapping */
-	u32 nents;			/* of the last mapping, set under the resv lock */
-	bool unmap_pending;		/* delayed unmap armed */
-	u64 unmap_delay_ns;		/* the delay it was armed with */
-	bool withheld;			/* invalidated but still mapped */
-	u64 dma_iova;			/* of the live mapping */
-	bool dma_quiesce;		/* invalidated: start no new transfer */
-	u64 stale_iova;			/* what the device had before the unmap */
-
-	struct hrtimer unmap_timer;
-	struct work_struct unmap_work;
-	struct delayed_work owner_watch;
-
-	/* fences: context fence_ctx holds, fence_ctx + 1 edu transfers */
-	u64 fence_ctx;
-	atomic64_t fence_seqno;		/* unique over both contexts */
-	spinlock_t hold_lock;		/* hold_list, hold_timer_on */
-	struct list_head hold_list;	/* unsignalled, in seqno order */
-	bool hold_timer_on;
-	struct hrtimer hold_timer;
-
-	/* device DMA into the mapping (P2PB_IOC_DMA) */
-	struct task_struct *dma_task;
-	u32 dma_size, dma_flags;
-	u64 dma_interval_ns;
-	struct dma_fence *dma_fence;	/* in flight, under ev_lock */
-	u64 dma_bytes, dma_ops, dma_stale_ops, dma_last_ns;	/* under ev_lock */
-
-	spinlock_t ev_lock;		/* ring and counters */
-	struct p2pb_event ring[P2PB_EVENT_RING];
-	u32 ev_head, ev_count, ev_dropped;
-	u32 n_inval, n_unmap, n_map, n_map_fail;
-};
-
-static void p2pb_record_at(struct p2pb_att *a, u32 type, s32 arg, u64 value, u64 ts)
+void p2pb_record_at(struct p2pb_att *a, u32 type, s32 arg, u64 value, u64 ts)
 {
 	struct p2pb_event ev = {
 		.ts_ns = ts, .value = value, .type = type, .arg = arg,
@@ -206,7 +156,7 @@ static void p2pb_record_at(struct p2pb_att *a, u32 type, s32 arg, u64 value, u64
 	spin_unlock_irqrestore(&a->ev_lock, flags);
 }
 
-static void p2pb_record_value(struct p2pb_att *a, u32 type, s32 arg, u64 value)
+void p2pb_record_value(struct p2pb_att *a, u32 type, s32 arg, u64 value)
 {
 	p2pb_record_at(a, type, arg, value, ktime_get_ns());
 }
@@ -226,15 +176,21 @@ static bool p2pb_dynamic(const struct p2pb_att *a)
  * before the fence signals, so nobody woken by the fence can have seen a
  * later clock than the event's.
  */
-static void p2pb_fence_complete(struct p2pb_att *a, struct dma_fence *f, int err)
+void p2pb_fence_signal(struct dma_fence *f, int err, ktime_t ts)
 {
-	ktime_t ts = ktime_get();
 	bool cookie = dma_fence_begin_signalling();
 
 	if (err)
 		dma_fence_set_error(f, err);
 	dma_fence_signal_timestamp(f, ts);
 	dma_fence_end_signalling(cookie);
+}
+
+void p2pb_fence_complete(struct p2pb_att *a, struct dma_fence *f, int err)
+{
+	ktime_t ts = ktime_get();
+
+	p2pb_fence_signal(f, err, ts);
 	p2pb_record_at(a, P2PB_EV_FENCE_SIGNAL, err, f->seqno, ktime_to_ns(ts));
 }
 
@@ -483,6 +439,7 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 		p2pb_hold_arm(a);
 	if (!a->sgt)
 		return;
+	a->inval_ns = ktime_get_ns();
 	a->dma_quiesce = true;
 	switch (a->policy) {
 	case P2PB_UNMAP_IMMEDIATE:
@@ -565,6 +522,7 @@ static int p2pb_map(struct p2pb_att *a, struct p2pb_map *out)
 			a->dma_iova = sgt->nents ? sg_dma_address(sgt->sgl) : 0;
 			a->dma_quiesce = false;
 			a->withheld = false;
+			a->map_ns = ktime_get_ns();
 			p2pb_record(a, P2PB_EV_MAP, 0);
 			if (hf)
 				p2pb_hold_add(a, hf);
@@ -641,10 +599,12 @@ out:
 }
 
 /*
- * Publish the fence of one transfer into the live mapping; resv held.
- * NULL if no fence could be had (the transfer is then skipped).
+ * Publish the fence of one transfer (edu) or batch (NVMe) into the live
+ * mapping; resv held. It becomes the latest in flight, the one an unmap
+ * waits for (the context's fences signal in order). NULL if no fence could
+ * be had (the transfer is then skipped).
  */
-static struct dma_fence *p2pb_dma_fence_publish(struct p2pb_att *a)
+struct dma_fence *p2pb_dma_fence_publish(struct p2pb_att *a, gfp_t gfp, bool record)
 {
 	struct dma_resv *resv = a->dmabuf->resv;
 	struct dma_fence *f;
@@ -654,7 +614,7 @@ static struct dma_fence *p2pb_dma_fence_publish(struct p2pb_att *a)
 	dma_resv_assert_held(resv);
 	if (dma_resv_reserve_fences(resv, 1))
 		return NULL;
-	f = kzalloc_obj(*f, GFP_KERNEL);
+	f = kzalloc_obj(*f, gfp);
 	if (!f)
 		return NULL;
 	seqno = atomic64_inc_return(&a->fence_seqno);
@@ -664,8 +624,25 @@ static struct dma_fence *p2pb_dma_fence_publish(struct p2pb_att *a)
 	spin_lock_irqsave(&a->ev_lock, flags);
 	a->dma_fence = f;
 	spin_unlock_irqrestore(&a->ev_lock, flags);
-	p2pb_record_value(a, P2PB_EV_FENCE_ADD, P2PB_FENCE_DMA, seqno);
+	if (record)
+		p2pb_record_value(a, P2PB_EV_FENCE_ADD, P2PB_FENCE_DMA, seqno);
 	return f;
+}
+
+/* The device moves no more data for @f: signal it, drop it as the latest, put it. */
+void p2pb_dma_fence_done(struct p2pb_att *a, struct dma_fence *f, int err, bool record)
+{
+	unsigned long flags;
+
+	if (record)
+		p2pb_fence_complete(a, f, err);
+	else
+		p2pb_fence_signal(f, err, ktime_get());
+	spin_lock_irqsave(&a->ev_lock, flags);
+	if (a->dma_fence == f)
+		a->dma_fence = NULL;
+	spin_unlock_irqrestore(&a->ev_lock, flags);
+	dma_fence_put(f);
 }
 
 static void p2pb_dma_sleep(struct p2pb_att *a)
@@ -698,7 +675,7 @@ static int p2pb_dma_thread(void *data)
 		if (a->sgt && a->dma_iova &&
 		    (!a->dma_quiesce || a->dma_flags & P2PB_DMA_F_AFTER_UNMAP)) {
 			/* a fence per transfer: the exporter's fence wait covers it */
-			fence = p2pb_dma_fence_publish(a);
+			fence = p2pb_dma_fence_publish(a, GFP_KERNEL, true);
 			if (fence)
 				iova = a->dma_iova;
 		} else if (!a->sgt && (a->dma_flags & P2PB_DMA_F_AFTER_UNMAP) && a->stale_iova) {
@@ -719,14 +696,9 @@ static int p2pb_dma_thread(void *data)
 				a->dma_last_ns = ktime_get_ns();
 				spin_unlock_irqrestore(&a->ev_lock, flags);
 			}
-			if (fence) {
-				/* the device writes no more: done, or stopped */
-				p2pb_fence_complete(a, fence, err);
-				spin_lock_irqsave(&a->ev_lock, flags);
-				a->dma_fence = NULL;
-				spin_unlock_irqrestore(&a->ev_lock, flags);
-				dma_fence_put(fence);
-			}
+			/* the device writes no more: done, or stopped */
+			if (fence)
+				p2pb_dma_fence_done(a, fence, err, true);
 			dma_fence_end_signalling(cookie);
 		}
 		if (!iova || a->dma_interval_ns)
@@ -737,6 +709,7 @@ static int p2pb_dma_thread(void *data)
 
 static void p2pb_dma_stop(struct p2pb_att *a)
 {
+	p2pb_load_stop(a);
 	if (a->dma_task) {
 		kthread_stop(a->dma_task);
 		put_task_struct(a->dma_task);
@@ -756,8 +729,9 @@ static long p2pb_ioc_dma(struct p2pb_att *a, const struct p2pb_dma *req)
 	if (req->size < 1 || req->size > EDU_DMA_MAX || req->flags & ~P2PB_DMA_F_AFTER_UNMAP ||
 	    req->interval_ns > KTIME_MAX)
 		return -EINVAL;
-	/* attach made sure the device is an edu bound to us; the mapping must be dynamic */
-	if (!p2pb_dynamic(a) || !pci_get_drvdata(a->pdev))
+	/* an edu bound to us (attach checked our drivers), a dynamic mapping */
+	if (!p2pb_dynamic(a) || a->pdev->dev.driver != &p2pb_edu_driver.driver ||
+	    !pci_get_drvdata(a->pdev))
 		return -EOPNOTSUPP;
 	p2pb_dma_stop(a);
 	a->dma_size = req->size;
@@ -809,6 +783,7 @@ static void p2pb_att_teardown(struct p2pb_att *a, s32 cause)
 /* Memory, references; after p2pb_att_teardown() or a failed attach. */
 static void p2pb_att_free(struct p2pb_att *a)
 {
+	p2pb_load_free(a);
 	if (a->dmabuf)
 		dma_buf_put(a->dmabuf);
 	if (a->owner)
@@ -881,9 +856,10 @@ static struct p2pb_att *p2pb_att_alloc(const struct p2pb_attach *req)
 }
 
 /*
- * Attach as a->pdev, which must be bound to our pci_driver; on success the
- * attachment is on p2pb_atts, where the driver's remove finds it. The device
- * lock keeps the driver bound between the check and the list insertion.
+ * Attach as a->pdev, which must be bound to one of our pci_drivers (edu, or
+ * NVMe and up); on success the attachment is on p2pb_atts, where the
+ * driver's remove finds it. The device lock keeps the driver bound between
+ * the check and the list insertion.
  */
 static int p2pb_attach_as_ours(struct p2pb_att *a)
 {
@@ -905,7 +881,8 @@ static int p2pb_attach_as_ours(struct p2pb_att *a)
 		break;
 	}
 	device_lock(&a->pdev->dev);
-	if (a->pdev->dev.driver != &p2pb_edu_driver.driver || !pci_get_drvdata(a->pdev)) {
+	if ((a->pdev->dev.driver != &p2pb_edu_driver.driver && !p2pb_nvme_of(a->pdev)) ||
+	    !pci_get_drvdata(a->pdev)) {
 		err = -EPERM;
 		goto out;
 	}
@@ -1085,10 +1062,50 @@ static long p2pb_ioc_status(struct p2pb_session *s, void __user *uarg)
 	st.dma_ops = a->dma_ops;
 	st.dma_stale_ops = a->dma_stale_ops;
 	st.dma_last_ns = a->dma_last_ns;
+	st.revoked_bytes = a->revoked_bytes;
+	st.io_errors = a->io_errors;
+	st.io_timeouts = a->io_timeouts;
+	st.last_error = a->last_error;
+	st.inflight = p2pb_load_inflight(a);
 	spin_unlock_irq(&a->ev_lock);
 	if (copy_to_user(uarg, &st, sizeof(st)))
 		return -EFAULT;
 	return 0;
+}
+
+/* LOAD: under the attachment's lock, as DMA. */
+static long p2pb_ioctl_load(struct p2pb_session *s, void __user *uarg)
+{
+	struct p2pb_load req;
+	struct p2pb_att *a;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	a = xa_load(&s->atts, req.id);
+	if (!a)
+		return -ENOENT;
+	mutex_lock(&a->lock);
+	ret = a->attach ? p2pb_ioc_load(a, &req) : -ENODEV;
+	mutex_unlock(&a->lock);
+	return ret;
+}
+
+static long p2pb_ioctl_bins(struct p2pb_session *s, void __user *uarg)
+{
+	struct p2pb_bins req;
+	struct p2pb_att *a;
+	long ret;
+
+	if (copy_from_user(&req, uarg, sizeof(req)))
+		return -EFAULT;
+	a = xa_load(&s->atts, req.id);
+	if (!a)
+		return -ENOENT;
+	ret = p2pb_ioc_bins(a, &req);
+	if (!ret && copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+	return ret;
 }
 
 static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
@@ -1152,6 +1169,12 @@ static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		mutex_lock(&a->lock);
 		ret = a->attach ? p2pb_ioc_dma(a, &d) : -ENODEV;
 		mutex_unlock(&a->lock);
+		break;
+	case P2PB_IOC_LOAD:
+		ret = p2pb_ioctl_load(s, uarg);
+		break;
+	case P2PB_IOC_BINS:
+		ret = p2pb_ioctl_bins(s, uarg);
 		break;
 	case P2PB_IOC_STATUS:
 		ret = p2pb_ioc_status(s, uarg);
@@ -1292,17 +1315,18 @@ static int p2pb_edu_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 }
 
 /**
- * p2pb_edu_remove - unbind an edu device
+ * p2pb_teardown_as - a device of ours is being unbound
  * @pdev: the device
  *
- * Called with the device lock held, which attach takes too, so no new
- * attachment as @pdev can appear. Tears down every attachment made as
- * @pdev: its DMA thread stopped, its hold fences signalled with -ECANCELED,
- * its mapping unmapped (P2PB_UNMAP_BY_REMOVE) and the dma-buf detached. The
- * attachments stay in their files until detached or closed; their other
- * ioctls then fail with -ENODEV. When this returns the device does no DMA.
+ * Called from the driver's remove with the device lock held, which attach
+ * takes too, so no new attachment as @pdev can appear. Tears down every
+ * attachment made as @pdev: its DMA thread or NVMe load stopped, its hold
+ * fences signalled with -ECANCELED, its mapping unmapped
+ * (P2PB_UNMAP_BY_REMOVE) and the dma-buf detached. The attachments stay in
+ * their files until detached or closed; their other ioctls then fail with
+ * -ENODEV. When this returns no attachment makes the device move data.
  */
-static void p2pb_edu_remove(struct pci_dev *pdev)
+void p2pb_teardown_as(struct pci_dev *pdev)
 {
 	struct p2pb_att *a;
 	unsigned int n = 0;
@@ -1321,9 +1345,15 @@ static void p2pb_edu_remove(struct pci_dev *pdev)
 		n++;
 	}
 	mutex_unlock(&p2pb_lock);
-	pci_clear_master(pdev);
 	if (n)
 		pci_info(pdev, "unbound: tore down %u attachment(s) made as this device\n", n);
+}
+
+/* edu: its attachments go, then its bus mastering. */
+static void p2pb_edu_remove(struct pci_dev *pdev)
+{
+	p2pb_teardown_as(pdev);
+	pci_clear_master(pdev);
 }
 
 static const struct pci_device_id p2pb_edu_ids[] = {

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The NVMe side of the test importer (driver "p2pbench_nvme"). An NVMe controller bound
- * to this driver (driver_override "p2pbench_nvme", never one the kernel nvme
- * driver holds) is brought up by hand: admin queue, one polled I/O queue
- * pair, namespace 1. This is the traffic engine's device; commands whose data
- * pointers are a dma-buf mapping's IOVAs build on it.
+ * The NVMe side of the test importer (driver "p2pbench_nvme"). An NVMe
+ * controller bound to this driver (driver_override "p2pbench_nvme", never one
+ * the kernel nvme driver holds) is brought up by hand: admin queue, one
+ * polled I/O queue pair, namespace 1. The importer's NVMe load (load.c)
+ * claims the I/O queue and submits commands whose data pointers are a
+ * dma-buf mapping's IOVAs (p2pb_nvme_submit(), p2pb_nvme_reap()).
  *
  * Self-test through sysfs: writing a block number N (4 KiB blocks) to the
  * device's "read_block" attribute reads that block into host memory; reading
@@ -41,9 +42,12 @@
 #define OPC_ADMIN_CREATE_SQ	0x01
 #define OPC_ADMIN_CREATE_CQ	0x05
 #define OPC_ADMIN_IDENTIFY	0x06
+#define OPC_WRITE		0x01
 #define OPC_READ		0x02
 
-#define P2PB_NVME_QDEPTH	16
+#define P2PB_NVME_ADMIN_QSIZE	16
+#define P2PB_NVME_IO_QSIZE	(P2PB_NVME_MAX_QD + 1)
+#define P2PB_NVME_PAGE		4096
 #define P2PB_NVME_BLOCK		4096
 #define P2PB_NVME_TIMEOUT_MS	5000
 
@@ -72,7 +76,7 @@ struct p2pb_nvme_queue {
 	struct p2pb_nvme_sqe *sq;
 	struct p2pb_nvme_cqe *cq;
 	dma_addr_t sq_dma, cq_dma;
-	u16 qid, sq_tail, cq_head;
+	u16 qid, size, sq_tail, cq_head;
 	u8 phase;
 };
 
@@ -86,8 +90,15 @@ struct p2pb_nvme {
 	struct p2pb_nvme_queue admin, io;
 	void *buf;			/* one block of host memory */
 	dma_addr_t buf_dma;
+	__le64 *prp_lists;		/* a page of PRP entries per I/O queue slot */
+	dma_addr_t prp_lists_dma;
+	u64 capacity;			/* namespace 1, bytes */
+	u32 max_io;			/* MDTS in bytes, capped at P2PB_NVME_MAX_IO */
 	bool live;
+	bool claimed;			/* under lock: a load owns the I/O queue */
 };
+
+static void p2pb_nvme_shutdown(struct p2pb_nvme *n);
 
 /* CFS matters only when enabling: clearing CC.EN is how a failed controller is reset. */
 static int p2pb_nvme_wait_ready(struct p2pb_nvme *n, bool ready)
@@ -107,14 +118,16 @@ static int p2pb_nvme_wait_ready(struct p2pb_nvme *n, bool ready)
 	}
 }
 
-static int p2pb_nvme_queue_alloc(struct p2pb_nvme *n, struct p2pb_nvme_queue *q, u16 qid)
+static int p2pb_nvme_queue_alloc(struct p2pb_nvme *n, struct p2pb_nvme_queue *q, u16 qid,
+				 u16 size)
 {
 	struct device *dev = &n->pdev->dev;
 
 	q->qid = qid;
+	q->size = size;
 	q->phase = 1;
-	q->sq = dma_alloc_coherent(dev, P2PB_NVME_QDEPTH * sizeof(*q->sq), &q->sq_dma, GFP_KERNEL);
-	q->cq = dma_alloc_coherent(dev, P2PB_NVME_QDEPTH * sizeof(*q->cq), &q->cq_dma, GFP_KERNEL);
+	q->sq = dma_alloc_coherent(dev, size * sizeof(*q->sq), &q->sq_dma, GFP_KERNEL);
+	q->cq = dma_alloc_coherent(dev, size * sizeof(*q->cq), &q->cq_dma, GFP_KERNEL);
 	return q->sq && q->cq ? 0 : -ENOMEM;
 }
 
@@ -123,11 +136,20 @@ static void p2pb_nvme_queue_free(struct p2pb_nvme *n, struct p2pb_nvme_queue *q)
 	struct device *dev = &n->pdev->dev;
 
 	if (q->sq)
-		dma_free_coherent(dev, P2PB_NVME_QDEPTH * sizeof(*q->sq), q->sq, q->sq_dma);
+		dma_free_coherent(dev, q->size * sizeof(*q->sq), q->sq, q->sq_dma);
 	if (q->cq)
-		dma_free_coherent(dev, P2PB_NVME_QDEPTH * sizeof(*q->cq), q->cq, q->cq_dma);
+		dma_free_coherent(dev, q->size * sizeof(*q->cq), q->cq, q->cq_dma);
 	q->sq = NULL;
 	q->cq = NULL;
+}
+
+/* Consume the completion at the head of @q's CQ and tell the controller. */
+static void p2pb_nvme_cq_advance(struct p2pb_nvme *n, struct p2pb_nvme_queue *q)
+{
+	q->cq_head = (q->cq_head + 1) % q->size;
+	if (!q->cq_head)
+		q->phase ^= 1;
+	writel(q->cq_head, n->bar + NVME_REG_DBS + (2 * q->qid + 1) * n->db_stride);
 }
 
 /*
@@ -146,7 +168,7 @@ static int p2pb_nvme_exec(struct p2pb_nvme *n, struct p2pb_nvme_queue *q, struct
 		return -ENODEV;
 	cmd->cid = cpu_to_le16(q->sq_tail);
 	q->sq[q->sq_tail] = *cmd;
-	q->sq_tail = (q->sq_tail + 1) % P2PB_NVME_QDEPTH;
+	q->sq_tail = (q->sq_tail + 1) % q->size;
 	writel(q->sq_tail, n->bar + NVME_REG_DBS + (2 * q->qid) * n->db_stride);
 	for (;;) {
 		cqe = &q->cq[q->cq_head];
@@ -168,10 +190,7 @@ static int p2pb_nvme_exec(struct p2pb_nvme *n, struct p2pb_nvme_queue *q, struct
 			le16_to_cpu(cqe->cid), le16_to_cpu(cqe->sq_id), le16_to_cpu(cmd->cid), q->qid);
 		return -EIO;
 	}
-	q->cq_head = (q->cq_head + 1) % P2PB_NVME_QDEPTH;
-	if (!q->cq_head)
-		q->phase ^= 1;
-	writel(q->cq_head, n->bar + NVME_REG_DBS + (2 * q->qid + 1) * n->db_stride);
+	p2pb_nvme_cq_advance(n, q);
 	*status = st >> 1;
 	return *status ? -EIO : 0;
 }
@@ -194,18 +213,37 @@ static int p2pb_nvme_enable(struct p2pb_nvme *n)
 
 	n->db_stride = 4 << ((cap >> 32) & 0xf);
 	n->ready_ms = max_t(unsigned int, ((cap >> 24) & 0xff) * 500, P2PB_NVME_TIMEOUT_MS);
-	/* queues of 16, 4 KiB pages, the NVM command set */
-	if ((cap & 0xffff) + 1 < P2PB_NVME_QDEPTH || ((cap >> 48) & 0xf) || !(cap & BIT_ULL(37)))
+	/* queues of 64, 4 KiB pages, the NVM command set */
+	if ((cap & 0xffff) + 1 < P2PB_NVME_IO_QSIZE || ((cap >> 48) & 0xf) || !(cap & BIT_ULL(37)))
 		return -EOPNOTSUPP;
 	writel(0, n->bar + NVME_REG_CC);
 	err = p2pb_nvme_wait_ready(n, false);
 	if (err)
 		return err;
-	writel(((P2PB_NVME_QDEPTH - 1) << 16) | (P2PB_NVME_QDEPTH - 1), n->bar + NVME_REG_AQA);
+	writel(((P2PB_NVME_ADMIN_QSIZE - 1) << 16) | (P2PB_NVME_ADMIN_QSIZE - 1),
+	       n->bar + NVME_REG_AQA);
 	lo_hi_writeq(n->admin.sq_dma, n->bar + NVME_REG_ASQ);
 	lo_hi_writeq(n->admin.cq_dma, n->bar + NVME_REG_ACQ);
 	writel(CC_EN | CC_IOSQES | CC_IOCQES, n->bar + NVME_REG_CC);
 	return p2pb_nvme_wait_ready(n, true);
+}
+
+/* The controller's largest transfer (MDTS, in units of the 4 KiB minimum page). */
+static int p2pb_nvme_identify_ctrl(struct p2pb_nvme *n)
+{
+	struct p2pb_nvme_sqe cmd = {};
+	u8 mdts;
+	int err;
+
+	cmd.opc = OPC_ADMIN_IDENTIFY;
+	cmd.prp1 = cpu_to_le64(n->buf_dma);
+	cmd.cdw10 = cpu_to_le32(1);	/* CNS 1: the controller */
+	err = p2pb_nvme_admin(n, &cmd);
+	if (err)
+		return err;
+	mdts = ((u8 *)n->buf)[77];
+	n->max_io = !mdts || mdts > 8 ? P2PB_NVME_MAX_IO : P2PB_NVME_PAGE << mdts;
+	return 0;
 }
 
 /* Namespace 1's LBA size, then one polled I/O queue pair (qid 1). */
@@ -215,6 +253,9 @@ static int p2pb_nvme_setup_io(struct p2pb_nvme *n)
 	u8 *id = n->buf, flbas;
 	int err;
 
+	err = p2pb_nvme_identify_ctrl(n);
+	if (err)
+		return err;
 	cmd.opc = OPC_ADMIN_IDENTIFY;
 	cmd.nsid = cpu_to_le32(1);
 	cmd.prp1 = cpu_to_le64(n->buf_dma);
@@ -227,11 +268,12 @@ static int p2pb_nvme_setup_io(struct p2pb_nvme *n)
 	/* no metadata (LBAF.MS): with it a 4 KiB read would need more than one PRP */
 	if (n->lba_shift < 9 || n->lba_shift > 12 || id[128 + 4 * flbas] || id[128 + 4 * flbas + 1])
 		return -EOPNOTSUPP;
+	n->capacity = le64_to_cpup((__le64 *)id) << n->lba_shift;	/* NSZE */
 
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.opc = OPC_ADMIN_CREATE_CQ;
 	cmd.prp1 = cpu_to_le64(n->io.cq_dma);
-	cmd.cdw10 = cpu_to_le32(((P2PB_NVME_QDEPTH - 1) << 16) | n->io.qid);
+	cmd.cdw10 = cpu_to_le32(((n->io.size - 1) << 16) | n->io.qid);
 	cmd.cdw11 = cpu_to_le32(1);	/* physically contiguous, no interrupts */
 	err = p2pb_nvme_admin(n, &cmd);
 	if (err)
@@ -239,7 +281,7 @@ static int p2pb_nvme_setup_io(struct p2pb_nvme *n)
 	memset(&cmd, 0, sizeof(cmd));
 	cmd.opc = OPC_ADMIN_CREATE_SQ;
 	cmd.prp1 = cpu_to_le64(n->io.sq_dma);
-	cmd.cdw10 = cpu_to_le32(((P2PB_NVME_QDEPTH - 1) << 16) | n->io.qid);
+	cmd.cdw10 = cpu_to_le32(((n->io.size - 1) << 16) | n->io.qid);
 	cmd.cdw11 = cpu_to_le32((n->io.qid << 16) | 1);
 	return p2pb_nvme_admin(n, &cmd);
 }
@@ -266,6 +308,161 @@ static int p2pb_nvme_read_block(struct p2pb_nvme *n, u64 block)
 	return err;
 }
 
+/**
+ * p2pb_nvme_of - the controller behind @pdev
+ * @pdev: a PCI function
+ *
+ * Return: the controller when @pdev is bound to p2pbench_nvme and up, else
+ * NULL. The caller keeps it bound (device lock, or an attachment made as
+ * @pdev: p2pb_nvme_remove() tears those down first).
+ */
+struct p2pb_nvme *p2pb_nvme_of(struct pci_dev *pdev)
+{
+	if (pdev->dev.driver != &p2pb_nvme_driver.driver)
+		return NULL;
+	return pci_get_drvdata(pdev);
+}
+
+/**
+ * p2pb_nvme_claim - take the I/O queue for asynchronous commands
+ * @n: the controller
+ * @capacity: out: bytes of namespace 1
+ * @max_io: out: the largest transfer the controller takes (MDTS), bytes
+ *
+ * Return: 0; -EBUSY when another load has it; -ENODEV when the controller
+ * was retired.
+ */
+int p2pb_nvme_claim(struct p2pb_nvme *n, u64 *capacity, u32 *max_io)
+{
+	int err = 0;
+
+	mutex_lock(&n->lock);
+	if (!n->live)
+		err = -ENODEV;
+	else if (n->claimed)
+		err = -EBUSY;
+	else
+		n->claimed = true;
+	*capacity = n->capacity;
+	*max_io = n->max_io;
+	mutex_unlock(&n->lock);
+	return err;
+}
+
+/**
+ * p2pb_nvme_release - give the I/O queue back
+ * @n: the controller
+ *
+ * Every submitted command must have been reaped, or the controller retired.
+ */
+void p2pb_nvme_release(struct p2pb_nvme *n)
+{
+	mutex_lock(&n->lock);
+	n->claimed = false;
+	mutex_unlock(&n->lock);
+}
+
+/**
+ * p2pb_nvme_submit - submit one read or write on the claimed I/O queue
+ * @n: the controller, claimed by the caller (the only submitter and reaper)
+ * @slot: 0..P2PB_NVME_MAX_QD - 1, not in flight; it comes back as the
+ *	completion's slot and names the PRP list page used
+ * @write: data from @iova to the namespace; else from the namespace to @iova
+ * @dev_off: byte offset in namespace 1, a multiple of 4 KiB
+ * @iova: bus address of the data, 4 KiB aligned and contiguous for @len
+ * @len: a multiple of 4 KiB, at most P2PB_NVME_MAX_IO
+ *
+ * The data pointer is PRP1 = @iova and, past the first page, PRP2 = the
+ * second page or a PRP list of the following pages.
+ *
+ * Return: 0, -EINVAL for a misaligned request, -ENODEV once retired.
+ */
+int p2pb_nvme_submit(struct p2pb_nvme *n, u16 slot, bool write, u64 dev_off, dma_addr_t iova,
+		     u32 len)
+{
+	u32 pages = len / P2PB_NVME_PAGE, nlb = len >> n->lba_shift, i;
+	struct p2pb_nvme_queue *q = &n->io;
+	struct p2pb_nvme_sqe cmd = {};
+	__le64 *list;
+
+	if (!READ_ONCE(n->live))
+		return -ENODEV;
+	if (slot >= P2PB_NVME_MAX_QD || !len || len % P2PB_NVME_PAGE || len > P2PB_NVME_MAX_IO ||
+	    iova % P2PB_NVME_PAGE || dev_off % P2PB_NVME_PAGE)
+		return -EINVAL;
+	cmd.opc = write ? OPC_WRITE : OPC_READ;
+	cmd.cid = cpu_to_le16(slot);
+	cmd.nsid = cpu_to_le32(1);
+	cmd.prp1 = cpu_to_le64(iova);
+	if (pages == 2) {
+		cmd.prp2 = cpu_to_le64(iova + P2PB_NVME_PAGE);
+	} else if (pages > 2) {
+		list = n->prp_lists + slot * (P2PB_NVME_PAGE / sizeof(*list));
+		for (i = 1; i < pages; i++)
+			list[i - 1] = cpu_to_le64(iova + (u64)i * P2PB_NVME_PAGE);
+		cmd.prp2 = cpu_to_le64(n->prp_lists_dma + (u64)slot * P2PB_NVME_PAGE);
+	}
+	cmd.cdw10 = cpu_to_le32(lower_32_bits(dev_off >> n->lba_shift));
+	cmd.cdw11 = cpu_to_le32(upper_32_bits(dev_off >> n->lba_shift));
+	cmd.cdw12 = cpu_to_le32(nlb - 1);
+	q->sq[q->sq_tail] = cmd;
+	q->sq_tail = (q->sq_tail + 1) % q->size;
+	/* the entry and the PRP list are in memory before the doorbell */
+	writel(q->sq_tail, n->bar + NVME_REG_DBS + (2 * q->qid) * n->db_stride);
+	return 0;
+}
+
+/**
+ * p2pb_nvme_reap - collect completions of the claimed I/O queue
+ * @n: the controller
+ * @done: out: the completions
+ * @max: capacity of @done
+ *
+ * Never sleeps. Return: the number of completions, or -EIO when the
+ * controller answered with a slot it was not given (it is then retired).
+ */
+int p2pb_nvme_reap(struct p2pb_nvme *n, struct p2pb_nvme_done *done, unsigned int max)
+{
+	struct p2pb_nvme_queue *q = &n->io;
+	struct p2pb_nvme_cqe *cqe;
+	unsigned int count = 0;
+	u16 st, slot;
+
+	while (count < max) {
+		cqe = &q->cq[q->cq_head];
+		st = le16_to_cpu(READ_ONCE(cqe->status));
+		if ((st & 1) != q->phase)
+			break;
+		dma_rmb();
+		slot = le16_to_cpu(cqe->cid);
+		if (slot >= P2PB_NVME_MAX_QD || le16_to_cpu(cqe->sq_id) != q->qid) {
+			p2pb_nvme_retire(n, "a completion for a command it was not given");
+			return -EIO;
+		}
+		done[count].slot = slot;
+		done[count].status = st >> 1;
+		count++;
+		p2pb_nvme_cq_advance(n, q);
+	}
+	return count;
+}
+
+/**
+ * p2pb_nvme_retire - stop using a controller that misbehaved
+ * @n: the controller
+ * @why: for the log
+ *
+ * Disables it and takes bus mastering away (bounded by CAP.TO), so that a
+ * command it still holds cannot move data any more; it is not used again
+ * until rebound.
+ */
+void p2pb_nvme_retire(struct p2pb_nvme *n, const char *why)
+{
+	WRITE_ONCE(n->live, false);
+	pci_err(n->pdev, "%s: the controller is stopped and no longer used\n", why);
+	p2pb_nvme_shutdown(n);
+}
+
 static ssize_t read_block_store(struct device *dev, struct device_attribute *attr, const char *buf,
 				size_t count)
 {
@@ -277,7 +474,10 @@ static ssize_t read_block_store(struct device *dev, struct device_attribute *att
 	if (err)
 		return err;
 	mutex_lock(&n->lock);
-	err = n->live ? p2pb_nvme_read_block(n, block) : -ENODEV;
+	if (n->claimed)
+		err = -EBUSY;	/* a load owns the I/O queue */
+	else
+		err = n->live ? p2pb_nvme_read_block(n, block) : -ENODEV;
 	mutex_unlock(&n->lock);
 	return err ? err : count;
 }
@@ -315,6 +515,9 @@ static void p2pb_nvme_free(struct p2pb_nvme *n)
 {
 	if (n->buf)
 		dma_free_coherent(&n->pdev->dev, P2PB_NVME_BLOCK, n->buf, n->buf_dma);
+	if (n->prp_lists)
+		dma_free_coherent(&n->pdev->dev, P2PB_NVME_IO_QSIZE * P2PB_NVME_PAGE, n->prp_lists,
+				  n->prp_lists_dma);
 	p2pb_nvme_queue_free(n, &n->io);
 	p2pb_nvme_queue_free(n, &n->admin);
 }
@@ -341,11 +544,13 @@ static int p2pb_nvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return err;
 	pci_set_master(pdev);
 	n->buf = dma_alloc_coherent(&pdev->dev, P2PB_NVME_BLOCK, &n->buf_dma, GFP_KERNEL);
-	err = n->buf ? 0 : -ENOMEM;
+	n->prp_lists = dma_alloc_coherent(&pdev->dev, P2PB_NVME_IO_QSIZE * P2PB_NVME_PAGE,
+					  &n->prp_lists_dma, GFP_KERNEL);
+	err = n->buf && n->prp_lists ? 0 : -ENOMEM;
 	if (!err)
-		err = p2pb_nvme_queue_alloc(n, &n->admin, 0);
+		err = p2pb_nvme_queue_alloc(n, &n->admin, 0, P2PB_NVME_ADMIN_QSIZE);
 	if (!err)
-		err = p2pb_nvme_queue_alloc(n, &n->io, 1);
+		err = p2pb_nvme_queue_alloc(n, &n->io, 1, P2PB_NVME_IO_QSIZE);
 	if (!err)
 		err = p2pb_nvme_enable(n);
 	mutex_lock(&n->lock);
@@ -361,15 +566,21 @@ static int p2pb_nvme_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return err;
 	}
 	pci_set_drvdata(pdev, n);
-	pci_info(pdev, "controller up: admin queue, one I/O queue pair, %u-byte LBAs\n", 1u << n->lba_shift);
+	pci_info(pdev, "controller up: admin queue, one I/O queue pair, %u-byte LBAs, %u KiB per command\n",
+		 1u << n->lba_shift, n->max_io / 1024);
 	return 0;
 }
 
-/* Stop the controller before its queues and buffers go: it does no DMA after this. */
+/*
+ * Tear down the attachments made as the controller first (their loads stop
+ * and give the I/O queue back), then stop the controller before its queues
+ * and buffers go: it does no DMA after this.
+ */
 static void p2pb_nvme_remove(struct pci_dev *pdev)
 {
 	struct p2pb_nvme *n = pci_get_drvdata(pdev);
 
+	p2pb_teardown_as(pdev);
 	mutex_lock(&n->lock);
 	n->live = false;
 	mutex_unlock(&n->lock);

@@ -8,6 +8,7 @@ OUT=$1 BUILD=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/checks-importer.sh"
+. "$HERE/checks-load.sh"
 
 check_export_errno() {
 	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/check.ktap" --json "$OUT/check.json"

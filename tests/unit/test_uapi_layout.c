@@ -11,7 +11,7 @@
 
 int main(void)
 {
-	CHECK_EQ_U64(P2PB_IMPORTER_ABI, 3);
+	CHECK_EQ_U64(P2PB_IMPORTER_ABI, 4);
 	CHECK_EQ_U64(sizeof(struct p2pb_attach), 40 + 8 * P2PB_MAX_DELAYS + 40);
 	CHECK_EQ_U64(offsetof(struct p2pb_attach, dmabuf_fd), 0);
 	CHECK_EQ_U64(offsetof(struct p2pb_attach, pci_bus), 12);
@@ -39,8 +39,23 @@ int main(void)
 	CHECK_EQ_U64(offsetof(struct p2pb_event, type), 16);
 	CHECK_EQ_U64(sizeof(struct p2pb_events), 24);
 	CHECK_EQ_U64(offsetof(struct p2pb_events, events_ptr), 8);
-	CHECK_EQ_U64(sizeof(struct p2pb_status), 56);
+	CHECK_EQ_U64(sizeof(struct p2pb_status), 80);
 	CHECK_EQ_U64(offsetof(struct p2pb_status, dma_bytes), 24);
+	CHECK_EQ_U64(offsetof(struct p2pb_status, revoked_bytes), 56);
+	CHECK_EQ_U64(offsetof(struct p2pb_status, inflight), 76);
+	CHECK_EQ_U64(P2PB_EV_LOAD_LAST, 9);
+	CHECK_EQ_U64(P2PB_EV_LOAD_FIRST, 10);
+	CHECK_EQ_U64(P2PB_EV_LOAD_ERROR, 11);
+	CHECK_EQ_U64(sizeof(struct p2pb_load), 48);
+	CHECK_EQ_U64(offsetof(struct p2pb_load, range), 24);
+	CHECK_EQ_U64(offsetof(struct p2pb_load, bin_ns), 40);
+	CHECK_EQ_U64(sizeof(struct p2pb_bin), 24);
+	CHECK_EQ_U64(offsetof(struct p2pb_bin, ios), 16);
+	CHECK_EQ_U64(sizeof(struct p2pb_bins), 32);
+	CHECK_EQ_U64(offsetof(struct p2pb_bins, bin_ns), 16);
+	CHECK_EQ_U64(offsetof(struct p2pb_bins, count), 24);
+	CHECK_EQ_U64(_IOC_NR(P2PB_IOC_LOAD), 8);
+	CHECK_EQ_U64(_IOC_NR(P2PB_IOC_BINS), 9);
 	CHECK_EQ_U64(sizeof(struct p2pb_dma), 24);
 	CHECK_EQ_U64(offsetof(struct p2pb_dma, interval_ns), 16);
 	CHECK_EQ_U64(_IOC_NR(P2PB_IOC_DMA), 7);

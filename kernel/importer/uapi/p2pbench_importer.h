@@ -17,7 +17,7 @@
 #endif
 
 #define P2PB_IMPORTER_NAME	"p2pbench_importer"
-#define P2PB_IMPORTER_ABI	3
+#define P2PB_IMPORTER_ABI	4
 #define P2PB_MAX_DELAYS		64
 
 /* How the importer attaches; everything but DYNAMIC must be refused by VFIO. */
@@ -42,9 +42,10 @@ enum p2pb_unmap_policy {
 #define P2PB_ATTACH_F_MAP	(1u << 0)	/* map right after attaching */
 
 /*
- * The PCI function to attach as must be bound to this module's pci_driver
- * (p2pbench_importer: QEMU edu); any other is refused with -EPERM, a missing
- * one with -ENXIO. Delays and fence_hold_ns above KTIME_MAX are -EINVAL.
+ * The PCI function to attach as must be bound to one of this module's
+ * pci_drivers (p2pbench_importer: QEMU edu; p2pbench_nvme: an NVMe controller
+ * given to it through driver_override); any other is refused with -EPERM, a
+ * missing one with -ENXIO. Delays and fence_hold_ns above KTIME_MAX are -EINVAL.
  *
  * fence_hold_ns > 0 (dynamic and no-p2p modes only): every successful map
  * adds one fence to the dma-buf's reservation object (DMA_RESV_USAGE_WRITE,
@@ -99,6 +100,18 @@ enum p2pb_event_type {
 	P2PB_EV_DETACH = 6,	/* arg: 0, or -ENODEV when the device went */
 	P2PB_EV_FENCE_ADD = 7,	/* value: seqno; arg: enum p2pb_fence_kind */
 	P2PB_EV_FENCE_SIGNAL = 8, /* value: seqno; arg: 0 or the fence's -errno */
+	/*
+	 * NVMe load (P2PB_IOC_LOAD). LOAD_LAST: every command submitted before
+	 * an invalidate has completed; ts is the last of those completions,
+	 * value the commands that were in flight at the invalidate. LOAD_FIRST:
+	 * the first good completion of a command submitted after a map; value:
+	 * its bytes. LOAD_ERROR: the first failed command after a map or an
+	 * invalidate (later ones are only counted); arg: the NVMe status
+	 * (status field >> 1) or -ETIMEDOUT.
+	 */
+	P2PB_EV_LOAD_LAST = 9,
+	P2PB_EV_LOAD_FIRST = 10,
+	P2PB_EV_LOAD_ERROR = 11,
 };
 
 /*
@@ -107,7 +120,7 @@ enum p2pb_event_type {
  */
 enum p2pb_fence_kind {
 	P2PB_FENCE_HOLD = 0,	/* fence_hold_ns mode: added at map */
-	P2PB_FENCE_DMA = 1,	/* one device transfer (P2PB_IOC_DMA) */
+	P2PB_FENCE_DMA = 1,	/* an edu transfer (IOC_DMA) or an NVMe batch (IOC_LOAD) */
 };
 
 /*
@@ -154,6 +167,12 @@ struct p2pb_status {
 	__u64 dma_ops;		/* out: transfers completed */
 	__u64 dma_stale_ops;	/* out: transfers to an IOVA already unmapped */
 	__u64 dma_last_ns;	/* out: ktime_get_ns() of the last completion */
+	/* NVMe load only */
+	__u64 revoked_bytes;	/* out: bytes of good commands submitted after an invalidate */
+	__u32 io_errors;	/* out: commands completed with an error status */
+	__u32 io_timeouts;	/* out: commands that never completed (controller retired) */
+	__u32 last_error;	/* out: NVMe status (field >> 1) of the last failed command */
+	__u32 inflight;		/* out: commands in flight */
 };
 
 /*
@@ -176,6 +195,65 @@ struct p2pb_dma {
 	__u64 interval_ns;	/* pause between transfers, <= KTIME_MAX */
 };
 
+/*
+ * NVMe load (an attachment made as a controller bound to p2pbench_nvme):
+ * commands of block_size bytes whose data pointers (PRP1, PRP2 or a PRP
+ * list) are IOVAs of the mapping, qdepth of them in flight. Command n uses
+ * slot s = n mod (range / block_size): bytes [s * block_size, +block_size)
+ * of the mapping and of namespace 1, so after reads the mapping's first
+ * `range` bytes equal the namespace's. It reads (device -> dma-buf) when
+ * n mod 100 < read_pct, else writes (dma-buf -> device). rate_bps > 0 caps
+ * the bytes submitted per second. Commands submitted in one pass share one
+ * fence in the dma-buf's resv (DMA_RESV_USAGE_WRITE) that signals when all
+ * of them completed, in submission order. These fences are not recorded as
+ * FENCE_ADD/FENCE_SIGNAL events (they would flood the ring); LOAD_LAST is
+ * recorded once the last of them in flight at an invalidate has signalled.
+ *
+ * An invalidate stops submission; commands in flight are let finish (NVMe
+ * cannot abort a command the controller already fetched without a reset),
+ * and the unmap (by its policy) waits for their fences. A command not
+ * complete after 5 s retires the controller: it is disabled, bus mastering
+ * goes off, the fences signal with -ETIMEDOUT. With P2PB_DMA_F_AFTER_UNMAP
+ * the engine goes on submitting after the invalidate, to the old IOVAs
+ * once unmapped: the misbehaving device the IOMMU must stop.
+ *
+ * bin_ns > 0: completed bytes are summed in bins of bin_ns from the start
+ * (P2PB_IOC_BINS). Only one load runs per controller (-EBUSY); block_size
+ * above the controller's largest transfer (MDTS) is -E2BIG.
+ */
+struct p2pb_load {
+	__u32 id;
+	__u32 enable;		/* 1 start, 0 stop (waits for commands in flight) */
+	__u32 block_size;	/* a multiple of 4096, at most P2PB_LOAD_MAX_BLOCK */
+	__u32 qdepth;		/* 1..P2PB_LOAD_MAX_QD */
+	__u32 read_pct;		/* 0..100 */
+	__u32 flags;		/* P2PB_DMA_F_* */
+	__u64 range;		/* bytes from the mapping's start; 0: all, at most the namespace */
+	__u64 rate_bps;		/* 0: as fast as the controller goes */
+	__u64 bin_ns;		/* 0: no bins; else at least 100 us */
+};
+
+#define P2PB_LOAD_MAX_QD	63
+#define P2PB_LOAD_MAX_BLOCK	(1u << 20)
+#define P2PB_LOAD_BINS		4096	/* per load; older bins are dropped */
+
+/* A bin with no completion and no error is not stored: it reads as zero. */
+struct p2pb_bin {
+	__u64 start_ns;		/* ktime_get_ns() of the bin's start */
+	__u64 bytes;		/* of good completions in the bin */
+	__u32 ios;
+	__u32 errors;
+};
+
+struct p2pb_bins {
+	__u32 id;
+	__u32 max;		/* capacity of the array at bins_ptr */
+	__u64 bins_ptr;		/* struct p2pb_bin[max] */
+	__u64 bin_ns;		/* out: the load's bin width */
+	__u32 count;		/* out: closed bins copied (and removed), oldest first */
+	__u32 dropped;		/* out: bins lost to ring overflow */
+};
+
 #define P2PB_IOC_MAGIC		0xB2
 #define P2PB_IOC_ABI		_IOR(P2PB_IOC_MAGIC, 0, __u32)
 #define P2PB_IOC_ATTACH		_IOWR(P2PB_IOC_MAGIC, 1, struct p2pb_attach)
@@ -185,5 +263,7 @@ struct p2pb_dma {
 #define P2PB_IOC_EVENTS		_IOWR(P2PB_IOC_MAGIC, 5, struct p2pb_events)
 #define P2PB_IOC_STATUS		_IOWR(P2PB_IOC_MAGIC, 6, struct p2pb_status)
 #define P2PB_IOC_DMA		_IOW(P2PB_IOC_MAGIC, 7, struct p2pb_dma)
+#define P2PB_IOC_LOAD		_IOW(P2PB_IOC_MAGIC, 8, struct p2pb_load)
+#define P2PB_IOC_BINS		_IOWR(P2PB_IOC_MAGIC, 9, struct p2pb_bins)
 
 #endif /* P2PBENCH_IMPORTER_UAPI_H */
