@@ -170,7 +170,9 @@ static int parse_qd(void *opts, const char *v)
 
 static int parse_rate(void *opts, const char *v)
 {
-	return p2pb_parse_size(v, &((struct p2pb_kmod_opts *)opts)->io_rate_bps);
+	struct p2pb_kmod_opts *o = opts;
+
+	return p2pb_parse_size(v, &o->io_rate_bps) || o->io_rate_bps > P2PB_LOAD_MAX_RATE ? -EINVAL : 0;
 }
 
 static int parse_bin(void *opts, const char *v)
@@ -214,7 +216,8 @@ static const struct p2pb_engine_key kmod_keys[] = {
 	  "mapping, or both (rw, 50% reads unless given); the data pointers are the mapping's IOVAs", parse_io },
 	{ "bs", "SIZE", "NVMe load: bytes per command, a multiple of 4 KiB up to 1 MiB (default 64k)", parse_bs },
 	{ "qd", "1..63", "NVMe load: commands in flight (default 16)", parse_qd },
-	{ "rate", "BYTES/s", "NVMe load: cap on bytes submitted per second, e.g. 4m (default 0: unlimited)",
+	{ "rate", "BYTES/s", "NVMe load: cap on bytes submitted per second, e.g. 4m, at most 1t (default 0: "
+	  "unlimited)",
 	  parse_rate },
 	{ "bin", "D", "NVMe load: throughput bin width, 100us..1s or 0 for none (default 10ms)", parse_bin },
 	{ "range", "SIZE", "NVMe load: bytes of the mapping used from its start, 4 KiB multiple (default: "

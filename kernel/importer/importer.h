@@ -82,7 +82,7 @@ struct dma_fence *p2pb_dma_fence_publish(struct p2pb_att *a, gfp_t gfp, bool rec
 void p2pb_dma_fence_done(struct p2pb_att *a, struct dma_fence *f, int err, bool record);
 
 /* load.c */
-long p2pb_ioc_load(struct p2pb_att *a, const struct p2pb_load *req);
+long p2pb_ioc_load(struct p2pb_att *a, struct p2pb_load *req);
 long p2pb_ioc_bins(struct p2pb_att *a, struct p2pb_bins *req);
 void p2pb_load_stop(struct p2pb_att *a);
 void p2pb_load_free(struct p2pb_att *a);

@@ -439,7 +439,7 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 		p2pb_hold_arm(a);
 	if (!a->sgt)
 		return;
-	a->inval_ns = ktime_get_ns();
+	WRITE_ONCE(a->inval_ns, ktime_get_ns());
 	a->dma_quiesce = true;
 	switch (a->policy) {
 	case P2PB_UNMAP_IMMEDIATE:
@@ -522,7 +522,7 @@ static int p2pb_map(struct p2pb_att *a, struct p2pb_map *out)
 			a->dma_iova = sgt->nents ? sg_dma_address(sgt->sgl) : 0;
 			a->dma_quiesce = false;
 			a->withheld = false;
-			a->map_ns = ktime_get_ns();
+			WRITE_ONCE(a->map_ns, ktime_get_ns());
 			p2pb_record(a, P2PB_EV_MAP, 0);
 			if (hf)
 				p2pb_hold_add(a, hf);
@@ -707,14 +707,20 @@ static int p2pb_dma_thread(void *data)
 	return 0;
 }
 
-static void p2pb_dma_stop(struct p2pb_att *a)
+static void p2pb_edu_dma_stop(struct p2pb_att *a)
 {
-	p2pb_load_stop(a);
 	if (a->dma_task) {
 		kthread_stop(a->dma_task);
 		put_task_struct(a->dma_task);
 		a->dma_task = NULL;
 	}
+}
+
+/* Whatever moves data through the mapping: edu's thread, the NVMe load. */
+static void p2pb_dma_stop(struct p2pb_att *a)
+{
+	p2pb_load_stop(a);
+	p2pb_edu_dma_stop(a);
 }
 
 /* Caller holds a->lock and the attachment is live. */
@@ -723,7 +729,7 @@ static long p2pb_ioc_dma(struct p2pb_att *a, const struct p2pb_dma *req)
 	struct task_struct *t;
 
 	if (!req->enable) {
-		p2pb_dma_stop(a);
+		p2pb_edu_dma_stop(a);
 		return 0;
 	}
 	if (req->size < 1 || req->size > EDU_DMA_MAX || req->flags & ~P2PB_DMA_F_AFTER_UNMAP ||
@@ -733,7 +739,7 @@ static long p2pb_ioc_dma(struct p2pb_att *a, const struct p2pb_dma *req)
 	if (!p2pb_dynamic(a) || a->pdev->dev.driver != &p2pb_edu_driver.driver ||
 	    !pci_get_drvdata(a->pdev))
 		return -EOPNOTSUPP;
-	p2pb_dma_stop(a);
+	p2pb_edu_dma_stop(a);
 	a->dma_size = req->size;
 	a->dma_flags = req->flags;
 	a->dma_interval_ns = req->interval_ns;
@@ -1088,6 +1094,8 @@ static long p2pb_ioctl_load(struct p2pb_session *s, void __user *uarg)
 	mutex_lock(&a->lock);
 	ret = a->attach ? p2pb_ioc_load(a, &req) : -ENODEV;
 	mutex_unlock(&a->lock);
+	if (!ret && copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
 	return ret;
 }
 

@@ -22,6 +22,7 @@
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -41,6 +42,7 @@ struct p2pb_load_slot {
 	u32 batch;		/* index into p2pb_load_state.batch */
 	u64 submit_ns;
 	u64 map_ns;		/* of the mapping it was submitted into */
+	u64 epoch_ns;		/* its map, or the invalidate it was submitted after */
 };
 
 /* Commands submitted in one pass; fence is NULL for an unmapped target. */
@@ -62,14 +64,17 @@ struct p2pb_load_batch {
  * @inflight: commands submitted and not reaped (the thread's; read racily by STATUS)
  * @slot: by command id
  * @batch: a ring of @b_count batches from @b_head
+ * @checked_map_ns: map_ns of the mapping checked to hold the range (one IOVA run, aligned)
+ * @map_ok: that mapping holds the range
  * @first_for_map: map_ns of the mapping whose first good completion was recorded
- * @error_for_map: map_ns of the mapping whose first failure was recorded
+ * @error_for_epoch: epoch_ns (map or invalidate) whose first failure was recorded
  * @drained_inval: inval_ns of the invalidate whose LOAD_LAST was recorded
  * @drain_last_ns: last completion of a command submitted before the invalidate
  * @drain_count: how many of those completed after it
  * @dead: the controller was retired; submit nothing more
  * @bins: under the attachment's ev_lock: a ring of @bin_count from @bin_head
  * @cur: the bin being filled, under ev_lock
+ * @last_closed: start of the last bin closed, under ev_lock: later completions go after it
  */
 struct p2pb_load_state {
 	struct p2pb_load req;
@@ -80,12 +85,15 @@ struct p2pb_load_state {
 	struct p2pb_load_slot slot[P2PB_LOAD_MAX_QD];
 	struct p2pb_load_batch batch[P2PB_LOAD_MAX_QD];
 	u32 b_head, b_count;
-	u64 first_for_map, error_for_map, drained_inval;
+	u64 checked_map_ns;
+	bool map_ok;
+	u64 first_for_map, error_for_epoch, drained_inval;
 	u64 drain_last_ns, drain_count;
 	bool dead;
 	struct p2pb_bin *bins;
 	u32 bin_head, bin_count, bin_dropped;
 	struct p2pb_bin cur;
+	u64 last_closed;
 };
 
 u32 p2pb_load_inflight(struct p2pb_att *a)
@@ -106,6 +114,7 @@ static void p2pb_bin_push(struct p2pb_load_state *l)
 	}
 	l->bins[(l->bin_head + l->bin_count) % P2PB_LOAD_BINS] = l->cur;
 	l->bin_count++;
+	l->last_closed = l->cur.start_ns;
 	memset(&l->cur, 0, sizeof(l->cur));
 }
 
@@ -116,6 +125,9 @@ static void p2pb_bin_add(struct p2pb_load_state *l, u64 ts, u64 bytes, bool erro
 	if (!l->req.bin_ns)
 		return;
 	start = l->start_ns + div64_u64(ts - l->start_ns, l->req.bin_ns) * l->req.bin_ns;
+	/* stamped before a reader closed its bin: it goes into the next one */
+	if (l->last_closed && start <= l->last_closed)
+		start = l->last_closed + l->req.bin_ns;
 	if (start != l->cur.start_ns) {
 		p2pb_bin_push(l);
 		l->cur.start_ns = start;
@@ -173,6 +185,10 @@ static void p2pb_load_complete(struct p2pb_att *a, struct p2pb_load_state *l, u1
 	unsigned long flags;
 	bool first = false;
 
+	/* M, DNR, CRD are not part of the outcome: only SCT and SC */
+	if (status > 0)
+		status &= 0x7ff;
+
 	if (s->submit_ns < inval && now >= inval) {
 		l->drain_last_ns = now;
 		l->drain_count++;
@@ -197,8 +213,8 @@ static void p2pb_load_complete(struct p2pb_att *a, struct p2pb_load_state *l, u1
 		l->first_for_map = s->map_ns;
 		p2pb_record_at(a, P2PB_EV_LOAD_FIRST, 0, s->len, now);
 	}
-	if (status && s->map_ns != l->error_for_map) {
-		l->error_for_map = s->map_ns;
+	if (status && s->epoch_ns != l->error_for_epoch) {
+		l->error_for_epoch = s->epoch_ns;
 		p2pb_record_at(a, P2PB_EV_LOAD_ERROR, status, cid, now);
 	}
 	if (status && !l->batch[s->batch].err)
@@ -226,12 +242,14 @@ static void p2pb_load_fail_all(struct p2pb_att *a, struct p2pb_load_state *l, u6
 static void p2pb_load_reap(struct p2pb_att *a, struct p2pb_load_state *l)
 {
 	struct p2pb_nvme_done done[8];
-	u64 now = ktime_get_ns();
+	u64 now;
 	int n, i;
 	u32 k;
 
 	do {
 		n = p2pb_nvme_reap(l->nvme, done, ARRAY_SIZE(done));
+		/* after the poll: no completion is older than an invalidate it followed */
+		now = ktime_get_ns();
 		if (n < 0) {	/* retired by the reap */
 			p2pb_load_fail_all(a, l, now);
 			return;
@@ -257,14 +275,38 @@ static void p2pb_load_reap(struct p2pb_att *a, struct p2pb_load_state *l)
 
 /* ---- submission ---- */
 
+/*
+ * Bytes from the mapping's start that are one run of IOVAs: commands take
+ * their data pointers from the start plus an offset. Resv held.
+ */
+static u64 p2pb_contiguous_len(struct p2pb_att *a)
+{
+	struct scatterlist *sg;
+	u64 len = 0;
+	int i;
+
+	dma_resv_assert_held(a->dmabuf->resv);
+	if (!a->sgt)
+		return 0;
+	for_each_sgtable_dma_sg(a->sgt, sg, i) {
+		if (sg_dma_address(sg) != a->dma_iova + len)
+			break;
+		len += sg_dma_len(sg);
+	}
+	return len;
+}
+
 static bool p2pb_load_rate_allows(struct p2pb_load_state *l, u64 now)
 {
 	u64 allowed;
 
 	if (!l->req.rate_bps)
 		return true;
-	/* a burst of one block: the first command goes at once */
+	/* rate_bps <= P2PB_LOAD_MAX_RATE: no overflow in the first 200 days */
 	allowed = mul_u64_u64_div_u64(l->req.rate_bps, now - l->start_ns, NSEC_PER_SEC);
+	/* no credit saved up while stalled (revoked): at most one block of burst */
+	if (allowed > l->submitted_bytes + l->req.block_size)
+		l->submitted_bytes = allowed - l->req.block_size;
 	return l->submitted_bytes <= allowed;
 }
 
@@ -295,6 +337,41 @@ static u64 p2pb_load_target(struct p2pb_att *a, bool *stale)
 	return 0;
 }
 
+/*
+ * A new mapping (after a revoke, or an unmap and map by hand) must hold the
+ * range as one aligned run of IOVAs too, or the device would be pointed past
+ * it; resv held. Checked once per mapping; a failure is recorded and nothing
+ * is submitted into that mapping.
+ */
+static bool p2pb_load_map_ok(struct p2pb_att *a, struct p2pb_load_state *l)
+{
+	if (!a->sgt || a->map_ns == l->checked_map_ns)
+		return !a->sgt || l->map_ok;
+	l->checked_map_ns = a->map_ns;
+	l->map_ok = !(a->dma_iova % P2PB_LOAD_PAGE) && p2pb_contiguous_len(a) >= l->req.range;
+	if (!l->map_ok)
+		p2pb_record_value(a, P2PB_EV_LOAD_ERROR, -EOVERFLOW, 0);
+	return l->map_ok;
+}
+
+/*
+ * dma_resv_reserve_fences() may allocate, and reclaim may wait for fences:
+ * while our earlier fences are unsignalled (only this thread signals them)
+ * it must not enter reclaim. -ENOMEM then skips a pass.
+ */
+static int p2pb_load_reserve(struct p2pb_att *a, struct p2pb_load_state *l)
+{
+	unsigned int noreclaim;
+	int err;
+
+	if (!l->b_count)
+		return dma_resv_reserve_fences(a->dmabuf->resv, 1);
+	noreclaim = memalloc_noreclaim_save();
+	err = dma_resv_reserve_fences(a->dmabuf->resv, 1);
+	memalloc_noreclaim_restore(noreclaim);
+	return err;
+}
+
 /* Submit as many commands as the queue depth and the rate allow, one fence for them. */
 static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 {
@@ -312,7 +389,7 @@ static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 	if (!dma_resv_trylock(resv))
 		return;		/* an exporter holds it, maybe waiting for our fences */
 	iova = p2pb_load_target(a, &stale);
-	if (!iova)
+	if (!iova || !p2pb_load_map_ok(a, l))
 		goto out;
 	bidx = (l->b_head + l->b_count) % P2PB_LOAD_MAX_QD;
 	b = &l->batch[bidx];
@@ -321,6 +398,8 @@ static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 	b->err = 0;
 	/* no fence for IOVAs no longer mapped: nobody can wait for them */
 	if (a->sgt) {
+		if (p2pb_load_reserve(a, l))
+			goto out;
 		b->fence = p2pb_dma_fence_publish(a, GFP_NOWAIT | __GFP_NOWARN, false);
 		if (!b->fence)
 			goto out;
@@ -345,6 +424,7 @@ static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 		s->batch = bidx;
 		s->submit_ns = now;
 		s->map_ns = a->map_ns;
+		s->epoch_ns = a->dma_quiesce ? a->inval_ns : a->map_ns;
 		b->pending++;
 		WRITE_ONCE(l->inflight, l->inflight + 1);
 		l->seq++;
@@ -411,6 +491,9 @@ void p2pb_load_free(struct p2pb_att *a)
 
 static int p2pb_load_check(const struct p2pb_load *req)
 {
+	if (req->enable > 1 || req->reserved[0] || req->reserved[1] ||
+	    req->rate_bps > P2PB_LOAD_MAX_RATE)
+		return -EINVAL;
 	if (req->block_size < P2PB_LOAD_PAGE || req->block_size > P2PB_LOAD_MAX_BLOCK ||
 	    req->block_size % P2PB_LOAD_PAGE || !req->qdepth || req->qdepth > P2PB_LOAD_MAX_QD ||
 	    req->read_pct > 100 || req->flags & ~P2PB_DMA_F_AFTER_UNMAP ||
@@ -418,27 +501,6 @@ static int p2pb_load_check(const struct p2pb_load *req)
 	    req->range % P2PB_LOAD_PAGE)
 		return -EINVAL;
 	return 0;
-}
-
-/*
- * Bytes from the mapping's start that are one run of IOVAs: commands take
- * their data pointers from the start plus an offset. Resv held.
- */
-static u64 p2pb_contiguous_len(struct p2pb_att *a)
-{
-	struct scatterlist *sg;
-	u64 len = 0;
-	int i;
-
-	dma_resv_assert_held(a->dmabuf->resv);
-	if (!a->sgt)
-		return 0;
-	for_each_sgtable_dma_sg(a->sgt, sg, i) {
-		if (sg_dma_address(sg) != a->dma_iova + len)
-			break;
-		len += sg_dma_len(sg);
-	}
-	return len;
 }
 
 /* The range the load may use: mapped now, one run of IOVAs, inside the namespace. */
@@ -494,6 +556,8 @@ static void p2pb_load_reset(struct p2pb_att *a, const struct p2pb_load *req, str
 	l->nslots = div64_u64(req->range, req->block_size);
 	l->start_ns = ktime_get_ns();
 	l->drained_inval = READ_ONCE(a->inval_ns);
+	l->checked_map_ns = READ_ONCE(a->map_ns);	/* p2pb_load_range() checked it */
+	l->map_ok = true;
 	spin_unlock_irqrestore(&a->ev_lock, flags);
 }
 
@@ -501,7 +565,7 @@ static void p2pb_load_reset(struct p2pb_att *a, const struct p2pb_load *req, str
  * p2pb_ioc_load - start or stop the NVMe load of an attachment
  * @a: the attachment, made as a controller bound to p2pbench_nvme; caller
  *	holds a->lock and the attachment is live
- * @req: the load
+ * @req: the load; on success its range is the one used
  *
  * Return: 0; -EINVAL for a bad request; -EOPNOTSUPP when @a was not made as
  * an NVMe controller of ours or is not dynamic; -ENOLINK when not mapped;
@@ -510,7 +574,7 @@ static void p2pb_load_reset(struct p2pb_att *a, const struct p2pb_load *req, str
  * largest transfer (MDTS); -EBUSY when another load owns the controller;
  * -ENODEV when the controller was retired.
  */
-long p2pb_ioc_load(struct p2pb_att *a, const struct p2pb_load *req)
+long p2pb_ioc_load(struct p2pb_att *a, struct p2pb_load *req)
 {
 	struct p2pb_load r = *req;
 	struct task_struct *t;
@@ -548,6 +612,7 @@ long p2pb_ioc_load(struct p2pb_att *a, const struct p2pb_load *req)
 	/* our own reference: kthread_stop() is safe however the thread ends */
 	a->load->task = get_task_struct(t);
 	wake_up_process(t);
+	req->range = r.range;
 	return 0;
 
 err_release:
@@ -561,7 +626,8 @@ err_release:
  * @req: in: id, max, bins_ptr; out: bin_ns, count, dropped
  *
  * The bin being filled is closed once its time is over, so a reader that
- * waits one bin width after the last completion gets every bin.
+ * waits one bin width after the last completion gets every bin. Bins are
+ * removed before they are copied: an -EFAULT loses them.
  *
  * Return: 0, -ENODATA when no load was started, -EFAULT.
  */

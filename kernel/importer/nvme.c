@@ -418,8 +418,9 @@ int p2pb_nvme_submit(struct p2pb_nvme *n, u16 slot, bool write, u64 dev_off, dma
  * @done: out: the completions
  * @max: capacity of @done
  *
- * Never sleeps. Return: the number of completions, or -EIO when the
- * controller answered with a slot it was not given (it is then retired).
+ * Does not sleep, unless the controller answered with a slot it was not
+ * given: it is then retired (which waits up to CAP.TO) and -EIO returned.
+ * Return: the number of completions, or -EIO.
  */
 int p2pb_nvme_reap(struct p2pb_nvme *n, struct p2pb_nvme_done *done, unsigned int max)
 {

@@ -20,6 +20,12 @@
  *   dma           edu DMA: every transfer's fence is added and signalled
  *   remove        unbinding edu tears its attachments down: pending fence
  *                 signalled with -ECANCELED, unmap cause REMOVE, ioctls ENODEV
+ *   load-input    (IMPORTER_BDF: an NVMe bound to p2pbench_nvme) LOAD
+ *                 refuses bad requests with EINVAL, a range beyond the
+ *                 mapping with EOVERFLOW, a second load on the controller
+ *                 with EBUSY, edu's DMA with EOPNOTSUPP; a good one moves data
+ *   load-remove   unbinding the NVMe while its load runs stops the load and
+ *                 tears the attachment down; ioctls answer ENODEV
  *
  * The exporter must be bound to vfio-pci, the importer device to
  * p2pbench_importer.
@@ -385,6 +391,116 @@ static void scenario_remove(void)
 	ok("rebound: attach works again; the old attachment detaches");
 }
 
+/* ---- the NVMe load (IMPORTER_BDF bound to p2pbench_nvme) ---- */
+
+static int load(uint32_t id, uint32_t bs, uint32_t qd, uint64_t range, void (*tweak)(struct p2pb_load *))
+{
+	struct p2pb_load l = { .id = id, .enable = 1, .block_size = bs, .qdepth = qd, .read_pct = 100,
+			       .range = range, .bin_ns = 10 * MS };
+
+	if (tweak)
+		tweak(&l);
+	return ioctl(imp_fd, P2PB_IOC_LOAD, &l) ? -errno : 0;
+}
+
+static int load_stop(uint32_t id)
+{
+	struct p2pb_load l = { .id = id, .enable = 0 };
+
+	return ioctl(imp_fd, P2PB_IOC_LOAD, &l) ? -errno : 0;
+}
+
+static void enable2(struct p2pb_load *l) { l->enable = 2; }
+static void reserved(struct p2pb_load *l) { l->reserved[1] = 1; }
+static void too_fast(struct p2pb_load *l) { l->rate_bps = P2PB_LOAD_MAX_RATE + 1; }
+static void short_bin(struct p2pb_load *l) { l->bin_ns = 50000; }
+static void pct101(struct p2pb_load *l) { l->read_pct = 101; }
+
+static void expect(int got, int want, const char *what)
+{
+	if (got != want)
+		fail("%s: %s, expected %s", what, strerror(-got), strerror(-want));
+	printf("ok: %s -> %s\n", what, want ? strerror(-want) : "0");
+}
+
+static struct p2pb_status status_of(uint32_t id)
+{
+	struct p2pb_status st = { .id = id };
+
+	if (ioctl(imp_fd, P2PB_IOC_STATUS, &st))
+		fail("status: %s", strerror(errno));
+	return st;
+}
+
+static void scenario_load_input(void)
+{
+	int buf = export_page();
+	uint32_t a = attach_ok(buf, P2PB_UNMAP_IMMEDIATE, 0, 0), b = attach_ok(buf, P2PB_UNMAP_IMMEDIATE, 0, 0);
+	struct p2pb_dma d = { .id = a, .enable = 1, .size = 64 };
+	struct p2pb_status st;
+
+	expect(load(a, 4096, 1, 0, enable2), -EINVAL, "enable=2");
+	expect(load(a, 4096, 1, 0, reserved), -EINVAL, "reserved field set");
+	expect(load(a, 4096, 1, 0, too_fast), -EINVAL, "rate above P2PB_LOAD_MAX_RATE");
+	expect(load(a, 4096, 1, 0, short_bin), -EINVAL, "bins of 50 us");
+	expect(load(a, 4096, 1, 0, pct101), -EINVAL, "read_pct 101");
+	expect(load(a, 4096, 0, 0, NULL), -EINVAL, "qdepth 0");
+	expect(load(a, 4096, P2PB_LOAD_MAX_QD + 1, 0, NULL), -EINVAL, "qdepth 64");
+	expect(load(a, 4097, 1, 0, NULL), -EINVAL, "block not a page multiple");
+	expect(load(a, 2 << 20, 1, 0, NULL), -EINVAL, "block of 2 MiB");
+	expect(load(a, 4096, 1, 6000, NULL), -EINVAL, "range not a page multiple");
+	expect(load(a, 8192, 1, 0, NULL), -EINVAL, "block larger than the one-page mapping");
+	expect(load(a, 4096, 1, 8192, NULL), -EOVERFLOW, "range beyond the mapping");
+	if (ioctl(imp_fd, P2PB_IOC_DMA, &d) == 0 || errno != EOPNOTSUPP)
+		fail("edu DMA on an NVMe attachment: %s, expected EOPNOTSUPP", strerror(errno));
+	ok("edu DMA on an NVMe attachment -> EOPNOTSUPP");
+	expect(load(a, 4096, 4, 0, NULL), 0, "a good load");
+	expect(load(b, 4096, 4, 0, NULL), -EBUSY, "a second load on the controller");
+	p2pb_sleep_ns(200 * MS);
+	st = status_of(a);
+	if (!st.dma_ops || st.io_errors || st.io_timeouts)
+		fail("the load moved %llu commands, %u errors, %u timeouts", ULL(st.dma_ops), st.io_errors,
+		     st.io_timeouts);
+	printf("ok: the load completed %llu reads of 4 KiB into the mapping\n", ULL(st.dma_ops));
+	expect(load_stop(a), 0, "stop");
+	expect(load(b, 4096, 4, 0, NULL), 0, "the other attachment's load after the stop");
+}
+
+static void nvme_driver(const char *what)
+{
+	char path[128];
+	int err;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/drivers/p2pbench_nvme/%s", what);
+	err = p2pb_write_file(path, imp_bdf, false);
+	if (err)
+		fail("%s %s: %s", what, imp_bdf, strerror(-err));
+}
+
+static void scenario_load_remove(void)
+{
+	struct p2pb_event ev[64];
+	struct p2pb_status st;
+	uint32_t id, n;
+	int unm, det, buf = export_page();
+
+	id = attach_ok(buf, P2PB_UNMAP_IMMEDIATE, 0, 0);
+	expect(load(id, 4096, 8, 0, NULL), 0, "a load");
+	p2pb_sleep_ns(100 * MS);
+	drain(id, ev, 64);
+	nvme_driver("unbind");
+	n = drain(id, ev, 64);
+	unm = find_ev(ev, n, P2PB_EV_UNMAP, 0);
+	det = find_ev(ev, n, P2PB_EV_DETACH, 0);
+	if (unm < 0 || ev[unm].arg != P2PB_UNMAP_BY_REMOVE || det < 0 || ev[det].arg != -ENODEV)
+		fail("no unmap by removal / detach with -ENODEV at unbind");
+	st = status_of(id);
+	if (st.mapped || st.inflight)
+		fail("after unbind: mapped %u, %u commands in flight", st.mapped, st.inflight);
+	ok("unbind under load: load stopped, nothing in flight, unmapped (cause remove), detached");
+	expect(load(id, 4096, 8, 0, NULL), -ENODEV, "a load on the torn-down attachment");
+}
+
 static const struct {
 	const char *name;
 	void (*run)(void);
@@ -395,6 +511,8 @@ static const struct {
 	{ "input", scenario_input },
 	{ "dma", scenario_dma },
 	{ "remove", scenario_remove },
+	{ "load-input", scenario_load_input },
+	{ "load-remove", scenario_load_remove },
 };
 
 int main(int argc, char **argv)

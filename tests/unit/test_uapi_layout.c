@@ -46,7 +46,9 @@ int main(void)
 	CHECK_EQ_U64(P2PB_EV_LOAD_LAST, 9);
 	CHECK_EQ_U64(P2PB_EV_LOAD_FIRST, 10);
 	CHECK_EQ_U64(P2PB_EV_LOAD_ERROR, 11);
-	CHECK_EQ_U64(sizeof(struct p2pb_load), 48);
+	CHECK_EQ_U64(sizeof(struct p2pb_load), 64);
+	CHECK_EQ_U64(offsetof(struct p2pb_load, reserved), 48);
+	CHECK_EQ_U64(P2PB_IOC_LOAD, _IOWR(0xB2, 8, struct p2pb_load));
 	CHECK_EQ_U64(offsetof(struct p2pb_load, range), 24);
 	CHECK_EQ_U64(offsetof(struct p2pb_load, bin_ns), 40);
 	CHECK_EQ_U64(sizeof(struct p2pb_bin), 24);

@@ -107,7 +107,8 @@ enum p2pb_event_type {
 	 * the first good completion of a command submitted after a map; value:
 	 * its bytes. LOAD_ERROR: the first failed command after a map or an
 	 * invalidate (later ones are only counted); arg: the NVMe status
-	 * (status field >> 1) or -ETIMEDOUT.
+	 * (SCT and SC) or -ETIMEDOUT; -EOVERFLOW: a new mapping does not hold
+	 * the load's range.
 	 */
 	P2PB_EV_LOAD_LAST = 9,
 	P2PB_EV_LOAD_FIRST = 10,
@@ -163,7 +164,7 @@ struct p2pb_status {
 	__u32 unmaps;
 	__u32 maps;
 	__u32 map_failures;
-	__u64 dma_bytes;	/* out: bytes the device moved (P2PB_IOC_DMA) */
+	__u64 dma_bytes;	/* out: bytes the device moved (P2PB_IOC_DMA or _LOAD) */
 	__u64 dma_ops;		/* out: transfers completed */
 	__u64 dma_stale_ops;	/* out: transfers to an IOVA already unmapped */
 	__u64 dma_last_ns;	/* out: ktime_get_ns() of the last completion */
@@ -212,10 +213,15 @@ struct p2pb_dma {
  * An invalidate stops submission; commands in flight are let finish (NVMe
  * cannot abort a command the controller already fetched without a reset),
  * and the unmap (by its policy) waits for their fences. A command not
- * complete after 5 s retires the controller: it is disabled, bus mastering
- * goes off, the fences signal with -ETIMEDOUT. With P2PB_DMA_F_AFTER_UNMAP
- * the engine goes on submitting after the invalidate, to the old IOVAs
- * once unmapped: the misbehaving device the IOMMU must stop.
+ * complete after 5 s retires the controller: it is disabled (bounded by its
+ * CAP.TO), bus mastering goes off, the fences signal with -ETIMEDOUT; a
+ * revoke waiting for them waits that long. A later mapping that does not
+ * hold the range as one aligned run of IOVAs gets no command (LOAD_ERROR
+ * with -EOVERFLOW). A failed batch's fence error may be lost when the next
+ * batch's fence replaces it in the resv (one fence per context is kept).
+ * With P2PB_DMA_F_AFTER_UNMAP the engine goes on submitting after the
+ * invalidate, to the old IOVAs once unmapped: the misbehaving device the
+ * IOMMU must stop.
  *
  * bin_ns > 0: completed bytes are summed in bins of bin_ns from the start
  * (P2PB_IOC_BINS). Only one load runs per controller (-EBUSY); block_size
@@ -228,14 +234,16 @@ struct p2pb_load {
 	__u32 qdepth;		/* 1..P2PB_LOAD_MAX_QD */
 	__u32 read_pct;		/* 0..100 */
 	__u32 flags;		/* P2PB_DMA_F_* */
-	__u64 range;		/* bytes from the mapping's start; 0: all, at most the namespace */
-	__u64 rate_bps;		/* 0: as fast as the controller goes */
+	__u64 range;		/* bytes from the mapping's start; 0: all (out: used) */
+	__u64 rate_bps;		/* 0: as fast as the controller goes; <= P2PB_LOAD_MAX_RATE */
 	__u64 bin_ns;		/* 0: no bins; else at least 100 us */
+	__u64 reserved[2];	/* must be 0 */
 };
 
 #define P2PB_LOAD_MAX_QD	63
 #define P2PB_LOAD_MAX_BLOCK	(1u << 20)
 #define P2PB_LOAD_BINS		4096	/* per load; older bins are dropped */
+#define P2PB_LOAD_MAX_RATE	(1ULL << 40)	/* bytes/s */
 
 /* A bin with no completion and no error is not stored: it reads as zero. */
 struct p2pb_bin {
@@ -263,7 +271,7 @@ struct p2pb_bins {
 #define P2PB_IOC_EVENTS		_IOWR(P2PB_IOC_MAGIC, 5, struct p2pb_events)
 #define P2PB_IOC_STATUS		_IOWR(P2PB_IOC_MAGIC, 6, struct p2pb_status)
 #define P2PB_IOC_DMA		_IOW(P2PB_IOC_MAGIC, 7, struct p2pb_dma)
-#define P2PB_IOC_LOAD		_IOW(P2PB_IOC_MAGIC, 8, struct p2pb_load)
+#define P2PB_IOC_LOAD		_IOWR(P2PB_IOC_MAGIC, 8, struct p2pb_load)
 #define P2PB_IOC_BINS		_IOWR(P2PB_IOC_MAGIC, 9, struct p2pb_bins)
 
 #endif /* P2PBENCH_IMPORTER_UAPI_H */
