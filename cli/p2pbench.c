@@ -44,6 +44,7 @@ static const struct {
 	{ "check", p2pb_cmd_check, "the exporter's revoke contract (C1-C7) and known kernel bugs, as KTAP" },
 	{ "trace", p2pb_cmd_trace, "a revoke run with kernel events on one merged timeline" },
 	{ "timeout-sweep", p2pb_cmd_timeout_sweep, "importer delay x revoke timeout x policy x trigger matrix" },
+	{ "load", p2pb_cmd_load, "steady-state throughput of one importer through a dma-buf (no revoke)" },
 	{ "lab", cmd_lab, "boot the virtual lab and run a command in it (scripts/lab)" },
 };
 

@@ -182,6 +182,16 @@ int p2pb_vfio_bar_read(struct p2pb_vfio_dev *d, uint32_t bar, uint64_t off, void
 	return n == (ssize_t)len ? 0 : (n < 0 ? -errno : -EIO);
 }
 
+int p2pb_vfio_bar_write(struct p2pb_vfio_dev *d, uint32_t bar, uint64_t off, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (bar > 5 || off + len > d->bar[bar].size)
+		return -EINVAL;
+	n = pwrite(d->device_fd, buf, len, (off_t)(d->bar[bar].offset + off));
+	return n == (ssize_t)len ? 0 : (n < 0 ? -errno : -EIO);
+}
+
 int p2pb_vfio_cfg_read(struct p2pb_vfio_dev *d, uint32_t off, void *buf, size_t len)
 {
 	ssize_t n = pread(d->device_fd, buf, len, (off_t)(d->cfg_offset + off));

@@ -41,6 +41,7 @@ int p2pb_vfio_dmabuf_supported(struct p2pb_vfio_dev *d);
 
 /* pread of a BAR through the VFIO region (vfio-pci takes memory_lock) */
 int p2pb_vfio_bar_read(struct p2pb_vfio_dev *d, uint32_t bar, uint64_t off, void *buf, size_t len);
+int p2pb_vfio_bar_write(struct p2pb_vfio_dev *d, uint32_t bar, uint64_t off, const void *buf, size_t len);
 int p2pb_vfio_cfg_read(struct p2pb_vfio_dev *d, uint32_t off, void *buf, size_t len);
 int p2pb_vfio_cfg_write(struct p2pb_vfio_dev *d, uint32_t off, const void *buf, size_t len);
 /* Offset of a standard capability in config space, or 0. */

@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "verify.h"
 
 #include <errno.h>
 #include <linux/pci_regs.h>
@@ -69,6 +70,7 @@ struct case_run {
 	struct p2pb_kmsg kmsg;
 	struct p2pb_kmsg_counts outside;	/* logged outside any iteration */
 	unsigned long long fault_irqs_start;
+	uint32_t verify_seq;			/* --verify: the latest fill */
 };
 
 #define for_each_att(c, i, k) \
@@ -606,8 +608,79 @@ static void phase_remap(struct case_run *c, struct p2pb_iter_result *it)
 	if (it->obs.unrevoke_failed)
 		return;
 	it->obs.remap_tried = true;
+	/* close: the new attachments mapped and started at the re-export, the restore */
+	if (!c->job->trigger->permanent)
+		it->remap_start_ns = start;
 	it->obs.remap_errno = -remap_all(c, &done);
 	it->remap_ns = done - start;
+}
+
+/* ---- --verify: every 4 KiB block names its own offset (verify.h) ---- */
+
+/* Write a new fill's probes (head and tail) into every block of every exported range. */
+static int verify_fill(struct case_run *c)
+{
+	char buf[P2PB_VERIFY_PROBE];
+	const size_t tail = P2PB_VERIFY_BLOCK - P2PB_VERIFY_PROBE;
+	unsigned int k;
+	uint64_t b;
+	int err;
+
+	c->verify_seq++;
+	for (k = 0; k < c->r->n_dmabufs; k++)
+		for (b = 0; b < c->r->range[k].length / P2PB_VERIFY_BLOCK; b++) {
+			uint64_t off = c->r->range[k].offset + b * P2PB_VERIFY_BLOCK;
+
+			p2pb_verify_fill(b, c->verify_seq, 0, buf, sizeof(buf));
+			err = p2pb_vfio_bar_write(&c->x.vfio, c->job->bar, off, buf, sizeof(buf));
+			p2pb_verify_fill(b, c->verify_seq, tail, buf, sizeof(buf));
+			if (!err)
+				err = p2pb_vfio_bar_write(&c->x.vfio, c->job->bar, off + tail, buf, sizeof(buf));
+			if (err)
+				return p2pb_fail(err, "--verify: writing BAR%u at %#llx failed: %s", c->job->bar,
+						 (unsigned long long)off, strerror(-err));
+		}
+	return 0;
+}
+
+static void verify_block(struct case_run *c, struct p2pb_iter_obs *o, unsigned int k, uint64_t b)
+{
+	const size_t at[2] = { 0, P2PB_VERIFY_BLOCK - P2PB_VERIFY_PROBE };
+	uint64_t off = c->r->range[k].offset + b * P2PB_VERIFY_BLOCK;
+	char buf[P2PB_VERIFY_PROBE], found[48];
+	enum p2pb_block_kind kind[2];
+	int p, err;
+
+	for (p = 0; p < 2; p++) {
+		err = p2pb_vfio_bar_read(&c->x.vfio, c->job->bar, off + at[p], buf, sizeof(buf));
+		kind[p] = err ? P2PB_BLOCK_BAD : p2pb_verify_probe(buf, at[p], b);
+		if (kind[p] == P2PB_BLOCK_BAD)
+			break;	/* one bad probe makes the block bad */
+	}
+	o->data_blocks++;
+	if (p == 2) {
+		o->data_device += kind[0] == P2PB_BLOCK_DEVICE && kind[1] == P2PB_BLOCK_DEVICE;
+		return;
+	}
+	if (o->data_bad++)
+		return;
+	p2pb_verify_describe(buf, found, sizeof(found));
+	snprintf(o->data_evidence, sizeof(o->data_evidence), "dma-buf %u block %llu (BAR%u %#llx), bytes %zu..%zu: %s%s%s",
+		 k, (unsigned long long)b, c->job->bar, (unsigned long long)(off + at[p]), at[p],
+		 at[p] + P2PB_VERIFY_PROBE - 1, err ? "unreadable: " : "found '", err ? strerror(-err) : found,
+		 err ? "" : "...'");
+}
+
+/* Read back every block of every exported range, while the load goes on. */
+static void verify_check(struct case_run *c, struct p2pb_iter_obs *o)
+{
+	unsigned int k;
+	uint64_t b;
+
+	o->data_checked = true;
+	for (k = 0; k < c->r->n_dmabufs; k++)
+		for (b = 0; b < c->r->range[k].length / P2PB_VERIFY_BLOCK; b++)
+			verify_block(c, o, k, b);
 }
 
 /* ---- the load's timeline ---- */
@@ -685,6 +758,18 @@ static void collect_load(struct case_run *c, struct p2pb_iter_result *it, const 
 	it->load = any;
 }
 
+/*
+ * Un-revoke to first good I/O: from the later of the un-revoke and the
+ * remap request (flr and hot-reset un-revoke inside the trigger, before the
+ * dwell while revoked: that dwell is ours, not the system's); 0: not seen.
+ */
+uint64_t p2pb_load_recovery_ns(const struct p2pb_iter_result *it)
+{
+	uint64_t from = it->unrevoke_end_ns > it->remap_start_ns ? it->unrevoke_end_ns : it->remap_start_ns;
+
+	return from && it->load_obs.first_after_ns > from ? it->load_obs.first_after_ns - from : 0;
+}
+
 /* Good I/O stopped at last_before and resumed at first_after; 0: not seen. */
 uint64_t p2pb_load_stall_ns(const struct p2pb_load_obs *lo)
 {
@@ -733,8 +818,8 @@ static void add_to_hists(struct p2pb_case_result *r, const struct p2pb_iter_resu
 		r->load = true;
 		if (p2pb_load_stall_ns(lo))
 			p2pb_hist_add(&r->h.stall, p2pb_load_stall_ns(lo));
-		if (it->unrevoke_end_ns && lo->first_after_ns > it->unrevoke_end_ns)
-			p2pb_hist_add(&r->h.first_io, lo->first_after_ns - it->unrevoke_end_ns);
+		if (p2pb_load_recovery_ns(it))
+			p2pb_hist_add(&r->h.first_io, p2pb_load_recovery_ns(it));
 		r->load_revoked_bytes += lo->revoked_bytes;
 		r->load_io_errors += lo->io_errors;
 		r->load_io_timeouts += lo->io_timeouts;
@@ -805,6 +890,9 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 	tr[3] = traffic_now(c);
 	phase_revoked(c, it);
 	phase_restore(c, it);
+	/* a fresh fill: what a reset wiped is not blamed on the load */
+	if (c->job->verify && !it->obs.unrevoke_failed && (err = verify_fill(c)))
+		p2pb_verdict_error(&c->r->verdict, "iteration %u: %s", idx, p2pb_error());
 	phase_remap(c, it);
 	tr[4] = traffic_now(c);
 	if (dwell)
@@ -818,6 +906,12 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 		it->obs.stale_transfers = tr[5].stale_ops - tr[0].stale_ops;
 		it->obs.iommu_fault_irqs = p2pb_iommu_fault_irqs() - fault_irqs;
 		collect_load(c, it, &tr[0], &tr[5]);
+	}
+	if (c->job->verify && !it->obs.unrevoke_failed) {
+		verify_check(c, &it->obs);
+		c->r->data_blocks += it->obs.data_blocks;
+		c->r->data_device += it->obs.data_device;
+		c->r->data_bad += it->obs.data_bad;
 	}
 	if (c->s->trace.on) {
 		it->kernel_events = json_object_new_array();
@@ -913,6 +1007,11 @@ static int setup_case(struct case_run *c)
 		return 1;
 	}
 	if ((err = export_all(c)) || (err = open_importers(c)))
+		return err;
+	if (c->job->verify && c->x.ops != &p2pb_exporter_vfio)
+		return p2pb_fail(-EINVAL, "--verify reads the exported ranges back through the device's BAR: it needs "
+				 "a vfio-pci exporter, not %s", c->x.name);
+	if (c->job->verify && (err = verify_fill(c)))
 		return err;
 	err = attach_all(c);
 	if (err == -ECANCELED)

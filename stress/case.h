@@ -59,6 +59,7 @@ struct p2pb_iter_result {
 	bool dma;
 	struct p2pb_window before, during, after;
 	uint64_t unrevoke_end_ns;	/* trigger undone, or returned when it un-revokes by itself */
+	uint64_t remap_start_ns;	/* the importers were asked to map again (0: close, at the restore) */
 	bool load;			/* load_obs is filled */
 	struct p2pb_load_obs load_obs;
 	json_object *kernel_events;	/* with --trace: lib/trace's events, owned */
@@ -68,6 +69,9 @@ struct p2pb_importer_info {
 	const struct p2pb_engine_spec *spec;	/* in the result's job */
 	json_object *describe;			/* the engine's view of the instance, owned */
 };
+
+/* Un-revoke (or remap request, whichever is later) to the first good I/O; 0: not seen. */
+uint64_t p2pb_load_recovery_ns(const struct p2pb_iter_result *it);
 
 struct p2pb_case_hists {
 	struct p2pb_hist trigger, r2q, t2i, i2u, unrevoke, remap, cfg, bar;
@@ -88,6 +92,7 @@ struct p2pb_case_result {
 	uint64_t dma_stale;
 	bool load;			/* some iteration had a load timeline */
 	uint64_t load_revoked_bytes, load_io_errors, load_io_timeouts;
+	uint64_t data_blocks, data_device, data_bad;	/* --verify, every iteration */
 	struct p2pb_kmsg_counts klog;	/* the whole case */
 	uint64_t iommu_fault_irqs;
 	struct p2pb_verdict_ctx ctx;

@@ -321,7 +321,7 @@ static int check_clauses(struct check_ctx *x, const char *imp_dev, int c5_failed
 
 	for (i = 0; i < N_CLAUSE_CASES && !p2pb_interrupted; i++)
 		run_clause_case(x, i, imp_dev, &t);
-	for (i = 0; i < P2PB_N_CLAUSES; i++)
+	for (i = 0; i < P2PB_N_EXPORTER_CLAUSES; i++)
 		clause_line(x, &t, i, c5_failed);
 	return (int)t.errors;
 }
@@ -486,7 +486,7 @@ static void usage(FILE *f)
 		"  contract.*     the revoke contract, from short revoke cases (mem-off with an\n"
 		"                 importer that unmaps 100 ms late, twice; mem-off with an importer\n"
 		"                 whose fence signals 100 ms after its unmap; close):\n");
-	for (i = 0; i < P2PB_N_CLAUSES; i++)
+	for (i = 0; i < P2PB_N_EXPORTER_CLAUSES; i++)
 		fprintf(f, "                   %s %s\n", p2pb_clauses[i].id, p2pb_clauses[i].text);
 	fprintf(f,
 		"  conformance.*  where the 7.3 kernel is known to differ from the contract (a reset\n"
@@ -575,7 +575,7 @@ static int check_run(struct check_ctx *x, const char *imp_bdf, bool bind, const 
 
 	if ((err = check_open(x, imp_bdf, bind)))
 		return err;
-	if (p2pb_ktap_open(&x->ktap, ktap_path, 8 + (int)N_ATTACH_RULES + P2PB_N_CLAUSES + 3))
+	if (p2pb_ktap_open(&x->ktap, ktap_path, 8 + (int)N_ATTACH_RULES + P2PB_N_EXPORTER_CLAUSES + 3))
 		return -EIO;
 	p2pb_ktap_diag(&x->ktap, "exporter %s BAR%u (%llu bytes), importer attaches as %s", x->d.bdf, x->job.bar,
 		       (unsigned long long)x->bar_size, x->imp_bdf);

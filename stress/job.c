@@ -120,6 +120,14 @@ static int set_config_probe(struct p2pb_job *j, const char *v)
 	return 0;
 }
 
+static int set_verify(struct p2pb_job *j, const char *v)
+{
+	if (strcmp(v, "0") && strcmp(v, "1"))
+		return -EINVAL;
+	j->verify = v[0] == '1';
+	return 0;
+}
+
 static int set_dwell(struct p2pb_job *j, const char *v)
 {
 	return p2pb_parse_duration_ns(v, 1000000, &j->dwell_ns) ? -EINVAL : 0;
@@ -150,6 +158,9 @@ static const struct job_key {
 	{ "quiesce-timeout", "D", "release a stuck importer after D, e.g. 10s (default 10s)", set_quiesce_timeout },
 	{ "seed", "N", "seed for delay distributions (default 1)", set_seed },
 	{ "config-probe", "0|1", "time a config read and a BAR read issued 2 ms into each revoke", set_config_probe },
+	{ "verify", "0|1", "1: fill the exported ranges with a pattern naming each 4 KiB block, and after each "
+	  "iteration check through the exporter's BAR that every block names its own offset (the pattern, "
+	  "or data an NVMe load read from a device whose blocks name themselves): clause C8", set_verify },
 	{ "dwell", "D", "measure importer DMA for D before and after each revoke, e.g. 400ms "
 	  "(default 400ms when an importer moves data, else 0)", set_dwell },
 	{ "name", "TEXT", "case name in reports (at most 63 characters)", set_name },

@@ -33,6 +33,7 @@ struct p2pb_job {
 	uint64_t quiesce_timeout_ns;
 	uint64_t seed;
 	bool config_probe;		/* time a config read issued during each revoke */
+	bool verify;			/* check the data in the exported ranges after each iteration (C8) */
 	uint64_t dwell_ns;		/* traffic window before and after each revoke;
 					 * UINT64_MAX: 400 ms when an importer DMAs, else 0 */
 };

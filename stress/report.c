@@ -87,8 +87,7 @@ static json_object *iter_load_json(const struct p2pb_iter_result *it)
 	add(o, "last_completion_ns", rel_ns(lo->last_before_ns, it->t0_ns));
 	add(o, "first_completion_ns", rel_ns(lo->first_after_ns, it->t0_ns));
 	add(o, "stall_ns", p2pb_load_stall_ns(lo) ? ju64(p2pb_load_stall_ns(lo)) : NULL);
-	add(o, "first_io_after_unrevoke_ns", it->unrevoke_end_ns && lo->first_after_ns > it->unrevoke_end_ns ?
-	    ju64(lo->first_after_ns - it->unrevoke_end_ns) : NULL);
+	add(o, "first_io_after_unrevoke_ns", p2pb_load_recovery_ns(it) ? ju64(p2pb_load_recovery_ns(it)) : NULL);
 	add(o, "revoked_bytes", ju64(lo->revoked_bytes));
 	add(o, "io_errors", ju64(lo->io_errors));
 	add(o, "io_timeouts", ju64(lo->io_timeouts));
@@ -136,6 +135,15 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 		add(o, "dma", iter_dma_json(it));
 	if (it->load)
 		add(o, "load", iter_load_json(it));
+	if (ob->data_checked) {
+		json_object *d = json_object_new_object();
+
+		add(d, "blocks", ju64(ob->data_blocks));
+		add(d, "device_blocks", ju64(ob->data_device));
+		add(d, "bad_blocks", ju64(ob->data_bad));
+		add(d, "first_bad", ob->data_bad ? json_object_new_string(ob->data_evidence) : NULL);
+		add(o, "data", d);
+	}
 	add(o, "forced_unmap", json_object_new_boolean(it->forced_unmap));
 	if (it->revoke_to_quiesce_ns)
 		add(o, "revoke_to_quiesce_ns", ju64(it->revoke_to_quiesce_ns));
@@ -306,6 +314,7 @@ json_object *p2pb_case_json(const struct p2pb_case_result *r)
 	add(o, "iterations_requested", jint(j->iterations));
 	add(o, "iterations_measured", jint(r->measured));
 	add(o, "quiesce_timeout_ns", ju64(j->quiesce_timeout_ns));
+	add(o, "verify", json_object_new_boolean(j->verify));
 	add(o, "revoke_bound_ms", jint(r->ctx.bound_ms));
 	add(o, "status", json_object_new_string(status_name(r->verdict.outcome)));
 	if (reason(r))
@@ -454,6 +463,10 @@ void p2pb_case_table(const struct p2pb_case_result *r)
 		       "%llu transfers after unmap\n", "", rate_kb(&r->dma_before), rate_kb(&r->dma_during),
 		       rate_kb(&r->dma_after), (unsigned long long)r->dma_stale);
 	}
+	if (r->job.verify && r->data_blocks)
+		printf("%-28s data (--verify): %llu blocks read back, %llu holding the device's data, %llu bad\n", "",
+		       (unsigned long long)r->data_blocks, (unsigned long long)r->data_device,
+		       (unsigned long long)r->data_bad);
 	if (p2pb_kmsg_findings(k) || k->revoke_timeouts || k->dmar_faults)
 		printf("%-28s kernel log: %u WARN (%u announced by the revoke bound), %u BUG/Oops, %u other "
 		       "forbidden, %u revoke timeouts, %u DMAR faults\n", "", k->warnings, k->announced_warnings,

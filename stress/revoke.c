@@ -112,6 +112,9 @@ static void usage(FILE *f, bool as_trace)
 		"      --dwell D           measure the importers' traffic for D before, while revoked\n"
 		"                          and after each revoke (default 400ms when an importer\n"
 		"                          moves data: kmod dma= or io=)\n"
+		"      --verify 0|1        check after each iteration that every 4 KiB block of the\n"
+		"                          exported ranges names its own offset (clause C8; with an\n"
+		"                          NVMe load from the lab's traffic device)\n"
 		"      --config-probe 0|1  time a config-space read and a BAR read issued 2 ms into\n"
 		"                          each revoke (how long vfio-pci holds up other users)\n"
 		"      --name TEXT         case name\n"
@@ -160,6 +163,7 @@ static const struct option revoke_opts[] = {
 	{ "warmup", required_argument, 0, 'W' }, { "quiesce-timeout", required_argument, 0, 'Q' },
 	{ "seed", required_argument, 0, 'R' }, { "name", required_argument, 0, 'N' },
 	{ "config-probe", required_argument, 0, 'P' }, { "trace", no_argument, 0, 'X' },
+	{ "verify", required_argument, 0, 'V' },
 	{ "timeline", no_argument, 0, 'L' }, { "dwell", required_argument, 0, 'G' },
 	{ "job", required_argument, 0, 'j' }, { "bind", no_argument, 0, 'B' },
 	{ "json", required_argument, 0, 'J' }, { "ktap", required_argument, 0, 'K' },

@@ -13,6 +13,7 @@ int p2pb_cmd_revoke(int argc, char **argv);
 int p2pb_cmd_check(int argc, char **argv);
 int p2pb_cmd_timeout_sweep(int argc, char **argv);
 int p2pb_cmd_trace(int argc, char **argv);
+int p2pb_cmd_load(int argc, char **argv);
 
 /*
  * Run one revoke case: append its result object to cases, its KTAP lines to

@@ -29,6 +29,8 @@ const struct p2pb_clause_info p2pb_clauses[P2PB_N_CLAUSES] = {
 	[P2PB_C7_KERNEL_LOG] = { "C7", "kernel_log_clean",
 				 "no WARN, BUG, Oops, refcount_t, lockdep, KASAN/UBSAN, hung-task or RCU-stall "
 				 "message, except the one a configured revoke bound announces" },
+	[P2PB_C8_DATA_INTACT] = { "C8", "data_intact",
+				  "data moved through the dma-buf arrives whole and at its offset (--verify)" },
 };
 
 const char *p2pb_outcome_name(enum p2pb_outcome o)
@@ -241,6 +243,13 @@ void p2pb_verdict_iteration(struct p2pb_verdict *v, const struct p2pb_verdict_ct
 			violation(v, P2PB_C3_REMAP_REARM, (int)it->index,
 				  "importers could not map again after %s was undone: %s", ctx->trigger,
 				  strerror(it->remap_errno));
+	}
+	if (it->data_checked) {
+		judged(v, P2PB_C8_DATA_INTACT);
+		if (it->data_bad)
+			violation(v, P2PB_C8_DATA_INTACT, (int)it->index, "%llu of %llu blocks not intact; first: %s",
+				  (unsigned long long)it->data_bad, (unsigned long long)it->data_blocks,
+				  it->data_evidence);
 	}
 	judge_log(v, ctx, (int)it->index, &it->klog);
 	account_injected(v, ctx, it);

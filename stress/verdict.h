@@ -21,8 +21,12 @@ enum p2pb_clause {
 	P2PB_C5_REFUSE,		/* static / non-revocable / no-p2p attaches refused */
 	P2PB_C6_CLOSE_REVOKED,	/* after close the old dma-buf stays revoked */
 	P2PB_C7_KERNEL_LOG,	/* no WARN/BUG/refcount/lockdep/KASAN/... in the log */
+	P2PB_C8_DATA_INTACT,	/* --verify: data moved through the dma-buf is whole and in place */
 	P2PB_N_CLAUSES,
 };
+
+/* C1-C7 are judged without data moving (p2pbench check); C8 needs a load. */
+#define P2PB_N_EXPORTER_CLAUSES P2PB_C8_DATA_INTACT
 
 struct p2pb_clause_info {
 	const char *id;		/* "C1" */
@@ -83,6 +87,11 @@ struct p2pb_iter_obs {
 	uint64_t stale_transfers, iommu_fault_irqs;
 	uint64_t io_errors, io_timeouts;	/* device I/O through the mapping that failed */
 	unsigned int bound_timeouts;	/* revoke waits that hit the configured bound */
+	bool data_checked;		/* --verify: the exported ranges were read back */
+	uint64_t data_blocks;		/* 4 KiB blocks checked */
+	uint64_t data_bad;		/* of those, not naming their own offset */
+	uint64_t data_device;		/* of those, holding the traffic device's data (head and tail) */
+	char data_evidence[160];	/* the first bad one */
 	struct p2pb_kmsg_counts klog;	/* logged during this iteration */
 };
 

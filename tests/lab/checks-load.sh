@@ -28,13 +28,17 @@ LOAD_CASE_OK='.status == "pass" and
 LOAD_FLOWS="all(.cases[]; $LOAD_CASE_OK)"
 
 # reads and writes through the CMB across every trigger (the qualification
-# matrix's nvme-load cases); C4 judged on the load's fences; the verdict passes
+# matrix's nvme-load cases); C4 judged on the load's fences; every block of
+# the CMB read back intact (C8: with rw the fills travel through the device
+# and back); PASS
 check_load_revoke_triggers() {
 	local sel='[.cases[] | select(.name | startswith("nvme-load/"))]'
 	run_matrix
 	grep -A3 "^nvme-load" "$OUT/matrix.out"
 	[ "$(jq "$sel | length" "$OUT/matrix.json")" = 6 ] || fail "not one nvme-load case per trigger" || return 1
-	jq -e "$sel | all(.[]; $LOAD_CASE_OK and .verdict.clauses.C4 == \"pass\")" "$OUT/matrix.json" >/dev/null ||
+	jq -e "$sel | all(.[]; $LOAD_CASE_OK and .verdict.clauses.C4 == \"pass\" and .verdict.clauses.C8 == \"pass\" and
+		all(.iterations[]; .data.blocks == 512 and .data.bad_blocks == 0))" \
+		"$OUT/matrix.json" >/dev/null ||
 		fail "traffic did not stop and resume cleanly: $(jq -c "$sel | [.[] | {name, status,
 			it: [.iterations[] | {d: .dma.during.bytes, l: (.load | del(.timeline))}]}]" "$OUT/matrix.json")"
 }
@@ -43,10 +47,16 @@ check_load_revoke_triggers() {
 check_load_block_sizes() {
 	local bs rate
 	for bs in 4k:read 8k:write 512k:rw; do
-		load_run "load-${bs%%:*}" "$LOAD_IMP,io=${bs#*:},bs=${bs%%:*},qd=4" --trigger mem-off --iterations 1 ||
-			return 1
-		jq -e "$LOAD_FLOWS" "$OUT/load-${bs%%:*}.json" >/dev/null || fail "bs=${bs%%:*}: traffic wrong" || return 1
+		# 512 KiB: a 4 KiB read load rewrites all of it well within the after-window
+		load_run "load-${bs%%:*}" "$LOAD_IMP,io=${bs#*:},bs=${bs%%:*},qd=4" --trigger mem-off --iterations 1 \
+			--verify 1 --size 512k || return 1
+		jq -e "$LOAD_FLOWS and all(.cases[].iterations[]; .data.blocks == 128 and .data.bad_blocks == 0)" \
+			"$OUT/load-${bs%%:*}.json" >/dev/null || fail "bs=${bs%%:*}: traffic or data wrong" || return 1
 	done
+	# reads: every block of the CMB holds the traffic device's block of the same offset
+	jq -e 'all(.cases[].iterations[]; .data.device_blocks == 128)' "$OUT/load-4k.json" >/dev/null ||
+		fail "io=read did not bring every block of the device: $(jq -c '[.cases[].iterations[].data]' \
+			"$OUT/load-4k.json")" || return 1
 	load_run load-rate "$LOAD_IMP,io=read,bs=4k,qd=8,rate=1m" --trigger mem-off --iterations 1 || return 1
 	rate=$(jq '.cases[0].summary.dma.before.bytes_per_s' "$OUT/load-rate.json")
 	[ "$rate" -gt 0 ] && [ "$rate" -le $((1024 * 1024 * 11 / 10)) ] ||
@@ -110,4 +120,16 @@ check_load_kernel_input() {
 	[ -z "$(driver_of $TRAFFIC)" ] || fail "$TRAFFIC still bound after the unbind" || return 1
 	echo >$sysd/driver_override
 	klog_clean && imp_unload
+}
+
+# the benchmark runs end to end and writes every figure (speed is its output, not asserted)
+check_bench_p2p_vs_fio() {
+	SIZES=64k DIRS="read write" DURATION=1 "$ROOT/bench/p2p-vs-fio.sh" "$OUT/p2p-vs-fio.json" ||
+		fail "bench/p2p-vs-fio.sh exited $?" || return 1
+	jq -e '.benchmark == "p2p-vs-fio" and (.rows | length) == 2 and
+		all(.rows[]; .ours_bytes_per_s > 0 and .ours_nobins_bytes_per_s > 0 and .fio_p2p_bytes_per_s > 0 and
+		    .fio_host_bytes_per_s > 0 and .ratio_ours_vs_fio_p2p > 0 and .ratio_p2p_vs_host > 0 and
+		    .ratio_bins_on_vs_off > 0)' "$OUT/p2p-vs-fio.json" >/dev/null ||
+		fail "incomplete results: $(cat "$OUT/p2p-vs-fio.json")" || return 1
+	[ -z "$(driver_of $EXP)$(driver_of $TRAFFIC)" ] || fail "the benchmark left a controller bound"
 }

@@ -164,6 +164,21 @@ check_fault_warn() {
 		all(.violations[]; .clause == "C7")' "$OUT/warn.json" >/dev/null || fail "a clause other than C7 was blamed"
 }
 
+# C8: the exporter maps every dma-buf one page off; an NVMe load reads the
+# traffic device's blocks through it; --verify finds block N's data in block N+1
+check_fault_wrong_offset() {
+	set_fault wrong-offset || fail "cannot select wrong-offset" || return 1
+	revoke_json wrong-offset --trigger mem-off --size 2M --verify 1 \
+		--importer kmod:dev=$TRAFFIC,io=read,bs=64k,qd=16 --iterations 2
+	set_fault none
+	verdict_fails wrong-offset C8 'blocks not intact; first: dma-buf 0 block 1 .*found .p2pbench traffic block 0000000000' ||
+		return 1
+	jq -e '.cases[0].verdict | .clauses.C1 == "pass" and .clauses.C4 == "pass" and
+		all(.violations[]; .clause == "C8")' "$OUT/wrong-offset.json" >/dev/null ||
+		fail "a clause other than C8 was blamed" || return 1
+	[ -z "$(driver_of $TRAFFIC)" ] || fail "$TRAFFIC left bound"
+}
+
 # The same runs with the fault set to none (this build behaves as stock): every verdict PASS.
 check_verdicts_pass_without_fault() {
 	local n
@@ -171,9 +186,13 @@ check_verdicts_pass_without_fault() {
 	revoke_json none-wait --trigger mem-off --importer kmod:delay=200ms,dev=$IMP --iterations 3 || return 1
 	revoke_json none-close --trigger close --importer kmod:delay=50ms,dev=$IMP --iterations 2 || return 1
 	revoke_json none-fence --trigger mem-off --importer kmod:fence=200ms,dev=$IMP --iterations 2 || return 1
+	revoke_json none-verify --trigger mem-off --size 2M --verify 1 \
+		--importer kmod:dev=$TRAFFIC,io=read,bs=64k,qd=16 --iterations 2 || return 1
+	jq -e '.cases[0] | .verdict.clauses.C8 == "pass" and all(.iterations[]; .data.device_blocks == 512)' \
+		"$OUT/none-verify.json" >/dev/null || fail "C8 not judged, or the load did not fill every block" || return 1
 	jq -e '.cases[0] | .verdict.clauses.C4 == "pass" and all(.iterations[]; .trigger_ns >= 200000000)' \
 		"$OUT/none-fence.json" >/dev/null || fail "C4 not judged, or the revoke did not wait for the fence" || return 1
-	for n in none-wait none-close none-fence; do
+	for n in none-wait none-close none-fence none-verify; do
 		[ "$(cat "$OUT/$n.rc")" = 0 ] && jq -e '.cases[0] | .status == "pass" and .verdict.outcome == "PASS" and
 			(.verdict.violations | length) == 0' "$OUT/$n.json" >/dev/null ||
 			fail "$n: exit $(cat "$OUT/$n.rc"), verdict $(jq -c .cases[0].verdict "$OUT/$n.json")" || return 1

@@ -1,0 +1,86 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The block patterns of --verify (verify.h); pure logic. */
+#include "verify.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+
+#define LINE_MAX_LEN 64
+
+static size_t device_line(uint64_t block, char *line)
+{
+	return (size_t)snprintf(line, LINE_MAX_LEN, "p2pbench traffic block %010llu\n", (unsigned long long)block);
+}
+
+static size_t fill_line(uint64_t block, uint32_t seq, char *line)
+{
+	return (size_t)snprintf(line, LINE_MAX_LEN, "p2pbench fill block %010llu seq %08u\n",
+				(unsigned long long)block, seq);
+}
+
+/* Do @buf's @len bytes equal the bytes [at, at + len) of @line repeated? */
+static bool repeats(const char *buf, size_t at, size_t len, const char *line, size_t line_len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != line[(at + i) % line_len])
+			return false;
+	return true;
+}
+
+void p2pb_verify_fill(uint64_t block, uint32_t seq, size_t at, char *out, size_t len)
+{
+	char line[LINE_MAX_LEN];
+	size_t n = fill_line(block, seq, line), i;
+
+	for (i = 0; i < len; i++)
+		out[i] = line[(at + i) % n];
+}
+
+#define FILL_SEQ_AT 35	/* where the 8 seq digits are in a fill line */
+
+/*
+ * The seq a fill probe claims: its digits sit at line positions
+ * FILL_SEQ_AT.., which a probe longer than a line always covers. -1 if they
+ * are not digits.
+ */
+static long long probe_seq(const char *buf, size_t at, size_t line_len)
+{
+	long long seq = 0;
+	size_t d, i;
+
+	for (d = 0; d < 8; d++) {
+		i = (FILL_SEQ_AT + d + line_len - at % line_len) % line_len;
+		if (buf[i] < '0' || buf[i] > '9')
+			return -1;
+		seq = seq * 10 + (buf[i] - '0');
+	}
+	return seq;
+}
+
+enum p2pb_block_kind p2pb_verify_probe(const char *buf, size_t at, uint64_t block)
+{
+	char line[LINE_MAX_LEN];
+	size_t n = device_line(block, line);
+	long long seq;
+
+	if (repeats(buf, at, P2PB_VERIFY_PROBE, line, n))
+		return P2PB_BLOCK_DEVICE;
+	n = fill_line(block, 0, line);
+	seq = probe_seq(buf, at, n);
+	if (seq < 0 || seq > UINT32_MAX)
+		return P2PB_BLOCK_BAD;
+	n = fill_line(block, (uint32_t)seq, line);
+	return repeats(buf, at, P2PB_VERIFY_PROBE, line, n) ? P2PB_BLOCK_FILL : P2PB_BLOCK_BAD;
+}
+
+void p2pb_verify_describe(const char *buf, char *out, size_t len)
+{
+	size_t i, n = len - 1 < 40 ? len - 1 : 40;
+
+	for (i = 0; i < n; i++)
+		out[i] = isprint((unsigned char)buf[i]) ? buf[i] : '.';
+	out[n] = 0;
+}

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef P2PB_VERIFY_H
+#define P2PB_VERIFY_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Data integrity through the dma-buf (--verify, clause C8). Every 4 KiB
+ * block of an exported range must name its own offset, in one of two
+ * patterns, each a line repeated over the block:
+ *   "p2pbench traffic block NNNNNNNNNN\n"      the lab traffic device's block
+ *                                              N, moved by an NVMe read into
+ *                                              offset N * 4096
+ *   "p2pbench fill block NNNNNNNNNN seq SSSSSSSS\n"  what p2pbench wrote
+ *                                              there, fill number S; any S
+ *                                              is valid: a write load copies
+ *                                              fills to the device, which
+ *                                              keeps them across runs
+ * Only the first and the last P2PB_VERIFY_PROBE bytes of a block are read
+ * (through the exporter's BAR, which is slow under emulation): a transfer
+ * that lands at the wrong offset, stops short or is torn shows there. Pure
+ * logic here; stress/case.c does the reads and writes.
+ */
+#define P2PB_VERIFY_BLOCK 4096u
+#define P2PB_VERIFY_PROBE 64u
+
+enum p2pb_block_kind {
+	P2PB_BLOCK_BAD,
+	P2PB_BLOCK_DEVICE,	/* the traffic device's block of this offset */
+	P2PB_BLOCK_FILL,	/* our fill of this offset, a valid seq */
+};
+
+/* The bytes [at, at + len) of block @block's fill pattern with @seq. */
+void p2pb_verify_fill(uint64_t block, uint32_t seq, size_t at, char *out, size_t len);
+/*
+ * Classify one probe: @buf holds the bytes [at, at + P2PB_VERIFY_PROBE) of
+ * block @block (at = 0 or P2PB_VERIFY_BLOCK - P2PB_VERIFY_PROBE).
+ */
+enum p2pb_block_kind p2pb_verify_probe(const char *buf, size_t at, uint64_t block);
+/* "found 'p2pbench traffic block 0000000007...'" for evidence: printable, cut. */
+void p2pb_verify_describe(const char *buf, char *out, size_t len);
+#endif
