@@ -134,6 +134,12 @@ struct p2pb_engine_key {
  *	oldest first), their width into *@bin_ns; -EOVERFLOW when some were
  *	lost. Optional (NULL: the engine keeps none). Any thread, never blocks.
  * @detach: unmap and detach; never fails for a caller to handle.
+ * @writes_device: the options make the engine write data from the mapping
+ *	to its device (verify reads it back with @readback). Pure. Optional.
+ * @readback: read @len (at most 64) bytes at byte offset @off (4 KiB
+ *	aligned) of the engine's device into @buf, after every attachment was
+ *	detached; 0, -ERANGE past what the engine wrote, or -errno. Optional
+ *	(NULL: nothing to read back).
  * @close: release everything open did.
  */
 struct p2pb_engine_ops {
@@ -158,6 +164,8 @@ struct p2pb_engine_ops {
 	int (*bins)(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_bin *b, uint32_t max,
 		    uint32_t *n, uint64_t *bin_ns);
 	void (*detach)(struct p2pb_engine *e, struct p2pb_attachment *a);
+	bool (*writes_device)(const void *opts);
+	int (*readback)(struct p2pb_engine *e, uint64_t off, void *buf, size_t len);
 	void (*close)(struct p2pb_engine *e);
 };
 

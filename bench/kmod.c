@@ -332,6 +332,7 @@ struct kmod {
 	const struct p2pb_kmod_opts *o;
 	struct p2pb_pci_addr dev;
 	uint64_t delays_ns[P2PB_KMOD_DELAYS];
+	uint64_t load_range;		/* the bytes an NVMe load used (the module says) */
 	int fd;
 };
 
@@ -643,7 +644,11 @@ static int kmod_start_load(struct p2pb_engine *e, struct p2pb_attachment *a)
 		.bin_ns = o->io_bin_ns,
 	};
 
-	return ioctl(K(e)->fd, P2PB_IOC_LOAD, &l) ? load_error(e, -errno) : 0;
+	if (ioctl(K(e)->fd, P2PB_IOC_LOAD, &l))
+		return load_error(e, -errno);
+	if (l.range > K(e)->load_range)
+		K(e)->load_range = l.range;
+	return 0;
 }
 
 static int kmod_start(struct p2pb_engine *e, struct p2pb_attachment *a)
@@ -666,6 +671,44 @@ static int kmod_start(struct p2pb_engine *e, struct p2pb_attachment *a)
 		       p2pb_fail(-EOPNOTSUPP, "importer %s: %s has no DMA engine this module can drive "
 				 "(dma= needs a QEMU edu device bound to p2pbench_importer)", e->spec->text, o->dev) :
 		       p2pb_fail(-errno, "importer %s: starting DMA failed: %s", e->spec->text, strerror(errno));
+	return 0;
+}
+
+static bool kmod_writes_device(const void *opts)
+{
+	const struct p2pb_kmod_opts *o = opts;
+
+	return o->io && o->io_read_pct < 100;
+}
+
+/*
+ * The controller's own read of a block into host memory (p2pbench_nvme's
+ * read_block attribute: write the 4 KiB block number, read back its first
+ * 64 bytes), once no load owns the queue.
+ */
+static int kmod_readback(struct p2pb_engine *e, uint64_t off, void *buf, size_t len)
+{
+	char path[96], blk[32], got[72];
+	size_t n;
+	FILE *f;
+	int err;
+
+	if (!K(e)->o->io || off % 4096 || len > 64)
+		return -EINVAL;
+	if (off >= K(e)->load_range)
+		return -ERANGE;		/* the load never wrote there */
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/read_block", K(e)->o->dev);
+	snprintf(blk, sizeof(blk), "%llu", (unsigned long long)(off / 4096));
+	if ((err = p2pb_write_file(path, blk, false)))
+		return err;
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	n = fread(got, 1, sizeof(got), f);
+	fclose(f);
+	/* the attribute prints up to the block's first NUL: what is missing reads as 0 */
+	memset(buf, 0, len);
+	memcpy(buf, got, n < len ? n : len);
 	return 0;
 }
 
@@ -735,5 +778,7 @@ const struct p2pb_engine_ops p2pb_engine_kmod = {
 	.start = kmod_start,
 	.bins = kmod_bins,
 	.detach = kmod_detach,
+	.writes_device = kmod_writes_device,
+	.readback = kmod_readback,
 	.close = kmod_close,
 };

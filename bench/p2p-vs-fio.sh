@@ -15,7 +15,8 @@
 #   fio_host     the same fio with buffers in host memory
 # and the ratios ours/fio_p2p (target >= 0.95), fio_p2p/fio_host (the P2P cost
 # of this machine), ours/ours_nobins (the bins' overhead, target >= 0.98).
-# Each figure is the median of REPEAT runs.
+# Each figure is the median of REPEAT runs; every run's figure is in
+# rows[].samples, so the spread (the noise of the machine) is visible.
 # Environment: SIZES ("4k 64k 256k 512k"), DIRS ("read write"), QD (16),
 # DURATION seconds (5), REPEAT (1), EXPORTER (0000:01:00.0), TRAFFIC
 # (0000:03:00.0).
@@ -109,11 +110,14 @@ for bs in $SIZES; do
 		rows+=("$(jq -n --arg bs "$bs" --arg dir "$dir" --argjson ours "$(cat "$tmp/ours.$dir.$bs")" \
 			--argjson nobins "$(cat "$tmp/ours_nobins.$dir.$bs")" \
 			--argjson p2p "$(cat "$tmp/fio_p2p.$dir.$bs")" --argjson host "$(cat "$tmp/fio_host.$dir.$bs")" \
+			--slurpfile s_ours "$tmp/ours.$dir.$bs.all" --slurpfile s_nobins "$tmp/ours_nobins.$dir.$bs.all" \
+			--slurpfile s_p2p "$tmp/fio_p2p.$dir.$bs.all" --slurpfile s_host "$tmp/fio_host.$dir.$bs.all" \
 			'def r(a; b): if b > 0 then (a / b * 1000 | round) / 1000 else null end;
 			 {bs: $bs, dir: $dir, ours_bytes_per_s: $ours, ours_nobins_bytes_per_s: $nobins,
 			  fio_p2p_bytes_per_s: $p2p, fio_host_bytes_per_s: $host,
 			  ratio_ours_vs_fio_p2p: r($ours; $p2p), ratio_p2p_vs_host: r($p2p; $host),
-			  ratio_bins_on_vs_off: r($ours; $nobins)}')")
+			  ratio_bins_on_vs_off: r($ours; $nobins),
+			  samples: {ours: $s_ours, ours_nobins: $s_nobins, fio_p2p: $s_p2p, fio_host: $s_host}}')")
 	done
 done
 printf '%s\n' "${rows[@]}" | jq -s --arg qd "$QD" --arg dur "$DURATION" --arg kernel "$(uname -r)" \

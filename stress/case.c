@@ -1019,11 +1019,49 @@ static int setup_case(struct case_run *c)
 	return err ? err : start_dma(c);
 }
 
+/*
+ * --verify with a load that writes to its device: once detached (the load
+ * stopped, the queue free), read the device's blocks of the range back:
+ * each must be the device's own or a fill of the same block.
+ */
+static void verify_readback(struct case_run *c)
+{
+	struct imp_inst *in = NULL;
+	char buf[P2PB_VERIFY_PROBE], found[48], evidence[160] = "";
+	uint64_t b, blocks, bad = 0;
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < c->n_inst && !in; i++)
+		if (EOPS(&c->inst[i])->writes_device && EOPS(&c->inst[i])->writes_device(c->inst[i].e.spec->opts))
+			in = &c->inst[i];
+	if (!c->job->verify || !in || !EOPS(in)->readback || !c->r->n_dmabufs || c->r->kernel_stuck)
+		return;
+	blocks = c->r->range[0].length / P2PB_VERIFY_BLOCK;
+	for (b = 0; b < blocks; b++) {
+		err = EOPS(in)->readback(&in->e, b * P2PB_VERIFY_BLOCK, buf, sizeof(buf));
+		if (err == -ERANGE)
+			break;
+		if (!err && p2pb_verify_probe(buf, 0, b) != P2PB_BLOCK_BAD)
+			continue;
+		if (!bad++) {
+			p2pb_verify_describe(buf, found, sizeof(found));
+			snprintf(evidence, sizeof(evidence), "device block %llu: %s%s%s", (unsigned long long)b,
+				 err ? "unreadable: " : "found '", err ? strerror(-err) : found, err ? "" : "...'");
+		}
+	}
+	c->r->readback_blocks = b;
+	c->r->readback_bad = bad;
+	if (b)
+		p2pb_verdict_readback(&c->r->verdict, b, bad, evidence);
+}
+
 static void teardown_case(struct case_run *c)
 {
 	unsigned int i;
 
 	detach_all(c);
+	verify_readback(c);
 	for (i = 0; i < c->n_inst; i++)
 		EOPS(&c->inst[i])->close(&c->inst[i].e);
 	free(c->inst);

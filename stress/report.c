@@ -315,6 +315,13 @@ json_object *p2pb_case_json(const struct p2pb_case_result *r)
 	add(o, "iterations_measured", jint(r->measured));
 	add(o, "quiesce_timeout_ns", ju64(j->quiesce_timeout_ns));
 	add(o, "verify", json_object_new_boolean(j->verify));
+	if (r->readback_blocks) {
+		json_object *rb = json_object_new_object();
+
+		add(rb, "blocks", ju64(r->readback_blocks));
+		add(rb, "bad_blocks", ju64(r->readback_bad));
+		add(o, "device_readback", rb);
+	}
 	add(o, "revoke_bound_ms", jint(r->ctx.bound_ms));
 	add(o, "status", json_object_new_string(status_name(r->verdict.outcome)));
 	if (reason(r))
@@ -467,6 +474,9 @@ void p2pb_case_table(const struct p2pb_case_result *r)
 		printf("%-28s data (--verify): %llu blocks read back, %llu holding the device's data, %llu bad\n", "",
 		       (unsigned long long)r->data_blocks, (unsigned long long)r->data_device,
 		       (unsigned long long)r->data_bad);
+	if (r->readback_blocks)
+		printf("%-28s data written to the device, read back: %llu blocks, %llu bad\n", "",
+		       (unsigned long long)r->readback_blocks, (unsigned long long)r->readback_bad);
 	if (p2pb_kmsg_findings(k) || k->revoke_timeouts || k->dmar_faults)
 		printf("%-28s kernel log: %u WARN (%u announced by the revoke bound), %u BUG/Oops, %u other "
 		       "forbidden, %u revoke timeouts, %u DMAR faults\n", "", k->warnings, k->announced_warnings,

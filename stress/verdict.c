@@ -255,6 +255,14 @@ void p2pb_verdict_iteration(struct p2pb_verdict *v, const struct p2pb_verdict_ct
 	account_injected(v, ctx, it);
 }
 
+void p2pb_verdict_readback(struct p2pb_verdict *v, uint64_t blocks, uint64_t bad, const char *evidence)
+{
+	judged(v, P2PB_C8_DATA_INTACT);
+	if (bad)
+		violation(v, P2PB_C8_DATA_INTACT, -1, "read back from the device: %llu of %llu blocks not intact; "
+			  "first: %s", (unsigned long long)bad, (unsigned long long)blocks, evidence);
+}
+
 void p2pb_verdict_attach(struct p2pb_verdict *v, const char *mode, int err)
 {
 	judged(v, P2PB_C5_REFUSE);

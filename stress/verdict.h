@@ -131,6 +131,8 @@ void p2pb_verdict_init(struct p2pb_verdict *v);
 /* Judge one iteration (warm-up ones too). */
 void p2pb_verdict_iteration(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx,
 			    const struct p2pb_iter_obs *it);
+/* C8 at the end of a case: a write load's data read back from its device. */
+void p2pb_verdict_readback(struct p2pb_verdict *v, uint64_t blocks, uint64_t bad, const char *evidence);
 /* C5 at attach: an importer that must be refused (mode != dynamic) got err. */
 void p2pb_verdict_attach(struct p2pb_verdict *v, const char *mode, int err);
 /* C7 for what was logged outside any iteration (setup, teardown, late hung-task reports). */

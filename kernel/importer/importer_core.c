@@ -1015,18 +1015,30 @@ static long p2pb_ioc_events(struct p2pb_att *a, struct p2pb_events *req)
 	return 0;
 }
 
+/*
+ * Copy an ioctl's argument, which starts with the attachment id (__u32),
+ * and find the attachment. Caller holds s->lock.
+ */
+static struct p2pb_att *p2pb_req_att(struct p2pb_session *s, void __user *uarg, void *req,
+				     size_t size)
+{
+	struct p2pb_att *a;
+
+	if (copy_from_user(req, uarg, size))
+		return ERR_PTR(-EFAULT);
+	a = xa_load(&s->atts, *(u32 *)req);
+	return a ?: ERR_PTR(-ENOENT);
+}
+
 /* MAP and UNMAP; caller holds s->lock. */
 static long p2pb_ioc_map_unmap(struct p2pb_session *s, unsigned int cmd, void __user *uarg)
 {
 	struct p2pb_map m;
-	struct p2pb_att *a;
+	struct p2pb_att *a = p2pb_req_att(s, uarg, &m, sizeof(m));
 	long ret = 0;
 
-	if (copy_from_user(&m, uarg, sizeof(m)))
-		return -EFAULT;
-	a = xa_load(&s->atts, m.id);
-	if (!a)
-		return -ENOENT;
+	if (IS_ERR(a))
+		return PTR_ERR(a);
 	m.err = 0;
 	m.dma_addr = 0;
 	m.dma_len = 0;
@@ -1051,13 +1063,10 @@ static long p2pb_ioc_map_unmap(struct p2pb_session *s, unsigned int cmd, void __
 static long p2pb_ioc_status(struct p2pb_session *s, void __user *uarg)
 {
 	struct p2pb_status st;
-	struct p2pb_att *a;
+	struct p2pb_att *a = p2pb_req_att(s, uarg, &st, sizeof(st));
 
-	if (copy_from_user(&st, uarg, sizeof(st)))
-		return -EFAULT;
-	a = xa_load(&s->atts, st.id);
-	if (!a)
-		return -ENOENT;
+	if (IS_ERR(a))
+		return PTR_ERR(a);
 	spin_lock_irq(&a->ev_lock);
 	st.mapped = !!READ_ONCE(a->sgt);
 	st.invalidates = a->n_inval;
@@ -1083,14 +1092,11 @@ static long p2pb_ioc_status(struct p2pb_session *s, void __user *uarg)
 static long p2pb_ioctl_load(struct p2pb_session *s, void __user *uarg)
 {
 	struct p2pb_load req;
-	struct p2pb_att *a;
+	struct p2pb_att *a = p2pb_req_att(s, uarg, &req, sizeof(req));
 	long ret;
 
-	if (copy_from_user(&req, uarg, sizeof(req)))
-		return -EFAULT;
-	a = xa_load(&s->atts, req.id);
-	if (!a)
-		return -ENOENT;
+	if (IS_ERR(a))
+		return PTR_ERR(a);
 	mutex_lock(&a->lock);
 	ret = a->attach ? p2pb_ioc_load(a, &req) : -ENODEV;
 	mutex_unlock(&a->lock);
@@ -1102,14 +1108,11 @@ static long p2pb_ioctl_load(struct p2pb_session *s, void __user *uarg)
 static long p2pb_ioctl_bins(struct p2pb_session *s, void __user *uarg)
 {
 	struct p2pb_bins req;
-	struct p2pb_att *a;
+	struct p2pb_att *a = p2pb_req_att(s, uarg, &req, sizeof(req));
 	long ret;
 
-	if (copy_from_user(&req, uarg, sizeof(req)))
-		return -EFAULT;
-	a = xa_load(&s->atts, req.id);
-	if (!a)
-		return -ENOENT;
+	if (IS_ERR(a))
+		return PTR_ERR(a);
 	ret = p2pb_ioc_bins(a, &req);
 	if (!ret && copy_to_user(uarg, &req, sizeof(req)))
 		ret = -EFAULT;
@@ -1151,13 +1154,9 @@ static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		p2pb_att_destroy(a);
 		break;
 	case P2PB_IOC_EVENTS:
-		if (copy_from_user(&evreq, uarg, sizeof(evreq))) {
-			ret = -EFAULT;
-			break;
-		}
-		a = xa_load(&s->atts, evreq.id);
-		if (!a) {
-			ret = -ENOENT;
+		a = p2pb_req_att(s, uarg, &evreq, sizeof(evreq));
+		if (IS_ERR(a)) {
+			ret = PTR_ERR(a);
 			break;
 		}
 		ret = p2pb_ioc_events(a, &evreq);
@@ -1165,13 +1164,9 @@ static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 			ret = -EFAULT;
 		break;
 	case P2PB_IOC_DMA:
-		if (copy_from_user(&d, uarg, sizeof(d))) {
-			ret = -EFAULT;
-			break;
-		}
-		a = xa_load(&s->atts, d.id);
-		if (!a) {
-			ret = -ENOENT;
+		a = p2pb_req_att(s, uarg, &d, sizeof(d));
+		if (IS_ERR(a)) {
+			ret = PTR_ERR(a);
 			break;
 		}
 		mutex_lock(&a->lock);

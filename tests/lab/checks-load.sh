@@ -53,6 +53,11 @@ check_load_block_sizes() {
 		jq -e "$LOAD_FLOWS and all(.cases[].iterations[]; .data.blocks == 128 and .data.bad_blocks == 0)" \
 			"$OUT/load-${bs%%:*}.json" >/dev/null || fail "bs=${bs%%:*}: traffic or data wrong" || return 1
 	done
+	# writes: read back from the device at the end, every block its own
+	jq -e '.cases[0] | .verdict.clauses.C8 == "pass" and .device_readback.blocks == 128 and
+		.device_readback.bad_blocks == 0' "$OUT/load-8k.json" >/dev/null ||
+		fail "io=write: the device's blocks were not read back intact: $(jq -c '.cases[0].device_readback' \
+			"$OUT/load-8k.json")" || return 1
 	# reads: every block of the CMB holds the traffic device's block of the same offset
 	jq -e 'all(.cases[].iterations[]; .data.device_blocks == 128)' "$OUT/load-4k.json" >/dev/null ||
 		fail "io=read did not bring every block of the device: $(jq -c '[.cases[].iterations[].data]' \

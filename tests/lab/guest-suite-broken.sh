@@ -173,6 +173,13 @@ check_fault_wrong_offset() {
 	set_fault none
 	verdict_fails wrong-offset C8 'blocks not intact; first: dma-buf 0 block 1 .*found .p2pbench traffic block 0000000000' ||
 		return 1
+	# a write load: the CMB keeps its fills; the device gets the block after each one
+	set_fault wrong-offset || fail "cannot select wrong-offset" || return 1
+	revoke_json wrong-offset-write --trigger mem-off --size 2M --verify 1 \
+		--importer kmod:dev=$TRAFFIC,io=write,bs=64k,qd=16 --iterations 1
+	set_fault none
+	verdict_fails wrong-offset-write C8 'read back from the device: .*first: device block 0: found .p2pbench fill block 0000000001' ||
+		return 1
 	jq -e '.cases[0].verdict | .clauses.C1 == "pass" and .clauses.C4 == "pass" and
 		all(.violations[]; .clause == "C8")' "$OUT/wrong-offset.json" >/dev/null ||
 		fail "a clause other than C8 was blamed" || return 1
