@@ -20,7 +20,9 @@
  *   p2pb_edu.lock       one edu transfer at a time
  *   spinlocks (hold_lock, ev_lock), taken from hardirq too
  * Fences are signalled without any of the sleeping locks above that are also
- * held while waiting for fences (resv), so a fence wait cannot deadlock on us.
+ * held while waiting for fences (resv), so a fence wait cannot deadlock on us;
+ * the one exception, an NVMe batch that got no command, is signalled under
+ * the resv it was published under (signalling never waits).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -1099,9 +1101,12 @@ static long p2pb_ioctl_load(struct p2pb_session *s, void __user *uarg)
 		return PTR_ERR(a);
 	mutex_lock(&a->lock);
 	ret = a->attach ? p2pb_ioc_load(a, &req) : -ENODEV;
-	mutex_unlock(&a->lock);
-	if (!ret && copy_to_user(uarg, &req, sizeof(req)))
+	/* a load the caller cannot hear of does not run */
+	if (!ret && copy_to_user(uarg, &req, sizeof(req))) {
+		p2pb_load_stop(a);
 		ret = -EFAULT;
+	}
+	mutex_unlock(&a->lock);
 	return ret;
 }
 

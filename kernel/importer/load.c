@@ -59,8 +59,9 @@ struct p2pb_load_batch {
  * @task: the thread, referenced; NULL when stopped
  * @nslots: range / block_size
  * @seq: commands submitted since the start
- * @start_ns: for the rate and the bins
- * @submitted_bytes: for the rate
+ * @start_ns: for the bins
+ * @tokens: bytes the rate allows now (at most a queue's worth)
+ * @rate_last_ns: when @tokens was last topped up
  * @inflight: commands submitted and not reaped (the thread's; read racily by STATUS)
  * @slot: by command id
  * @batch: a ring of @b_count batches from @b_head
@@ -80,7 +81,7 @@ struct p2pb_load_state {
 	struct p2pb_load req;
 	struct p2pb_nvme *nvme;
 	struct task_struct *task;
-	u64 nslots, seq, start_ns, submitted_bytes;
+	u64 nslots, seq, start_ns, tokens, rate_last_ns;
 	u32 inflight;
 	struct p2pb_load_slot slot[P2PB_LOAD_MAX_QD];
 	struct p2pb_load_batch batch[P2PB_LOAD_MAX_QD];
@@ -205,7 +206,7 @@ static void p2pb_load_complete(struct p2pb_att *a, struct p2pb_load_state *l, u1
 		a->dma_stale_ops += s->stale;
 		a->revoked_bytes += s->stale ? s->len : 0;
 		a->dma_last_ns = now;
-		first = s->map_ns != l->first_for_map;
+		first = s->map_ns > l->first_for_map;
 	}
 	p2pb_bin_add(l, now, s->len, status);
 	spin_unlock_irqrestore(&a->ev_lock, flags);
@@ -213,7 +214,7 @@ static void p2pb_load_complete(struct p2pb_att *a, struct p2pb_load_state *l, u1
 		l->first_for_map = s->map_ns;
 		p2pb_record_at(a, P2PB_EV_LOAD_FIRST, 0, s->len, now);
 	}
-	if (status && s->epoch_ns != l->error_for_epoch) {
+	if (status && s->epoch_ns > l->error_for_epoch) {
 		l->error_for_epoch = s->epoch_ns;
 		p2pb_record_at(a, P2PB_EV_LOAD_ERROR, status, cid, now);
 	}
@@ -296,18 +297,23 @@ static u64 p2pb_contiguous_len(struct p2pb_att *a)
 	return len;
 }
 
+/*
+ * A token bucket of at most one queue's worth of bytes: the rate holds at
+ * any pass length, and no credit piles up while the load is stalled
+ * (revoked), so the recovery after a revoke is not a burst.
+ */
 static bool p2pb_load_rate_allows(struct p2pb_load_state *l, u64 now)
 {
-	u64 allowed;
+	u64 burst = (u64)l->req.qdepth * l->req.block_size, elapsed;
 
 	if (!l->req.rate_bps)
 		return true;
-	/* rate_bps <= P2PB_LOAD_MAX_RATE: no overflow in the first 200 days */
-	allowed = mul_u64_u64_div_u64(l->req.rate_bps, now - l->start_ns, NSEC_PER_SEC);
-	/* no credit saved up while stalled (revoked): at most one block of burst */
-	if (allowed > l->submitted_bytes + l->req.block_size)
-		l->submitted_bytes = allowed - l->req.block_size;
-	return l->submitted_bytes <= allowed;
+	/* at most 1 s: the quotient stays <= rate_bps (no divide trap), tokens are capped anyway */
+	elapsed = min_t(u64, now - l->rate_last_ns, NSEC_PER_SEC);
+	l->rate_last_ns = now;
+	l->tokens += mul_u64_u64_div_u64(l->req.rate_bps, elapsed, NSEC_PER_SEC);
+	l->tokens = min(burst, l->tokens);
+	return l->tokens >= l->req.block_size;
 }
 
 static int p2pb_load_free_slot(struct p2pb_load_state *l)
@@ -345,8 +351,11 @@ static u64 p2pb_load_target(struct p2pb_att *a, bool *stale)
  */
 static bool p2pb_load_map_ok(struct p2pb_att *a, struct p2pb_load_state *l)
 {
-	if (!a->sgt || a->map_ns == l->checked_map_ns)
-		return !a->sgt || l->map_ok;
+	if (a->map_ns == l->checked_map_ns)
+		return l->map_ok;
+	/* the old IOVAs of a mapping never checked (misbehaving load): not touched */
+	if (!a->sgt)
+		return false;
 	l->checked_map_ns = a->map_ns;
 	l->map_ok = !(a->dma_iova % P2PB_LOAD_PAGE) && p2pb_contiguous_len(a) >= l->req.range;
 	if (!l->map_ok)
@@ -357,7 +366,10 @@ static bool p2pb_load_map_ok(struct p2pb_att *a, struct p2pb_load_state *l)
 /*
  * dma_resv_reserve_fences() may allocate, and reclaim may wait for fences:
  * while our earlier fences are unsignalled (only this thread signals them)
- * it must not enter reclaim. -ENOMEM then skips a pass.
+ * it must not enter reclaim. The kernel has no "no reclaim" scope but
+ * PF_MEMALLOC (noreclaim), which may also dip into the reserves: accepted
+ * for this one small allocation, which is rare (our fence replaces its own
+ * slot; debug kernels reset the reservation on unlock). -ENOMEM skips a pass.
  */
 static int p2pb_load_reserve(struct p2pb_att *a, struct p2pb_load_state *l)
 {
@@ -428,7 +440,8 @@ static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 		b->pending++;
 		WRITE_ONCE(l->inflight, l->inflight + 1);
 		l->seq++;
-		l->submitted_bytes += l->req.block_size;
+		if (l->req.rate_bps)
+			l->tokens -= l->req.block_size;
 	}
 	p2pb_load_signal(a, l);		/* a batch nothing was submitted into */
 out:
@@ -555,6 +568,8 @@ static void p2pb_load_reset(struct p2pb_att *a, const struct p2pb_load *req, str
 	l->nvme = n;
 	l->nslots = div64_u64(req->range, req->block_size);
 	l->start_ns = ktime_get_ns();
+	l->rate_last_ns = l->start_ns;
+	l->tokens = req->block_size;	/* the first command goes at once */
 	l->drained_inval = READ_ONCE(a->inval_ns);
 	l->checked_map_ns = READ_ONCE(a->map_ns);	/* p2pb_load_range() checked it */
 	l->map_ok = true;

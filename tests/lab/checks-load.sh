@@ -27,17 +27,17 @@ LOAD_CASE_OK='.status == "pass" and
 		(.load.timeline.bytes | add) > 0)'
 LOAD_FLOWS="all(.cases[]; $LOAD_CASE_OK)"
 
-# reads and writes through the CMB across every trigger (the qualification
-# matrix's nvme-load cases); C4 judged on the load's fences; every block of
-# the CMB read back intact (C8: with rw the fills travel through the device
-# and back); PASS
+# reads into the CMB across every trigger (the qualification matrix's
+# nvme-load cases); C4 judged on the load's fences; every block of the CMB
+# holds the device's block of the same offset after each iteration (C8); PASS.
+# The matrix only reads: the namespace keeps its blocks for the checks after it.
 check_load_revoke_triggers() {
 	local sel='[.cases[] | select(.name | startswith("nvme-load/"))]'
 	run_matrix
 	grep -A3 "^nvme-load" "$OUT/matrix.out"
 	[ "$(jq "$sel | length" "$OUT/matrix.json")" = 6 ] || fail "not one nvme-load case per trigger" || return 1
 	jq -e "$sel | all(.[]; $LOAD_CASE_OK and .verdict.clauses.C4 == \"pass\" and .verdict.clauses.C8 == \"pass\" and
-		all(.iterations[]; .data.blocks == 512 and .data.bad_blocks == 0))" \
+		all(.iterations[]; .data.blocks == 512 and .data.bad_blocks == 0 and .data.device_blocks == 512))" \
 		"$OUT/matrix.json" >/dev/null ||
 		fail "traffic did not stop and resume cleanly: $(jq -c "$sel | [.[] | {name, status,
 			it: [.iterations[] | {d: .dma.during.bytes, l: (.load | del(.timeline))}]}]" "$OUT/matrix.json")"

@@ -21,14 +21,18 @@ ENODEV=19
 fail() { echo "FAIL: $*"; echo "fail: $*" >"$OUT/$CUR.status"; return 1; }
 skip() { echo "SKIP: $*"; echo "skip: $*" >"$OUT/$CUR.status"; return 0; }
 driver_of() { basename "$(readlink "/sys/bus/pci/devices/$1/driver" 2>/dev/null)" 2>/dev/null; }
-# put the exporter back on no driver, as the lab boots it, and a vfio-pci
+# put the exporter and the traffic NVMe back on no driver, as the lab boots
+# them (a check that failed half-way may have left one bound), and a vfio-pci
 # with fault injection (scripts/lab --vfio broken) back on no fault
 reset_exporter() {
-	local d; d=$(driver_of $EXP)
+	local d dev
 	[ ! -w /sys/module/vfio_pci_core/parameters/p2pb_fault ] ||
 		echo none >/sys/module/vfio_pci_core/parameters/p2pb_fault
-	[ -n "$d" ] && echo $EXP >"/sys/bus/pci/drivers/$d/unbind"
-	echo >"/sys/bus/pci/devices/$EXP/driver_override"
+	for dev in $EXP $TRAFFIC; do
+		d=$(driver_of $dev)
+		[ -n "$d" ] && echo $dev >"/sys/bus/pci/drivers/$d/unbind"
+		echo >"/sys/bus/pci/devices/$dev/driver_override"
+	done
 	modprobe -r nvme vfio-pci 2>/dev/null
 	true
 }

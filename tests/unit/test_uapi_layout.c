@@ -11,7 +11,7 @@
 
 int main(void)
 {
-	CHECK_EQ_U64(P2PB_IMPORTER_ABI, 4);
+	CHECK_EQ_U64(P2PB_IMPORTER_ABI, 5);
 	CHECK_EQ_U64(sizeof(struct p2pb_attach), 40 + 8 * P2PB_MAX_DELAYS + 40);
 	CHECK_EQ_U64(offsetof(struct p2pb_attach, dmabuf_fd), 0);
 	CHECK_EQ_U64(offsetof(struct p2pb_attach, pci_bus), 12);

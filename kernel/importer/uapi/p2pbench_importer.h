@@ -17,7 +17,7 @@
 #endif
 
 #define P2PB_IMPORTER_NAME	"p2pbench_importer"
-#define P2PB_IMPORTER_ABI	4
+#define P2PB_IMPORTER_ABI	5
 #define P2PB_MAX_DELAYS		64
 
 /* How the importer attaches; everything but DYNAMIC must be refused by VFIO. */
@@ -172,7 +172,7 @@ struct p2pb_status {
 	__u64 revoked_bytes;	/* out: bytes of good commands submitted after an invalidate */
 	__u32 io_errors;	/* out: commands completed with an error status */
 	__u32 io_timeouts;	/* out: commands that never completed (controller retired) */
-	__u32 last_error;	/* out: NVMe status (field >> 1) of the last failed command */
+	__u32 last_error;	/* out: NVMe SCT and SC of the last failed command */
 	__u32 inflight;		/* out: commands in flight */
 };
 
