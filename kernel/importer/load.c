@@ -33,6 +33,8 @@
 #define P2PB_LOAD_TIMEOUT_NS	(5 * NSEC_PER_SEC)
 #define P2PB_LOAD_MIN_BIN_NS	(100 * NSEC_PER_USEC)
 #define P2PB_LOAD_PAGE		4096
+#define P2PB_LOAD_POLL_MIN_US	20
+#define P2PB_LOAD_POLL_MAX_US	500	/* bounds how late a completion (and its fence) is seen */
 
 struct p2pb_load_slot {
 	bool busy;
@@ -240,9 +242,11 @@ static void p2pb_load_fail_all(struct p2pb_att *a, struct p2pb_load_state *l, u6
 	p2pb_load_signal(a, l);
 }
 
-static void p2pb_load_reap(struct p2pb_att *a, struct p2pb_load_state *l)
+/* Returns how many commands completed. */
+static unsigned int p2pb_load_reap(struct p2pb_att *a, struct p2pb_load_state *l)
 {
 	struct p2pb_nvme_done done[8];
+	unsigned int reaped = 0;
 	u64 now;
 	int n, i;
 	u32 k;
@@ -253,13 +257,14 @@ static void p2pb_load_reap(struct p2pb_att *a, struct p2pb_load_state *l)
 		now = ktime_get_ns();
 		if (n < 0) {	/* retired by the reap */
 			p2pb_load_fail_all(a, l, now);
-			return;
+			return reaped;
 		}
+		reaped += n;
 		for (i = 0; i < n; i++) {
 			if (!l->slot[done[i].slot].busy) {
 				p2pb_nvme_retire(l->nvme, "a completion of no command in flight");
 				p2pb_load_fail_all(a, l, now);
-				return;
+				return reaped;
 			}
 			p2pb_load_complete(a, l, done[i].slot, done[i].status, now);
 		}
@@ -270,8 +275,9 @@ static void p2pb_load_reap(struct p2pb_att *a, struct p2pb_load_state *l)
 			/* it may still move data: stop the controller first */
 			p2pb_nvme_retire(l->nvme, "a load command did not complete in 5 s");
 			p2pb_load_fail_all(a, l, now);
-			return;
+			return reaped;
 		}
+	return reaped;
 }
 
 /* ---- submission ---- */
@@ -452,16 +458,24 @@ static int p2pb_load_thread(void *data)
 {
 	struct p2pb_att *a = data;
 	struct p2pb_load_state *l = a->load;
+	unsigned long poll_us = P2PB_LOAD_POLL_MIN_US;
 
 	/* on a stop, commands in flight are let finish (bounded by the timeout) */
 	while (!kthread_should_stop() || l->inflight) {
-		if (l->inflight)
-			p2pb_load_reap(a, l);
+		/*
+		 * Poll fast while commands complete, back off while none do: a
+		 * polling CPU is taken from the rest of the machine (in an
+		 * emulator, from the device model itself).
+		 */
+		if (l->inflight && p2pb_load_reap(a, l))
+			poll_us = P2PB_LOAD_POLL_MIN_US;
+		else
+			poll_us = min(2 * poll_us, P2PB_LOAD_POLL_MAX_US);
 		p2pb_load_check_drained(a, l);
 		if (!kthread_should_stop() && !l->dead)
 			p2pb_load_submit(a, l);
 		if (l->inflight)
-			usleep_range(20, 50);
+			usleep_range(poll_us, poll_us + poll_us / 2);
 		else if (l->dead)
 			schedule_timeout_interruptible(HZ / 10);
 		else
