@@ -341,6 +341,15 @@ static struct kmod *K(struct p2pb_engine *e)
 	return e->priv;
 }
 
+/* The driver dev= is bound to ("" for none), or the error said once. */
+static int dev_driver(struct p2pb_engine *e, char *drv, size_t len)
+{
+	int err = p2pb_pci_driver(K(e)->o->dev, drv, len);
+
+	return err ? p2pb_fail(err, "importer %s: cannot read the driver of %s: %s", e->spec->text,
+			       K(e)->o->dev, strerror(-err)) : 0;
+}
+
 /* PCI class 01:08:02: an NVMe controller */
 static bool is_nvme_controller(const char *bdf)
 {
@@ -359,11 +368,10 @@ static int kmod_check_nvme(struct p2pb_engine *e, struct p2pb_restore *r)
 {
 	const char *dev = K(e)->o->dev;
 	char drv[64];
-	int err = p2pb_pci_driver(dev, drv, sizeof(drv));
+	int err = dev_driver(e, drv, sizeof(drv));
 
 	if (err)
-		return p2pb_fail(err, "importer %s: cannot read the driver of %s: %s", e->spec->text, dev,
-				 strerror(-err));
+		return err;
 	if (!strcmp(drv, P2PB_KMOD_NVME_DRIVER))
 		return 0;
 	if (!is_nvme_controller(dev))
@@ -388,11 +396,10 @@ static int kmod_check_nvme(struct p2pb_engine *e, struct p2pb_restore *r)
 static int kmod_check_dev(struct p2pb_engine *e)
 {
 	char drv[64];
-	int err = p2pb_pci_driver(K(e)->o->dev, drv, sizeof(drv));
+	int err = dev_driver(e, drv, sizeof(drv));
 
 	if (err)
-		return p2pb_fail(err, "importer %s: cannot read the driver of %s: %s", e->spec->text, K(e)->o->dev,
-				 strerror(-err));
+		return err;
 	if (K(e)->o->io && strcmp(drv, P2PB_KMOD_NVME_DRIVER))
 		return p2pb_fail(-EPERM, "importer %s: %s is %s%s, not " P2PB_KMOD_NVME_DRIVER, e->spec->text,
 				 K(e)->o->dev, drv[0] ? "bound to " : "not bound to any driver", drv);

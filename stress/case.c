@@ -621,33 +621,29 @@ static void phase_remap(struct case_run *c, struct p2pb_iter_result *it)
 static int verify_fill(struct case_run *c)
 {
 	char buf[P2PB_VERIFY_PROBE];
-	const size_t tail = P2PB_VERIFY_BLOCK - P2PB_VERIFY_PROBE;
-	unsigned int k;
-	uint64_t b;
+	unsigned int k, p;
+	uint64_t b, off;
 	int err;
 
 	c->verify_seq++;
 	for (k = 0; k < c->r->n_dmabufs; k++)
-		for (b = 0; b < c->r->range[k].length / P2PB_VERIFY_BLOCK; b++) {
-			uint64_t off = c->r->range[k].offset + b * P2PB_VERIFY_BLOCK;
-
-			p2pb_verify_fill(b, c->verify_seq, 0, buf, sizeof(buf));
-			err = p2pb_vfio_bar_write(&c->x.vfio, c->job->bar, off, buf, sizeof(buf));
-			p2pb_verify_fill(b, c->verify_seq, tail, buf, sizeof(buf));
-			if (!err)
-				err = p2pb_vfio_bar_write(&c->x.vfio, c->job->bar, off + tail, buf, sizeof(buf));
-			if (err)
-				return p2pb_fail(err, "--verify: writing BAR%u at %#llx failed: %s", c->job->bar,
-						 (unsigned long long)off, strerror(-err));
-		}
+		for (b = 0; b < c->r->range[k].length / P2PB_VERIFY_BLOCK; b++)
+			for (p = 0; p < 2; p++) {
+				off = c->r->range[k].offset + b * P2PB_VERIFY_BLOCK + p2pb_verify_probe_at[p];
+				p2pb_verify_fill(b, c->verify_seq, p2pb_verify_probe_at[p], buf, sizeof(buf));
+				err = p2pb_vfio_bar_write(&c->x.vfio, c->job->bar, off, buf, sizeof(buf));
+				if (err)
+					return p2pb_fail(err, "--verify: writing BAR%u at %#llx failed: %s",
+							 c->job->bar, (unsigned long long)off, strerror(-err));
+			}
 	return 0;
 }
 
 static void verify_block(struct case_run *c, struct p2pb_iter_obs *o, unsigned int k, uint64_t b)
 {
-	const size_t at[2] = { 0, P2PB_VERIFY_BLOCK - P2PB_VERIFY_PROBE };
+	const size_t *at = p2pb_verify_probe_at;
 	uint64_t off = c->r->range[k].offset + b * P2PB_VERIFY_BLOCK;
-	char buf[P2PB_VERIFY_PROBE], found[48];
+	char buf[P2PB_VERIFY_PROBE], where[96];
 	enum p2pb_block_kind kind[2];
 	int p, err;
 
@@ -664,11 +660,9 @@ static void verify_block(struct case_run *c, struct p2pb_iter_obs *o, unsigned i
 	}
 	if (o->data_bad++)
 		return;
-	p2pb_verify_describe(buf, found, sizeof(found));
-	snprintf(o->data_evidence, sizeof(o->data_evidence), "dma-buf %u block %llu (BAR%u %#llx), bytes %zu..%zu: %s%s%s",
-		 k, (unsigned long long)b, c->job->bar, (unsigned long long)(off + at[p]), at[p],
-		 at[p] + P2PB_VERIFY_PROBE - 1, err ? "unreadable: " : "found '", err ? strerror(-err) : found,
-		 err ? "" : "...'");
+	snprintf(where, sizeof(where), "dma-buf %u block %llu (BAR%u %#llx), bytes %zu..%zu", k, (unsigned long long)b,
+		 c->job->bar, (unsigned long long)(off + at[p]), at[p], at[p] + P2PB_VERIFY_PROBE - 1);
+	p2pb_verify_evidence(o->data_evidence, sizeof(o->data_evidence), where, buf, err);
 }
 
 /* Read back every block of every exported range, while the load goes on. */
@@ -932,14 +926,13 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 
 /* ---- setup and teardown ---- */
 
-static int plan_ranges(struct case_run *c)
+int p2pb_plan_ranges(struct p2pb_exporter *x, const struct p2pb_job *j, struct p2pb_range *range, unsigned int *n)
 {
-	const struct p2pb_job *j = c->job;
-	uint64_t bar_size = c->x.ops->bar_size(&c->x, j->bar), size, chunk;
+	uint64_t bar_size = x->ops->bar_size(x, j->bar), size, chunk;
 	unsigned int k;
 
 	if (!bar_size)
-		return p2pb_fail(-EINVAL, "%s has no BAR%u", c->x.name, j->bar);
+		return p2pb_fail(-EINVAL, "%s has no BAR%u", x->name, j->bar);
 	if (j->offset >= bar_size)
 		return p2pb_fail(-EINVAL, "offset %#llx is past the end of BAR%u (%#llx bytes)",
 				 (unsigned long long)j->offset, j->bar, (unsigned long long)bar_size);
@@ -951,9 +944,9 @@ static int plan_ranges(struct case_run *c)
 	chunk = (size / j->dmabufs) & ~4095ull;
 	if (!chunk)
 		return p2pb_fail(-EINVAL, "range too small for %u dma-bufs", j->dmabufs);
-	c->r->n_dmabufs = j->dmabufs;
+	*n = j->dmabufs;
 	for (k = 0; k < j->dmabufs; k++)
-		c->r->range[k] = (struct p2pb_range){ .offset = j->offset + k * chunk, .length = chunk };
+		range[k] = (struct p2pb_range){ .offset = j->offset + k * chunk, .length = chunk };
 	return 0;
 }
 
@@ -1000,7 +993,8 @@ static int setup_case(struct case_run *c)
 {
 	int err;
 
-	if ((err = p2pb_exporter_open(&c->x, c->job->device)) || (err = plan_ranges(c)))
+	if ((err = p2pb_exporter_open(&c->x, c->job->device)) ||
+	    (err = p2pb_plan_ranges(&c->x, c->job, c->r->range, &c->r->n_dmabufs)))
 		return err;
 	if (c->job->trigger->check(&c->x)) {
 		p2pb_verdict_skip(&c->r->verdict, p2pb_error());
@@ -1027,7 +1021,7 @@ static int setup_case(struct case_run *c)
 static void verify_readback(struct case_run *c)
 {
 	struct imp_inst *in = NULL;
-	char buf[P2PB_VERIFY_PROBE], found[48], evidence[160] = "";
+	char buf[P2PB_VERIFY_PROBE], where[48], evidence[160] = "";
 	uint64_t b, blocks, bad = 0;
 	unsigned int i;
 	int err;
@@ -1045,9 +1039,8 @@ static void verify_readback(struct case_run *c)
 		if (!err && p2pb_verify_probe(buf, 0, b) != P2PB_BLOCK_BAD)
 			continue;
 		if (!bad++) {
-			p2pb_verify_describe(buf, found, sizeof(found));
-			snprintf(evidence, sizeof(evidence), "device block %llu: %s%s%s", (unsigned long long)b,
-				 err ? "unreadable: " : "found '", err ? strerror(-err) : found, err ? "" : "...'");
+			snprintf(where, sizeof(where), "device block %llu", (unsigned long long)b);
+			p2pb_verify_evidence(evidence, sizeof(evidence), where, buf, err);
 		}
 	}
 	c->r->readback_blocks = b;

@@ -101,6 +101,11 @@ struct p2pb_case_result {
 	bool kernel_stuck;		/* a trigger never came back: the device was left alone */
 };
 
+/*
+ * The job's BAR range [offset, +size or to the end), checked against the
+ * BAR, cut into j->dmabufs page-aligned ranges (*n of them).
+ */
+int p2pb_plan_ranges(struct p2pb_exporter *x, const struct p2pb_job *j, struct p2pb_range *range, unsigned int *n);
 /* Run one case; the result is complete whatever happened (see verdict). */
 void p2pb_case_run(struct p2pb_session *s, const struct p2pb_job *j, struct p2pb_case_result *r);
 void p2pb_case_result_free(struct p2pb_case_result *r);

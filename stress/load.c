@@ -117,21 +117,6 @@ static int parse_args(int argc, char **argv, struct load_args *a)
 	return -1;
 }
 
-static int plan_range(struct p2pb_exporter *x, const struct p2pb_job *j, struct p2pb_range *r)
-{
-	uint64_t bar_size = x->ops->bar_size(x, j->bar);
-
-	if (!bar_size)
-		return p2pb_fail(-EINVAL, "%s has no BAR%u", x->name, j->bar);
-	r->offset = j->offset;
-	r->length = j->size ? j->size : bar_size - j->offset;
-	if (j->offset >= bar_size || r->length > bar_size - j->offset)
-		return p2pb_fail(-EINVAL, "range [%#llx, +%#llx) does not fit in BAR%u (%#llx bytes)",
-				 (unsigned long long)r->offset, (unsigned long long)r->length, j->bar,
-				 (unsigned long long)bar_size);
-	return 0;
-}
-
 static void sleep_with_progress(struct p2pb_session *s, uint64_t ns, const char *what)
 {
 	uint64_t end = p2pb_now_ns() + ns, now;
@@ -185,9 +170,11 @@ static int run(struct p2pb_session *s, const struct load_args *a, struct load_re
 	struct p2pb_exporter x = { 0 };
 	struct p2pb_export exp = { .fd = -1 };
 	struct p2pb_engine e = { .spec = &a->job.importers[0], .seed = a->job.seed };
+	unsigned int n;
 	int err;
 
-	if ((err = p2pb_exporter_open(&x, a->job.device)) || (err = plan_range(&x, &a->job, &res->range)))
+	/* the job's dmabufs is 1: one range */
+	if ((err = p2pb_exporter_open(&x, a->job.device)) || (err = p2pb_plan_ranges(&x, &a->job, &res->range, &n)))
 		goto out;
 	err = x.ops->export(&x, a->job.bar, &res->range, &exp);
 	if (err) {

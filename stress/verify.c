@@ -76,6 +76,20 @@ enum p2pb_block_kind p2pb_verify_probe(const char *buf, size_t at, uint64_t bloc
 	return repeats(buf, at, P2PB_VERIFY_PROBE, line, n) ? P2PB_BLOCK_FILL : P2PB_BLOCK_BAD;
 }
 
+const size_t p2pb_verify_probe_at[2] = { 0, P2PB_VERIFY_BLOCK - P2PB_VERIFY_PROBE };
+
+void p2pb_verify_evidence(char *out, size_t len, const char *where, const char *buf, int err)
+{
+	char found[48];
+
+	if (err) {
+		snprintf(out, len, "%s: unreadable: %s", where, strerror(-err));
+		return;
+	}
+	p2pb_verify_describe(buf, found, sizeof(found));
+	snprintf(out, len, "%s: found '%s...'", where, found);
+}
+
 void p2pb_verify_describe(const char *buf, char *out, size_t len)
 {
 	size_t i, n = len - 1 < 40 ? len - 1 : 40;

@@ -38,6 +38,10 @@ void p2pb_verify_fill(uint64_t block, uint32_t seq, size_t at, char *out, size_t
  * block @block (at = 0 or P2PB_VERIFY_BLOCK - P2PB_VERIFY_PROBE).
  */
 enum p2pb_block_kind p2pb_verify_probe(const char *buf, size_t at, uint64_t block);
+/* Where a block is probed: its head and its tail. */
+extern const size_t p2pb_verify_probe_at[2];
 /* "found 'p2pbench traffic block 0000000007...'" for evidence: printable, cut. */
 void p2pb_verify_describe(const char *buf, char *out, size_t len);
+/* "WHERE: found '...'" or "WHERE: unreadable: ERROR" (err: 0 or -errno of the read). */
+void p2pb_verify_evidence(char *out, size_t len, const char *where, const char *buf, int err);
 #endif

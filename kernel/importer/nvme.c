@@ -143,6 +143,16 @@ static void p2pb_nvme_queue_free(struct p2pb_nvme *n, struct p2pb_nvme_queue *q)
 	q->cq = NULL;
 }
 
+/* Put @cmd at the tail of @q's SQ and ring its doorbell. */
+static void p2pb_nvme_sq_push(struct p2pb_nvme *n, struct p2pb_nvme_queue *q,
+			      const struct p2pb_nvme_sqe *cmd)
+{
+	q->sq[q->sq_tail] = *cmd;
+	q->sq_tail = (q->sq_tail + 1) % q->size;
+	/* the entry (and a PRP list) are in memory before the doorbell */
+	writel(q->sq_tail, n->bar + NVME_REG_DBS + (2 * q->qid) * n->db_stride);
+}
+
 /* Consume the completion at the head of @q's CQ and tell the controller. */
 static void p2pb_nvme_cq_advance(struct p2pb_nvme *n, struct p2pb_nvme_queue *q)
 {
@@ -167,9 +177,7 @@ static int p2pb_nvme_exec(struct p2pb_nvme *n, struct p2pb_nvme_queue *q, struct
 	if (!n->live && q != &n->admin)
 		return -ENODEV;
 	cmd->cid = cpu_to_le16(q->sq_tail);
-	q->sq[q->sq_tail] = *cmd;
-	q->sq_tail = (q->sq_tail + 1) % q->size;
-	writel(q->sq_tail, n->bar + NVME_REG_DBS + (2 * q->qid) * n->db_stride);
+	p2pb_nvme_sq_push(n, q, cmd);
 	for (;;) {
 		cqe = &q->cq[q->cq_head];
 		st = le16_to_cpu(READ_ONCE(cqe->status));
@@ -381,7 +389,6 @@ int p2pb_nvme_submit(struct p2pb_nvme *n, u16 slot, bool write, u64 dev_off, dma
 		     u32 len)
 {
 	u32 pages = len / P2PB_NVME_PAGE, nlb = len >> n->lba_shift, i;
-	struct p2pb_nvme_queue *q = &n->io;
 	struct p2pb_nvme_sqe cmd = {};
 	__le64 *list;
 
@@ -405,10 +412,7 @@ int p2pb_nvme_submit(struct p2pb_nvme *n, u16 slot, bool write, u64 dev_off, dma
 	cmd.cdw10 = cpu_to_le32(lower_32_bits(dev_off >> n->lba_shift));
 	cmd.cdw11 = cpu_to_le32(upper_32_bits(dev_off >> n->lba_shift));
 	cmd.cdw12 = cpu_to_le32(nlb - 1);
-	q->sq[q->sq_tail] = cmd;
-	q->sq_tail = (q->sq_tail + 1) % q->size;
-	/* the entry and the PRP list are in memory before the doorbell */
-	writel(q->sq_tail, n->bar + NVME_REG_DBS + (2 * q->qid) * n->db_stride);
+	p2pb_nvme_sq_push(n, &n->io, &cmd);
 	return 0;
 }
 
