@@ -10,6 +10,9 @@
 
 #include "result.h"
 #include "revoke.h"
+#ifdef P2PB_HAVE_RDMA
+#include "rdma.h"
+#endif
 
 #ifndef P2PB_SOURCE_DIR
 #define P2PB_SOURCE_DIR ""
@@ -45,6 +48,9 @@ static const struct {
 	{ "trace", p2pb_cmd_trace, "a revoke run with kernel events on one merged timeline" },
 	{ "timeout-sweep", p2pb_cmd_timeout_sweep, "importer delay x revoke timeout x policy x trigger matrix" },
 	{ "load", p2pb_cmd_load, "steady-state throughput of one importer through a dma-buf (no revoke)" },
+#ifdef P2PB_HAVE_RDMA
+	{ "rdma", p2pb_cmd_rdma, "RDMA write/read/send bandwidth and latency through a memory back-end (perftest style)" },
+#endif
 	{ "lab", cmd_lab, "boot the virtual lab and run a command in it (scripts/lab)" },
 };
 

@@ -1,0 +1,306 @@
+// SPDX-License-Identifier: GPL-2.0
+/* A whole RDMA run: loopback, client or server, one step per message size. */
+#define _GNU_SOURCE
+#include "run.h"
+
+#include "chan.h"
+#include "error.h"
+#include "session.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#define CHAN_WAIT_NS 120000000000ull	/* the peer prepares and checks up to GiBs through a BAR */
+#define PENDING_EVERY 256		/* responder polls between looks at the side channel */
+
+/* What a client tells the server: the traffic, and the shape of the buffers to make. */
+struct p2pb_rdma_hello {
+	uint32_t op, mode, qps, tx_depth, rx_depth, cq_mod, inline_size, verify;
+	uint64_t slot, seed;
+};
+
+/* The other side: a responder in this process, or a server behind a side channel. */
+struct peer {
+	struct p2pb_rdma_ep ep;
+	struct p2pb_rdma_responder resp;
+	bool local;
+	int fd;
+};
+
+static void describe(const struct p2pb_rdma_ep *ep, struct p2pb_rdma_run_result *res)
+{
+	snprintf(res->dev, sizeof(res->dev), "%s", ep->dev);
+	snprintf(res->driver, sizeof(res->driver), "%s", ep->driver);
+	res->port = ep->port;
+	res->gid_index = ep->gid_index;
+	res->roce = ep->roce;
+	res->mtu = 128u << ep->mtu;
+	res->inline_size = ep->inline_size;
+}
+
+/* Connect every QP of @ep to @remote; @local is what ep_info gave the peer. Receives posted. */
+static int connect_all(struct p2pb_rdma_ep *ep, const struct p2pb_rdma_qp_info *local,
+		       const struct p2pb_rdma_qp_info *remote)
+{
+	unsigned int i;
+	int err;
+
+	for (i = 0; i < ep->nqp; i++)
+		if ((err = p2pb_rdma_ep_connect(ep, i, &local[i], &remote[i])))
+			return err;
+	return p2pb_rdma_post_recvs(ep);
+}
+
+static void infos(struct p2pb_rdma_ep *ep, struct p2pb_rdma_qp_info *out)
+{
+	unsigned int i;
+
+	for (i = 0; i < ep->nqp; i++)
+		p2pb_rdma_ep_info(ep, i, &out[i]);
+}
+
+/* ---- the peer's side of a step ---- */
+
+/* A responder in this process: its buffers ready for a step. */
+static int local_prepare(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step *s)
+{
+	memset(p->resp.errors, 0, sizeof(p->resp.errors));
+	p->resp.received = p->resp.answered = 0;
+	return cfg->verify ? p2pb_rdma_prepare(&p->ep, &cfg->t, 1, s->size) : 0;
+}
+
+/* ... and after it: the last completions (answers in flight) reaped, then its buffers read. */
+static int local_finish(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step *s,
+			struct p2pb_rdma_served *sv)
+{
+	unsigned int n;
+	int err = 0;
+
+	for (n = 0; n < 64 && !err; n++)
+		err = p2pb_rdma_responder_poll(&p->resp);
+	if (err)
+		return err;
+	sv->received = p->resp.received;
+	sv->answered = p->resp.answered;
+	memcpy(sv->errors, p->resp.errors, sizeof(sv->errors));
+	return cfg->verify ? p2pb_rdma_check(&p->ep, &cfg->t, 1, s->size, &sv->verify_bad, &sv->verify_checked) : 0;
+}
+
+static int peer_prepare(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step *s)
+{
+	int err;
+
+	if (p->local)
+		return local_prepare(p, cfg, s);
+	err = p2pb_chan_send(p->fd, P2PB_CHAN_STEP, s, sizeof(*s));
+	return err ? err : p2pb_chan_recv(p->fd, P2PB_CHAN_READY, NULL, 0, CHAN_WAIT_NS);
+}
+
+static int peer_finish(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step *s,
+		       struct p2pb_rdma_served *sv)
+{
+	int err;
+
+	if (p->local)
+		return local_finish(p, cfg, s, sv);
+	err = p2pb_chan_send(p->fd, P2PB_CHAN_DONE, NULL, 0);
+	return err ? err : p2pb_chan_recv(p->fd, P2PB_CHAN_RESULT, sv, sizeof(*sv), CHAN_WAIT_NS);
+}
+
+static bool step_failed(const struct p2pb_rdma_step_result *r)
+{
+	unsigned int k;
+
+	for (k = P2PB_WC_OK + 1; k < P2PB_WC_N_CLASSES; k++)
+		if (r->c.errors[k] || r->served.errors[k])
+			return true;
+	return r->verify_bad != 0;
+}
+
+static int run_steps(struct p2pb_rdma_requester *q, struct peer *p, const struct p2pb_rdma_run_cfg *cfg,
+		     struct p2pb_rdma_run_result *res)
+{
+	unsigned int k;
+	int err;
+
+	for (k = 0; k < cfg->n_steps && !p2pb_interrupted; k++) {
+		struct p2pb_rdma_step_result *r = &res->steps[k];
+		uint64_t bad = 0, checked = 0;
+
+		r->step = cfg->steps[k];
+		if ((cfg->verify && (err = p2pb_rdma_prepare(q->ep, &cfg->t, 0, r->step.size))) ||
+		    (err = peer_prepare(p, cfg, &r->step)) || (err = p2pb_rdma_run_step(q, &r->step, &r->c)) ||
+		    (err = peer_finish(p, cfg, &r->step, &r->served)) ||
+		    (cfg->verify && (err = p2pb_rdma_check(q->ep, &cfg->t, 0, r->step.size, &bad, &checked))))
+			return err;
+		r->verified = cfg->verify;
+		r->verify_bad = bad + r->served.verify_bad;
+		r->verify_checked = checked + r->served.verify_checked;
+		res->any_error |= step_failed(r);
+		res->n_steps = k + 1;
+	}
+	return p2pb_interrupted ? -EINTR : 0;
+}
+
+/* ---- roles ---- */
+
+static int run_loopback(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_ep *ep, struct peer *p,
+			struct p2pb_rdma_run_result *res)
+{
+	static const struct p2pb_rdma_mem_spec host = { .kind = P2PB_MEM_HOST, .text = "host" };
+	struct p2pb_rdma_ep_cfg ec = cfg->ep;
+	struct p2pb_rdma_requester q = { .ep = ep, .t = cfg->t, .loopback = &p->resp };
+	int err;
+
+	/* the responder's buffers are the memory under test; the requester's are host memory */
+	ec.mem = &host;
+	if ((err = p2pb_rdma_ep_open(ep, &ec)))
+		return err;
+	ec.mem = &cfg->mem;
+	ec.dev = ep->dev;
+	if ((err = p2pb_rdma_ep_open(&p->ep, &ec)))
+		return err;
+	p->local = true;
+	p->resp.ep = &p->ep;
+	p->resp.t = cfg->t;
+	describe(ep, res);
+	snprintf(res->peer, sizeof(res->peer), "loopback");
+	infos(ep, p->resp.peer);
+	infos(&p->ep, q.peer);
+	if ((err = connect_all(ep, p->resp.peer, q.peer)) ||
+	    (err = connect_all(&p->ep, q.peer, p->resp.peer)))
+		return err;
+	return run_steps(&q, p, cfg, res);
+}
+
+static int run_client(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_ep *ep, struct peer *p,
+		      struct p2pb_rdma_run_result *res)
+{
+	struct p2pb_rdma_hello h = {
+		.op = cfg->t.op, .mode = cfg->t.mode, .qps = cfg->ep.qps, .tx_depth = cfg->ep.tx_depth,
+		.rx_depth = cfg->ep.rx_depth, .cq_mod = cfg->t.cq_mod, .inline_size = cfg->ep.inline_size,
+		.verify = cfg->verify, .slot = cfg->ep.slot, .seed = cfg->t.seed,
+	};
+	struct p2pb_rdma_requester q = { .ep = ep, .t = cfg->t };
+	struct p2pb_rdma_qp_info mine[P2PB_RDMA_MAX_QPS];
+	struct p2pb_rdma_step bye = { 0 };
+	int err;
+
+	if ((err = p2pb_chan_connect(cfg->server, cfg->tcp_port, 5000000000ull, &p->fd)) ||
+	    (err = p2pb_chan_send(p->fd, P2PB_CHAN_HELLO, &h, sizeof(h))))
+		return err;
+	if ((err = p2pb_rdma_ep_open(ep, &cfg->ep))) {
+		p2pb_chan_send_error(p->fd, err, "the client could not set up");
+		return err;
+	}
+	describe(ep, res);
+	snprintf(res->peer, sizeof(res->peer), "server %s port %u", cfg->server, cfg->tcp_port);
+	infos(ep, mine);
+	if ((err = p2pb_chan_send(p->fd, P2PB_CHAN_QPS, mine, ep->nqp * sizeof(mine[0]))) ||
+	    (err = p2pb_chan_recv(p->fd, P2PB_CHAN_QPS, q.peer, ep->nqp * sizeof(q.peer[0]), CHAN_WAIT_NS)) ||
+	    (err = connect_all(ep, mine, q.peer)))
+		return err;
+	err = run_steps(&q, p, cfg, res);
+	if (!err || err == -EINTR)
+		p2pb_chan_send(p->fd, P2PB_CHAN_STEP, &bye, sizeof(bye));
+	return err;
+}
+
+/* Serve one step: buffers ready, answer until the client says done, check, report. */
+static int serve_step(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step *s)
+{
+	struct p2pb_rdma_served sv = { 0 };
+	unsigned int n = 0;
+	int err;
+
+	if ((err = local_prepare(p, cfg, s)) || (err = p2pb_chan_send(p->fd, P2PB_CHAN_READY, NULL, 0)))
+		return err;
+	/* a responder without CPU work sleeps on the channel, leaving the CPUs to the NIC (rxe is CPUs) */
+	while (p2pb_rdma_responder_busy(&cfg->t) && (++n % PENDING_EVERY || !p2pb_chan_pending(p->fd)))
+		if ((err = p2pb_rdma_responder_poll(&p->resp)) || p2pb_interrupted)
+			return err ? err : -EINTR;
+	/* no time limit: a step lasts what the client asked for; a client that dies closes the channel */
+	if ((err = p2pb_chan_recv(p->fd, P2PB_CHAN_DONE, NULL, 0, 0)) || (err = local_finish(p, cfg, s, &sv)))
+		return err;
+	return p2pb_chan_send(p->fd, P2PB_CHAN_RESULT, &sv, sizeof(sv));
+}
+
+static int server_setup(struct p2pb_rdma_run_cfg *c, struct peer *p, struct p2pb_rdma_run_result *res)
+{
+	struct p2pb_rdma_hello h;
+	struct p2pb_rdma_qp_info theirs[P2PB_RDMA_MAX_QPS], mine[P2PB_RDMA_MAX_QPS];
+	int err;
+
+	if ((err = p2pb_chan_recv(p->fd, P2PB_CHAN_HELLO, &h, sizeof(h), CHAN_WAIT_NS)))
+		return err;
+	if (h.op >= P2PB_RDMA_N_OPS || h.mode > P2PB_RDMA_LAT || !h.qps || h.qps > P2PB_RDMA_MAX_QPS ||
+	    !h.tx_depth || !h.rx_depth || !h.slot)
+		return p2pb_fail(-EPROTO, "the client asked for traffic this server cannot make");
+	c->t = (struct p2pb_rdma_traffic){ .op = h.op, .mode = h.mode, .cq_mod = h.cq_mod, .seed = h.seed };
+	c->ep.qps = h.qps;
+	c->ep.tx_depth = h.tx_depth;
+	c->ep.rx_depth = h.rx_depth;
+	c->ep.inline_size = h.inline_size;
+	c->ep.slot = h.slot;
+	c->verify = h.verify;
+	if ((err = p2pb_rdma_ep_open(&p->ep, &c->ep)))
+		return err;
+	describe(&p->ep, res);
+	p->resp = (struct p2pb_rdma_responder){ .ep = &p->ep, .t = c->t };
+	infos(&p->ep, mine);
+	if ((err = p2pb_chan_recv(p->fd, P2PB_CHAN_QPS, theirs, h.qps * sizeof(theirs[0]), CHAN_WAIT_NS)) ||
+	    (err = p2pb_chan_send(p->fd, P2PB_CHAN_QPS, mine, h.qps * sizeof(mine[0]))))
+		return err;
+	memcpy(p->resp.peer, theirs, h.qps * sizeof(theirs[0]));
+	return connect_all(&p->ep, mine, theirs);
+}
+
+static int run_server(const struct p2pb_rdma_run_cfg *cfg, struct peer *p, struct p2pb_rdma_run_result *res)
+{
+	struct p2pb_rdma_run_cfg c = *cfg;
+	struct p2pb_rdma_step s;
+	int lfd, err;
+
+	c.ep.mem = &c.mem;
+	if ((err = p2pb_chan_listen(cfg->tcp_port, &lfd)))
+		return err;
+	err = p2pb_chan_accept(lfd, &p->fd);
+	close(lfd);
+	if (err)
+		return err;
+	snprintf(res->peer, sizeof(res->peer), "client");
+	if ((err = server_setup(&c, p, res)))
+		return err;
+	while (!(err = p2pb_chan_recv(p->fd, P2PB_CHAN_STEP, &s, sizeof(s), 0)) && s.size) {
+		if (s.size > c.ep.slot || res->n_steps == P2PB_RDMA_MAX_SIZES)
+			return p2pb_fail(-EPROTO, "the client asked for a step this server cannot serve");
+		if ((err = serve_step(p, &c, &s)))
+			return err;
+		res->steps[res->n_steps++].step = s;
+	}
+	return err;
+}
+
+int p2pb_rdma_run(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_run_result *res)
+{
+	struct p2pb_rdma_ep ep;
+	struct peer p = { .fd = -1 };
+	int err;
+
+	memset(res, 0, sizeof(*res));
+	memset(&ep, 0, sizeof(ep));
+	if (cfg->role == P2PB_RDMA_SERVER)
+		err = run_server(cfg, &p, res);
+	else if (cfg->role == P2PB_RDMA_CLIENT)
+		err = run_client(cfg, &ep, &p, res);
+	else
+		err = run_loopback(cfg, &ep, &p, res);
+	if (err && err != -EINTR && p.fd >= 0)
+		p2pb_chan_send_error(p.fd, err, p2pb_error());
+	p2pb_chan_close(p.fd);
+	p2pb_rdma_ep_close(&p.ep);
+	p2pb_rdma_ep_close(&ep);
+	return err;
+}

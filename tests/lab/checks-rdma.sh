@@ -1,0 +1,166 @@
+# shellcheck shell=bash
+# Lab checks of the RDMA generator (p2pbench rdma) on soft-RoCE: rxe0 on one
+# end of a veth pair with an address (docs/lab.md, "RDMA in the lab"). rxe
+# moves host memory for real but has no dma-buf MR support, so the dma-buf
+# back-ends are shown to be refused cleanly (exit 4), and traffic through
+# them is a counted skip here. Sourced by guest-suite-stock.sh.
+RXE_ADDR=10.77.0.1
+RXE=rxe0
+
+# rxe0 up once per boot; the checks share it
+rxe_up() {
+	[ -e /sys/class/infiniband/$RXE ] && return 0
+	modprobe rdma_rxe && modprobe veth || return 1
+	ip link set lo up
+	ip link add p2pb0 type veth peer name p2pb1 && ip addr add $RXE_ADDR/24 dev p2pb0 &&
+		ip link set p2pb0 up && ip link set p2pb1 up || return 1
+	rdma link add $RXE type rxe netdev p2pb0 || return 1
+	for _ in $(seq 50); do
+		[ "$(cat /sys/class/infiniband/$RXE/ports/1/state 2>/dev/null)" = "4: ACTIVE" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# JSON field of the last run's document
+jr() { jq -r "$@" "$OUT/rdma.json"; }
+
+# a loopback run: $1 expected exit status, the rest its options
+rdma_run() {
+	local want=$1 rc=0
+	shift
+	rm -f "$OUT/rdma.json"
+	echo "\$ p2pbench rdma -d $RXE $*"
+	timeout -s KILL 240 p2pbench rdma -d $RXE --json "$OUT/rdma.json" "$@" || rc=$?
+	[ "$rc" = "$want" ] || fail "p2pbench rdma $* exited $rc, expected $want"
+}
+
+# every step moved every message and the data checked out
+steps_clean() {
+	local n=$1
+	[ "$(jr '.rdma.steps | length')" = "$2" ] || fail "$(jr '.rdma.steps | length') steps, expected $2" || return 1
+	[ "$(jr "[.rdma.steps[] | select(.ops != $n)] | length")" = 0 ] ||
+		fail "a step completed other than $n messages: $(jr '[.rdma.steps[].ops]')" || return 1
+	[ "$(jr '[.rdma.steps[] | select(.data.checked != true or .data.bad_bytes != 0 or
+		.data.checked_bytes < .size * $q)] | length' --argjson q "$(jr .rdma.qps)")" = 0 ] ||
+		fail "data not checked or wrong: $(jr '[.rdma.steps[].data]')" || return 1
+	[ "$(jr '[.rdma.steps[] | (.errors, .responder.errors) | to_entries[] | .value] | add')" = 0 ] ||
+		fail "failed completions: $(jr '[.rdma.steps[].errors]')"
+}
+
+# write, read and send, bandwidth and latency, loopback on rxe0, every byte checked
+check_rdma_ops() {
+	local op
+	rxe_up || fail "rxe0 did not come up" || return 1
+	for op in write read send; do
+		rdma_run 0 -o $op -s 4k,64k -n 200 -q 2 || return 1
+		steps_clean 400 2 || return 1
+		[ "$(jr '.rdma.driver')" = rdma_rxe ] && [ "$(jr '.rdma.link_layer')" = ethernet ] ||
+			fail "device described as $(jr '.rdma.driver') / $(jr '.rdma.link_layer')" || return 1
+		[ "$(jr '[.rdma.steps[] | select(.bytes_per_s > 0)] | length')" = 2 ] ||
+			fail "no bandwidth figure" || return 1
+		rdma_run 0 -o $op -m lat -n 100 || return 1
+		steps_clean 100 1 || return 1
+		[ "$(jr '.rdma.steps[0].latency_ns.count')" = 100 ] && [ "$(jr '.rdma.steps[0].latency_ns.p50')" -gt 0 ] ||
+			fail "latency summary: $(jr '.rdma.steps[0].latency_ns')" || return 1
+	done
+	# the duration mode ends on time with the same checks
+	rdma_run 0 -o write -D 1s -s 64k || return 1
+	[ "$(jr '.rdma.steps[0].ops')" -gt 0 ] && [ "$(jr '.rdma.steps[0].data.bad_bytes')" = 0 ] ||
+		fail "duration run: $(jr '.rdma.steps[0]')"
+}
+
+# client and server in two processes over the TCP side channel, the server's
+# data check reported to the client
+check_rdma_client_server() {
+	local op rc
+	rxe_up || fail "rxe0 did not come up" || return 1
+	for op in write send; do
+		p2pbench rdma -d $RXE --server >"$OUT/rdma-server.log" 2>&1 &
+		rc=0
+		timeout -s KILL 240 p2pbench rdma -d $RXE -o $op -s 4k,256k -n 100 -q 2 --json "$OUT/rdma.json" $RXE_ADDR ||
+			rc=$?
+		wait $! || fail "the server exited $?: $(cat "$OUT/rdma-server.log")" || return 1
+		[ $rc = 0 ] || fail "the client exited $rc" || return 1
+		steps_clean 200 2 || return 1
+		[ "$(jr '.rdma.role')" = client ] || fail "role $(jr .rdma.role)" || return 1
+		# a write's data lands on the server only: its check is the one in the result
+		[ $op = send ] || [ "$(jr '[.rdma.steps[] | select(.data.checked_bytes != .size * 2)] | length')" = 0 ] ||
+			fail "the server's data check is not in the client's result: $(jr '[.rdma.steps[].data]')" ||
+			return 1
+		[ $op = write ] || [ "$(jr '[.rdma.steps[].responder.received] | add')" = 400 ] ||
+			fail "the server received $(jr '[.rdma.steps[].responder.received]') messages, expected 2 x 200" ||
+			return 1
+		grep -q "served client on $RXE" "$OUT/rdma-server.log" || fail "server output: $(cat "$OUT/rdma-server.log")" ||
+			return 1
+	done
+}
+
+# rxe cannot register a dma-buf MR: one line saying so, exit 4, a JSON that says unsupported
+check_rdma_dmabuf_unsupported() {
+	local mem err
+	rxe_up || fail "rxe0 did not come up" || return 1
+	for mem in udmabuf heap; do
+		rdma_run 4 -n 10 --mem $mem 2>"$OUT/rdma.err" || return 1
+		err=$(cat "$OUT/rdma.err")
+		[ "$(wc -l <"$OUT/rdma.err")" = 1 ] && grep -q "cannot register a dma-buf MR" "$OUT/rdma.err" ||
+			fail "--mem $mem: expected one line about dma-buf MRs: $err" || return 1
+		[ "$(jr '.unsupported')" = true ] || fail "--mem $mem: JSON does not say unsupported" || return 1
+	done
+	# the server's refusal reaches the client with the same status
+	p2pbench rdma -d $RXE --server --mem udmabuf >"$OUT/rdma-server.log" 2>&1 &
+	rdma_run 4 -n 10 127.0.0.1 2>"$OUT/rdma.err" || return 1
+	wait $!
+	grep -q "peer: .*cannot register a dma-buf MR" "$OUT/rdma.err" || fail "client said: $(cat "$OUT/rdma.err")"
+}
+
+# traffic through a dma-buf MR (the exporter's CMB, exported by vfio-pci): a
+# counted skip on rxe, a pass on a device that imports dma-bufs
+check_rdma_dmabuf_traffic() {
+	local rc=0
+	rxe_up || fail "rxe0 did not come up" || return 1
+	timeout -s KILL 240 p2pbench rdma -d $RXE -n 100 --mem vfio:$EXP --bind --json "$OUT/rdma.json" \
+		2>"$OUT/rdma.err" || rc=$?
+	cat "$OUT/rdma.err"
+	[ -z "$(driver_of $EXP)" ] || fail "$EXP left on $(driver_of $EXP) after the run" || return 1
+	case $rc in
+	4) grep -q "rxe0 cannot register a dma-buf MR (vfio memory)" "$OUT/rdma.err" &&
+		skip "rxe has no dma-buf MR support (the CMB was exported; the registration was refused)" ||
+		fail "exit 4 without the reason: $(cat "$OUT/rdma.err")" ;;
+	0) steps_clean 100 1 ;;
+	*) fail "exited $rc" ;;
+	esac
+}
+
+# bad input: one clear error each, status 2, nothing left behind
+check_rdma_bad_input() {
+	rxe_up || fail "rxe0 did not come up" || return 1
+	bad() {
+		local want=$1 rc=0
+		shift
+		timeout -s KILL 60 p2pbench rdma "$@" >"$OUT/bad.out" 2>"$OUT/bad.err" || rc=$?
+		echo "\$ p2pbench rdma $* -> $rc: $(cat "$OUT/bad.err")"
+		[ $rc = 2 ] || fail "p2pbench rdma $* exited $rc, expected 2" || return 1
+		[ "$(wc -l <"$OUT/bad.err")" = 1 ] && grep -q "$want" "$OUT/bad.err" ||
+			fail "p2pbench rdma $*: expected one line with '$want': $(cat "$OUT/bad.err")"
+	}
+	bad "no RDMA device 'mlx9_9'" -d mlx9_9 || return 1
+	bad "size '0' is not" -d $RXE -s 0 || return 1
+	bad "size '3G' is not" -d $RXE -s 4k,3G || return 1
+	bad "unknown operation 'atomic'" -d $RXE -o atomic || return 1
+	bad "cannot reach the server at 127.0.0.1 port 9: Connection refused" -d $RXE -p 9 127.0.0.1 || return 1
+	bad "cannot reach the server at 10.77.0.2 port" -d $RXE 10.77.0.2 || return 1
+	bad "$EXP is not bound to any driver, not on vfio-pci" -d $RXE --mem vfio:$EXP || return 1
+	bad "no PCI device 0000:7f:00.0" -d $RXE --mem vfio:0000:7f:00.0 || return 1
+	bad "the run needs" -d $RXE -s 1M -q 64 --mem vfio:$EXP,len=1M --bind || return 1
+	[ -z "$(driver_of $EXP)" ] || fail "$EXP left on $(driver_of $EXP)"
+}
+
+# the perftest comparison runs and yields a ratio per row (a figure, not a speed bound)
+check_bench_rdma_vs_perftest() {
+	rxe_up || fail "rxe0 did not come up" || return 1
+	DEV=$RXE BW_SIZES=64k ITERS=300 LAT_ITERS=200 "$ROOT/bench/rdma-vs-perftest.sh" "$OUT/rdma-vs-perftest.json" ||
+		fail "bench/rdma-vs-perftest.sh failed" || return 1
+	jq -e '.rows | length == 3 and all(.ours > 0 and .perftest > 0 and .ratio_ours_vs_perftest > 0)' \
+		"$OUT/rdma-vs-perftest.json" >/dev/null || fail "rows without a ratio: $(jq -c .rows "$OUT/rdma-vs-perftest.json")"
+}
