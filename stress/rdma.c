@@ -13,6 +13,7 @@
 #include "error.h"
 #include "result.h"
 #include "session.h"
+#include "trigger.h"
 #include "units.h"
 
 #include <errno.h>
@@ -61,16 +62,31 @@ static void usage(FILE *f)
 		"      --bind              vfio: rebind the device to vfio-pci for the run, restore after\n"
 		"      --server            be the server\n"
 		"  -p, --port N            TCP port of the side channel (default %u)\n"
-		"      --no-verify         do not check the data\n"
+		"      --no-verify         do not check the data\n\n"
+		"Disturbances (loopback bandwidth runs; docs/methodology.md, \"RDMA through revokes\"):\n"
+		"      --revoke TRIGGER@D  every D of each size, make vfio-pci revoke the responder's\n"
+		"                          --mem vfio dma-buf with TRIGGER (%s)\n"
+		"      --revoke-hold D     a trigger with an undo (mem-off, d3hot, low-power) stays\n"
+		"                          revoked this long (default 100ms)\n"
+		"      --fault KIND@D      every D, take the responder's side away: dereg (its MR is\n"
+		"                          deregistered) or qp-error (its QPs go to error); real\n"
+		"                          failed completions on any device, rxe included\n"
+		"      --recovery R        how a failed QP is brought back: auto (from the driver:\n"
+		"                          remap for mlx5, rereg otherwise), remap (reset and\n"
+		"                          reconnect the QPs), rereg (register the memory again, then\n"
+		"                          reset), none (it stays down, as in perftest)\n"
+		"      --recovery-timeout D  a QP not back this long after its failure is given up\n"
+		"                          (default 10s)\n\n"
 		"      --seed N            data pattern seed (default: from the clock, in the JSON)\n"
 		"      --json FILE         write the result document (- for stdout)\n"
 		"      --quiet             no table\n"
 		"  -h, --help\n\n"
-		"Exit status: 0 every message completed and every byte checked out; 1 failed\n"
-		"completions or wrong data; 2 bad input or a setup error; 4 the device cannot\n"
+		"Exit status: 0 every message completed (with a disturbance: every failed QP\n"
+		"recovered) and every byte checked out; 1 failed completions, a QP that never\n"
+		"recovered or wrong data; 2 bad input or a setup error; 4 the device cannot\n"
 		"register this memory (no dma-buf MR support: a skip, not a failure); 130\n"
 		"interrupted (the sizes done are in the JSON).\n",
-		P2PB_CHAN_PORT);
+		P2PB_CHAN_PORT, p2pb_trigger_all());
 }
 
 static const struct option rdma_opts[] = {
@@ -85,6 +101,9 @@ static const struct option rdma_opts[] = {
 	{ "server", no_argument, 0, 'S' }, { "port", required_argument, 0, 'p' },
 	{ "no-verify", no_argument, 0, 'V' }, { "seed", required_argument, 0, 'E' },
 	{ "json", required_argument, 0, 'J' }, { "quiet", no_argument, 0, 'U' },
+	{ "revoke", required_argument, 0, 'R' }, { "revoke-hold", required_argument, 0, 'H' },
+	{ "fault", required_argument, 0, 'F' }, { "recovery", required_argument, 0, 'C' },
+	{ "recovery-timeout", required_argument, 0, 'T' },
 	{ "help", no_argument, 0, 'h' }, { 0 },
 };
 
@@ -115,6 +134,56 @@ struct given {
 	uint64_t sizes[P2PB_RDMA_MAX_SIZES];
 	unsigned int n_sizes;
 };
+
+static int trigger_check(const void *ctx, struct p2pb_exporter *x)
+{
+	return ((const struct p2pb_trigger_ops *)ctx)->check(x);
+}
+
+static int trigger_revoke(const void *ctx, struct p2pb_exporter *x)
+{
+	return ((const struct p2pb_trigger_ops *)ctx)->revoke(x);
+}
+
+static int trigger_restore(const void *ctx, struct p2pb_exporter *x)
+{
+	return ((const struct p2pb_trigger_ops *)ctx)->restore(x);
+}
+
+/* "NAME@D": a disturbance every D; @revoke: NAME is a trigger, else a fault. */
+static int parse_disturb(struct p2pb_rdma_disturb *d, const char *opt, const char *val, bool revoke)
+{
+	char name[32];
+	const char *at = strchr(val, '@');
+	const struct p2pb_trigger_ops *t;
+
+	if (d->kind != P2PB_FAULT_NONE)
+		return bad(opt, val, "one disturbance per run (--revoke or --fault, once)");
+	if (!at || at == val || (size_t)(at - val) >= sizeof(name) ||
+	    p2pb_parse_duration_ns(at + 1, 1000000000ull, &d->every_ns) || d->every_ns < 1000000ull)
+		return bad(opt, val, revoke ? "TRIGGER@D, e.g. flr@1s (D at least 1ms)" :
+			   "KIND@D, e.g. dereg@500ms (D at least 1ms)");
+	snprintf(name, sizeof(name), "%.*s", (int)(at - val), val);
+	if (!revoke) {
+		if (strcmp(name, "dereg") && strcmp(name, "qp-error"))
+			return bad(opt, val, "the faults are dereg and qp-error");
+		d->kind = !strcmp(name, "dereg") ? P2PB_FAULT_DEREG : P2PB_FAULT_QP_ERROR;
+		d->name = !strcmp(name, "dereg") ? "dereg" : "qp-error";
+		return 0;
+	}
+	t = p2pb_trigger_find(name);
+	if (!t || t->for_tests)
+		return bad(opt, val, "unknown trigger (see --help)");
+	if (t->permanent)
+		return bad(opt, val, "this trigger revokes for good: no traffic comes back after it");
+	d->kind = P2PB_FAULT_TRIGGER;
+	d->name = t->name;
+	d->ctx = t;
+	d->check = trigger_check;
+	d->revoke = trigger_revoke;
+	d->restore = t->restore ? trigger_restore : NULL;
+	return 0;
+}
 
 static int parse_opt(int opt, struct p2pb_rdma_args *a, struct given *g)
 {
@@ -164,7 +233,32 @@ static int parse_opt(int opt, struct p2pb_rdma_args *a, struct given *g)
 	case 'E': return p2pb_parse_u64(optarg, &c->t.seed) ? bad("seed", optarg, "a number") : 0;
 	case 'J': a->json_path = optarg; return 0;
 	case 'U': a->quiet = true; return 0;
+	case 'R': return parse_disturb(&c->disturb, "revoke", optarg, true);
+	case 'F': return parse_disturb(&c->disturb, "fault", optarg, false);
+	case 'H':
+		return p2pb_parse_duration_ns(optarg, 1000000000ull, &c->disturb.hold_ns) ?
+		       bad("revoke-hold", optarg, "a duration such as 100ms") : 0;
+	case 'C': return p2pb_rdma_recovery_parse(optarg, &c->recovery) ? bad("recovery", optarg, p2pb_error()) : 0;
+	case 'T':
+		return p2pb_parse_duration_ns(optarg, 1000000000ull, &c->recovery_timeout_ns) ||
+		       !c->recovery_timeout_ns ? bad("recovery-timeout", optarg, "a duration such as 10s") : 0;
 	}
+	return 2;
+}
+
+static int check_disturb(const struct p2pb_rdma_run_cfg *c)
+{
+	const char *why = NULL;
+
+	if (c->disturb.kind == P2PB_FAULT_NONE)
+		return -1;
+	if (c->role != P2PB_RDMA_LOOPBACK || c->t.mode != P2PB_RDMA_BW)
+		why = "--revoke and --fault take a loopback bandwidth run (the recovery resets both ends of a QP)";
+	else if (c->disturb.kind == P2PB_FAULT_TRIGGER && c->mem.kind != P2PB_MEM_VFIO)
+		why = "--revoke needs the responder's memory on the exporter: --mem vfio:BDF";
+	if (!why)
+		return -1;
+	fprintf(stderr, "p2pbench rdma: %s\n", why);
 	return 2;
 }
 
@@ -206,7 +300,7 @@ static int finish_args(struct p2pb_rdma_args *a, struct given *g)
 		fprintf(stderr, "p2pbench rdma: --server takes no SERVER argument\n");
 		return 2;
 	}
-	return -1;
+	return check_disturb(c);
 }
 
 int p2pb_rdma_args_parse(int argc, char **argv, struct p2pb_rdma_args *a)
@@ -223,6 +317,8 @@ int p2pb_rdma_args_parse(int argc, char **argv, struct p2pb_rdma_args *a)
 	c->t.seed = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
 	c->tcp_port = P2PB_CHAN_PORT;
 	c->verify = true;
+	c->disturb.hold_ns = 100000000ull;
+	c->recovery_timeout_ns = 10000000000ull;
 	p2pb_rdma_mem_parse("host", &c->mem);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "d:i:x:o:m:s:aq:t:r:n:D:Q:I:M:p:h", rdma_opts, &idx)) != -1) {
@@ -282,6 +378,114 @@ static double per_s(uint64_t n, uint64_t ns)
 	return ns ? (double)n * 1e9 / (double)ns : 0.0;
 }
 
+/* The latest fault that started at or before @at_ns: the one an outage then follows. */
+static const struct p2pb_rdma_fault_rec *fault_before(const struct p2pb_rdma_step_result *r, uint64_t at_ns)
+{
+	const struct p2pb_rdma_fault_rec *f = NULL;
+	unsigned int k;
+
+	for (k = 0; k < r->n_faults && r->faults[k].start_ns <= at_ns; k++)
+		f = &r->faults[k];
+	return f;
+}
+
+/* What the outages of a step add up to (histograms are large: on the heap). */
+struct outage_stats {
+	struct p2pb_hist stall, to_good;	/* last good -> first good; fault -> first good */
+	unsigned int recovered;
+};
+
+static struct outage_stats *outage_stats(const struct p2pb_rdma_step_result *r)
+{
+	struct outage_stats *st = calloc(1, sizeof(*st));
+	const struct p2pb_rdma_fault_rec *f;
+	unsigned int k;
+
+	if (!st)
+		return NULL;
+	p2pb_hist_init(&st->stall);
+	p2pb_hist_init(&st->to_good);
+	for (k = 0; k < r->c.n_outages; k++) {
+		const struct p2pb_rdma_outage *o = &r->c.outages[k];
+
+		if (!o->first_good_ns)
+			continue;
+		st->recovered++;
+		p2pb_hist_add(&st->stall, o->first_good_ns - o->last_good_ns);
+		if ((f = fault_before(r, o->first_error_ns)))
+			p2pb_hist_add(&st->to_good, o->first_good_ns - f->start_ns);
+	}
+	return st;
+}
+
+static json_object *outage_json(const struct p2pb_rdma_step_result *r, const struct p2pb_rdma_outage *o)
+{
+	json_object *j = json_object_new_object();
+	const struct p2pb_rdma_fault_rec *f = fault_before(r, o->first_error_ns);
+
+	json_object_object_add(j, "qp", json_object_new_int((int)o->qp));
+	json_object_object_add(j, "first_status", json_object_new_string(ibv_wc_status_str(o->first_status)));
+	json_object_object_add(j, "class", json_object_new_string(
+		p2pb_rdma_wc_class_name(p2pb_rdma_wc_classify(o->first_status))));
+	json_object_object_add(j, "last_good_ns", p2pb_json_u64(o->last_good_ns));
+	json_object_object_add(j, "first_error_ns", p2pb_json_u64(o->first_error_ns));
+	json_object_object_add(j, "recovered_ns", o->recovered_ns ? p2pb_json_u64(o->recovered_ns) : NULL);
+	json_object_object_add(j, "first_good_ns", o->first_good_ns ? p2pb_json_u64(o->first_good_ns) : NULL);
+	json_object_object_add(j, "stall_ns", o->first_good_ns ? p2pb_json_u64(o->first_good_ns - o->last_good_ns)
+								 : NULL);
+	json_object_object_add(j, "fault_to_first_good_ns", o->first_good_ns && f ?
+				p2pb_json_u64(o->first_good_ns - f->start_ns) : NULL);
+	json_object_object_add(j, "attempts", json_object_new_int((int)o->attempts));
+	json_object_object_add(j, "errors", errors_json(o->errors));
+	return j;
+}
+
+static json_object *disturb_json(const struct p2pb_rdma_step_result *r)
+{
+	json_object *o = json_object_new_object(), *faults = json_object_new_array(), *outs = json_object_new_array();
+	json_object *data = json_object_new_object();
+	struct outage_stats *st = outage_stats(r);
+	unsigned int k;
+
+	for (k = 0; k < r->n_faults; k++) {
+		json_object *f = json_object_new_object();
+
+		json_object_object_add(f, "start_ns", p2pb_json_u64(r->faults[k].start_ns));
+		json_object_object_add(f, "end_ns", p2pb_json_u64(r->faults[k].end_ns));
+		json_object_object_add(f, "restored_ns", r->faults[k].restored_ns ?
+					p2pb_json_u64(r->faults[k].restored_ns) : NULL);
+		json_object_object_add(f, "error", r->faults[k].err ?
+					json_object_new_string(strerror(-r->faults[k].err)) : NULL);
+		json_object_array_add(faults, f);
+	}
+	for (k = 0; k < r->c.n_outages; k++)
+		json_object_array_add(outs, outage_json(r, &r->c.outages[k]));
+	json_object_object_add(o, "faults", faults);
+	json_object_object_add(o, "outages", outs);
+	json_object_object_add(o, "outages_lost", p2pb_json_u64(r->c.outages_lost));
+	json_object_object_add(o, "recovered", json_object_new_int(st ? (int)st->recovered : 0));
+	json_object_object_add(o, "stall_ns", st ? p2pb_json_summary(&st->stall) : NULL);
+	json_object_object_add(o, "fault_to_first_good_ns", st ? p2pb_json_summary(&st->to_good) : NULL);
+	json_object_object_add(data, "checked_bytes", p2pb_json_u64(r->c.fault_checked));
+	json_object_object_add(data, "bad_bytes", p2pb_json_u64(r->c.fault_bad));
+	json_object_object_add(o, "data_at_faults", data);
+	free(st);
+	return o;
+}
+
+/* The 10 ms throughput timeline, up to the step's last completion. */
+static json_object *timeline_json(const struct p2pb_rdma_counts *c)
+{
+	json_object *o = json_object_new_object(), *bytes = json_object_new_array();
+	uint64_t k, n = c->ns / P2PB_RDMA_BIN_NS + 1;
+
+	for (k = 0; k < n && k < c->n_bins; k++)
+		json_object_array_add(bytes, p2pb_json_u64(c->bins[k]));
+	json_object_object_add(o, "bin_ns", p2pb_json_u64(P2PB_RDMA_BIN_NS));
+	json_object_object_add(o, "bytes", bytes);
+	return o;
+}
+
 static json_object *step_json(const struct p2pb_rdma_args *a, const struct p2pb_rdma_step_result *r)
 {
 	json_object *o = json_object_new_object(), *d, *sv;
@@ -316,6 +520,8 @@ static json_object *step_json(const struct p2pb_rdma_args *a, const struct p2pb_
 	json_object_object_add(sv, "answered", p2pb_json_u64(r->served.answered));
 	json_object_object_add(sv, "errors", errors_json(r->served.errors));
 	json_object_object_add(o, "responder", sv);
+	json_object_object_add(o, "timeline", a->run.t.mode == P2PB_RDMA_BW && r->c.bins ? timeline_json(&r->c) : NULL);
+	json_object_object_add(o, "disturbance", a->run.disturb.kind != P2PB_FAULT_NONE ? disturb_json(r) : NULL);
 	return o;
 }
 
@@ -346,6 +552,20 @@ static json_object *run_json(const struct p2pb_rdma_args *a, const struct p2pb_r
 	json_object_object_add(o, "memory", m);
 	json_object_object_add(o, "verify", json_object_new_boolean(c->verify));
 	json_object_object_add(o, "seed", p2pb_json_u64(c->t.seed));
+	if (c->disturb.kind != P2PB_FAULT_NONE) {
+		json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "kind", json_object_new_string(c->disturb.kind == P2PB_FAULT_TRIGGER ?
+									 "revoke" : "fault"));
+		json_object_object_add(d, "name", json_object_new_string(c->disturb.name));
+		json_object_object_add(d, "every_ns", p2pb_json_u64(c->disturb.every_ns));
+		json_object_object_add(d, "hold_ns", c->disturb.restore ? p2pb_json_u64(c->disturb.hold_ns) : NULL);
+		json_object_object_add(d, "recovery", json_object_new_string(p2pb_rdma_recovery_name(r->recovery)));
+		json_object_object_add(d, "recovery_timeout_ns", p2pb_json_u64(c->recovery_timeout_ns));
+		json_object_object_add(o, "disturb", d);
+	} else {
+		json_object_object_add(o, "disturb", NULL);
+	}
 	for (k = 0; k < r->n_steps; k++)
 		json_object_array_add(steps, step_json(a, &r->steps[k]));
 	json_object_object_add(o, "steps", steps);
@@ -368,7 +588,27 @@ static void print_header(const struct p2pb_rdma_args *a, const struct p2pb_rdma_
 		       "data");
 }
 
-static void print_step(const struct p2pb_rdma_args *a, const struct p2pb_rdma_step_result *r)
+static void print_outages(const struct p2pb_rdma_args *a, const struct p2pb_rdma_step_result *r,
+			  enum p2pb_rdma_recovery recovery)
+{
+	struct outage_stats *st = outage_stats(r);
+
+	if (!st)
+		return;
+	printf("%9s %u x %s, %u outage%s, %u recovered (%s)", "", r->n_faults, a->run.disturb.name,
+	       r->c.n_outages, r->c.n_outages == 1 ? "" : "s", st->recovered, p2pb_rdma_recovery_name(recovery));
+	if (st->recovered)
+		printf(": stall p50 %.2f max %.2f ms, fault->first good p50 %.2f max %.2f ms",
+		       p2pb_hist_percentile(&st->stall, 50) / 1e6, st->stall.max / 1e6,
+		       p2pb_hist_percentile(&st->to_good, 50) / 1e6, st->to_good.count ? st->to_good.max / 1e6 : 0.0);
+	if (r->c.fault_checked)
+		printf("; data at the faults %s", r->c.fault_bad ? "WRONG" : "ok");
+	printf("\n");
+	free(st);
+}
+
+static void print_step(const struct p2pb_rdma_args *a, const struct p2pb_rdma_step_result *r,
+		       enum p2pb_rdma_recovery recovery)
 {
 	const struct p2pb_hist *h = &r->c.latency;
 	char data[48];
@@ -394,6 +634,8 @@ static void print_step(const struct p2pb_rdma_args *a, const struct p2pb_rdma_st
 		printf("%9s first failure after %.3f ms: %s (%s)\n", "", r->c.first_error_ns / 1e6,
 		       ibv_wc_status_str(r->c.first_error_status),
 		       p2pb_rdma_wc_class_name(p2pb_rdma_wc_classify(r->c.first_error_status)));
+	if (a->run.disturb.kind != P2PB_FAULT_NONE)
+		print_outages(a, r, recovery);
 }
 
 static void print_server(const struct p2pb_rdma_run_result *r)
@@ -413,7 +655,7 @@ static int exit_status(int err, const struct p2pb_rdma_run_result *r)
 		return P2PB_EXIT_UNSUPPORTED;
 	if (err)
 		return 2;
-	return r->any_error ? 1 : 0;
+	return r->any_error || r->unrecovered ? 1 : 0;
 }
 
 static void report(const struct p2pb_rdma_args *a, const struct p2pb_rdma_run_result *r)
@@ -426,7 +668,7 @@ static void report(const struct p2pb_rdma_args *a, const struct p2pb_rdma_run_re
 	}
 	print_header(a, r);
 	for (k = 0; k < r->n_steps; k++)
-		print_step(a, &r->steps[k]);
+		print_step(a, &r->steps[k], r->recovery);
 }
 
 static int write_json(const struct p2pb_rdma_args *a, int argc, char **argv, int err,
@@ -474,6 +716,7 @@ int p2pb_cmd_rdma(int argc, char **argv)
 		fprintf(stderr, "p2pbench rdma: %s\n", p2pb_error());
 		rc = rc ? rc : 2;
 	}
+	p2pb_rdma_run_result_release(res);
 	free(res);
 	if (p2pb_session_finish(&s) && !rc)
 		rc = 2;

@@ -4,6 +4,7 @@
 #include "run.h"
 
 #include "chan.h"
+#include "clock.h"
 #include "error.h"
 #include "session.h"
 
@@ -73,7 +74,7 @@ static int local_prepare(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, co
 
 /* ... and after it: the last completions (answers in flight) reaped, then its buffers read. */
 static int local_finish(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step *s,
-			struct p2pb_rdma_served *sv)
+			const uint32_t *epochs, struct p2pb_rdma_served *sv)
 {
 	unsigned int n;
 	int err = 0;
@@ -85,7 +86,8 @@ static int local_finish(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, con
 	sv->received = p->resp.received;
 	sv->answered = p->resp.answered;
 	memcpy(sv->errors, p->resp.errors, sizeof(sv->errors));
-	return cfg->verify ? p2pb_rdma_check(&p->ep, &cfg->t, 1, s->size, &sv->verify_bad, &sv->verify_checked) : 0;
+	return cfg->verify ? p2pb_rdma_check(&p->ep, &cfg->t, 1, s->size, epochs, &sv->verify_bad,
+					     &sv->verify_checked) : 0;
 }
 
 static int peer_prepare(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step *s)
@@ -99,49 +101,89 @@ static int peer_prepare(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, con
 }
 
 static int peer_finish(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step *s,
-		       struct p2pb_rdma_served *sv)
+		       const uint32_t *epochs, struct p2pb_rdma_served *sv)
 {
 	int err;
 
 	if (p->local)
-		return local_finish(p, cfg, s, sv);
+		return local_finish(p, cfg, s, epochs, sv);
 	err = p2pb_chan_send(p->fd, P2PB_CHAN_DONE, NULL, 0);
 	return err ? err : p2pb_chan_recv(p->fd, P2PB_CHAN_RESULT, sv, sizeof(*sv), CHAN_WAIT_NS);
 }
 
-static bool step_failed(const struct p2pb_rdma_step_result *r)
+/* A failed completion is a failure unless a disturbance was asked for; wrong data always is. */
+static bool step_failed(const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step_result *r)
 {
 	unsigned int k;
 
-	for (k = P2PB_WC_OK + 1; k < P2PB_WC_N_CLASSES; k++)
+	for (k = P2PB_WC_OK + 1; k < P2PB_WC_N_CLASSES && cfg->disturb.kind == P2PB_FAULT_NONE; k++)
 		if (r->c.errors[k] || r->served.errors[k])
 			return true;
-	return r->verify_bad != 0;
+	return r->verify_bad || r->c.fault_bad;
+}
+
+static bool step_unrecovered(const struct p2pb_rdma_step_result *r)
+{
+	unsigned int k;
+
+	for (k = 0; k < r->c.n_outages; k++)
+		if (!r->c.outages[k].first_good_ns)
+			return true;
+	return r->c.outages_lost != 0;
+}
+
+/* One step: buffers ready on both sides, the traffic (disturbed when asked), the data checked. */
+static int run_step(struct p2pb_rdma_requester *q, struct peer *p, const struct p2pb_rdma_run_cfg *cfg,
+		    struct p2pb_rdma_fault_target *ft, struct p2pb_rdma_step_result *r)
+{
+	struct p2pb_rdma_disturber ds = { 0 };
+	uint64_t bad = 0, checked = 0, t0;
+	int err;
+
+	memset(q->epoch, 0, sizeof(q->epoch));
+	if ((cfg->verify && (err = p2pb_rdma_prepare(q->ep, &cfg->t, 0, r->step.size))) ||
+	    (err = peer_prepare(p, cfg, &r->step)))
+		return err;
+	t0 = p2pb_now_ns();
+	if (ft && (err = p2pb_rdma_disturb_start(&ds, ft, t0, r->step.duration_ns, r->faults)))
+		return err;
+	err = p2pb_rdma_run_step(q, &r->step, &r->c, t0);
+	p2pb_rdma_disturb_stop(&ds);
+	r->n_faults = ds.n;
+	if (err || (err = peer_finish(p, cfg, &r->step, q->epoch, &r->served)) ||
+	    (cfg->verify && (err = p2pb_rdma_check(q->ep, &cfg->t, 0, r->step.size, q->epoch, &bad, &checked))))
+		return err;
+	r->verified = cfg->verify;
+	r->verify_bad = bad + r->served.verify_bad;
+	r->verify_checked = checked + r->served.verify_checked;
+	return 0;
 }
 
 static int run_steps(struct p2pb_rdma_requester *q, struct peer *p, const struct p2pb_rdma_run_cfg *cfg,
-		     struct p2pb_rdma_run_result *res)
+		     struct p2pb_rdma_fault_target *ft, struct p2pb_rdma_run_result *res)
 {
 	unsigned int k;
 	int err;
 
 	for (k = 0; k < cfg->n_steps && !p2pb_interrupted; k++) {
 		struct p2pb_rdma_step_result *r = &res->steps[k];
-		uint64_t bad = 0, checked = 0;
 
 		r->step = cfg->steps[k];
-		if ((cfg->verify && (err = p2pb_rdma_prepare(q->ep, &cfg->t, 0, r->step.size))) ||
-		    (err = peer_prepare(p, cfg, &r->step)) || (err = p2pb_rdma_run_step(q, &r->step, &r->c)) ||
-		    (err = peer_finish(p, cfg, &r->step, &r->served)) ||
-		    (cfg->verify && (err = p2pb_rdma_check(q->ep, &cfg->t, 0, r->step.size, &bad, &checked))))
+		res->n_steps = k + 1;	/* its timeline is freed with the result, whatever happens */
+		if ((err = run_step(q, p, cfg, ft, r)))
 			return err;
-		r->verified = cfg->verify;
-		r->verify_bad = bad + r->served.verify_bad;
-		r->verify_checked = checked + r->served.verify_checked;
-		res->any_error |= step_failed(r);
-		res->n_steps = k + 1;
+		res->any_error |= step_failed(cfg, r);
+		res->unrecovered |= step_unrecovered(r);
 	}
 	return p2pb_interrupted ? -EINTR : 0;
+}
+
+void p2pb_rdma_run_result_release(struct p2pb_rdma_run_result *res)
+{
+	unsigned int k;
+
+	for (k = 0; k < res->n_steps; k++)
+		p2pb_rdma_counts_release(&res->steps[k].c);
 }
 
 /* ---- roles ---- */
@@ -152,6 +194,7 @@ static int run_loopback(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_ep
 	static const struct p2pb_rdma_mem_spec host = { .kind = P2PB_MEM_HOST, .text = "host" };
 	struct p2pb_rdma_ep_cfg ec = cfg->ep;
 	struct p2pb_rdma_requester q = { .ep = ep, .t = cfg->t, .loopback = &p->resp };
+	struct p2pb_rdma_fault_target ft;
 	int err;
 
 	/* the responder's buffers are the memory under test; the requester's are host memory */
@@ -172,7 +215,21 @@ static int run_loopback(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_ep
 	if ((err = connect_all(ep, p->resp.peer, q.peer)) ||
 	    (err = connect_all(&p->ep, q.peer, p->resp.peer)))
 		return err;
-	return run_steps(&q, p, cfg, res);
+	if (cfg->disturb.kind == P2PB_FAULT_NONE) {
+		res->recovery = P2PB_RECOVERY_NONE;
+		return run_steps(&q, p, cfg, NULL, res);
+	}
+	if (cfg->disturb.kind == P2PB_FAULT_TRIGGER && cfg->disturb.check &&
+	    (err = cfg->disturb.check(cfg->disturb.ctx, &p->ep.mem.x)))
+		return err;
+	p2pb_rdma_fault_target_init(&ft, &q, &p->resp, &cfg->disturb, cfg->recovery, cfg->verify);
+	res->recovery = ft.strategy;
+	q.recover = p2pb_rdma_recover_loopback;
+	q.recover_ctx = &ft;
+	q.recovery_timeout_ns = cfg->recovery_timeout_ns;
+	err = run_steps(&q, p, cfg, &ft, res);
+	p2pb_rdma_fault_target_destroy(&ft);
+	return err;
 }
 
 static int run_client(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_ep *ep, struct peer *p,
@@ -202,7 +259,7 @@ static int run_client(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_ep *
 	    (err = p2pb_chan_recv(p->fd, P2PB_CHAN_QPS, q.peer, ep->nqp * sizeof(q.peer[0]), CHAN_WAIT_NS)) ||
 	    (err = connect_all(ep, mine, q.peer)))
 		return err;
-	err = run_steps(&q, p, cfg, res);
+	err = run_steps(&q, p, cfg, NULL, res);
 	if (!err || err == -EINTR)
 		p2pb_chan_send(p->fd, P2PB_CHAN_STEP, &bye, sizeof(bye));
 	return err;
@@ -222,7 +279,7 @@ static int serve_step(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const
 		if ((err = p2pb_rdma_responder_poll(&p->resp)) || p2pb_interrupted)
 			return err ? err : -EINTR;
 	/* no time limit: a step lasts what the client asked for; a client that dies closes the channel */
-	if ((err = p2pb_chan_recv(p->fd, P2PB_CHAN_DONE, NULL, 0, 0)) || (err = local_finish(p, cfg, s, &sv)))
+	if ((err = p2pb_chan_recv(p->fd, P2PB_CHAN_DONE, NULL, 0, 0)) || (err = local_finish(p, cfg, s, NULL, &sv)))
 		return err;
 	return p2pb_chan_send(p->fd, P2PB_CHAN_RESULT, &sv, sizeof(sv));
 }

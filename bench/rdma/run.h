@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #ifndef P2PB_RDMA_RUN_H
 #define P2PB_RDMA_RUN_H
+#include "fault.h"
 #include "xfer.h"
 
 /*
@@ -13,6 +14,7 @@
 
 enum p2pb_rdma_role { P2PB_RDMA_LOOPBACK, P2PB_RDMA_CLIENT, P2PB_RDMA_SERVER };
 
+
 struct p2pb_rdma_run_cfg {
 	enum p2pb_rdma_role role;
 	struct p2pb_rdma_traffic t;
@@ -23,6 +25,9 @@ struct p2pb_rdma_run_cfg {
 	bool verify;
 	const char *server;			/* client: the server's host */
 	uint16_t tcp_port;
+	struct p2pb_rdma_disturb disturb;	/* loopback bw only */
+	enum p2pb_rdma_recovery recovery;
+	uint64_t recovery_timeout_ns;
 };
 
 /* What the responder saw of one step. */
@@ -35,6 +40,8 @@ struct p2pb_rdma_served {
 struct p2pb_rdma_step_result {
 	struct p2pb_rdma_step step;
 	struct p2pb_rdma_counts c;		/* the requester's */
+	struct p2pb_rdma_fault_rec faults[P2PB_RDMA_MAX_FAULTS];
+	unsigned int n_faults;
 	bool verified;				/* the data was checked (both sides that receive) */
 	uint64_t verify_bad, verify_checked;	/* wrong bytes, and bytes read, both sides */
 	struct p2pb_rdma_served served;
@@ -51,7 +58,12 @@ struct p2pb_rdma_run_result {
 	struct p2pb_rdma_step_result steps[P2PB_RDMA_MAX_SIZES];
 	unsigned int n_steps;			/* done, possibly fewer than asked (Ctrl-C) */
 	bool any_error;				/* a completion failed or data was wrong */
+	bool unrecovered;			/* a QP that failed never carried traffic again */
+	enum p2pb_rdma_recovery recovery;	/* the strategy used (auto resolved) */
 };
+
+/* Free what the steps allocated (their timelines). */
+void p2pb_rdma_run_result_release(struct p2pb_rdma_run_result *res);
 
 /*
  * 0; -EOPNOTSUPP when a device cannot register the memory (a skip, message

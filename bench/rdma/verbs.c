@@ -149,6 +149,8 @@ int p2pb_rdma_ep_open(struct p2pb_rdma_ep *ep, const struct p2pb_rdma_ep_cfg *cf
 	ep->mr = p2pb_rdma_mem_reg(&ep->mem, ep->pd, ep->dev, MR_ACCESS, &err);
 	if (!ep->mr || (err = create_qps(ep, cfg)))
 		goto fail;
+	ep->lkey = ep->mr->lkey;
+	ep->rkey = ep->mr->rkey;
 	return 0;
 fail:
 	p2pb_rdma_ep_close(ep);
@@ -163,7 +165,7 @@ void p2pb_rdma_ep_info(struct p2pb_rdma_ep *ep, unsigned int i, struct p2pb_rdma
 	out->qpn = ep->qp[i]->qp_num;
 	ep->psn_seq = ep->psn_seq * 1103515245u + 12345u;
 	out->psn = ep->psn_seq & 0xffffff;
-	out->rkey = ep->mr ? ep->mr->rkey : 0;
+	out->rkey = ep->rkey;
 	out->lid = ep->lid;
 	out->mtu = (uint8_t)ep->mtu;
 	memcpy(out->gid, ep->gid.raw, sizeof(out->gid));
@@ -192,8 +194,12 @@ int p2pb_rdma_ep_connect(struct p2pb_rdma_ep *ep, unsigned int i, const struct p
 		.max_dest_rd_atomic = ep->rd_in, .min_rnr_timer = 12,
 		.ah_attr = { .dlid = remote->lid, .port_num = ep->port },
 	};
+	/*
+	 * ~67 ms per try, 6 retries: a peer that stopped answering fails the QP
+	 * in about half a second (rxe takes 7 for "retry for ever").
+	 */
 	struct ibv_qp_attr rts = {
-		.qp_state = IBV_QPS_RTS, .sq_psn = local->psn, .timeout = 14, .retry_cnt = 7, .rnr_retry = 7,
+		.qp_state = IBV_QPS_RTS, .sq_psn = local->psn, .timeout = 14, .retry_cnt = 6, .rnr_retry = 7,
 		.max_rd_atomic = ep->rd_out,
 	};
 	int err;
@@ -227,7 +233,11 @@ int p2pb_rdma_ep_rereg(struct p2pb_rdma_ep *ep)
 
 	p2pb_rdma_ep_dereg(ep);
 	ep->mr = p2pb_rdma_mem_reg(&ep->mem, ep->pd, ep->dev, MR_ACCESS, &err);
-	return ep->mr ? 0 : err;
+	if (!ep->mr)
+		return err;
+	ep->lkey = ep->mr->lkey;
+	ep->rkey = ep->mr->rkey;
+	return 0;
 }
 
 void p2pb_rdma_ep_close(struct p2pb_rdma_ep *ep)

@@ -39,7 +39,8 @@ struct p2pb_rdma_ep {
 	struct ibv_context *ctx;
 	struct ibv_pd *pd;
 	struct ibv_cq *cq;
-	struct ibv_mr *mr;
+	struct ibv_mr *mr;		/* NULL while deregistered (a fault the lab injects) */
+	uint32_t lkey, rkey;		/* of the latest registration: posts never dereference mr */
 	struct ibv_qp *qp[P2PB_RDMA_MAX_QPS];
 	unsigned int nqp;
 	struct p2pb_rdma_mem mem;
@@ -68,7 +69,7 @@ void p2pb_rdma_ep_info(struct p2pb_rdma_ep *ep, unsigned int i, struct p2pb_rdma
 /* RESET -> INIT -> RTR -> RTS towards @remote; @local is what ep_info gave. 0 or -errno with p2pb_fail(). */
 int p2pb_rdma_ep_connect(struct p2pb_rdma_ep *ep, unsigned int i, const struct p2pb_rdma_qp_info *local,
 			 const struct p2pb_rdma_qp_info *remote);
-/* Register the buffer again (a recovery after a revoke or deregistration); 0 or -errno with p2pb_fail(). */
+/* Register the buffer again (a recovery after a revoke or deregistration): new keys; 0 or -errno with p2pb_fail(). */
 int p2pb_rdma_ep_rereg(struct p2pb_rdma_ep *ep);
 /* Deregister the MR (a fault the lab injects); the QPs stay. */
 void p2pb_rdma_ep_dereg(struct p2pb_rdma_ep *ep);

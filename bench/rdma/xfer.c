@@ -22,6 +22,7 @@
  * and in error each request completes on its own.
  */
 #define WR_QP_SHIFT 56
+#define WR_RECV (1ull << 55)	/* a receive: its completions never account for sends */
 
 static uint64_t wr_id(unsigned int qp, uint64_t seq)
 {
@@ -43,33 +44,34 @@ static uint64_t local_addr(const struct p2pb_rdma_ep *ep, uint64_t off)
 	return p2pb_rdma_mem_addr(&ep->mem) + off;
 }
 
-int p2pb_rdma_post_recvs(struct p2pb_rdma_ep *ep)
-{
-	struct ibv_recv_wr *bad;
-	unsigned int i, n;
-
-	for (i = 0; i < ep->nqp; i++)
-		for (n = 0; n < ep->cfg.rx_depth; n++) {
-			struct ibv_sge sge = { .addr = local_addr(ep, p2pb_rdma_dst_off(ep, i)),
-					       .length = (uint32_t)ep->slot, .lkey = ep->mr->lkey };
-			struct ibv_recv_wr wr = { .wr_id = wr_id(i, 0), .sg_list = &sge, .num_sge = 1 };
-			int err = ibv_post_recv(ep->qp[i], &wr, &bad);
-
-			if (err)
-				return p2pb_fail(-err, "posting receives on QP %u of %s: %s", i, ep->dev,
-						 strerror(err));
-		}
-	return 0;
-}
-
 static int post_recv1(struct p2pb_rdma_ep *ep, unsigned int i)
 {
 	struct ibv_sge sge = { .addr = local_addr(ep, p2pb_rdma_dst_off(ep, i)), .length = (uint32_t)ep->slot,
-			       .lkey = ep->mr->lkey };
-	struct ibv_recv_wr wr = { .wr_id = wr_id(i, 0), .sg_list = &sge, .num_sge = 1 }, *bad;
+			       .lkey = ep->lkey };
+	struct ibv_recv_wr wr = { .wr_id = wr_id(i, 0) | WR_RECV, .sg_list = &sge, .num_sge = 1 }, *bad;
 	int err = ibv_post_recv(ep->qp[i], &wr, &bad);
 
 	return err ? p2pb_fail(-err, "posting a receive on QP %u of %s: %s", i, ep->dev, strerror(err)) : 0;
+}
+
+int p2pb_rdma_post_recvs_qp(struct p2pb_rdma_ep *ep, unsigned int i)
+{
+	unsigned int n;
+	int err = 0;
+
+	for (n = 0; n < ep->cfg.rx_depth && !err; n++)
+		err = post_recv1(ep, i);
+	return err;
+}
+
+int p2pb_rdma_post_recvs(struct p2pb_rdma_ep *ep)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < ep->nqp && !err; i++)
+		err = p2pb_rdma_post_recvs_qp(ep, i);
+	return err;
 }
 
 /*
@@ -82,7 +84,7 @@ static int post_op(struct p2pb_rdma_ep *ep, unsigned int i, const struct p2pb_rd
 	bool read = opcode == IBV_WR_RDMA_READ;
 	struct ibv_sge sge = {
 		.addr = local_addr(ep, read ? p2pb_rdma_dst_off(ep, i) : p2pb_rdma_src_off(ep, i)),
-		.length = (uint32_t)size, .lkey = ep->mr->lkey,
+		.length = (uint32_t)size, .lkey = ep->lkey,
 	};
 	struct ibv_send_wr wr = {
 		.wr_id = wr_id(i, seq), .sg_list = &sge, .num_sge = 1, .opcode = opcode,
@@ -140,7 +142,7 @@ int p2pb_rdma_responder_poll(struct p2pb_rdma_responder *r)
 			r->errors[c]++;
 			continue;
 		}
-		if (!(wc[k].opcode & IBV_WC_RECV))
+		if (!(wc[k].wr_id & WR_RECV))
 			continue;	/* an answer went out */
 		r->received++;
 		if ((err = post_recv1(r->ep, wr_qp(wc[k].wr_id))))
@@ -157,8 +159,15 @@ struct qp_state {
 	uint64_t posted, acked;		/* work requests posted, and completed (either way) */
 	uint32_t unsignaled;		/* posted since the last signaled one */
 	bool failed;			/* an error completion: post no more, drain the rest */
-	uint64_t failed_ns;
 	bool done;			/* posted its last */
+	bool given_up;			/* failed and not recovered: the step ends without it */
+	bool confirmed;			/* after its last, one message proved a recovery */
+	uint64_t failed_ns;
+	enum p2pb_rdma_wc_class why;	/* the class of its first failure */
+	uint64_t last_good_ns;		/* since the step began */
+	int outage;			/* its open outage in the counts, or -1 */
+	uint64_t retry_at_ns;		/* the next recovery attempt (absolute) */
+	uint64_t backoff_ns;
 };
 
 static void count_error(struct p2pb_rdma_counts *c, const struct ibv_wc *wc, uint64_t t0)
@@ -172,18 +181,55 @@ static void count_error(struct p2pb_rdma_counts *c, const struct ibv_wc *wc, uin
 	}
 }
 
-/* Post what QP @i may: keep tx_depth outstanding, signal every cq_mod-th and the last. */
+void p2pb_rdma_counts_release(struct p2pb_rdma_counts *c)
+{
+	free(c->bins);
+	c->bins = NULL;
+	c->n_bins = 0;
+}
+
+/* Bytes completed at @at_ns (since the step began) into the timeline. */
+static void bin_add(struct p2pb_rdma_counts *c, uint64_t at_ns, uint64_t bytes)
+{
+	uint64_t b = at_ns / P2PB_RDMA_BIN_NS;
+	uint32_t cap = c->n_bins;
+
+	if (b >= 1u << 28)
+		return;		/* past a month of bins: the timeline stops, the counts go on */
+	if (b >= cap) {
+		uint64_t *nb;
+
+		while (cap <= b)
+			cap = cap ? cap * 2 : 1024;
+		nb = realloc(c->bins, cap * sizeof(*nb));
+		if (!nb)
+			return;
+		memset(nb + c->n_bins, 0, (cap - c->n_bins) * sizeof(*nb));
+		c->bins = nb;
+		c->n_bins = cap;
+	}
+	c->bins[b] += bytes;
+}
+
+/*
+ * Post what QP @i may: keep tx_depth outstanding, signal every cq_mod-th and
+ * the last. A QP that recovered after posting its last sends one more
+ * message, so that its outage ends with a good completion.
+ */
 static int fill_qp(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, unsigned int i,
 		   struct qp_state *st, bool time_up)
 {
 	unsigned int depth = q->ep->cfg.tx_depth, cq_mod = q->t.cq_mod < depth ? q->t.cq_mod : depth;
 	int err;
 
-	while (!st->done && !st->failed && st->posted - st->acked < depth) {
-		bool last = time_up || (s->iters && st->posted + 1 == s->iters);
+	while (!st->failed && st->posted - st->acked < depth) {
+		bool confirm = st->done && st->outage >= 0 && !st->confirmed;
+		bool last = confirm || time_up || (s->iters && st->posted + 1 >= s->iters);
 		bool sig = last || st->unsignaled + 1 >= cq_mod || st->posted - st->acked + 1 == depth;
 
-		if (time_up && !st->unsignaled) {
+		if (st->done && !confirm)
+			break;
+		if (time_up && !st->unsignaled && !confirm && st->outage < 0) {
 			st->done = true;	/* everything posted is already accounted for */
 			break;
 		}
@@ -192,36 +238,83 @@ static int fill_qp(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s
 			return err;
 		st->posted++;
 		st->unsignaled = sig ? 0 : st->unsignaled + 1;
-		st->done = last;
+		st->done = st->done || last;
+		st->confirmed = st->confirmed || confirm;
 	}
 	return 0;
+}
+
+static void good_completions(struct qp_state *st, struct p2pb_rdma_counts *c, uint64_t good, uint64_t size,
+			     uint64_t at)
+{
+	c->ops += good;
+	c->bytes += good * size;
+	c->ns = at;
+	bin_add(c, at, good * size);
+	st->last_good_ns = at;
+	if (st->outage >= 0) {
+		c->outages[st->outage].first_good_ns = at;	/* the outage is over */
+		st->outage = -1;
+	}
+}
+
+static void failed_completion(struct qp_state *st, unsigned int i, struct p2pb_rdma_counts *c,
+			      const struct ibv_wc *wc, uint64_t at, uint64_t t0)
+{
+	enum p2pb_rdma_wc_class cls = p2pb_rdma_wc_classify(wc->status);
+	struct p2pb_rdma_outage *o;
+
+	count_error(c, wc, t0);
+	if (!st->failed) {
+		st->failed_ns = p2pb_now_ns();
+		st->why = cls;
+		st->retry_at_ns = 0;
+	}
+	st->failed = true;
+	if (st->outage < 0) {
+		if (c->n_outages == P2PB_RDMA_MAX_OUTAGES) {
+			c->outages_lost++;
+			return;
+		}
+		st->outage = (int)c->n_outages++;
+		o = &c->outages[st->outage];
+		memset(o, 0, sizeof(*o));
+		o->qp = i;
+		o->first_status = wc->status;
+		o->last_good_ns = st->last_good_ns;
+		o->first_error_ns = at;
+		st->backoff_ns = 0;
+	}
+	c->outages[st->outage].errors[cls]++;
 }
 
 static void reap(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, struct qp_state *st,
 		 struct p2pb_rdma_counts *c, uint64_t t0, const struct ibv_wc *wc)
 {
 	unsigned int i = wr_qp(wc->wr_id);
-	uint64_t seq = wr_seq(wc->wr_id), good;
+	uint64_t seq = wr_seq(wc->wr_id), good, at;
 
-	if (i >= q->ep->nqp || (wc->opcode & IBV_WC_RECV) || seq < st[i].acked)
+	if (i >= q->ep->nqp || (wc->wr_id & WR_RECV) || seq < st[i].acked)
 		return;
 	/* the requests before this one completed without error */
 	good = seq - st[i].acked + (wc->status == IBV_WC_SUCCESS);
 	st[i].acked = seq + 1;
-	c->ops += good;
-	c->bytes += good * s->size;
+	at = p2pb_now_ns() - t0;
 	if (good)
-		c->ns = p2pb_now_ns() - t0;
-	if (wc->status != IBV_WC_SUCCESS) {
-		count_error(c, wc, t0);
-		if (!st[i].failed)
-			st[i].failed_ns = p2pb_now_ns();
-		st[i].failed = true;
-	}
+		good_completions(&st[i], c, good, s->size, at);
+	if (wc->status != IBV_WC_SUCCESS)
+		failed_completion(&st[i], i, c, wc, at, t0);
 }
 
 /* A QP in error flushes every request; one that stays silent this long after its error is given up. */
 #define FLUSH_WAIT_NS 2000000000ull
+#define BACKOFF_MIN_NS 1000000ull
+#define BACKOFF_MAX_NS 100000000ull
+
+static bool drained(const struct qp_state *st)
+{
+	return st->acked >= st->posted || p2pb_now_ns() - st->failed_ns > FLUSH_WAIT_NS;
+}
 
 static bool all_drained(const struct p2pb_rdma_requester *q, const struct qp_state *st, uint64_t stop_ns)
 {
@@ -231,12 +324,59 @@ static bool all_drained(const struct p2pb_rdma_requester *q, const struct qp_sta
 	if (stop_ns && p2pb_now_ns() - stop_ns > FLUSH_WAIT_NS)
 		return true;
 	for (i = 0; i < q->ep->nqp; i++) {
-		if (st[i].failed && p2pb_now_ns() - st[i].failed_ns > FLUSH_WAIT_NS)
+		if (st[i].given_up)
 			continue;
-		if (!(st[i].done || st[i].failed) || st[i].acked < st[i].posted)
+		/* a failed QP waits for its recovery; a live one for its last post and completions */
+		if (st[i].failed ? q->recover || !drained(&st[i]) : !st[i].done || st[i].acked < st[i].posted ||
+		    (st[i].outage >= 0 && !st[i].confirmed))
 			return false;
 	}
 	return true;
+}
+
+/*
+ * Bring failed, drained QPs back, or give them up (no recovery, its timeout
+ * passed, Ctrl-C); never blocks beyond one attempt.
+ */
+static void recover_qps(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, struct qp_state *st,
+			struct p2pb_rdma_counts *c, uint64_t t0)
+{
+	unsigned int i;
+	uint64_t now;
+	int err;
+
+	for (i = 0; i < q->ep->nqp; i++) {
+		struct qp_state *qs = &st[i];
+
+		if (!qs->failed || qs->given_up || !drained(qs) || (now = p2pb_now_ns()) < qs->retry_at_ns)
+			continue;
+		if (p2pb_interrupted || !q->recover || now - qs->failed_ns > q->recovery_timeout_ns) {
+			qs->given_up = true;
+			q->epoch[i] = P2PB_RDMA_NO_DATA;	/* nothing of it to check at the end */
+			continue;
+		}
+		if (qs->outage >= 0)
+			c->outages[qs->outage].attempts++;
+		err = q->recover(q, i, qs->why, qs->outage >= 0 ? c->outages[qs->outage].attempts : 1, c, s->size);
+		if (err == -EAGAIN) {
+			qs->backoff_ns = qs->backoff_ns ? qs->backoff_ns * 2 : BACKOFF_MIN_NS;
+			qs->backoff_ns = qs->backoff_ns > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : qs->backoff_ns;
+			qs->retry_at_ns = now + qs->backoff_ns;
+			continue;
+		}
+		if (err) {
+			qs->given_up = true;
+			q->epoch[i] = P2PB_RDMA_NO_DATA;
+			continue;
+		}
+		/* reset: everything posted before is gone; the sequence goes on */
+		qs->acked = qs->posted;
+		qs->unsignaled = 0;
+		qs->failed = false;
+		qs->confirmed = false;
+		if (qs->outage >= 0)
+			c->outages[qs->outage].recovered_ns = p2pb_now_ns() - t0;
+	}
 }
 
 static int poll_peer(struct p2pb_rdma_requester *q)
@@ -244,14 +384,17 @@ static int poll_peer(struct p2pb_rdma_requester *q)
 	return q->loopback ? p2pb_rdma_responder_poll(q->loopback) : 0;
 }
 
-static int bw_step(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, struct p2pb_rdma_counts *c)
+static int bw_step(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, struct p2pb_rdma_counts *c,
+		   uint64_t t0)
 {
 	struct qp_state st[P2PB_RDMA_MAX_QPS] = { 0 };
 	struct ibv_wc wc[POLL_BATCH];
-	uint64_t t0 = p2pb_now_ns(), stop_ns = 0;
+	uint64_t stop_ns = 0;
 	unsigned int i;
 	int n, k, err;
 
+	for (i = 0; i < q->ep->nqp; i++)
+		st[i].outage = -1;
 	while (!all_drained(q, st, stop_ns)) {
 		bool time_up = p2pb_interrupted || (!s->iters && p2pb_now_ns() - t0 >= s->duration_ns);
 
@@ -267,6 +410,7 @@ static int bw_step(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s
 			reap(q, s, st, c, t0, &wc[k]);
 		if ((err = poll_peer(q)))
 			return err;
+		recover_qps(q, s, st, c, t0);
 	}
 	return p2pb_interrupted ? -EINTR : 0;
 }
@@ -296,7 +440,7 @@ static int lat_wait(struct p2pb_rdma_requester *q, struct p2pb_rdma_counts *c, u
 			*ok = false;
 			return 0;
 		}
-		if (wc.opcode & IBV_WC_RECV) {
+		if (wc.wr_id & WR_RECV) {
 			got = true;
 			if ((err = post_recv1(q->ep, 0)))
 				return err;
@@ -308,10 +452,11 @@ static int lat_wait(struct p2pb_rdma_requester *q, struct p2pb_rdma_counts *c, u
 	return 0;
 }
 
-static int lat_step(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, struct p2pb_rdma_counts *c)
+static int lat_step(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, struct p2pb_rdma_counts *c,
+		    uint64_t t0)
 {
 	enum ibv_wr_opcode opcode = q->t.op == P2PB_RDMA_WRITE ? IBV_WR_RDMA_WRITE_WITH_IMM : bw_opcode(q->t.op);
-	uint64_t t0 = p2pb_now_ns(), start, n;
+	uint64_t start, n;
 	bool ok;
 	int err;
 
@@ -331,11 +476,12 @@ static int lat_step(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *
 	return 0;
 }
 
-int p2pb_rdma_run_step(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, struct p2pb_rdma_counts *c)
+int p2pb_rdma_run_step(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, struct p2pb_rdma_counts *c,
+		       uint64_t t0_ns)
 {
 	memset(c, 0, sizeof(*c));
 	p2pb_hist_init(&c->latency);
-	return q->t.mode == P2PB_RDMA_LAT ? lat_step(q, s, c) : bw_step(q, s, c);
+	return q->t.mode == P2PB_RDMA_LAT ? lat_step(q, s, c, t0_ns) : bw_step(q, s, c, t0_ns);
 }
 
 /* ---- data checks ---- */
@@ -352,50 +498,75 @@ bool p2pb_rdma_side_receives(const struct p2pb_rdma_traffic *t, unsigned int sid
 	return side == 1 || t->mode == P2PB_RDMA_LAT;
 }
 
-int p2pb_rdma_prepare(struct p2pb_rdma_ep *ep, const struct p2pb_rdma_traffic *t, unsigned int side, uint64_t size)
+/* A QP's pattern of generation @epoch: the seed moves on with it. */
+static uint64_t epoch_seed(const struct p2pb_rdma_traffic *t, uint32_t epoch)
+{
+	return t->seed + epoch * 0x9e3779b97f4a7c15ull;
+}
+
+int p2pb_rdma_prepare_qp(struct p2pb_rdma_ep *ep, const struct p2pb_rdma_traffic *t, unsigned int side,
+			 unsigned int i, uint64_t size, uint32_t epoch, bool source_only)
 {
 	char *buf = malloc(CHUNK);
 	uint64_t at, len;
-	unsigned int i;
 	int err = 0;
 
 	if (!buf)
 		return p2pb_fail(-ENOMEM, "no memory for a data pattern");
-	for (i = 0; i < ep->nqp && !err; i++)
-		for (at = 0; at < size && !err; at += len) {
-			len = size - at < CHUNK ? size - at : CHUNK;
-			p2pb_rdma_pattern_fill(t->seed, side, i, size, buf, at, len);
-			err = p2pb_rdma_mem_write(&ep->mem, p2pb_rdma_src_off(ep, i) + at, buf, len);
-			memset(buf, 0, len);
-			if (!err)
-				err = p2pb_rdma_mem_write(&ep->mem, p2pb_rdma_dst_off(ep, i) + at, buf, len);
-		}
+	for (at = 0; at < size && !err; at += len) {
+		len = size - at < CHUNK ? size - at : CHUNK;
+		p2pb_rdma_pattern_fill(epoch_seed(t, epoch), side, i, size, buf, at, len);
+		err = p2pb_rdma_mem_write(&ep->mem, p2pb_rdma_src_off(ep, i) + at, buf, len);
+		memset(buf, 0, len);
+		if (!err && !source_only)
+			err = p2pb_rdma_mem_write(&ep->mem, p2pb_rdma_dst_off(ep, i) + at, buf, len);
+	}
 	free(buf);
-	return err ? p2pb_fail(err, "preparing the buffers of %s: %s", ep->dev, strerror(-err)) : 0;
+	return err ? p2pb_fail(err, "preparing the buffers of QP %u on %s: %s", i, ep->dev, strerror(-err)) : 0;
 }
 
-int p2pb_rdma_check(struct p2pb_rdma_ep *ep, const struct p2pb_rdma_traffic *t, unsigned int side, uint64_t size,
-		    uint64_t *bad, uint64_t *checked)
+int p2pb_rdma_check_qp(struct p2pb_rdma_ep *ep, const struct p2pb_rdma_traffic *t, unsigned int side,
+		       unsigned int i, uint64_t size, uint32_t epoch, uint64_t *bad, uint64_t *checked)
 {
 	char *buf;
 	uint64_t at, len;
-	unsigned int i;
 	int err = 0;
 
-	*bad = *checked = 0;
 	if (!p2pb_rdma_side_receives(t, side))
 		return 0;
 	if (!(buf = malloc(CHUNK)))
 		return p2pb_fail(-ENOMEM, "no memory for a data check");
-	for (i = 0; i < ep->nqp && !err; i++)
-		for (at = 0; at < size && !err; at += len) {
-			len = size - at < CHUNK ? size - at : CHUNK;
-			err = p2pb_rdma_mem_read(&ep->mem, p2pb_rdma_dst_off(ep, i) + at, buf, len);
-			if (!err) {
-				*bad += p2pb_rdma_pattern_check(t->seed, !side, i, size, buf, at, len);
-				*checked += len;
-			}
+	for (at = 0; at < size && !err; at += len) {
+		len = size - at < CHUNK ? size - at : CHUNK;
+		err = p2pb_rdma_mem_read(&ep->mem, p2pb_rdma_dst_off(ep, i) + at, buf, len);
+		if (!err) {
+			*bad += p2pb_rdma_pattern_check(epoch_seed(t, epoch), !side, i, size, buf, at, len);
+			*checked += len;
 		}
+	}
 	free(buf);
-	return err ? p2pb_fail(err, "reading back the buffers of %s: %s", ep->dev, strerror(-err)) : 0;
+	return err ? p2pb_fail(err, "reading back the buffers of QP %u on %s: %s", i, ep->dev, strerror(-err)) : 0;
+}
+
+int p2pb_rdma_prepare(struct p2pb_rdma_ep *ep, const struct p2pb_rdma_traffic *t, unsigned int side, uint64_t size)
+{
+	unsigned int i;
+	int err = 0;
+
+	for (i = 0; i < ep->nqp && !err; i++)
+		err = p2pb_rdma_prepare_qp(ep, t, side, i, size, 0, false);
+	return err;
+}
+
+int p2pb_rdma_check(struct p2pb_rdma_ep *ep, const struct p2pb_rdma_traffic *t, unsigned int side, uint64_t size,
+		    const uint32_t *epochs, uint64_t *bad, uint64_t *checked)
+{
+	unsigned int i;
+	int err = 0;
+
+	*bad = *checked = 0;
+	for (i = 0; i < ep->nqp && !err; i++)
+		if (!epochs || epochs[i] != P2PB_RDMA_NO_DATA)
+			err = p2pb_rdma_check_qp(ep, t, side, i, size, epochs ? epochs[i] : 0, bad, checked);
+	return err;
 }

@@ -119,15 +119,16 @@ check_rdma_dmabuf_unsupported() {
 check_rdma_dmabuf_traffic() {
 	local rc=0
 	rxe_up || fail "rxe0 did not come up" || return 1
-	timeout -s KILL 240 p2pbench rdma -d $RXE -n 100 --mem vfio:$EXP --bind --json "$OUT/rdma.json" \
-		2>"$OUT/rdma.err" || rc=$?
+	timeout -s KILL 240 p2pbench rdma -d $RXE -D 3s --revoke mem-off@1s --mem vfio:$EXP --bind \
+		--json "$OUT/rdma.json" 2>"$OUT/rdma.err" || rc=$?
 	cat "$OUT/rdma.err"
 	[ -z "$(driver_of $EXP)" ] || fail "$EXP left on $(driver_of $EXP) after the run" || return 1
 	case $rc in
 	4) grep -q "rxe0 cannot register a dma-buf MR (vfio memory)" "$OUT/rdma.err" &&
-		skip "rxe has no dma-buf MR support (the CMB was exported; the registration was refused)" ||
+		skip "rxe has no dma-buf MR support (the CMB was exported; the registration was refused; traffic through revokes needs it too)" ||
 		fail "exit 4 without the reason: $(cat "$OUT/rdma.err")" ;;
-	0) steps_clean 100 1 ;;
+	0) jq -e '.rdma.steps[0].disturbance | .recovered == (.outages | length) and (.faults | length) > 0' \
+		"$OUT/rdma.json" >/dev/null || fail "traffic through mem-off: $(jr -c '.rdma.steps[0].disturbance')" ;;
 	*) fail "exited $rc" ;;
 	esac
 }
@@ -153,6 +154,9 @@ check_rdma_bad_input() {
 	bad "$EXP is not bound to any driver, not on vfio-pci" -d $RXE --mem vfio:$EXP || return 1
 	bad "no PCI device 0000:7f:00.0" -d $RXE --mem vfio:0000:7f:00.0 || return 1
 	bad "the run needs" -d $RXE -s 1M -q 64 --mem vfio:$EXP,len=1M --bind || return 1
+	bad "take a loopback bandwidth run" -d $RXE --fault dereg@1s -m lat || return 1
+	bad "needs the responder's memory on the exporter" -d $RXE --revoke flr@1s || return 1
+	bad "revokes for good" -d $RXE --revoke close@1s --mem vfio:$EXP || return 1
 	[ -z "$(driver_of $EXP)" ] || fail "$EXP left on $(driver_of $EXP)"
 }
 
@@ -163,4 +167,38 @@ check_bench_rdma_vs_perftest() {
 		fail "bench/rdma-vs-perftest.sh failed" || return 1
 	jq -e '.rows | length == 3 and all(.ours > 0 and .perftest > 0 and .ratio_ours_vs_perftest > 0)' \
 		"$OUT/rdma-vs-perftest.json" >/dev/null || fail "rows without a ratio: $(jq -c .rows "$OUT/rdma-vs-perftest.json")"
+}
+
+# mid-traffic faults on real verbs: the responder's MR deregistered, its QPs
+# moved to error; every outage classified, recovered, and the data moved
+# before and after it checked
+check_rdma_fault_recovery() {
+	local fault op class
+	rxe_up || fail "rxe0 did not come up" || return 1
+	for fault in dereg qp-error; do
+		for op in write send; do
+			rdma_run 0 -o $op -q 2 -D 3s -s 64k --fault $fault@1s || return 1
+			class=$(jr '[.rdma.steps[0].disturbance.outages[].class] | unique | join(",")')
+			case $fault/$op in
+			dereg/write) [ "$class" = memory ] ;;	# remote access: the MR is gone
+			dereg/send) [ "$class" = remote ] ;;	# the receive's lkey is gone: remote operation error
+			qp-error/*) [ "$class" = transport ] ;;	# the responder went silent: retries ran out
+			esac || fail "$fault/$op: outages of class $class" || return 1
+			jq -e '.rdma.steps[0] as $s | $s.disturbance as $d |
+				($d.faults | length) >= 1 and ($d.outages | length) >= 1 and
+				$d.recovered == ($d.outages | length) and $d.outages_lost == 0 and
+				all($d.outages[]; .first_good_ns > .first_error_ns and .stall_ns > 0 and .recovered_ns != null) and
+				$d.data_at_faults.checked_bytes > 0 and $d.data_at_faults.bad_bytes == 0 and
+				$s.data.checked_bytes > 0 and $s.data.bad_bytes == 0 and
+				($s.timeline.bytes | length) > 100 and ($s.timeline.bytes | add) == $s.bytes' \
+				"$OUT/rdma.json" >/dev/null ||
+				fail "$fault/$op: $(jr -c '.rdma.steps[0].disturbance | del(.faults)')" || return 1
+			echo "$fault/$op: $(jr -c '.rdma.steps[0].disturbance | {recovered, stall_ns: .stall_ns.p50,
+				fault_to_first_good_ns: .fault_to_first_good_ns.p50}')"
+		done
+	done
+	# without a recovery the first failure ends the QP's part, as in perftest, and the run says so
+	rdma_run 1 -D 2s --fault dereg@500ms --recovery none || return 1
+	[ "$(jr '.rdma.steps[0].disturbance.recovered')" = 0 ] && [ "$(jr '.rdma.steps[0].data.bad_bytes')" = 0 ] ||
+		fail "--recovery none: $(jr -c '.rdma.steps[0].disturbance | del(.faults)')"
 }
