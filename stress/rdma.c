@@ -14,6 +14,7 @@
 #include "result.h"
 #include "session.h"
 #include "trigger.h"
+#include "topo.h"
 #include "units.h"
 
 #include <errno.h>
@@ -78,6 +79,7 @@ static void usage(FILE *f)
 		"      --recovery-timeout D  a QP not back this long after its failure is given up\n"
 		"                          (default 10s)\n\n"
 		"      --seed N            data pattern seed (default: from the clock, in the JSON)\n"
+		"      --no-pin            do not bind to the CPUs of the NIC's NUMA node (hwloc)\n"
 		"      --json FILE         write the result document (- for stdout)\n"
 		"      --quiet             no table\n"
 		"  -h, --help\n\n"
@@ -103,7 +105,7 @@ static const struct option rdma_opts[] = {
 	{ "json", required_argument, 0, 'J' }, { "quiet", no_argument, 0, 'U' },
 	{ "revoke", required_argument, 0, 'R' }, { "revoke-hold", required_argument, 0, 'H' },
 	{ "fault", required_argument, 0, 'F' }, { "recovery", required_argument, 0, 'C' },
-	{ "recovery-timeout", required_argument, 0, 'T' },
+	{ "recovery-timeout", required_argument, 0, 'T' }, { "no-pin", no_argument, 0, 'P' },
 	{ "help", no_argument, 0, 'h' }, { 0 },
 };
 
@@ -233,6 +235,7 @@ static int parse_opt(int opt, struct p2pb_rdma_args *a, struct given *g)
 	case 'E': return p2pb_parse_u64(optarg, &c->t.seed) ? bad("seed", optarg, "a number") : 0;
 	case 'J': a->json_path = optarg; return 0;
 	case 'U': a->quiet = true; return 0;
+	case 'P': a->no_pin = true; return 0;
 	case 'R': return parse_disturb(&c->disturb, "revoke", optarg, true);
 	case 'F': return parse_disturb(&c->disturb, "fault", optarg, false);
 	case 'H':
@@ -344,6 +347,81 @@ int p2pb_rdma_args_parse(int argc, char **argv, struct p2pb_rdma_args *a)
 	c->ep.dev = a->dev[0] ? a->dev : NULL;
 	c->ep.mem = &c->mem;
 	return finish_args(a, &g);
+}
+
+/* ---- where the run sits ---- */
+
+/* The NIC's PCI function, its NUMA node and the narrowest link of the run's devices. */
+struct placement {
+	char nic[P2PB_BDF_LEN];		/* "" for a software device */
+	int numa;
+	bool pinned;
+	double narrowest;		/* bytes/s, 0 unknown */
+};
+
+/* The device a run without -d takes: the first, as libibverbs lists them. */
+static void resolve_dev(struct p2pb_rdma_args *a)
+{
+	struct ibv_device **list;
+	int n;
+
+	if (a->dev[0] || !(list = ibv_get_device_list(&n)))
+		return;
+	if (n > 0) {
+		snprintf(a->dev, sizeof(a->dev), "%s", ibv_get_device_name(list[0]));
+		a->run.ep.dev = a->dev;
+	}
+	ibv_free_device_list(list);
+}
+
+/* Place the run: pinned near the NIC unless told not to (hwloc); the links that bound its bandwidth. */
+static void place(struct p2pb_rdma_args *a, struct placement *pl)
+{
+	struct p2pb_pci_path p;
+	double n;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->numa = -1;
+	resolve_dev(a);
+	if (!a->dev[0] || p2pb_rdma_dev_pci(a->dev, pl->nic))
+		pl->nic[0] = 0;
+	if (pl->nic[0]) {
+		pl->numa = p2pb_pci_numa_node(pl->nic);
+		if (!a->no_pin && !(pl->pinned = !p2pb_pin_near(pl->nic)))
+			fprintf(stderr, "p2pbench rdma: note: not pinned: %s\n", p2pb_error());
+		if (!p2pb_pci_path_read("/sys", pl->nic, &p))
+			pl->narrowest = p2pb_path_narrowest(&p);
+	}
+	if (a->run.mem.kind == P2PB_MEM_VFIO && !p2pb_pci_path_read("/sys", a->run.mem.bdf, &p) &&
+	    (n = p2pb_path_narrowest(&p)) > 0 && (!pl->narrowest || n < pl->narrowest))
+		pl->narrowest = n;
+	p2pb_clear_error();
+}
+
+static json_object *placement_json(const struct p2pb_rdma_args *a, const struct placement *pl)
+{
+	json_object *o = json_object_new_object(), *nic;
+
+	if (pl->nic[0] && a->run.mem.kind == P2PB_MEM_VFIO) {
+		json_object_put(o);
+		o = p2pb_topo_pair_json(a->run.mem.bdf, pl->nic);
+	} else if (pl->nic[0]) {
+		json_object_object_add(o, "nic", p2pb_topo_json(pl->nic));
+	} else {
+		nic = json_object_new_object();
+		json_object_object_add(nic, "device", json_object_new_string(a->dev));
+		json_object_object_add(nic, "pci", NULL);
+		json_object_object_add(nic, "why", json_object_new_string("a software device: no PCI function, "
+									   "no link, no NUMA node"));
+		json_object_object_add(o, "nic", nic);
+		if (a->run.mem.kind == P2PB_MEM_VFIO)
+			json_object_object_add(o, "exporter", p2pb_topo_json(a->run.mem.bdf));
+	}
+	json_object_object_add(o, "numa_node", json_object_new_int(pl->numa));
+	json_object_object_add(o, "pinned", json_object_new_boolean(pl->pinned));
+	json_object_object_add(o, "narrowest_link_bytes_per_s", pl->narrowest > 0 ?
+				p2pb_json_u64((uint64_t)pl->narrowest) : NULL);
+	return o;
 }
 
 /* ---- output ---- */
@@ -486,7 +564,8 @@ static json_object *timeline_json(const struct p2pb_rdma_counts *c)
 	return o;
 }
 
-static json_object *step_json(const struct p2pb_rdma_args *a, const struct p2pb_rdma_step_result *r)
+static json_object *step_json(const struct p2pb_rdma_args *a, const struct placement *pl,
+			      const struct p2pb_rdma_step_result *r)
 {
 	json_object *o = json_object_new_object(), *d, *sv;
 
@@ -498,6 +577,8 @@ static json_object *step_json(const struct p2pb_rdma_args *a, const struct p2pb_
 	json_object_object_add(o, "bytes", p2pb_json_u64(r->c.bytes));
 	json_object_object_add(o, "bytes_per_s", p2pb_json_u64((uint64_t)per_s(r->c.bytes, r->c.ns)));
 	json_object_object_add(o, "msgs_per_s", json_object_new_double(per_s(r->c.ops, r->c.ns)));
+	json_object_object_add(o, "link_share", pl->narrowest > 0 ?
+				json_object_new_double(per_s(r->c.bytes, r->c.ns) / pl->narrowest) : NULL);
 	json_object_object_add(o, "latency_ns", a->run.t.mode == P2PB_RDMA_LAT ?
 				p2pb_json_summary(&r->c.latency) : NULL);
 	json_object_object_add(o, "errors", errors_json(r->c.errors));
@@ -525,7 +606,8 @@ static json_object *step_json(const struct p2pb_rdma_args *a, const struct p2pb_
 	return o;
 }
 
-static json_object *run_json(const struct p2pb_rdma_args *a, const struct p2pb_rdma_run_result *r)
+static json_object *run_json(const struct p2pb_rdma_args *a, const struct placement *pl,
+			     const struct p2pb_rdma_run_result *r)
 {
 	const struct p2pb_rdma_run_cfg *c = &a->run;
 	json_object *o = json_object_new_object(), *m = json_object_new_object(), *steps = json_object_new_array();
@@ -567,12 +649,14 @@ static json_object *run_json(const struct p2pb_rdma_args *a, const struct p2pb_r
 		json_object_object_add(o, "disturb", NULL);
 	}
 	for (k = 0; k < r->n_steps; k++)
-		json_object_array_add(steps, step_json(a, &r->steps[k]));
+		json_object_array_add(steps, step_json(a, pl, &r->steps[k]));
 	json_object_object_add(o, "steps", steps);
+	json_object_object_add(o, "topology", placement_json(a, pl));
 	return o;
 }
 
-static void print_header(const struct p2pb_rdma_args *a, const struct p2pb_rdma_run_result *r)
+static void print_header(const struct p2pb_rdma_args *a, const struct placement *pl,
+			 const struct p2pb_rdma_run_result *r)
 {
 	const struct p2pb_rdma_run_cfg *c = &a->run;
 
@@ -580,12 +664,17 @@ static void print_header(const struct p2pb_rdma_args *a, const struct p2pb_rdma_
 	       p2pb_rdma_op_name(c->t.op), c->t.mode == P2PB_RDMA_LAT ? "latency" : "bandwidth", r->peer, r->dev,
 	       r->driver, r->roce ? "RoCE" : "InfiniBand", r->mtu, c->ep.qps, c->ep.qps > 1 ? "s" : "",
 	       c->ep.tx_depth, c->mem.text, c->verify ? ", data checked" : "");
+	if (pl->nic[0])
+		printf("NIC %s, NUMA node %d%s; narrowest link %.2f GB/s\n", pl->nic, pl->numa,
+		       pl->pinned ? " (pinned there)" : "", pl->narrowest / 1e9);
+	else
+		printf("%s is a software device: no PCI function, link or NUMA node\n", r->dev);
 	if (c->t.mode == P2PB_RDMA_LAT)
 		printf("%9s %9s %9s %9s %9s %9s %9s %9s %9s %7s  %s\n", "#bytes", "#iters", "min[us]", "p50[us]",
 		       "p90[us]", "p99[us]", "p99.9[us]", "max[us]", "avg[us]", "errors", "data");
 	else
-		printf("%9s %11s %12s %12s %7s  %s\n", "#bytes", "#iters", "BW[MB/s]", "MsgRate[M/s]", "errors",
-		       "data");
+		printf("%9s %11s %12s %12s %6s %7s  %s\n", "#bytes", "#iters", "BW[MB/s]", "MsgRate[M/s]", "link%",
+		       "errors", "data");
 }
 
 static void print_outages(const struct p2pb_rdma_args *a, const struct p2pb_rdma_step_result *r,
@@ -607,11 +696,11 @@ static void print_outages(const struct p2pb_rdma_args *a, const struct p2pb_rdma
 	free(st);
 }
 
-static void print_step(const struct p2pb_rdma_args *a, const struct p2pb_rdma_step_result *r,
-		       enum p2pb_rdma_recovery recovery)
+static void print_step(const struct p2pb_rdma_args *a, const struct placement *pl,
+		       const struct p2pb_rdma_step_result *r, enum p2pb_rdma_recovery recovery)
 {
 	const struct p2pb_hist *h = &r->c.latency;
-	char data[48];
+	char data[48], link[16] = "-";
 
 	if (!r->verified)
 		snprintf(data, sizeof(data), "not checked");
@@ -626,10 +715,13 @@ static void print_step(const struct p2pb_rdma_args *a, const struct p2pb_rdma_st
 		       p2pb_hist_percentile(h, 99) / 1e3, p2pb_hist_percentile(h, 99.9) / 1e3,
 		       h->count ? h->max / 1e3 : 0, p2pb_hist_mean(h) / 1e3,
 		       (unsigned long long)(errors_total(r->c.errors) + errors_total(r->served.errors)), data);
-	else
-		printf("%9llu %11llu %12.2f %12.6f %7llu  %s\n", (unsigned long long)r->step.size,
+	else {
+		if (pl->narrowest > 0)
+			snprintf(link, sizeof(link), "%.1f", 100.0 * per_s(r->c.bytes, r->c.ns) / pl->narrowest);
+		printf("%9llu %11llu %12.2f %12.6f %6s %7llu  %s\n", (unsigned long long)r->step.size,
 		       (unsigned long long)r->c.ops, per_s(r->c.bytes, r->c.ns) / 1e6, per_s(r->c.ops, r->c.ns) / 1e6,
-		       (unsigned long long)(errors_total(r->c.errors) + errors_total(r->served.errors)), data);
+		       link, (unsigned long long)(errors_total(r->c.errors) + errors_total(r->served.errors)), data);
+	}
 	if (r->c.first_error_ns)
 		printf("%9s first failure after %.3f ms: %s (%s)\n", "", r->c.first_error_ns / 1e6,
 		       ibv_wc_status_str(r->c.first_error_status),
@@ -658,7 +750,7 @@ static int exit_status(int err, const struct p2pb_rdma_run_result *r)
 	return r->any_error || r->unrecovered ? 1 : 0;
 }
 
-static void report(const struct p2pb_rdma_args *a, const struct p2pb_rdma_run_result *r)
+static void report(const struct p2pb_rdma_args *a, const struct placement *pl, const struct p2pb_rdma_run_result *r)
 {
 	unsigned int k;
 
@@ -666,12 +758,12 @@ static void report(const struct p2pb_rdma_args *a, const struct p2pb_rdma_run_re
 		print_server(r);
 		return;
 	}
-	print_header(a, r);
+	print_header(a, pl, r);
 	for (k = 0; k < r->n_steps; k++)
-		print_step(a, &r->steps[k], r->recovery);
+		print_step(a, pl, &r->steps[k], r->recovery);
 }
 
-static int write_json(const struct p2pb_rdma_args *a, int argc, char **argv, int err,
+static int write_json(const struct p2pb_rdma_args *a, const struct placement *pl, int argc, char **argv, int err,
 		      const struct p2pb_rdma_run_result *r)
 {
 	json_object *doc = p2pb_result_new("rdma", argc, argv);
@@ -680,7 +772,7 @@ static int write_json(const struct p2pb_rdma_args *a, int argc, char **argv, int
 	json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted || err == -EINTR));
 	json_object_object_add(doc, "unsupported", json_object_new_boolean(err == -EOPNOTSUPP));
 	json_object_object_add(doc, "error", err && err != -EINTR ? json_object_new_string(p2pb_error()) : NULL);
-	json_object_object_add(doc, "rdma", r->dev[0] ? run_json(a, r) : NULL);
+	json_object_object_add(doc, "rdma", r->dev[0] ? run_json(a, pl, r) : NULL);
 	rc = p2pb_result_write(doc, a->json_path);
 	json_object_put(doc);
 	return rc;
@@ -691,10 +783,12 @@ int p2pb_cmd_rdma(int argc, char **argv)
 	struct p2pb_rdma_args a;
 	struct p2pb_rdma_run_result *res;
 	struct p2pb_session s;
+	struct placement pl;
 	int rc = p2pb_rdma_args_parse(argc, argv, &a), err = 0;
 
 	if (rc >= 0)
 		return rc;
+	place(&a, &pl);
 	res = calloc(1, sizeof(*res));
 	if (!res) {
 		fprintf(stderr, "p2pbench rdma: out of memory\n");
@@ -710,9 +804,9 @@ int p2pb_cmd_rdma(int argc, char **argv)
 	else if (err && err != -EINTR)
 		fprintf(stderr, "p2pbench rdma: %s\n", p2pb_error()[0] ? p2pb_error() : strerror(-err));
 	if (!a.quiet && res->dev[0])
-		report(&a, res);
+		report(&a, &pl, res);
 	rc = exit_status(err, res);
-	if (a.json_path && write_json(&a, argc, argv, err, res)) {
+	if (a.json_path && write_json(&a, &pl, argc, argv, err, res)) {
 		fprintf(stderr, "p2pbench rdma: %s\n", p2pb_error());
 		rc = rc ? rc : 2;
 	}

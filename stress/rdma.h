@@ -15,7 +15,7 @@ struct p2pb_rdma_args {
 	struct p2pb_rdma_run_cfg run;
 	char dev[64];
 	const char *json_path;
-	bool quiet, bind;
+	bool quiet, bind, no_pin;
 };
 
 /*

@@ -4,6 +4,7 @@
 #include "verbs.h"
 
 #include "error.h"
+#include "topo.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -13,26 +14,6 @@
 #include <unistd.h>
 
 #define MR_ACCESS (IBV_ACCESS_LOCAL_WRITE | IBV_ACCESS_REMOTE_WRITE | IBV_ACCESS_REMOTE_READ)
-
-void p2pb_rdma_dev_driver(const char *dev, char *buf, size_t len)
-{
-	char path[PATH_MAX], link[PATH_MAX];
-	ssize_t n;
-
-	snprintf(path, sizeof(path), "/sys/class/infiniband/%s/device/driver", dev);
-	n = readlink(path, link, sizeof(link) - 1);
-	if (n > 0) {
-		link[n] = 0;
-		snprintf(buf, len, "%s", strrchr(link, '/') ? strrchr(link, '/') + 1 : link);
-		return;
-	}
-	/* software devices have no PCI function: rxe and siw name a parent netdev */
-	snprintf(path, sizeof(path), "/sys/class/infiniband/%s/parent", dev);
-	if (!access(path, F_OK))
-		snprintf(buf, len, "%s", !strncmp(dev, "siw", 3) ? "siw" : "rdma_rxe");
-	else
-		snprintf(buf, len, "unknown");
-}
 
 static int open_device(struct p2pb_rdma_ep *ep, const char *name)
 {

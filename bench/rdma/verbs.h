@@ -85,7 +85,4 @@ static inline uint64_t p2pb_rdma_dst_off(const struct p2pb_rdma_ep *ep, unsigned
 {
 	return (2 * i + 1) * ep->slot;
 }
-
-/* The kernel driver behind an RDMA device ("mlx5_core", "irdma", "rdma_rxe"...), from sysfs. */
-void p2pb_rdma_dev_driver(const char *dev, char *buf, size_t len);
 #endif

@@ -57,6 +57,8 @@ check_rdma_ops() {
 		steps_clean 400 2 || return 1
 		[ "$(jr '.rdma.driver')" = rdma_rxe ] && [ "$(jr '.rdma.link_layer')" = ethernet ] ||
 			fail "device described as $(jr '.rdma.driver') / $(jr '.rdma.link_layer')" || return 1
+		[ "$(jr '.rdma.topology.nic.pci')" = null ] && [ "$(jr '.rdma.topology.pinned')" = false ] ||
+			fail "rxe placed as $(jr -c '.rdma.topology')" || return 1
 		[ "$(jr '[.rdma.steps[] | select(.bytes_per_s > 0)] | length')" = 2 ] ||
 			fail "no bandwidth figure" || return 1
 		rdma_run 0 -o $op -m lat -n 100 || return 1
@@ -201,4 +203,25 @@ check_rdma_fault_recovery() {
 	rdma_run 1 -D 2s --fault dereg@500ms --recovery none || return 1
 	[ "$(jr '.rdma.steps[0].disturbance.recovered')" = 0 ] && [ "$(jr '.rdma.steps[0].data.bad_bytes')" = 0 ] ||
 		fail "--recovery none: $(jr -c '.rdma.steps[0].disturbance | del(.faults)')"
+}
+
+# p2pbench doctor in the lab: VFIO dma-buf export, the IOMMU, the exporter,
+# rxe that cannot import, and the kernel's route between the two NVMe
+check_rdma_doctor() {
+	local j=$OUT/doctor.json
+	rxe_up || fail "rxe0 did not come up" || return 1
+	p2pbench doctor --json "$j" | tee "$OUT/doctor.txt" || fail "doctor exited $?" || return 1
+	has() {	# verdict, check, text pattern
+		jq -e --arg v "$1" --arg c "$2" --arg t "$3" \
+			'any(.checks[]; .verdict == $v and .check == $c and (.text | test($t)))' "$j" >/dev/null ||
+			fail "doctor has no $1 '$2' line matching '$3'"
+	}
+	has ok "vfio dma-buf export" "CONFIG_VFIO_PCI_DMABUF=y|vfio_pci_core has the dma-buf export" || return 1
+	has ok iommu "^on \\(dmar0\\)" || return 1
+	has info exporter "^$EXP NVMe: .*BAR2 65536 KiB" || return 1
+	has no "rdma device" "^$RXE \\(rdma_rxe, Ethernet, port 1 4: ACTIVE\\): cannot import: rxe has no dma-buf MR support" ||
+		return 1
+	has info cpu "AMD Zen or newer" || return 1
+	has ok "p2p route" "^$EXP -> $TRAFFIC \\(NVMe, unbound\\): through-host-bridge, distance 4" || return 1
+	grep -q "^\[no  \] rdma device *$RXE (rdma_rxe" "$OUT/doctor.txt" || fail "the table does not say rxe cannot import"
 }
