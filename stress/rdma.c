@@ -11,6 +11,7 @@
 #include "rdma/chan.h"
 #include "clock.h"
 #include "error.h"
+#include "kmsg.h"
 #include "result.h"
 #include "session.h"
 #include "trigger.h"
@@ -84,10 +85,10 @@ static void usage(FILE *f)
 		"      --quiet             no table\n"
 		"  -h, --help\n\n"
 		"Exit status: 0 every message completed (with a disturbance: every failed QP\n"
-		"recovered) and every byte checked out; 1 failed completions, a QP that never\n"
-		"recovered or wrong data; 2 bad input or a setup error; 4 the device cannot\n"
-		"register this memory (no dma-buf MR support: a skip, not a failure); 130\n"
-		"interrupted (the sizes done are in the JSON).\n",
+		"recovered), every byte checked out and the kernel logged no WARN, BUG, refcount\n"
+		"or lockdep message (clause C7); 1 any of those failed; 2 bad input or a setup\n"
+		"error; 4 the device cannot register this memory (no dma-buf MR support: a skip,\n"
+		"not a failure); 130 interrupted (the sizes done are in the JSON).\n",
 		P2PB_CHAN_PORT, p2pb_trigger_all());
 }
 
@@ -470,6 +471,7 @@ static const struct p2pb_rdma_fault_rec *fault_before(const struct p2pb_rdma_ste
 /* What the outages of a step add up to (histograms are large: on the heap). */
 struct outage_stats {
 	struct p2pb_hist stall, to_good;	/* last good -> first good; fault -> first good */
+	struct p2pb_hist call;			/* the fault's call: a trigger's revoke syscall */
 	unsigned int recovered;
 };
 
@@ -483,6 +485,10 @@ static struct outage_stats *outage_stats(const struct p2pb_rdma_step_result *r)
 		return NULL;
 	p2pb_hist_init(&st->stall);
 	p2pb_hist_init(&st->to_good);
+	p2pb_hist_init(&st->call);
+	for (k = 0; k < r->n_faults; k++)
+		if (!r->faults[k].err)
+			p2pb_hist_add(&st->call, r->faults[k].end_ns - r->faults[k].start_ns);
 	for (k = 0; k < r->c.n_outages; k++) {
 		const struct p2pb_rdma_outage *o = &r->c.outages[k];
 
@@ -544,6 +550,8 @@ static json_object *disturb_json(const struct p2pb_rdma_step_result *r)
 	json_object_object_add(o, "recovered", json_object_new_int(st ? (int)st->recovered : 0));
 	json_object_object_add(o, "stall_ns", st ? p2pb_json_summary(&st->stall) : NULL);
 	json_object_object_add(o, "fault_to_first_good_ns", st ? p2pb_json_summary(&st->to_good) : NULL);
+	/* with a trigger: how long the revoke took with this NIC importing (VFIO waits for its unmap) */
+	json_object_object_add(o, "fault_call_ns", st ? p2pb_json_summary(&st->call) : NULL);
 	json_object_object_add(data, "checked_bytes", p2pb_json_u64(r->c.fault_checked));
 	json_object_object_add(data, "bad_bytes", p2pb_json_u64(r->c.fault_bad));
 	json_object_object_add(o, "data_at_faults", data);
@@ -690,6 +698,8 @@ static void print_outages(const struct p2pb_rdma_args *a, const struct p2pb_rdma
 		printf(": stall p50 %.2f max %.2f ms, fault->first good p50 %.2f max %.2f ms",
 		       p2pb_hist_percentile(&st->stall, 50) / 1e6, st->stall.max / 1e6,
 		       p2pb_hist_percentile(&st->to_good, 50) / 1e6, st->to_good.count ? st->to_good.max / 1e6 : 0.0);
+	if (a->run.disturb.kind == P2PB_FAULT_TRIGGER && st->call.count)
+		printf("; revoke p50 %.2f max %.2f ms", p2pb_hist_percentile(&st->call, 50) / 1e6, st->call.max / 1e6);
 	if (r->c.fault_checked)
 		printf("; data at the faults %s", r->c.fault_bad ? "WRONG" : "ok");
 	printf("\n");
@@ -764,7 +774,7 @@ static void report(const struct p2pb_rdma_args *a, const struct placement *pl, c
 }
 
 static int write_json(const struct p2pb_rdma_args *a, const struct placement *pl, int argc, char **argv, int err,
-		      const struct p2pb_rdma_run_result *r)
+		      const struct p2pb_rdma_run_result *r, const struct p2pb_kmsg_counts *kc)
 {
 	json_object *doc = p2pb_result_new("rdma", argc, argv);
 	int rc;
@@ -773,6 +783,7 @@ static int write_json(const struct p2pb_rdma_args *a, const struct placement *pl
 	json_object_object_add(doc, "unsupported", json_object_new_boolean(err == -EOPNOTSUPP));
 	json_object_object_add(doc, "error", err && err != -EINTR ? json_object_new_string(p2pb_error()) : NULL);
 	json_object_object_add(doc, "rdma", r->dev[0] ? run_json(a, pl, r) : NULL);
+	json_object_object_add(doc, "kernel_log", p2pb_json_kmsg(kc));
 	rc = p2pb_result_write(doc, a->json_path);
 	json_object_put(doc);
 	return rc;
@@ -784,6 +795,8 @@ int p2pb_cmd_rdma(int argc, char **argv)
 	struct p2pb_rdma_run_result *res;
 	struct p2pb_session s;
 	struct placement pl;
+	struct p2pb_kmsg kmsg;
+	struct p2pb_kmsg_counts kc = { 0 };
 	int rc = p2pb_rdma_args_parse(argc, argv, &a), err = 0;
 
 	if (rc >= 0)
@@ -795,6 +808,7 @@ int p2pb_cmd_rdma(int argc, char **argv)
 		return 2;
 	}
 	p2pb_session_init(&s, a.quiet);
+	p2pb_kmsg_open(&kmsg);	/* a WARN or a refcount splat during the run fails it, as clause C7 */
 	if (a.run.mem.kind == P2PB_MEM_VFIO)
 		err = p2pb_session_claim_device(&s, a.run.mem.bdf, a.bind);
 	if (!err)
@@ -803,10 +817,17 @@ int p2pb_cmd_rdma(int argc, char **argv)
 		fprintf(stderr, "p2pbench rdma: unsupported: %s\n", p2pb_error());
 	else if (err && err != -EINTR)
 		fprintf(stderr, "p2pbench rdma: %s\n", p2pb_error()[0] ? p2pb_error() : strerror(-err));
+	p2pb_kmsg_scan(&kmsg, &kc);
+	p2pb_kmsg_close(&kmsg);
 	if (!a.quiet && res->dev[0])
 		report(&a, &pl, res);
 	rc = exit_status(err, res);
-	if (a.json_path && write_json(&a, &pl, argc, argv, err, res)) {
+	if (p2pb_kmsg_unannounced(&kc)) {
+		fprintf(stderr, "p2pbench rdma: the kernel logged %u forbidden message(s) during the run, first: %s\n",
+			p2pb_kmsg_unannounced(&kc), kc.first_finding);
+		rc = rc ? rc : 1;
+	}
+	if (a.json_path && write_json(&a, &pl, argc, argv, err, res, &kc)) {
 		fprintf(stderr, "p2pbench rdma: %s\n", p2pb_error());
 		rc = rc ? rc : 2;
 	}

@@ -10,6 +10,7 @@ set -u
 OUT=$1 BUILD=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
+. "$HERE/checks-rdma.sh"
 FAULT=/sys/module/vfio_pci_core/parameters/p2pb_fault
 
 # load the broken vfio-pci and select fault $1
@@ -162,6 +163,29 @@ check_fault_warn() {
 	# the other clauses held: only C7 is blamed
 	jq -e '.cases[0].verdict | .clauses.C1 == "pass" and .clauses.C3 == "pass" and
 		all(.violations[]; .clause == "C7")' "$OUT/warn.json" >/dev/null || fail "a clause other than C7 was blamed"
+}
+
+# p2pbench rdma reads the kernel log as the revoke verdicts do: RDMA traffic
+# runs while a revoke WARNs; the run that passed without the fault fails with it
+check_fault_warn_rdma() {
+	local fault rc want
+	rxe_up || fail "rxe0 did not come up" || return 1
+	for fault in none warn; do
+		set_fault $fault || fail "cannot select $fault" || return 1
+		p2pbench rdma -d $RXE -D 10s --json "$OUT/rdma-$fault.json" >"$OUT/rdma-$fault.log" 2>&1 &
+		sleep 2
+		revoke_json rdma-$fault --trigger mem-off --importer kmod:delay=100ms,dev=$IMP --iterations 1
+		rc=0
+		wait $! || rc=$?
+		set_fault none
+		cat "$OUT/rdma-$fault.log"
+		want=0
+		[ $fault = warn ] && want=1
+		[ $rc = $want ] || fail "p2pbench rdma exited $rc with fault $fault, expected $want" || return 1
+	done
+	grep -q "the kernel logged 1 forbidden message(s) during the run, first: WARNING:" "$OUT/rdma-warn.log" &&
+		jq -e '.kernel_log.warnings == 1 and .rdma.steps[0].data.bad_bytes == 0' "$OUT/rdma-warn.json" >/dev/null ||
+		fail "the WARN is not what failed the run"
 }
 
 # C8: the exporter maps every dma-buf one page off; an NVMe load reads the
