@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # p2pbench rdma side by side with perftest on the same RDMA device, in the
-# same run, with the same options (docs/methodology.md, "Benchmark: p2pbench
-# rdma vs perftest"). Each side runs as perftest does: a server and a client
-# process on this machine, the TCP side channel over HOST.
+# same run, with the same options (docs/rdma.md, "Benchmark"). Each side runs
+# as perftest does: a server and a client process on this machine, the TCP
+# side channel over HOST.
 #
 #   bench/rdma-vs-perftest.sh OUT.json
-#   scripts/lab -- bench/rdma-vs-perftest.sh results/rdma-vs-perftest.json   (rxe in the lab)
+#   scripts/lab --rxe -- bench/rdma-vs-perftest.sh results/rdma-vs-perftest.json   (rxe in the lab)
 #
 # Pairs: ib_write_bw / p2pbench rdma -o write; ib_read_bw / -o read;
 # ib_send_lat / -m lat -o send. Same message size, QPs, TX depth, CQ

@@ -257,6 +257,8 @@ void p2pb_p2p_route(const struct p2pb_pci_path *provider, const struct p2pb_pci_
 			return;
 		}
 	} else {
+		/* no common bridge: ACS on the way does not change the route (the kernel ignores it too) */
+		r->acs_redirects = 0;
 		r->distance = (int)provider->n + (int)client->n;
 	}
 	r->map = cpu_p2p || host_ok(provider, client) ? P2PB_P2P_THRU_HOST_BRIDGE : P2PB_P2P_NOT_SUPPORTED;
@@ -426,6 +428,7 @@ json_object *p2pb_topo_json(const char *bdf)
 	json_object_object_add(o, "bdf", json_object_new_string(bdf));
 	if (p2pb_pci_path_read("/sys", bdf, &p)) {
 		json_object_object_add(o, "error", json_object_new_string(p2pb_error()));
+		p2pb_clear_error();
 		return o;
 	}
 	narrow = p2pb_path_narrowest(&p);
@@ -436,17 +439,16 @@ json_object *p2pb_topo_json(const char *bdf)
 	return o;
 }
 
-json_object *p2pb_topo_pair_json(const char *provider, const char *client)
+json_object *p2pb_topo_route_json(const char *provider, const char *client)
 {
 	struct p2pb_pci_path a, b;
 	struct p2pb_p2p_route r;
-	json_object *o = json_object_new_object(), *route;
-	double na, nb;
+	json_object *route;
 
-	json_object_object_add(o, "exporter", p2pb_topo_json(provider));
-	json_object_object_add(o, "importer", p2pb_topo_json(client));
-	if (p2pb_pci_path_read("/sys", provider, &a) || p2pb_pci_path_read("/sys", client, &b))
-		return o;
+	if (p2pb_pci_path_read("/sys", provider, &a) || p2pb_pci_path_read("/sys", client, &b)) {
+		p2pb_clear_error();
+		return NULL;
+	}
 	p2pb_p2p_route(&a, &b, p2pb_cpu_p2p("/proc/cpuinfo"), &r);
 	route = json_object_new_object();
 	json_object_object_add(route, "map", json_object_new_string(p2pb_p2p_map_name(r.map)));
@@ -454,7 +456,22 @@ json_object *p2pb_topo_pair_json(const char *provider, const char *client)
 	json_object_object_add(route, "common_bridge", r.common[0] ? json_object_new_string(r.common) : NULL);
 	json_object_object_add(route, "acs_redirects", json_object_new_int((int)r.acs_redirects));
 	json_object_object_add(route, "why", json_object_new_string(r.why));
-	json_object_object_add(o, "route", route);
+	return route;
+}
+
+json_object *p2pb_topo_pair_json(const char *provider, const char *client)
+{
+	struct p2pb_pci_path a, b;
+	json_object *o = json_object_new_object();
+	double na, nb;
+
+	json_object_object_add(o, "exporter", p2pb_topo_json(provider));
+	json_object_object_add(o, "importer", p2pb_topo_json(client));
+	if (p2pb_pci_path_read("/sys", provider, &a) || p2pb_pci_path_read("/sys", client, &b)) {
+		p2pb_clear_error();
+		return o;
+	}
+	json_object_object_add(o, "route", p2pb_topo_route_json(provider, client));
 	na = p2pb_path_narrowest(&a);
 	nb = p2pb_path_narrowest(&b);
 	na = na > 0 && (nb <= 0 || na < nb) ? na : nb;

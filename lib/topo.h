@@ -78,6 +78,8 @@ int p2pb_rdma_dev_pci(const char *ibdev, char *bdf);
 
 /* A device's place for a result document: path, links, NUMA node. */
 json_object *p2pb_topo_json(const char *bdf);
+/* The kernel's route from @provider to @client as JSON, NULL when either is not a PCI function. */
+json_object *p2pb_topo_route_json(const char *provider, const char *client);
 /* Two devices: both places, the route between them and the narrowest link on it. */
 json_object *p2pb_topo_pair_json(const char *provider, const char *client);
 #endif

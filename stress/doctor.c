@@ -247,7 +247,7 @@ static void check_exporters(struct doctor *d)
 		say(d, V_NO, "exporter", "no function on vfio-pci and no NVMe controller: nothing to export");
 }
 
-/* What a driver does with a VFIO dma-buf MR (docs/rdma.md; kernel-facts section 4). */
+/* What a driver does with a VFIO dma-buf MR (docs/rdma.md, the import table). */
 static enum verdict rdma_import(const char *driver, const char **how)
 {
 	static const struct { const char *driver; enum verdict v; const char *how; } known[] = {

@@ -9,6 +9,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "topo.h"
 #include "units.h"
 
 #include <errno.h>
@@ -195,6 +196,16 @@ out:
 	return err;
 }
 
+/* The exporter's place and the kernel's route to the importer's device (the engine's "device"). */
+static json_object *topology_json(const char *device, json_object *describe)
+{
+	json_object *dev = NULL;
+
+	if (describe && json_object_object_get_ex(describe, "device", &dev) && json_object_is_type(dev, json_type_string))
+		return p2pb_topo_pair_json(device, json_object_get_string(dev));
+	return p2pb_topo_json(device);
+}
+
 static json_object *result_json(const struct load_args *a, const struct load_result *r, json_object *describe)
 {
 	json_object *o = json_object_new_object();
@@ -206,6 +217,7 @@ static json_object *result_json(const struct load_args *a, const struct load_res
 	json_object_object_add(o, "length", p2pb_json_u64(r->range.length));
 	json_object_object_add(o, "importer", json_object_new_string(a->job.importers[0].text));
 	json_object_object_add(o, "engine", describe ? json_object_get(describe) : NULL);
+	json_object_object_add(o, "topology", topology_json(a->job.device, describe));
 	json_object_object_add(o, "ns", p2pb_json_u64(r->ns));
 	json_object_object_add(o, "bytes", p2pb_json_u64(r->bytes));
 	json_object_object_add(o, "ops", p2pb_json_u64(r->ops));

@@ -65,7 +65,7 @@ static void usage(FILE *f)
 		"      --server            be the server\n"
 		"  -p, --port N            TCP port of the side channel (default %u)\n"
 		"      --no-verify         do not check the data\n\n"
-		"Disturbances (loopback bandwidth runs; docs/methodology.md, \"RDMA through revokes\"):\n"
+		"Disturbances (loopback bandwidth runs; docs/rdma.md):\n"
 		"      --revoke TRIGGER@D  every D of each size, make vfio-pci revoke the responder's\n"
 		"                          --mem vfio dma-buf with TRIGGER (%s)\n"
 		"      --revoke-hold D     a trigger with an undo (mem-off, d3hot, low-power) stays\n"

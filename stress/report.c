@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "case.h"
 
+#include "topo.h"
 #include "units.h"
 
 #include <inttypes.h>
@@ -156,16 +157,20 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 	return o;
 }
 
-static json_object *importer_json(const struct p2pb_importer_info *in)
+/* An importer, and the kernel's P2P route to it from the exporter @device when both are PCI functions. */
+static json_object *importer_json(const struct p2pb_importer_info *in, const char *device)
 {
-	json_object *o = json_object_new_object();
+	json_object *o = json_object_new_object(), *dev = NULL;
 
 	add(o, "spec", json_object_new_string(in->spec->text));
 	add(o, "kind", json_object_new_string(in->spec->ops->name));
 	if (in->describe) {
 		json_object_object_foreach(in->describe, k, v)
 			add(o, k, json_object_get(v));
+		json_object_object_get_ex(in->describe, "device", &dev);
 	}
+	if (dev && json_object_is_type(dev, json_type_string) && strncmp(device, "sim", 3))
+		add(o, "route", p2pb_topo_route_json(device, json_object_get_string(dev)));
 	return o;
 }
 
@@ -299,6 +304,7 @@ json_object *p2pb_case_json(const struct p2pb_case_result *r)
 	add(o, "name", json_object_new_string(j->name));
 	add(o, "trigger", json_object_new_string(j->trigger->name));
 	add(o, "device", json_object_new_string(j->device));
+	add(o, "topology", strncmp(j->device, "sim", 3) ? p2pb_topo_json(j->device) : NULL);
 	add(o, "bar", jint(j->bar));
 	for (i = 0; i < r->n_dmabufs; i++) {
 		json_object *b = json_object_new_object();
@@ -309,7 +315,7 @@ json_object *p2pb_case_json(const struct p2pb_case_result *r)
 	}
 	add(o, "dmabufs", bufs);
 	for (i = 0; i < r->n_importers; i++)
-		json_object_array_add(imps, importer_json(&r->importers[i]));
+		json_object_array_add(imps, importer_json(&r->importers[i], j->device));
 	add(o, "importers", imps);
 	add(o, "iterations_requested", jint(j->iterations));
 	add(o, "iterations_measured", jint(r->measured));

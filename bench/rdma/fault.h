@@ -33,7 +33,7 @@ struct p2pb_rdma_disturb {
 	const void *ctx;
 };
 
-/* How a QP that failed is brought back (docs/methodology.md, "RDMA recovery"). */
+/* How a QP that failed is brought back (docs/rdma.md, "Traffic through revokes and faults"). */
 enum p2pb_rdma_recovery {
 	P2PB_RECOVERY_AUTO,	/* from the memory's driver: mlx5 remap, anything else rereg */
 	P2PB_RECOVERY_NONE,	/* a failed QP stays down (perftest's behaviour) */

@@ -40,7 +40,13 @@ check_load_revoke_triggers() {
 		all(.iterations[]; .data.blocks == 512 and .data.bad_blocks == 0 and .data.device_blocks == 512))" \
 		"$OUT/matrix.json" >/dev/null ||
 		fail "traffic did not stop and resume cleanly: $(jq -c "$sel | [.[] | {name, status,
-			it: [.iterations[] | {d: .dma.during.bytes, l: (.load | del(.timeline))}]}]" "$OUT/matrix.json")"
+			it: [.iterations[] | {d: .dma.during.bytes, l: (.load | del(.timeline))}]}]" "$OUT/matrix.json")" ||
+		return 1
+	# where the devices sit: the exporter behind its root port, the kernel's route to the traffic NVMe
+	jq -e "$sel | all(.[]; .topology.path[-1].bdf == \"$EXP\" and .topology.path[0].port == \"root-port\" and
+		.importers[0].route.map == \"through-host-bridge\" and .importers[0].route.distance == 4)" \
+		"$OUT/matrix.json" >/dev/null || fail "topology: $(jq -c "$sel | .[0] | {topology, route: .importers[0].route}" \
+		"$OUT/matrix.json")"
 }
 
 # one page (PRP1), two pages (PRP2), 512 KiB (a PRP list of 127 entries; QEMU's MDTS), a rate cap

@@ -7,20 +7,8 @@
 RXE_ADDR=10.77.0.1
 RXE=rxe0
 
-# rxe0 up once per boot; the checks share it
-rxe_up() {
-	[ -e /sys/class/infiniband/$RXE ] && return 0
-	modprobe rdma_rxe && modprobe veth || return 1
-	ip link set lo up
-	ip link add p2pb0 type veth peer name p2pb1 && ip addr add $RXE_ADDR/24 dev p2pb0 &&
-		ip link set p2pb0 up && ip link set p2pb1 up || return 1
-	rdma link add $RXE type rxe netdev p2pb0 || return 1
-	for _ in $(seq 50); do
-		[ "$(cat /sys/class/infiniband/$RXE/ports/1/state 2>/dev/null)" = "4: ACTIVE" ] && return 0
-		sleep 0.1
-	done
-	return 1
-}
+# rxe0 up once per boot (the lab's own script, scripts/lab --rxe); the checks share it
+rxe_up() { RXE=$RXE RXE_ADDR=$RXE_ADDR "$ROOT/scripts/lib/lab-rxe"; }
 
 # JSON field of the last run's document
 jr() { jq -r "$@" "$OUT/rdma.json"; }
@@ -224,4 +212,19 @@ check_rdma_doctor() {
 	has info cpu "AMD Zen or newer" || return 1
 	has ok "p2p route" "^$EXP -> $TRAFFIC \\(NVMe, unbound\\): through-host-bridge, distance 4" || return 1
 	grep -q "^\[no  \] rdma device *$RXE (rdma_rxe" "$OUT/doctor.txt" || fail "the table does not say rxe cannot import"
+}
+
+# Ctrl-C: the size under way stops, its partial counts and a valid JSON are written, exit 130
+check_rdma_interrupt() {
+	local rc=0
+	rxe_up || fail "rxe0 did not come up" || return 1
+	rm -f "$OUT/rdma.json"
+	p2pbench rdma -d $RXE -D 60s -s 64k,1M --json "$OUT/rdma.json" &
+	sleep 5
+	kill -INT $!
+	wait $! || rc=$?
+	[ $rc = 130 ] || fail "exited $rc after SIGINT, expected 130" || return 1
+	jq -e '.interrupted == true and (.rdma.steps | length) == 1 and .rdma.steps[0].ops > 0 and
+		.rdma.steps[0].ns < 30000000000' "$OUT/rdma.json" >/dev/null ||
+		fail "partial result: $(jq -c '{interrupted, steps: [.rdma.steps[] | {ops, ns}]}' "$OUT/rdma.json")"
 }
