@@ -260,6 +260,10 @@ static int check_disturb(const struct p2pb_rdma_run_cfg *c)
 		why = "--revoke and --fault take a loopback bandwidth run (the recovery resets both ends of a QP)";
 	else if (c->disturb.kind == P2PB_FAULT_TRIGGER && c->mem.kind != P2PB_MEM_VFIO)
 		why = "--revoke needs the responder's memory on the exporter: --mem vfio:BDF";
+	else if (c->disturb.kind == P2PB_FAULT_TRIGGER && !c->steps[0].duration_ns)
+		why = "--revoke needs --duration: traffic must still run on every QP when the device is revoked";
+	else if (c->steps[0].duration_ns && c->disturb.every_ns >= c->steps[0].duration_ns)
+		why = "the first disturbance would come after each size's --duration";
 	if (!why)
 		return -1;
 	fprintf(stderr, "p2pbench rdma: %s\n", why);
@@ -685,6 +689,16 @@ static void print_header(const struct p2pb_rdma_args *a, const struct placement 
 		       "errors", "data");
 }
 
+static const char *first_fault_error(const struct p2pb_rdma_step_result *r)
+{
+	unsigned int k;
+
+	for (k = 0; k < r->n_faults; k++)
+		if (r->faults[k].err)
+			return strerror(-r->faults[k].err);
+	return "";
+}
+
 static void print_outages(const struct p2pb_rdma_args *a, const struct p2pb_rdma_step_result *r,
 			  enum p2pb_rdma_recovery recovery)
 {
@@ -700,6 +714,10 @@ static void print_outages(const struct p2pb_rdma_args *a, const struct p2pb_rdma
 		       p2pb_hist_percentile(&st->to_good, 50) / 1e6, st->to_good.count ? st->to_good.max / 1e6 : 0.0);
 	if (a->run.disturb.kind == P2PB_FAULT_TRIGGER && st->call.count)
 		printf("; revoke p50 %.2f max %.2f ms", p2pb_hist_percentile(&st->call, 50) / 1e6, st->call.max / 1e6);
+	if (r->n_faults > st->call.count)
+		printf("; %u FAILED (%s)", r->n_faults - (unsigned int)st->call.count, first_fault_error(r));
+	if (!r->n_faults)
+		printf("; NONE fired (the size ended first)");
 	if (r->c.fault_checked)
 		printf("; data at the faults %s", r->c.fault_bad ? "WRONG" : "ok");
 	printf("\n");
@@ -712,7 +730,7 @@ static void print_step(const struct p2pb_rdma_args *a, const struct placement *p
 	const struct p2pb_hist *h = &r->c.latency;
 	char data[48], link[16] = "-";
 
-	if (!r->verified)
+	if (!r->verified || !r->verify_checked)
 		snprintf(data, sizeof(data), "not checked");
 	else if (r->verify_bad)
 		snprintf(data, sizeof(data), "WRONG: %llu bytes", (unsigned long long)r->verify_bad);

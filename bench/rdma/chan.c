@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define CHAN_MAGIC 0x52423250u	/* "P2BR" little-endian */
-#define CHAN_VERSION 1
+#define CHAN_VERSION 2
 #define TICK_MS 200
 
 struct chan_hdr {
@@ -47,7 +47,11 @@ int p2pb_chan_listen(uint16_t port, int *lfd)
 	return 0;
 }
 
-/* Wait until @fd has @events, in ticks so that Ctrl-C is seen; -ETIMEDOUT after timeout_ns (0: never). */
+/*
+ * Wait until @fd has @events, in ticks so that Ctrl-C is seen while waiting
+ * for the peer; -ETIMEDOUT after timeout_ns (0: never). Sends are not cut
+ * short by Ctrl-C: the last words to the peer (done, bye) still go out.
+ */
 static int wait_fd(int fd, short events, uint64_t timeout_ns)
 {
 	uint64_t end = timeout_ns ? p2pb_now_ns() + timeout_ns : 0;
@@ -55,7 +59,7 @@ static int wait_fd(int fd, short events, uint64_t timeout_ns)
 	int n;
 
 	for (;;) {
-		if (p2pb_interrupted)
+		if (p2pb_interrupted && events == POLLIN)
 			return -EINTR;
 		n = poll(&p, 1, TICK_MS);
 		if (n > 0)

@@ -14,11 +14,11 @@
 enum p2pb_chan_msg {
 	P2PB_CHAN_HELLO = 1,	/* client -> server: struct p2pb_rdma_hello */
 	P2PB_CHAN_QPS,		/* both ways: struct p2pb_rdma_qp_info[qps] */
-	P2PB_CHAN_STEP,		/* client -> server: struct p2pb_rdma_step; the server prepares its buffers */
+	P2PB_CHAN_STEP,		/* client -> server: struct p2pb_rdma_step, the server prepares its buffers;
+				 * one of size 0: no more steps */
 	P2PB_CHAN_READY,	/* server -> client: buffers ready, traffic may start */
-	P2PB_CHAN_DONE,		/* client -> server: the step's traffic is over */
+	P2PB_CHAN_DONE,		/* client -> server: the step's traffic is over; uint64_t: QPs given up */
 	P2PB_CHAN_RESULT,	/* server -> client: struct p2pb_rdma_served */
-	P2PB_CHAN_BYE,		/* client -> server: no more steps */
 	P2PB_CHAN_ERROR,	/* either way: struct p2pb_chan_error, then the sender gives up */
 };
 

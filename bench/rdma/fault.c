@@ -47,7 +47,10 @@ void p2pb_rdma_fault_target_init(struct p2pb_rdma_fault_target *ft, struct p2pb_
 	ft->q = q;
 	ft->r = r;
 	ft->d = d;
-	ft->strategy = strategy == P2PB_RECOVERY_AUTO ? p2pb_rdma_recovery_for(r->ep->driver) : strategy;
+	/* a deregistered MR only comes back registered: that fault decides auto whatever the driver */
+	if (strategy == P2PB_RECOVERY_AUTO)
+		strategy = d->kind == P2PB_FAULT_DEREG ? P2PB_RECOVERY_REREG : p2pb_rdma_recovery_for(r->ep->driver);
+	ft->strategy = strategy;
 	ft->verify = verify;
 	pthread_mutex_init(&ft->lock, NULL);
 }
@@ -90,8 +93,8 @@ static int renew_data(struct p2pb_rdma_fault_target *ft, unsigned int i, uint32_
 	uint32_t next = q->epoch[i] + 1;
 	int err;
 
-	/* the first attempt of an outage: what the traffic before it left there */
-	if (attempt == 1 && ft->d->kind != P2PB_FAULT_TRIGGER &&
+	/* the first attempt of an outage: what the traffic before it left there, if any arrived */
+	if (attempt == 1 && q->had_good[i] && ft->d->kind != P2PB_FAULT_TRIGGER &&
 	    ((err = p2pb_rdma_check_qp(q->ep, &q->t, 0, i, size, q->epoch[i], &c->fault_bad, &c->fault_checked)) ||
 	     (err = p2pb_rdma_check_qp(ft->r->ep, &q->t, 1, i, size, q->epoch[i], &c->fault_bad,
 				       &c->fault_checked))))
@@ -101,7 +104,22 @@ static int renew_data(struct p2pb_rdma_fault_target *ft, unsigned int i, uint32_
 	    (err = p2pb_rdma_prepare_qp(ft->r->ep, &q->t, 1, i, size, next, false)))
 		return ft->d->kind == P2PB_FAULT_TRIGGER ? -EAGAIN : err;
 	q->epoch[i] = next;
+	q->had_good[i] = false;
 	return 0;
+}
+
+int p2pb_rdma_fault_rearm(struct p2pb_rdma_fault_target *ft)
+{
+	unsigned int i;
+	int err = 0;
+
+	pthread_mutex_lock(&ft->lock);
+	if (!ft->r->ep->mr && !(err = p2pb_rdma_ep_rereg(ft->r->ep)))
+		ft->mr_gen++;
+	for (i = 0; i < ft->q->ep->nqp && !err; i++)
+		err = reconnect(ft, i);
+	pthread_mutex_unlock(&ft->lock);
+	return err;
 }
 
 int p2pb_rdma_recover_loopback(struct p2pb_rdma_requester *q, unsigned int i, enum p2pb_rdma_wc_class why,
@@ -131,13 +149,15 @@ int p2pb_rdma_recover_loopback(struct p2pb_rdma_requester *q, unsigned int i, en
 
 /* ---- the disturbing thread ---- */
 
-static void qps_to_error(struct p2pb_rdma_ep *ep)
+static int qps_to_error(struct p2pb_rdma_ep *ep)
 {
 	struct ibv_qp_attr a = { .qp_state = IBV_QPS_ERR };
 	unsigned int i;
+	int err = 0;
 
 	for (i = 0; i < ep->nqp; i++)
-		ibv_modify_qp(ep->qp[i], &a, IBV_QP_STATE);
+		err = err ? err : -ibv_modify_qp(ep->qp[i], &a, IBV_QP_STATE);
+	return err;
 }
 
 /* Sleep until @until_ns; false when told to stop first. */
@@ -176,10 +196,7 @@ static void disturb_once(struct p2pb_rdma_disturber *ds, struct p2pb_rdma_fault_
 		return;
 	}
 	pthread_mutex_lock(&ft->lock);
-	if (d->kind == P2PB_FAULT_DEREG)
-		p2pb_rdma_ep_dereg(ft->r->ep);
-	else
-		qps_to_error(ft->r->ep);
+	rec->err = d->kind == P2PB_FAULT_DEREG ? p2pb_rdma_ep_dereg(ft->r->ep) : qps_to_error(ft->r->ep);
 	pthread_mutex_unlock(&ft->lock);
 	rec->end_ns = p2pb_now_ns() - ds->t0;
 }

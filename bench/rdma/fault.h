@@ -75,6 +75,12 @@ void p2pb_rdma_fault_target_init(struct p2pb_rdma_fault_target *ft, struct p2pb_
 				 enum p2pb_rdma_recovery strategy, bool verify);
 void p2pb_rdma_fault_target_destroy(struct p2pb_rdma_fault_target *ft);
 
+/*
+ * Before a step: what the last one's disturbances left (a deregistered MR,
+ * QPs in error) registered and connected again. 0 or -errno with p2pb_fail().
+ */
+int p2pb_rdma_fault_rearm(struct p2pb_rdma_fault_target *ft);
+
 /* The recovery of a loopback run (a p2pb_rdma_recover_fn; recover_ctx is the target). */
 int p2pb_rdma_recover_loopback(struct p2pb_rdma_requester *q, unsigned int i, enum p2pb_rdma_wc_class why,
 			       uint32_t attempt, struct p2pb_rdma_counts *c, uint64_t size);

@@ -140,22 +140,22 @@ struct ibv_mr *p2pb_rdma_mem_reg(struct p2pb_rdma_mem *m, struct ibv_pd *pd, con
 				 int *err)
 {
 	struct ibv_mr *mr;
+	int e;
 
 	if (m->dmabuf_fd < 0)
 		mr = ibv_reg_mr(pd, m->cpu, m->len, access);
 	else
 		mr = ibv_reg_dmabuf_mr(pd, 0, m->len, DMABUF_IOVA, m->dmabuf_fd, access);
+	e = errno;
 	if (mr)
 		return mr;
-	*err = -errno;
-	if (m->dmabuf_fd >= 0 && unsupported(errno))
+	*err = m->dmabuf_fd >= 0 && unsupported(e) ? -EOPNOTSUPP : -e;
+	if (*err == -EOPNOTSUPP)
 		p2pb_fail(-EOPNOTSUPP, "%s cannot register a dma-buf MR (%s memory): its driver has no dma-buf "
-			  "MR support (%s)", dev, p2pb_rdma_mem_kind_name(m->spec.kind), strerror(errno));
+			  "MR support (%s)", dev, p2pb_rdma_mem_kind_name(m->spec.kind), strerror(e));
 	else
 		p2pb_fail(*err, "registering %llu bytes of %s memory on %s: %s", (unsigned long long)m->len,
-			  p2pb_rdma_mem_kind_name(m->spec.kind), dev, strerror(errno));
-	if (m->dmabuf_fd >= 0 && unsupported(errno))
-		*err = -EOPNOTSUPP;
+			  p2pb_rdma_mem_kind_name(m->spec.kind), dev, strerror(e));
 	return NULL;
 }
 

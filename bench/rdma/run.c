@@ -100,18 +100,34 @@ static int peer_prepare(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, con
 	return err ? err : p2pb_chan_recv(p->fd, P2PB_CHAN_READY, NULL, 0, CHAN_WAIT_NS);
 }
 
+/* The QPs given up in a step (their data is not checked on either side). */
+static uint64_t given_up(const uint32_t *epochs, unsigned int nqp)
+{
+	uint64_t mask = 0;
+	unsigned int i;
+
+	for (i = 0; i < nqp; i++)
+		if (epochs[i] == P2PB_RDMA_NO_DATA)
+			mask |= 1ull << i;
+	return mask;
+}
+
 static int peer_finish(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step *s,
 		       const uint32_t *epochs, struct p2pb_rdma_served *sv)
 {
+	uint64_t mask = given_up(epochs, cfg->ep.qps);
 	int err;
 
 	if (p->local)
 		return local_finish(p, cfg, s, epochs, sv);
-	err = p2pb_chan_send(p->fd, P2PB_CHAN_DONE, NULL, 0);
+	err = p2pb_chan_send(p->fd, P2PB_CHAN_DONE, &mask, sizeof(mask));
 	return err ? err : p2pb_chan_recv(p->fd, P2PB_CHAN_RESULT, sv, sizeof(*sv), CHAN_WAIT_NS);
 }
 
-/* A failed completion is a failure unless a disturbance was asked for; wrong data always is. */
+/*
+ * A failed completion is a failure unless a disturbance was asked for; wrong
+ * data always is, and so is a disturbance that failed or never came.
+ */
 static bool step_failed(const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step_result *r)
 {
 	unsigned int k;
@@ -119,7 +135,10 @@ static bool step_failed(const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_r
 	for (k = P2PB_WC_OK + 1; k < P2PB_WC_N_CLASSES && cfg->disturb.kind == P2PB_FAULT_NONE; k++)
 		if (r->c.errors[k] || r->served.errors[k])
 			return true;
-	return r->verify_bad || r->c.fault_bad;
+	for (k = 0; k < r->n_faults; k++)
+		if (r->faults[k].err)
+			return true;
+	return r->verify_bad || r->c.fault_bad || (cfg->disturb.kind != P2PB_FAULT_NONE && !r->n_faults);
 }
 
 static bool step_unrecovered(const struct p2pb_rdma_step_result *r)
@@ -141,7 +160,9 @@ static int run_step(struct p2pb_rdma_requester *q, struct peer *p, const struct 
 	int err;
 
 	memset(q->epoch, 0, sizeof(q->epoch));
-	if ((cfg->verify && (err = p2pb_rdma_prepare(q->ep, &cfg->t, 0, r->step.size))) ||
+	memset(q->had_good, 0, sizeof(q->had_good));
+	if ((ft && (err = p2pb_rdma_fault_rearm(ft))) ||
+	    (cfg->verify && (err = p2pb_rdma_prepare(q->ep, &cfg->t, 0, r->step.size))) ||
 	    (err = peer_prepare(p, cfg, &r->step)))
 		return err;
 	t0 = p2pb_now_ns();
@@ -150,6 +171,12 @@ static int run_step(struct p2pb_rdma_requester *q, struct peer *p, const struct 
 	err = p2pb_rdma_run_step(q, &r->step, &r->c, t0);
 	p2pb_rdma_disturb_stop(&ds);
 	r->n_faults = ds.n;
+	if (err == -EINTR && !p->local) {
+		/* Ctrl-C: the server ends the step too (its result is not waited for), then hears the bye */
+		uint64_t mask = given_up(q->epoch, cfg->ep.qps);
+
+		p2pb_chan_send(p->fd, P2PB_CHAN_DONE, &mask, sizeof(mask));
+	}
 	if (err || (err = peer_finish(p, cfg, &r->step, q->epoch, &r->served)) ||
 	    (cfg->verify && (err = p2pb_rdma_check(q->ep, &cfg->t, 0, r->step.size, q->epoch, &bad, &checked))))
 		return err;
@@ -269,7 +296,9 @@ static int run_client(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_ep *
 static int serve_step(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const struct p2pb_rdma_step *s)
 {
 	struct p2pb_rdma_served sv = { 0 };
-	unsigned int n = 0;
+	uint32_t epochs[P2PB_RDMA_MAX_QPS] = { 0 };
+	uint64_t mask;
+	unsigned int n = 0, i;
 	int err;
 
 	if ((err = local_prepare(p, cfg, s)) || (err = p2pb_chan_send(p->fd, P2PB_CHAN_READY, NULL, 0)))
@@ -279,9 +308,11 @@ static int serve_step(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const
 		if ((err = p2pb_rdma_responder_poll(&p->resp)) || p2pb_interrupted)
 			return err ? err : -EINTR;
 	/* no time limit: a step lasts what the client asked for; a client that dies closes the channel */
-	if ((err = p2pb_chan_recv(p->fd, P2PB_CHAN_DONE, NULL, 0, 0)) || (err = local_finish(p, cfg, s, NULL, &sv)))
+	if ((err = p2pb_chan_recv(p->fd, P2PB_CHAN_DONE, &mask, sizeof(mask), 0)))
 		return err;
-	return p2pb_chan_send(p->fd, P2PB_CHAN_RESULT, &sv, sizeof(sv));
+	for (i = 0; i < P2PB_RDMA_MAX_QPS; i++)
+		epochs[i] = mask & (1ull << i) ? P2PB_RDMA_NO_DATA : 0;
+	return (err = local_finish(p, cfg, s, epochs, &sv)) ? err : p2pb_chan_send(p->fd, P2PB_CHAN_RESULT, &sv, sizeof(sv));
 }
 
 static int server_setup(struct p2pb_rdma_run_cfg *c, struct peer *p, struct p2pb_rdma_run_result *res)

@@ -149,6 +149,7 @@ void p2pb_rdma_ep_info(struct p2pb_rdma_ep *ep, unsigned int i, struct p2pb_rdma
 	out->rkey = ep->rkey;
 	out->lid = ep->lid;
 	out->mtu = (uint8_t)ep->mtu;
+	out->rd_in = ep->rd_in;
 	memcpy(out->gid, ep->gid.raw, sizeof(out->gid));
 	out->src_addr = base + p2pb_rdma_src_off(ep, i);
 	out->dst_addr = base + p2pb_rdma_dst_off(ep, i);
@@ -181,7 +182,8 @@ int p2pb_rdma_ep_connect(struct p2pb_rdma_ep *ep, unsigned int i, const struct p
 	 */
 	struct ibv_qp_attr rts = {
 		.qp_state = IBV_QPS_RTS, .sq_psn = local->psn, .timeout = 14, .retry_cnt = 6, .rnr_retry = 7,
-		.max_rd_atomic = ep->rd_out,
+		/* no more reads in flight than the peer takes (perftest does the same) */
+		.max_rd_atomic = remote->rd_in && remote->rd_in < ep->rd_out ? remote->rd_in : ep->rd_out,
 	};
 	int err;
 
@@ -191,6 +193,7 @@ int p2pb_rdma_ep_connect(struct p2pb_rdma_ep *ep, unsigned int i, const struct p
 		rtr.ah_attr.grh.sgid_index = (uint8_t)ep->gid_index;
 		memcpy(rtr.ah_attr.grh.dgid.raw, remote->gid, sizeof(remote->gid));
 	}
+	ep->gen[i]++;
 	if ((err = modify(ep, i, &reset, IBV_QP_STATE, "RESET")) ||
 	    (err = modify(ep, i, &init, IBV_QP_STATE | IBV_QP_PKEY_INDEX | IBV_QP_PORT | IBV_QP_ACCESS_FLAGS,
 			  "INIT")) ||
@@ -201,11 +204,12 @@ int p2pb_rdma_ep_connect(struct p2pb_rdma_ep *ep, unsigned int i, const struct p
 		      IBV_QP_RNR_RETRY | IBV_QP_MAX_QP_RD_ATOMIC, "RTS");
 }
 
-void p2pb_rdma_ep_dereg(struct p2pb_rdma_ep *ep)
+int p2pb_rdma_ep_dereg(struct p2pb_rdma_ep *ep)
 {
-	if (ep->mr)
-		ibv_dereg_mr(ep->mr);
+	int err = ep->mr ? ibv_dereg_mr(ep->mr) : 0;
+
 	ep->mr = NULL;
+	return -err;
 }
 
 int p2pb_rdma_ep_rereg(struct p2pb_rdma_ep *ep)

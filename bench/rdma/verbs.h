@@ -20,6 +20,7 @@ struct p2pb_rdma_qp_info {
 	uint32_t qpn, psn, rkey;
 	uint16_t lid;
 	uint8_t mtu;			/* enum ibv_mtu */
+	uint8_t rd_in;			/* reads it takes in flight as a responder */
 	uint8_t gid[16];
 	uint64_t src_addr, dst_addr;	/* the QP's slots as the peer addresses them */
 };
@@ -55,6 +56,7 @@ struct p2pb_rdma_ep {
 	uint32_t inline_size;
 	struct p2pb_rdma_ep_cfg cfg;
 	uint32_t psn_seq;		/* a new PSN for every connect */
+	uint32_t gen[P2PB_RDMA_MAX_QPS];	/* connects of each QP: receives carry it */
 };
 
 /*
@@ -71,8 +73,8 @@ int p2pb_rdma_ep_connect(struct p2pb_rdma_ep *ep, unsigned int i, const struct p
 			 const struct p2pb_rdma_qp_info *remote);
 /* Register the buffer again (a recovery after a revoke or deregistration): new keys; 0 or -errno with p2pb_fail(). */
 int p2pb_rdma_ep_rereg(struct p2pb_rdma_ep *ep);
-/* Deregister the MR (a fault the lab injects); the QPs stay. */
-void p2pb_rdma_ep_dereg(struct p2pb_rdma_ep *ep);
+/* Deregister the MR (a fault the lab injects); the QPs stay. 0 or -errno. */
+int p2pb_rdma_ep_dereg(struct p2pb_rdma_ep *ep);
 void p2pb_rdma_ep_close(struct p2pb_rdma_ep *ep);
 
 /* Offsets of QP @i's slots in the buffer. */

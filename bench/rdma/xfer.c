@@ -39,16 +39,28 @@ static uint64_t wr_seq(uint64_t id)
 	return id & ((1ull << WR_QP_SHIFT) - 1);
 }
 
+/* A receive of the QP's current connection (not one flushed by a reset before it). */
+static bool recv_current(const struct p2pb_rdma_ep *ep, uint64_t id)
+{
+	unsigned int i = wr_qp(id);
+
+	return i < ep->nqp && (uint32_t)id == ep->gen[i];
+}
+
 static uint64_t local_addr(const struct p2pb_rdma_ep *ep, uint64_t off)
 {
 	return p2pb_rdma_mem_addr(&ep->mem) + off;
 }
 
+/*
+ * A receive carries its QP's connection generation: completions of receives
+ * posted before a reconnect (a CQ keeps them across a QP reset) are stale.
+ */
 static int post_recv1(struct p2pb_rdma_ep *ep, unsigned int i)
 {
 	struct ibv_sge sge = { .addr = local_addr(ep, p2pb_rdma_dst_off(ep, i)), .length = (uint32_t)ep->slot,
 			       .lkey = ep->lkey };
-	struct ibv_recv_wr wr = { .wr_id = wr_id(i, 0) | WR_RECV, .sg_list = &sge, .num_sge = 1 }, *bad;
+	struct ibv_recv_wr wr = { .wr_id = wr_id(i, ep->gen[i]) | WR_RECV, .sg_list = &sge, .num_sge = 1 }, *bad;
 	int err = ibv_post_recv(ep->qp[i], &wr, &bad);
 
 	return err ? p2pb_fail(-err, "posting a receive on QP %u of %s: %s", i, ep->dev, strerror(err)) : 0;
@@ -142,8 +154,8 @@ int p2pb_rdma_responder_poll(struct p2pb_rdma_responder *r)
 			r->errors[c]++;
 			continue;
 		}
-		if (!(wc[k].wr_id & WR_RECV))
-			continue;	/* an answer went out */
+		if (!(wc[k].wr_id & WR_RECV) || !recv_current(r->ep, wc[k].wr_id))
+			continue;	/* an answer went out, or a receive from before a reconnect */
 		r->received++;
 		if ((err = post_recv1(r->ep, wr_qp(wc[k].wr_id))))
 			return r->err = err;
@@ -165,7 +177,10 @@ struct qp_state {
 	uint64_t failed_ns;
 	enum p2pb_rdma_wc_class why;	/* the class of its first failure */
 	uint64_t last_good_ns;		/* since the step began */
-	int outage;			/* its open outage in the counts, or -1 */
+	bool in_outage;			/* failed, and no good completion since */
+	uint64_t outage_start_ns;	/* absolute: the recovery timeout counts from here */
+	uint32_t attempts;		/* recoveries tried in this outage */
+	int outage;			/* its record in the counts, or -1 (none open, or none left) */
 	uint64_t retry_at_ns;		/* the next recovery attempt (absolute) */
 	uint64_t backoff_ns;
 };
@@ -223,13 +238,13 @@ static int fill_qp(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s
 	int err;
 
 	while (!st->failed && st->posted - st->acked < depth) {
-		bool confirm = st->done && st->outage >= 0 && !st->confirmed;
+		bool confirm = st->done && st->in_outage && !st->confirmed;
 		bool last = confirm || time_up || (s->iters && st->posted + 1 >= s->iters);
 		bool sig = last || st->unsignaled + 1 >= cq_mod || st->posted - st->acked + 1 == depth;
 
 		if (st->done && !confirm)
 			break;
-		if (time_up && !st->unsignaled && !confirm && st->outage < 0) {
+		if (time_up && !st->unsignaled && !confirm && !st->in_outage) {
 			st->done = true;	/* everything posted is already accounted for */
 			break;
 		}
@@ -252,10 +267,10 @@ static void good_completions(struct qp_state *st, struct p2pb_rdma_counts *c, ui
 	c->ns = at;
 	bin_add(c, at, good * size);
 	st->last_good_ns = at;
-	if (st->outage >= 0) {
+	if (st->in_outage && st->outage >= 0)
 		c->outages[st->outage].first_good_ns = at;	/* the outage is over */
-		st->outage = -1;
-	}
+	st->in_outage = false;
+	st->outage = -1;
 }
 
 static void failed_completion(struct qp_state *st, unsigned int i, struct p2pb_rdma_counts *c,
@@ -271,7 +286,12 @@ static void failed_completion(struct qp_state *st, unsigned int i, struct p2pb_r
 		st->retry_at_ns = 0;
 	}
 	st->failed = true;
-	if (st->outage < 0) {
+	if (!st->in_outage) {
+		st->in_outage = true;
+		st->outage_start_ns = p2pb_now_ns();
+		st->attempts = 0;
+		st->backoff_ns = 0;
+		st->outage = -1;
 		if (c->n_outages == P2PB_RDMA_MAX_OUTAGES) {
 			c->outages_lost++;
 			return;
@@ -283,9 +303,9 @@ static void failed_completion(struct qp_state *st, unsigned int i, struct p2pb_r
 		o->first_status = wc->status;
 		o->last_good_ns = st->last_good_ns;
 		o->first_error_ns = at;
-		st->backoff_ns = 0;
 	}
-	c->outages[st->outage].errors[cls]++;
+	if (st->outage >= 0)
+		c->outages[st->outage].errors[cls]++;
 }
 
 static void reap(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, struct qp_state *st,
@@ -300,8 +320,10 @@ static void reap(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s, 
 	good = seq - st[i].acked + (wc->status == IBV_WC_SUCCESS);
 	st[i].acked = seq + 1;
 	at = p2pb_now_ns() - t0;
-	if (good)
+	if (good) {
 		good_completions(&st[i], c, good, s->size, at);
+		q->had_good[i] = true;
+	}
 	if (wc->status != IBV_WC_SUCCESS)
 		failed_completion(&st[i], i, c, wc, at, t0);
 }
@@ -328,7 +350,7 @@ static bool all_drained(const struct p2pb_rdma_requester *q, const struct qp_sta
 			continue;
 		/* a failed QP waits for its recovery; a live one for its last post and completions */
 		if (st[i].failed ? q->recover || !drained(&st[i]) : !st[i].done || st[i].acked < st[i].posted ||
-		    (st[i].outage >= 0 && !st[i].confirmed))
+		    (st[i].in_outage && !st[i].confirmed))
 			return false;
 	}
 	return true;
@@ -350,14 +372,16 @@ static void recover_qps(struct p2pb_rdma_requester *q, const struct p2pb_rdma_st
 
 		if (!qs->failed || qs->given_up || !drained(qs) || (now = p2pb_now_ns()) < qs->retry_at_ns)
 			continue;
-		if (p2pb_interrupted || !q->recover || now - qs->failed_ns > q->recovery_timeout_ns) {
+		/* counted from the outage's first failure: a QP that fails again at once does not start over */
+		if (p2pb_interrupted || !q->recover || now - qs->outage_start_ns > q->recovery_timeout_ns) {
 			qs->given_up = true;
 			q->epoch[i] = P2PB_RDMA_NO_DATA;	/* nothing of it to check at the end */
 			continue;
 		}
+		qs->attempts++;
 		if (qs->outage >= 0)
-			c->outages[qs->outage].attempts++;
-		err = q->recover(q, i, qs->why, qs->outage >= 0 ? c->outages[qs->outage].attempts : 1, c, s->size);
+			c->outages[qs->outage].attempts = qs->attempts;
+		err = q->recover(q, i, qs->why, qs->attempts, c, s->size);
 		if (err == -EAGAIN) {
 			qs->backoff_ns = qs->backoff_ns ? qs->backoff_ns * 2 : BACKOFF_MIN_NS;
 			qs->backoff_ns = qs->backoff_ns > BACKOFF_MAX_NS ? BACKOFF_MAX_NS : qs->backoff_ns;
@@ -417,10 +441,13 @@ static int bw_step(struct p2pb_rdma_requester *q, const struct p2pb_rdma_step *s
 
 /* ---- requester: latency (one QP, one message in flight) ---- */
 
+#define LAT_WAIT_NS 10000000000ull
+
 /* Wait for the completion that ends one exchange: the answer (send, write) or the read itself. */
 static int lat_wait(struct p2pb_rdma_requester *q, struct p2pb_rdma_counts *c, uint64_t t0, bool *ok)
 {
 	bool want_recv = q->t.op != P2PB_RDMA_READ, got = false, sent = false;
+	uint64_t deadline = p2pb_now_ns() + LAT_WAIT_NS;
 	struct ibv_wc wc;
 	int n, err;
 
@@ -433,7 +460,12 @@ static int lat_wait(struct p2pb_rdma_requester *q, struct p2pb_rdma_counts *c, u
 			return p2pb_fail(-EIO, "polling the CQ of %s failed", q->ep->dev);
 		if ((err = poll_peer(q)))
 			return err;
+		/* a peer that took the message and died before answering leaves nothing to complete */
+		if (!n && p2pb_now_ns() > deadline)
+			return p2pb_fail(-ETIMEDOUT, "no answer from the peer for %llu s", LAT_WAIT_NS / 1000000000ull);
 		if (!n)
+			continue;
+		if ((wc.wr_id & WR_RECV) && !recv_current(q->ep, wc.wr_id))
 			continue;
 		if (wc.status != IBV_WC_SUCCESS) {
 			count_error(c, &wc, t0);

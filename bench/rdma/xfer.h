@@ -97,6 +97,7 @@ struct p2pb_rdma_requester {
 	void *recover_ctx;
 	uint64_t recovery_timeout_ns;	/* a QP not back this long after its first failure is given up */
 	uint32_t epoch[P2PB_RDMA_MAX_QPS];	/* data generation per QP: a recovery may move it on */
+	bool had_good[P2PB_RDMA_MAX_QPS];	/* a good completion in the current generation */
 };
 
 /* Receives on every QP of @ep (after each connect): rx_depth of them, into the QPs' destination slots. */

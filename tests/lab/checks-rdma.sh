@@ -187,6 +187,13 @@ check_rdma_fault_recovery() {
 				fault_to_first_good_ns: .fault_to_first_good_ns.p50}')"
 		done
 	done
+	# iterations instead of a duration, two sizes: what a fault left at the end of one size (an MR gone,
+	# QPs in error) is set right before the next, and each size's data checks out
+	rdma_run 0 -n 1500 -s 4k,64k -q 2 --fault dereg@300ms || return 1
+	jq -e 'all(.rdma.steps[]; .disturbance.recovered == (.disturbance.outages | length) and
+		.data.bad_bytes == 0 and .disturbance.data_at_faults.bad_bytes == 0 and .data.checked_bytes > 0)' \
+		"$OUT/rdma.json" >/dev/null || fail "iterations: $(jr -c '[.rdma.steps[] | .disturbance | del(.faults, .outages)]')" ||
+		return 1
 	# without a recovery the first failure ends the QP's part, as in perftest, and the run says so
 	rdma_run 1 -D 2s --fault dereg@500ms --recovery none || return 1
 	[ "$(jr '.rdma.steps[0].disturbance.recovered')" = 0 ] && [ "$(jr '.rdma.steps[0].data.bad_bytes')" = 0 ] ||
@@ -226,5 +233,16 @@ check_rdma_interrupt() {
 	[ $rc = 130 ] || fail "exited $rc after SIGINT, expected 130" || return 1
 	jq -e '.interrupted == true and (.rdma.steps | length) == 1 and .rdma.steps[0].ops > 0 and
 		.rdma.steps[0].ns < 30000000000' "$OUT/rdma.json" >/dev/null ||
-		fail "partial result: $(jq -c '{interrupted, steps: [.rdma.steps[] | {ops, ns}]}' "$OUT/rdma.json")"
+		fail "partial result: $(jq -c '{interrupted, steps: [.rdma.steps[] | {ops, ns}]}' "$OUT/rdma.json")" ||
+		return 1
+	# a client interrupted mid-size still says goodbye: its server ends normally
+	p2pbench rdma -d $RXE --server >"$OUT/rdma-server.log" 2>&1 &
+	local server=$!
+	p2pbench rdma -d $RXE -D 60s -o send --json "$OUT/rdma.json" 127.0.0.1 &
+	sleep 6
+	kill -INT $!
+	rc=0
+	wait $! || rc=$?
+	[ $rc = 130 ] || fail "the client exited $rc after SIGINT, expected 130" || return 1
+	wait $server || fail "the server exited $? when its client was interrupted: $(cat "$OUT/rdma-server.log")"
 }

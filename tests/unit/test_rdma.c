@@ -128,6 +128,22 @@ static void command_line(void)
 	CHECK(parse(&a, "a b") == 2);
 	CHECK(parse(&a, "--frobnicate") == 2);
 	CHECK(parse(&a, "-p 70000") == 2);
+	/* disturbances: loopback bandwidth; a revoke needs a duration longer than its interval */
+	CHECK(parse(&a, "-D 3s --fault dereg@1s") == -1 && a.run.disturb.kind == P2PB_FAULT_DEREG &&
+	      a.run.disturb.every_ns == 1000000000ull && a.run.recovery == P2PB_RECOVERY_AUTO);
+	CHECK(parse(&a, "-D 3s --revoke mem-off@1s --mem vfio:0000:01:00.0 --recovery rereg") == -1 &&
+	      a.run.disturb.kind == P2PB_FAULT_TRIGGER && a.run.disturb.restore && a.run.recovery == P2PB_RECOVERY_REREG);
+	CHECK(parse(&a, "-D 3s --revoke flr@1s --mem vfio:0000:01:00.0") == -1 && !a.run.disturb.restore);
+	CHECK(parse(&a, "--revoke flr@1s --mem vfio:0000:01:00.0") == 2);
+	CHECK(parse(&a, "-D 3s --revoke flr@1s") == 2);
+	CHECK(parse(&a, "-D 3s --revoke close@1s --mem vfio:0000:01:00.0") == 2);
+	CHECK(parse(&a, "-D 3s --revoke sim@1s --mem vfio:0000:01:00.0") == 2);
+	CHECK(parse(&a, "-D 1s --fault dereg@2s") == 2);
+	CHECK(parse(&a, "-D 3s --fault dereg@1s --fault qp-error@1s") == 2);
+	CHECK(parse(&a, "-D 3s --fault dereg@1s -m lat") == 2);
+	CHECK(parse(&a, "-D 3s --fault dereg@1s host1") == 2);
+	CHECK(parse(&a, "--fault dereg") == 2);
+	CHECK(parse(&a, "--recovery sometimes") == 2);
 	CHECK(parse(&a, "--help") == 0);
 }
 
