@@ -49,17 +49,18 @@ int p2pb_chan_listen(uint16_t port, int *lfd)
 
 /*
  * Wait until @fd has @events, in ticks so that Ctrl-C is seen while waiting
- * for the peer; -ETIMEDOUT after timeout_ns (0: never). Sends are not cut
- * short by Ctrl-C: the last words to the peer (done, bye) still go out.
+ * for the peer (@interruptible); -ETIMEDOUT after timeout_ns (0: never).
+ * Sends and the closing drain are not cut short by Ctrl-C: the last words to
+ * the peer (done, bye) still go out, and its answer is still read.
  */
-static int wait_fd(int fd, short events, uint64_t timeout_ns)
+static int wait_fd_as(int fd, short events, uint64_t timeout_ns, bool interruptible)
 {
 	uint64_t end = timeout_ns ? p2pb_now_ns() + timeout_ns : 0;
 	struct pollfd p = { .fd = fd, .events = events };
 	int n;
 
 	for (;;) {
-		if (p2pb_interrupted && events == POLLIN)
+		if (p2pb_interrupted && interruptible)
 			return -EINTR;
 		n = poll(&p, 1, TICK_MS);
 		if (n > 0)
@@ -69,6 +70,11 @@ static int wait_fd(int fd, short events, uint64_t timeout_ns)
 		if (end && p2pb_now_ns() >= end)
 			return -ETIMEDOUT;
 	}
+}
+
+static int wait_fd(int fd, short events, uint64_t timeout_ns)
+{
+	return wait_fd_as(fd, events, timeout_ns, events == POLLIN);
 }
 
 int p2pb_chan_accept(int lfd, int *fd)
@@ -236,7 +242,8 @@ void p2pb_chan_close(int fd)
 		return;
 	/* a graceful end: what the peer still sends is read, so the last message is not lost to a reset */
 	shutdown(fd, SHUT_WR);
-	while (p2pb_now_ns() < end && !wait_fd(fd, POLLIN, 100000000ull) && recv(fd, buf, sizeof(buf), 0) > 0)
+	while (p2pb_now_ns() < end && !wait_fd_as(fd, POLLIN, 100000000ull, false) &&
+	       recv(fd, buf, sizeof(buf), 0) > 0)
 		;
 	close(fd);
 }

@@ -312,7 +312,11 @@ static int serve_step(struct peer *p, const struct p2pb_rdma_run_cfg *cfg, const
 		return err;
 	for (i = 0; i < P2PB_RDMA_MAX_QPS; i++)
 		epochs[i] = mask & (1ull << i) ? P2PB_RDMA_NO_DATA : 0;
-	return (err = local_finish(p, cfg, s, epochs, &sv)) ? err : p2pb_chan_send(p->fd, P2PB_CHAN_RESULT, &sv, sizeof(sv));
+	if ((err = local_finish(p, cfg, s, epochs, &sv)))
+		return err;
+	err = p2pb_chan_send(p->fd, P2PB_CHAN_RESULT, &sv, sizeof(sv));
+	/* a client interrupted mid-size does not wait for the result: it has said done and goodbye */
+	return err == -EPIPE || err == -ECONNRESET ? -ESHUTDOWN : err;
 }
 
 static int server_setup(struct p2pb_rdma_run_cfg *c, struct peer *p, struct p2pb_rdma_run_result *res)
@@ -364,9 +368,14 @@ static int run_server(const struct p2pb_rdma_run_cfg *cfg, struct peer *p, struc
 	while (!(err = p2pb_chan_recv(p->fd, P2PB_CHAN_STEP, &s, sizeof(s), 0)) && s.size) {
 		if (s.size > c.ep.slot || res->n_steps == P2PB_RDMA_MAX_SIZES)
 			return p2pb_fail(-EPROTO, "the client asked for a step this server cannot serve");
-		if ((err = serve_step(p, &c, &s)))
+		err = serve_step(p, &c, &s);
+		if (err && err != -ESHUTDOWN)
 			return err;
 		res->steps[res->n_steps++].step = s;
+		if (err) {
+			p2pb_clear_error();
+			return 0;	/* the client left after the size: the end */
+		}
 	}
 	return err;
 }
