@@ -9,6 +9,7 @@
 #include "revoke.h"
 
 #include "error.h"
+#include "leak.h"
 #include "job.h"
 #include "result.h"
 
@@ -29,14 +30,24 @@ enum p2pb_outcome p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job
 				   struct p2pb_case_summary *summary)
 {
 	struct p2pb_case_result *r = calloc(1, sizeof(*r));
+	struct p2pb_leak before, after;
+	json_object *cj;
+	char why[256];
 	enum p2pb_outcome o;
 
 	if (!r) {
 		fprintf(stderr, "p2pbench: out of memory\n");
 		return P2PB_ERROR;
 	}
+	/* what the case holds when it is over, against before: fds, dma-bufs, module references */
+	p2pb_leak_take(&before);
 	p2pb_case_run(s, j, r);
-	json_object_array_add(cases, p2pb_case_json(r));
+	p2pb_leak_take(&after);
+	cj = p2pb_case_json(r);
+	json_object_object_add(cj, "leaks", p2pb_leak_json(&before, &after));
+	json_object_array_add(cases, cj);
+	if (p2pb_leak_compare(&before, &after, why, sizeof(why)) && !quiet)
+		printf("%-28s not given back after the case: %s\n", j->name, why);
 	p2pb_case_ktap(ktap, r);
 	if (!quiet)
 		p2pb_case_table(r);

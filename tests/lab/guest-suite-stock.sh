@@ -82,6 +82,16 @@ for t in flr mem-off d3hot low-power hot-reset close; do
 	done
 done
 
+# every case of the qualification matrix gave back what it took: fds, dma-bufs, module references
+check_revoke_leaks() {
+	run_matrix
+	jq -e 'all(.cases[]; .leaks.grew == 0 and .leaks.kernel_dmabufs != null and .leaks.fds != null and
+		.leaks.module_refs.p2pbench_importer != null)' "$OUT/matrix.json" >/dev/null ||
+		fail "leaks: $(jq -c '[.cases[] | {name, leaks}]' "$OUT/matrix.json")" || return 1
+	echo "$(jq '.cases | length' "$OUT/matrix.json") cases, nothing left behind; kernel dma-bufs after the last: $(
+		jq '.cases[-1].leaks.kernel_dmabufs' "$OUT/matrix.json")"
+}
+
 check_bad_input() {
 	local err rc
 	err=$(p2pbench revoke --device 0000:09:00.0 --trigger flr --importer kmod:dev=$IMP 2>&1); rc=$?
