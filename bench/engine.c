@@ -64,8 +64,8 @@ static int parse_kv(struct p2pb_engine_spec *sp, char *kv)
 		return p2pb_fail(-EINVAL, "bad importer '%s': '%s' is not key=value (see --help)", sp->text, kv);
 	*eq = 0;
 	if (!strcmp(kv, "count")) {
-		if (p2pb_parse_u64(eq + 1, &n) || n < 1 || n > 16)
-			return p2pb_fail(-EINVAL, "bad importer '%s': count must be 1..16", sp->text);
+		if (p2pb_parse_u64(eq + 1, &n) || n < 1 || n > 64)
+			return p2pb_fail(-EINVAL, "bad importer '%s': count must be 1..64", sp->text);
 		sp->count = (unsigned int)n;
 		return 0;
 	}

@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 volatile sig_atomic_t p2pb_interrupted;
@@ -21,9 +22,15 @@ static void on_signal(int sig)
 void p2pb_session_init(struct p2pb_session *s, bool quiet)
 {
 	struct sigaction sa;
+	struct rlimit fds;
 
 	memset(s, 0, sizeof(*s));
 	s->quiet = quiet;
+	/* a case of 1024 dma-bufs holds their fds and as many attachments: the soft limit goes to the hard one */
+	if (!getrlimit(RLIMIT_NOFILE, &fds) && fds.rlim_cur < fds.rlim_max) {
+		fds.rlim_cur = fds.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &fds);
+	}
 	s->tty = isatty(STDERR_FILENO);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;

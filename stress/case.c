@@ -54,7 +54,7 @@ struct att_state {
 
 struct imp_inst {
 	struct p2pb_engine e;
-	struct att_state a[P2PB_MAX_DMABUFS];
+	struct att_state *a;		/* one per dma-buf of the case */
 };
 
 #define EOPS(in) ((in)->e.spec->ops)
@@ -149,7 +149,7 @@ static void detach_all(struct case_run *c)
 	unsigned int i, k;
 
 	for (i = 0; i < c->n_inst; i++)
-		for (k = 0; k < P2PB_MAX_DMABUFS; k++)
+		for (k = 0; k < c->r->n_dmabufs && c->inst[i].a; k++)
 			if (c->inst[i].a[k].attached) {
 				EOPS(&c->inst[i])->detach(&c->inst[i].e, &c->inst[i].a[k].att);
 				c->inst[i].a[k].attached = false;
@@ -981,6 +981,10 @@ static int open_importers(struct case_run *c)
 		return -ENOMEM;
 	for (i = 0; i < j->n_importers; i++)
 		for (k = 0; k < j->importers[i].count; k++) {
+			/* up to 1024 dma-bufs: an instance's attachments are as many as the case has */
+			c->inst[c->n_inst].a = calloc(c->r->n_dmabufs, sizeof(*c->inst[c->n_inst].a));
+			if (!c->inst[c->n_inst].a)
+				return -ENOMEM;
 			c->r->n_importers = ++c->n_inst;	/* opened or not, it is closed */
 			if ((err = open_importer(c, i, k, c->n_inst - 1)))
 				return err;
@@ -1055,8 +1059,10 @@ static void teardown_case(struct case_run *c)
 
 	detach_all(c);
 	verify_readback(c);
-	for (i = 0; i < c->n_inst; i++)
+	for (i = 0; i < c->n_inst; i++) {
 		EOPS(&c->inst[i])->close(&c->inst[i].e);
+		free(c->inst[i].a);
+	}
 	free(c->inst);
 	c->inst = NULL;
 	unexport_all(c);

@@ -150,7 +150,7 @@ static const struct job_key {
 	{ "bar", "N", "BAR to export, 0..5 (default 2, the NVMe CMB in the lab)", set_bar },
 	{ "offset", "SIZE", "start of the exported range in the BAR (default 0)", set_offset },
 	{ "size", "SIZE", "bytes to export (default: the rest of the BAR)", set_size },
-	{ "dmabufs", "N", "split the range into N dma-bufs, 1..16 (default 1)", set_dmabufs },
+	{ "dmabufs", "N", "split the range into N dma-bufs, 1..1024 (default 1)", set_dmabufs },
 	{ "trigger", "NAME[,...]", NULL, set_trigger },	/* help: the trigger registry */
 	{ "importer", "SPEC", "repeatable; see 'Importers'", set_importer },
 	{ "iterations", "N", "measured revokes, 1..1000000 (default 10)", set_iterations },

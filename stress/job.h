@@ -16,7 +16,7 @@
  * they mean the same thing in both places.
  */
 #define P2PB_MAX_IMPORTER_SPECS 8
-#define P2PB_MAX_DMABUFS 16
+#define P2PB_MAX_DMABUFS 1024
 #define P2PB_NAME_LEN 64
 
 struct p2pb_job {

@@ -92,6 +92,26 @@ check_revoke_leaks() {
 		jq '.cases[-1].leaks.kernel_dmabufs' "$OUT/matrix.json")"
 }
 
+# the limits: 1024 dma-bufs of one BAR, 64 importers on one dma-buf; each attachment unmapped, judged, given back
+check_scale_limits() {
+	local n
+	for n in dmabufs:1024 count:64; do
+		if [ ${n%%:*} = dmabufs ]; then
+			p2pbench revoke --device $EXP --trigger mem-off --importer kmod:dev=$IMP --dmabufs 1024 --bind \
+				--iterations 2 --json "$OUT/scale.json" --quiet
+		else
+			p2pbench revoke --device $EXP --trigger mem-off --importer kmod:dev=$IMP,count=64 --bind \
+				--iterations 2 --json "$OUT/scale.json" --quiet
+		fi
+		jq -e --argjson n ${n#*:} '.cases[0] | .status == "pass" and .leaks.grew == 0 and
+			all(.iterations[]; (.attachments | length) == $n and all(.attachments[]; .unmapped))' \
+			"$OUT/scale.json" >/dev/null ||
+			fail "$n: $(jq -c '.cases[0] | {status, verdict: .verdict.violations, leaks,
+				atts: [.iterations[] | .attachments | length]}' "$OUT/scale.json")" || return 1
+		echo "$n: revoke-to-quiesce p50 $(jq '.cases[0].summary.revoke_to_quiesce_ns.p50' "$OUT/scale.json") ns"
+	done
+}
+
 check_bad_input() {
 	local err rc
 	err=$(p2pbench revoke --device 0000:09:00.0 --trigger flr --importer kmod:dev=$IMP 2>&1); rc=$?

@@ -58,7 +58,7 @@ int main(void)
 	CHECK(parse("kmod:delay", &spec) < 0);
 	CHECK(parse("kmod:delay=soon", &spec) < 0);
 	CHECK(parse("kmod:count=0", &spec) < 0);
-	CHECK(parse("kmod:count=17", &spec) < 0);
+	CHECK(parse("kmod:count=65", &spec) < 0 && parse("kmod:count=64", &spec) == 0);
 	CHECK(parse("kmod:dev=zz", &spec) < 0);
 	CHECK(parse("kmod:attach=glue", &spec) < 0);
 	CHECK(parse("kmod:colour=red", &spec) < 0 && strstr(p2pb_error(), "kmod has no key 'colour' (keys: count, delay, dev"));
