@@ -188,8 +188,10 @@ check_rdma_fault_recovery() {
 		done
 	done
 	# iterations instead of a duration, two sizes: what a fault left at the end of one size (an MR gone,
-	# QPs in error) is set right before the next, and each size's data checks out
-	rdma_run 0 -n 1500 -s 4k,64k -q 2 --fault dereg@300ms || return 1
+	# QPs in error) is set right before the next, and each size's data checks out. The interval stays
+	# well above a recovery under TCG (~0.3 s): faults faster than recoveries starve a QP until its
+	# recovery timeout, which is a finding, not what this check is about
+	rdma_run 0 -n 500 -s 64k,128k -q 2 --fault dereg@700ms || return 1
 	jq -e 'all(.rdma.steps[]; .disturbance.recovered == (.disturbance.outages | length) and
 		.data.bad_bytes == 0 and .disturbance.data_at_faults.bad_bytes == 0 and .data.checked_bytes > 0)' \
 		"$OUT/rdma.json" >/dev/null || fail "iterations: $(jr -c '[.rdma.steps[] | .disturbance | del(.faults, .outages)]')" ||
