@@ -174,8 +174,11 @@ check_timeout_sweep() {
 		.summary.bar_read_ns.min >= 900000000 and .summary.config_read_ns.max < $tol and
 		.kernel_log.warnings == 0' <<<"$(cell 1s 0 none)" >/dev/null ||
 		fail "1s importer, unbounded: $(cell 1s 0 none | jq -c .summary)" || return 1
-	# proceed: back after ~100 ms with one WARN, the mapping still live
-	jq -e --argjson tol $((TOL_MS * 1000000)) '.status == "bounded" and .summary.trigger_ns.max < 100000000 + $tol and
+	# proceed: back after ~100 ms with one WARN, the mapping still live. One iteration, and the WARN's
+	# stack dump goes out on the serial console under TCG (209 ms was seen once): 400 ms of slack,
+	# still far below the importer's 1 s that a wait without the bound would take
+	jq -e --argjson tol 400000000 '.status == "bounded" and
+		.summary.trigger_ns.max < 100000000 + $tol and
 		.kernel_log.warnings <= 1 and .kernel_log.warnings == .kernel_log.announced_warnings and
 		.kernel_log.revoke_timeouts == 1 and
 		.iterations[0].mapped_at_trigger_return == 1 and .summary.revoke_to_quiesce_ns.min >= 1000000000' \
