@@ -20,7 +20,12 @@ rdma_run() {
 	rm -f "$OUT/rdma.json"
 	echo "\$ p2pbench rdma -d $RXE $*"
 	timeout -s KILL 240 p2pbench rdma -d $RXE --json "$OUT/rdma.json" "$@" || rc=$?
-	[ "$rc" = "$want" ] || fail "p2pbench rdma $* exited $rc, expected $want"
+	[ "$rc" = "$want" ] && return 0
+	# keep the evidence: later runs overwrite rdma.json
+	cp "$OUT/rdma.json" "$OUT/rdma-$CUR-failed.json" 2>/dev/null
+	fail "p2pbench rdma $* exited $rc, expected $want$(jq -r '[.rdma.steps[]? | .disturbance? // empty |
+		{recovered, outages: [.outages[] | select(.first_good_ns == null)]}] | select(length > 0) |
+		" (unrecovered: \(.))"' "$OUT/rdma.json" 2>/dev/null)"
 }
 
 # every step moved every message and the data checked out
