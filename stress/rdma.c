@@ -524,6 +524,7 @@ static json_object *outage_json(const struct p2pb_rdma_step_result *r, const str
 	json_object_object_add(j, "fault_to_first_good_ns", o->first_good_ns && f ?
 				p2pb_json_u64(o->first_good_ns - f->start_ns) : NULL);
 	json_object_object_add(j, "attempts", json_object_new_int((int)o->attempts));
+	json_object_object_add(j, "given_up", o->given_up[0] ? json_object_new_string(o->given_up) : NULL);
 	json_object_object_add(j, "errors", errors_json(o->errors));
 	return j;
 }
@@ -703,6 +704,7 @@ static void print_outages(const struct p2pb_rdma_args *a, const struct p2pb_rdma
 			  enum p2pb_rdma_recovery recovery)
 {
 	struct outage_stats *st = outage_stats(r);
+	unsigned int k;
 
 	if (!st)
 		return;
@@ -718,6 +720,9 @@ static void print_outages(const struct p2pb_rdma_args *a, const struct p2pb_rdma
 		printf("; %u FAILED (%s)", r->n_faults - (unsigned int)st->call.count, first_fault_error(r));
 	if (!r->n_faults)
 		printf("; NONE fired (the size ended first)");
+	for (k = 0; k < r->c.n_outages; k++)
+		if (r->c.outages[k].given_up[0])
+			printf("; QP %u given up: %s", r->c.outages[k].qp, r->c.outages[k].given_up);
 	if (r->c.fault_checked)
 		printf("; data at the faults %s", r->c.fault_bad ? "WRONG" : "ok");
 	printf("\n");

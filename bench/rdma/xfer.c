@@ -9,6 +9,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -356,6 +357,12 @@ static bool all_drained(const struct p2pb_rdma_requester *q, const struct qp_sta
 	return true;
 }
 
+static void give_up_why(struct p2pb_rdma_counts *c, const struct qp_state *qs, const char *why)
+{
+	if (qs->outage >= 0)
+		snprintf(c->outages[qs->outage].given_up, sizeof(c->outages[0].given_up), "%s", why);
+}
+
 /*
  * Bring failed, drained QPs back, or give them up (no recovery, its timeout
  * passed, Ctrl-C); never blocks beyond one attempt.
@@ -376,6 +383,8 @@ static void recover_qps(struct p2pb_rdma_requester *q, const struct p2pb_rdma_st
 		if (p2pb_interrupted || !q->recover || now - qs->outage_start_ns > q->recovery_timeout_ns) {
 			qs->given_up = true;
 			q->epoch[i] = P2PB_RDMA_NO_DATA;	/* nothing of it to check at the end */
+			give_up_why(c, qs, p2pb_interrupted ? "interrupted" : !q->recover ? "no recovery" :
+				    "the recovery timeout passed");
 			continue;
 		}
 		qs->attempts++;
@@ -391,6 +400,7 @@ static void recover_qps(struct p2pb_rdma_requester *q, const struct p2pb_rdma_st
 		if (err) {
 			qs->given_up = true;
 			q->epoch[i] = P2PB_RDMA_NO_DATA;
+			give_up_why(c, qs, p2pb_error()[0] ? p2pb_error() : strerror(-err));
 			continue;
 		}
 		/* reset: everything posted before is gone; the sequence goes on */

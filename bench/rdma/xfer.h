@@ -43,6 +43,7 @@ struct p2pb_rdma_outage {
 	uint64_t first_good_ns;		/* its first good completion after; 0: never */
 	uint32_t attempts;		/* recoveries tried */
 	uint64_t errors[P2PB_WC_N_CLASSES];
+	char given_up[128];		/* why the QP was given up, "" when it was not */
 };
 
 struct p2pb_rdma_counts {
