@@ -439,17 +439,13 @@ json_object *p2pb_topo_json(const char *bdf)
 	return o;
 }
 
-json_object *p2pb_topo_route_json(const char *provider, const char *client)
+/* The kernel's route between two paths already read. */
+static json_object *route_json(const struct p2pb_pci_path *a, const struct p2pb_pci_path *b)
 {
-	struct p2pb_pci_path a, b;
 	struct p2pb_p2p_route r;
 	json_object *route;
 
-	if (p2pb_pci_path_read("/sys", provider, &a) || p2pb_pci_path_read("/sys", client, &b)) {
-		p2pb_clear_error();
-		return NULL;
-	}
-	p2pb_p2p_route(&a, &b, p2pb_cpu_p2p("/proc/cpuinfo"), &r);
+	p2pb_p2p_route(a, b, p2pb_cpu_p2p("/proc/cpuinfo"), &r);
 	route = json_object_new_object();
 	json_object_object_add(route, "map", json_object_new_string(p2pb_p2p_map_name(r.map)));
 	json_object_object_add(route, "distance", json_object_new_int(r.distance));
@@ -457,6 +453,17 @@ json_object *p2pb_topo_route_json(const char *provider, const char *client)
 	json_object_object_add(route, "acs_redirects", json_object_new_int((int)r.acs_redirects));
 	json_object_object_add(route, "why", json_object_new_string(r.why));
 	return route;
+}
+
+json_object *p2pb_topo_route_json(const char *provider, const char *client)
+{
+	struct p2pb_pci_path a, b;
+
+	if (p2pb_pci_path_read("/sys", provider, &a) || p2pb_pci_path_read("/sys", client, &b)) {
+		p2pb_clear_error();
+		return NULL;
+	}
+	return route_json(&a, &b);
 }
 
 json_object *p2pb_topo_pair_json(const char *provider, const char *client)
@@ -471,7 +478,7 @@ json_object *p2pb_topo_pair_json(const char *provider, const char *client)
 		p2pb_clear_error();
 		return o;
 	}
-	json_object_object_add(o, "route", p2pb_topo_route_json(provider, client));
+	json_object_object_add(o, "route", route_json(&a, &b));
 	na = p2pb_path_narrowest(&a);
 	nb = p2pb_path_narrowest(&b);
 	na = na > 0 && (nb <= 0 || na < nb) ? na : nb;
