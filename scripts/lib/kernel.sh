@@ -92,8 +92,8 @@ lab_build_module() {
 	# objtool reads /proc: mount it in a private mount namespace, which
 	# vanishes with the build, so nothing stays mounted after Ctrl-C.
 	if ! unshare --mount --propagation private sh -c \
-		'mount -t proc proc "$1/proc" && exec chroot "$1" make -C "/usr/src/linux-headers-$2" M="/build/$3" modules' \
-		sh "$LAB_BUILDROOT" "$LAB_KREL" "${work##*/}" >"$out/build.log" 2>&1; then
+		'mount -t proc proc "$1/proc" && exec chroot "$1" make -C "$2" M="/build/$3" modules' \
+		sh "$LAB_BUILDROOT" "${LAB_KBUILD:-/usr/src/linux-headers-$LAB_KREL}" "${work##*/}" >"$out/build.log" 2>&1; then
 		cat "$out/build.log" >&2
 		rm -rf "$work"
 		die "building $name against Linux $LAB_KVER failed"
