@@ -14,6 +14,7 @@
 #ifdef P2PB_HAVE_RDMA
 #include "rdma.h"
 #endif
+#include "soak.h"
 
 #ifndef P2PB_SOURCE_DIR
 #define P2PB_SOURCE_DIR ""
@@ -48,6 +49,8 @@ static const struct {
 	{ "check", p2pb_cmd_check, "the exporter's revoke contract (C1-C7) and known kernel bugs, as KTAP" },
 	{ "trace", p2pb_cmd_trace, "a revoke run with kernel events on one merged timeline" },
 	{ "timeout-sweep", p2pb_cmd_timeout_sweep, "importer delay x revoke timeout x policy x trigger matrix" },
+	{ "race", p2pb_cmd_race, "named race scenarios: a second thread acts inside a revoke's wait, as KTAP" },
+	{ "stress", p2pb_cmd_stress, "concurrent randomized export/attach/map/revoke/reopen with verdicts, leak checks, replay" },
 	{ "load", p2pb_cmd_load, "steady-state throughput of one importer through a dma-buf (no revoke)" },
 #ifdef P2PB_HAVE_RDMA
 	{ "rdma", p2pb_cmd_rdma, "RDMA write/read/send bandwidth and latency through a memory back-end (perftest style)" },

@@ -114,6 +114,8 @@ bool p2pb_case_kernel_stuck(void);
 
 /* report.c: formats, never measures. */
 json_object *p2pb_case_json(const struct p2pb_case_result *r);
+/* {outcome, clauses, violations, ...} of one verdict (results/schema/result-v2.md). */
+json_object *p2pb_verdict_json(const struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx);
 void p2pb_case_ktap(struct p2pb_ktap *k, const struct p2pb_case_result *r);
 void p2pb_case_table_header(void);
 void p2pb_case_table(const struct p2pb_case_result *r);

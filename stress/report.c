@@ -199,9 +199,8 @@ static json_object *injected_json(const struct p2pb_injected *x, bool never)
 	return o;
 }
 
-static json_object *verdict_json(const struct p2pb_case_result *r)
+json_object *p2pb_verdict_json(const struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx)
 {
-	const struct p2pb_verdict *v = &r->verdict;
 	json_object *o = json_object_new_object(), *viol = json_object_new_array(), *cl = json_object_new_object();
 	json_object *inj = json_object_new_array();
 	unsigned int i;
@@ -225,9 +224,9 @@ static json_object *verdict_json(const struct p2pb_case_result *r)
 	if (v->bounded_evidence[0])
 		add(o, "bounded", json_object_new_string(v->bounded_evidence));
 	add(o, "announced_warnings", jint(v->announced_warnings));
-	if (r->ctx.injected_never_unmap)
+	if (ctx->injected_never_unmap)
 		json_object_array_add(inj, injected_json(&v->never_unmap, true));
-	if (r->ctx.injected_dma_after_unmap)
+	if (ctx->injected_dma_after_unmap)
 		json_object_array_add(inj, injected_json(&v->dma_after_unmap, false));
 	add(o, "injected_importer_faults", inj);
 	if (v->error[0])
@@ -332,7 +331,7 @@ json_object *p2pb_case_json(const struct p2pb_case_result *r)
 	add(o, "status", json_object_new_string(status_name(r->verdict.outcome)));
 	if (reason(r))
 		add(o, "reason", json_object_new_string(reason(r)));
-	add(o, "verdict", verdict_json(r));
+	add(o, "verdict", p2pb_verdict_json(&r->verdict, &r->ctx));
 	add(o, "kernel_log", p2pb_json_kmsg(&r->klog));
 	add(o, "iommu_fault_irqs", ju64(r->iommu_fault_irqs));
 	add(o, "summary", summary_json(r));

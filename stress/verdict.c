@@ -88,6 +88,13 @@ void p2pb_verdict_error(struct p2pb_verdict *v, const char *fmt, ...)
 	va_end(ap);
 }
 
+void p2pb_verdict_clause(struct p2pb_verdict *v, enum p2pb_clause c, bool ok, const char *evidence)
+{
+	judged(v, c);
+	if (!ok)
+		violation(v, c, -1, "%s", evidence);
+}
+
 void p2pb_verdict_skip(struct p2pb_verdict *v, const char *why)
 {
 	snprintf(v->skip, sizeof(v->skip), "%s", why);

@@ -128,6 +128,8 @@ struct p2pb_verdict {
 };
 
 void p2pb_verdict_init(struct p2pb_verdict *v);
+/* One observation of clause @c outside an iteration (stress): judged, and violated unless @ok. */
+void p2pb_verdict_clause(struct p2pb_verdict *v, enum p2pb_clause c, bool ok, const char *evidence);
 /* Judge one iteration (warm-up ones too). */
 void p2pb_verdict_iteration(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx,
 			    const struct p2pb_iter_obs *it);

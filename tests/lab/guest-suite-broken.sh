@@ -11,6 +11,7 @@ OUT=$1 BUILD=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/lib.sh"
 . "$HERE/checks-rdma.sh"
+. "$HERE/checks-stress.sh"
 FAULT=/sys/module/vfio_pci_core/parameters/p2pb_fault
 
 # load the broken vfio-pci and select fault $1

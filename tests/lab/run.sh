@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Boot the lab once and run a suite of lab checks inside it:
-#   run.sh OUT BUILD [stock|patched|oot|broken]
+#   run.sh OUT BUILD [stock|patched|oot|broken|debug]
 # runs tests/lab/guest-suite-SUITE.sh: stock with the distribution's vfio-pci,
 # patched with kernel/vfio/patches applied, oot built without patches, broken
-# with the fault injection of tests/lab/broken-vfio (scripts/lab --vfio SUITE).
+# with the fault injection of tests/lab/broken-vfio (scripts/lab --vfio SUITE),
+# debug on the debug kernel (scripts/lab --kernel debug).
 # Exit 77 (skip) with the reason when this machine cannot run the lab at all.
 set -u
 out=$1 build=$2 vfio=${3:-stock}
@@ -14,7 +15,11 @@ if [ "$(id -u)" != 0 ]; then
 fi
 rm -rf "$out"; mkdir -p "$out"
 suite=$here/guest-suite-$vfio.sh
-P2PBENCH_BUILD=$build "$root/scripts/lab" --vfio "$vfio" --timeout 1200 -- "$suite" "$out" "$build"
+case $vfio in
+debug) lab_opts=(--kernel debug) ;;
+*) lab_opts=(--vfio "$vfio") ;;
+esac
+P2PBENCH_BUILD=$build "$root/scripts/lab" "${lab_opts[@]}" --timeout 1200 -- "$suite" "$out" "$build"
 rc=$?
 echo "lab suite exited $rc; results in $out"
 ls "$out"/*.status >/dev/null 2>&1 || { echo "no lab check ran"; exit 1; }

@@ -1,0 +1,637 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * p2pbench race: named race scenarios, each a short deterministic test of
+ * what the kernel must do when two things meet on one device: a second
+ * thread acts at a fixed point inside a revoke's wait for a slow importer
+ * (docs/stress.md, "Race scenarios"). KTAP, one line per expectation.
+ * The same meetings happen at random in p2pbench stress.
+ */
+#define _GNU_SOURCE
+#include "soak.h"
+#include "clock.h"
+#include "error.h"
+#include "exporter.h"
+#include "result.h"
+#include "session.h"
+#include "trigger.h"
+#include "vfio.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define SLOW_MS 500		/* the importer's unmap delay: the revoke's wait */
+#define AT_MS 150		/* when the second thread acts, inside that wait */
+#define QUICK_MS 250		/* "at once": well inside the wait, with TCG's noise */
+#define HANG_S 10		/* beyond this a call is a hang */
+#define MS(ns) ((double)(ns) / 1e6)
+
+struct race {
+	struct p2pb_ktap ktap;
+	json_object *results, *cur;
+	unsigned int failed, passed;
+	struct p2pb_exporter x;
+	uint32_t bar;
+	uint64_t size;
+	struct p2pb_engine_spec slow_spec, prompt_spec;
+	struct p2pb_engine slow, prompt;
+	bool slow_open, prompt_open;
+	const char *scenario;
+	struct p2pb_kmsg kmsg;
+	bool hung;			/* a call never returned: nothing more can run */
+};
+
+static void expect(struct race *R, const char *what, bool ok, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static void expect(struct race *R, const char *what, bool ok, const char *fmt, ...)
+{
+	char name[96], detail[256];
+	json_object *o = json_object_new_object();
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(name, sizeof(name), "race.%s.%s", R->scenario, what);
+	p2pb_ktap_result(&R->ktap, ok ? P2PB_KTAP_OK : P2PB_KTAP_FAIL, name, NULL);
+	p2pb_ktap_diag(&R->ktap, "%s: %s", name, detail);
+	ok ? R->passed++ : R->failed++;
+	json_object_object_add(o, "check", json_object_new_string(name));
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	json_object_object_add(o, "detail", json_object_new_string(detail));
+	json_object_array_add(R->cur, o);
+}
+
+/* A call on a thread of its own, started at a fixed time, stamped. */
+struct bg {
+	pthread_t th;
+	struct race *R;
+	int (*fn)(struct race *R, void *arg);
+	void *arg;
+	uint64_t at_ns, start_ns, end_ns;
+	int rc;
+	bool done;
+};
+
+static void *bg_main(void *p)
+{
+	struct bg *b = p;
+
+	if (b->at_ns > p2pb_now_ns())
+		p2pb_sleep_ns(b->at_ns - p2pb_now_ns());
+	b->start_ns = p2pb_now_ns();
+	b->rc = b->fn(b->R, b->arg);
+	b->end_ns = p2pb_now_ns();
+	__atomic_store_n(&b->done, true, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void bg_start(struct bg *b, struct race *R, int (*fn)(struct race *, void *), void *arg, uint64_t at_ns)
+{
+	*b = (struct bg){ .R = R, .fn = fn, .arg = arg, .at_ns = at_ns };
+	if (pthread_create(&b->th, NULL, bg_main, b))
+		b->rc = -EAGAIN, b->done = true;
+}
+
+/* false: still in the kernel after HANG_S (the thread is left behind). */
+static bool bg_join(struct bg *b, struct race *R, const char *what)
+{
+	uint64_t until = p2pb_now_ns() + HANG_S * 1000000000ull;
+
+	while (!__atomic_load_n(&b->done, __ATOMIC_ACQUIRE) && p2pb_now_ns() < until)
+		p2pb_sleep_ns(5000000);
+	if (!__atomic_load_n(&b->done, __ATOMIC_ACQUIRE)) {
+		expect(R, what, false, "still in the kernel after %d s", HANG_S);
+		R->hung = true;
+		return false;
+	}
+	pthread_join(b->th, NULL);
+	return true;
+}
+
+static int do_trigger(struct race *R, void *name)
+{
+	return p2pb_trigger_find(name)->revoke(&R->x);
+}
+
+static int mem_on(struct race *R)
+{
+	return p2pb_trigger_find("mem-off")->restore(&R->x);
+}
+
+static int do_mem_on(struct race *R, void *p)
+{
+	(void)p;
+	return mem_on(R);
+}
+
+static int export_one(struct race *R, struct p2pb_export *e)
+{
+	struct p2pb_range r = { .offset = 0, .length = R->size };
+
+	*e = (struct p2pb_export){ .fd = -1 };
+	return R->x.ops->export(&R->x, R->bar, &r, e);
+}
+
+static int attach(struct p2pb_engine *e, struct p2pb_export *x, struct p2pb_attachment *a)
+{
+	int err = e->spec->ops->attach(e, x, a);
+
+	return err ? err : a->map_err;
+}
+
+struct attach_arg {
+	struct p2pb_engine *e;
+	struct p2pb_export *x;
+	struct p2pb_attachment a;
+};
+
+static int do_attach(struct race *R, void *p)
+{
+	struct attach_arg *aa = p;
+
+	(void)R;
+	return attach(aa->e, aa->x, &aa->a);
+}
+
+static int do_detach(struct race *R, void *p)
+{
+	(void)R;
+	((struct attach_arg *)p)->e->spec->ops->detach(((struct attach_arg *)p)->e, &((struct attach_arg *)p)->a);
+	return 0;
+}
+
+static int do_export(struct race *R, void *p)
+{
+	return export_one(R, p);
+}
+
+static int do_close_device(struct race *R, void *p)
+{
+	(void)p;
+	p2pb_vfio_close_device(&R->x.vfio);
+	return 0;
+}
+
+static const char *err_name(int err)
+{
+	return err ? strerrorname_np(-err) ?: "?" : "0";
+}
+
+/* A slow importer mapped on a fresh dma-buf: what the revoke will wait for. */
+static bool slow_mapped(struct race *R, struct p2pb_export *x, struct attach_arg *aa)
+{
+	int err = export_one(R, x);
+
+	if (!err) {
+		*aa = (struct attach_arg){ .e = &R->slow, .x = x };
+		err = attach(&R->slow, x, &aa->a);
+	}
+	expect(R, "setup", !err, "export and attach a %d ms importer: %s", SLOW_MS, err_name(err));
+	return !err;
+}
+
+/*
+ * The dma-buf's last reference goes while a revoke waits for it: the fd is
+ * closed before, the importer (its last holder) detaches inside the wait.
+ * The revoke must end (the detach unmapped), and nothing may be left.
+ */
+static void last_close_vs_revoke(struct race *R)
+{
+	struct p2pb_export x;
+	struct attach_arg aa;
+	struct bg rev, det;
+	uint64_t t0;
+
+	if (!slow_mapped(R, &x, &aa))
+		return;
+	R->x.ops->unexport(&R->x, &x);		/* the importer holds the last reference now */
+	t0 = p2pb_now_ns();
+	bg_start(&rev, R, do_trigger, "mem-off", t0);
+	bg_start(&det, R, do_detach, &aa, t0 + AT_MS * 1000000ull);
+	if (!bg_join(&rev, R, "revoke_returns") || !bg_join(&det, R, "detach_returns"))
+		return;
+	expect(R, "revoke_returns", !rev.rc, "mem-off returned %s after %.1f ms", err_name(rev.rc),
+	       MS(rev.end_ns - rev.start_ns));
+	expect(R, "released_by_detach", rev.end_ns >= det.start_ns && rev.end_ns - t0 < SLOW_MS * 1000000ull,
+	       "the revoke ended %.1f ms in, the detach started at %.1f ms (the importer's own unmap was due at %d ms)",
+	       MS(rev.end_ns - t0), MS(det.start_ns - t0), SLOW_MS);
+	expect(R, "restore", !mem_on(R), "memory enabled again");
+}
+
+/*
+ * Export and attach while a revoke holds memory_lock: the export waits for
+ * the lock and its dma-buf starts revoked; an attach to the dma-buf being
+ * revoked is refused at once with ENODEV; neither hangs.
+ */
+static void export_attach_during_revoke(struct race *R)
+{
+	struct p2pb_export x, late = { .fd = -1 };
+	struct attach_arg aa, during, after;
+	struct bg rev, exp, att;
+	uint64_t t0;
+	int err;
+
+	if (!slow_mapped(R, &x, &aa))
+		return;
+	during = (struct attach_arg){ .e = &R->prompt, .x = &x };
+	t0 = p2pb_now_ns();
+	bg_start(&rev, R, do_trigger, "mem-off", t0);
+	bg_start(&exp, R, do_export, &late, t0 + AT_MS * 1000000ull);
+	bg_start(&att, R, do_attach, &during, t0 + AT_MS * 1000000ull);
+	if (!bg_join(&rev, R, "revoke_returns") || !bg_join(&exp, R, "export_returns") ||
+	    !bg_join(&att, R, "attach_returns"))
+		return;
+	expect(R, "revoke_waits", !rev.rc && rev.end_ns - t0 >= (SLOW_MS - 50) * 1000000ull,
+	       "mem-off returned %s after %.1f ms", err_name(rev.rc), MS(rev.end_ns - t0));
+	expect(R, "attach_refused_at_once", att.rc == -ENODEV && att.end_ns - att.start_ns < QUICK_MS * 1000000ull,
+	       "attach to the dma-buf being revoked: %s after %.1f ms (expected ENODEV, under %d ms)",
+	       err_name(att.rc), MS(att.end_ns - att.start_ns), QUICK_MS);
+	expect(R, "export_waits_for_lock", !exp.rc && exp.end_ns >= rev.end_ns - 5000000ull,
+	       "export inside the wait: %s, returned %.1f ms in (the revoke at %.1f ms)", err_name(exp.rc),
+	       MS(exp.end_ns - t0), MS(rev.end_ns - t0));
+	if (!exp.rc) {
+		after = (struct attach_arg){ .e = &R->prompt, .x = &late };
+		err = attach(&R->prompt, &late, &after.a);
+		expect(R, "new_dmabuf_starts_revoked", err == -ENODEV,
+		       "attach to the dma-buf exported inside the wait, memory still off: %s", err_name(err));
+		if (!err)
+			do_detach(R, &after);
+	}
+	expect(R, "restore", !mem_on(R), "memory enabled again");
+	if (!exp.rc) {
+		after = (struct attach_arg){ .e = &R->prompt, .x = &late };
+		err = attach(&R->prompt, &late, &after.a);
+		expect(R, "new_dmabuf_maps_after", !err, "attach and map it after memory is on: %s", err_name(err));
+		if (!err)
+			do_detach(R, &after);
+		R->x.ops->unexport(&R->x, &late);
+	}
+	do_detach(R, &aa);
+	R->x.ops->unexport(&R->x, &x);
+}
+
+/*
+ * A second trigger while the first waits: FLR takes memory_lock and waits
+ * its turn; hot reset only tries the lock and gives up with EBUSY at once
+ * (kernel-facts 1.6). Nobody hangs.
+ */
+static void second_trigger(struct race *R)
+{
+	struct p2pb_export x;
+	struct attach_arg aa, again;
+	struct bg rev, flr, hot;
+	uint64_t t0;
+	int err;
+
+	if (!slow_mapped(R, &x, &aa))
+		return;
+	t0 = p2pb_now_ns();
+	bg_start(&rev, R, do_trigger, "mem-off", t0);
+	bg_start(&flr, R, do_trigger, "flr", t0 + AT_MS * 1000000ull);
+	bg_start(&hot, R, do_trigger, "hot-reset", t0 + AT_MS * 1000000ull);
+	if (!bg_join(&rev, R, "revoke_returns") || !bg_join(&flr, R, "flr_returns") ||
+	    !bg_join(&hot, R, "hot_reset_returns"))
+		return;
+	expect(R, "first_waits", !rev.rc && rev.end_ns - t0 >= (SLOW_MS - 50) * 1000000ull,
+	       "mem-off returned %s after %.1f ms", err_name(rev.rc), MS(rev.end_ns - t0));
+	expect(R, "flr_waits_its_turn", !flr.rc && flr.end_ns >= rev.end_ns - 5000000ull,
+	       "FLR inside the wait: %s, returned %.1f ms in (mem-off at %.1f ms)", err_name(flr.rc),
+	       MS(flr.end_ns - t0), MS(rev.end_ns - t0));
+	expect(R, "hot_reset_busy_at_once",
+	       (hot.rc == -EBUSY && hot.end_ns - hot.start_ns < QUICK_MS * 1000000ull) ||
+	       (!hot.rc && hot.end_ns >= rev.end_ns - 5000000ull),
+	       "hot reset inside the wait: %s after %.1f ms (EBUSY at once, or after the first)", err_name(hot.rc),
+	       MS(hot.end_ns - hot.start_ns));
+	expect(R, "restore", !mem_on(R), "memory enabled again");
+	/* whatever the resets left, the device maps again once memory is on */
+	R->slow.spec->ops->detach(&R->slow, &aa.a);
+	again = (struct attach_arg){ .e = &R->prompt, .x = &x };
+	err = attach(&R->prompt, &x, &again.a);
+	expect(R, "maps_again", !err, "attach and map after the three triggers: %s", err_name(err));
+	if (!err)
+		do_detach(R, &again);
+	R->x.ops->unexport(&R->x, &x);
+}
+
+/*
+ * The device fd closed while a revoke waits for a slow importer: close
+ * itself returns, the device is released once the revoke's call ends, and
+ * the old dma-buf stays revoked for good (C6); the device opens again.
+ */
+static void close_during_revoke(struct race *R)
+{
+	struct p2pb_export x, fresh;
+	struct attach_arg aa, again;
+	struct bg rev, cls;
+	uint64_t t0;
+	int err;
+
+	if (!slow_mapped(R, &x, &aa))
+		return;
+	t0 = p2pb_now_ns();
+	bg_start(&rev, R, do_trigger, "mem-off", t0);
+	bg_start(&cls, R, do_close_device, NULL, t0 + AT_MS * 1000000ull);
+	if (!bg_join(&rev, R, "revoke_returns") || !bg_join(&cls, R, "close_returns"))
+		return;
+	expect(R, "revoke_waits", !rev.rc && rev.end_ns - t0 >= (SLOW_MS - 50) * 1000000ull,
+	       "mem-off returned %s after %.1f ms", err_name(rev.rc), MS(rev.end_ns - t0));
+	err = p2pb_vfio_open_device(&R->x.vfio);
+	expect(R, "reopen", !err, "the device opens again: %s", err_name(err));
+	if (err) {
+		R->hung = true;		/* no device: nothing more can run */
+		return;
+	}
+	err = R->slow.spec->ops->map(&R->slow, &aa.a);
+	expect(R, "old_dmabuf_stays_revoked", err == -ENODEV, "map of the dma-buf of the closed device: %s",
+	       err_name(err));
+	R->slow.spec->ops->detach(&R->slow, &aa.a);
+	R->x.ops->unexport(&R->x, &x);
+	err = export_one(R, &fresh);
+	if (!err) {
+		again = (struct attach_arg){ .e = &R->prompt, .x = &fresh };
+		err = attach(&R->prompt, &fresh, &again.a);
+		if (!err)
+			do_detach(R, &again);
+		R->x.ops->unexport(&R->x, &fresh);
+	}
+	expect(R, "new_dmabuf_maps", !err, "export, attach and map on the reopened device: %s", err_name(err));
+}
+
+struct remap_arg {
+	struct p2pb_engine *e;
+	struct p2pb_attachment *a;
+	uint64_t until_ns, first_ok_ns, last_fail_ns;
+	unsigned int tries, enodev, other;
+	int other_err;
+};
+
+static int do_remap_loop(struct race *R, void *p)
+{
+	struct remap_arg *m = p;
+
+	(void)R;
+	while (p2pb_now_ns() < m->until_ns) {
+		int err = m->e->spec->ops->map(m->e, m->a);
+		uint64_t now = p2pb_now_ns();
+
+		m->tries++;
+		if (!err) {
+			m->first_ok_ns = now;
+			return 0;
+		}
+		m->last_fail_ns = now;
+		if (err == -ENODEV)
+			m->enodev++;
+		else
+			m->other++, m->other_err = err;
+		p2pb_sleep_ns(200000);
+	}
+	return -ETIMEDOUT;
+}
+
+/*
+ * The un-revoke racing an importer that remaps as fast as it can: every map
+ * before the un-revoke starts fails (C2), one succeeds once it is done (C3),
+ * and the window in which a remap still gets ENODEV is measured.
+ */
+static void unrevoke_vs_remap(struct race *R)
+{
+	struct p2pb_export x;
+	struct attach_arg aa;
+	struct remap_arg m;
+	struct bg on, loop;
+	uint64_t t0;
+	int err;
+
+	err = export_one(R, &x);
+	if (!err) {
+		aa = (struct attach_arg){ .e = &R->prompt, .x = &x };
+		err = attach(&R->prompt, &x, &aa.a);
+	}
+	expect(R, "setup", !err, "export and attach a prompt importer: %s", err_name(err));
+	if (err)
+		return;
+	err = do_trigger(R, "mem-off");
+	expect(R, "revoke", !err, "mem-off: %s", err_name(err));
+	t0 = p2pb_now_ns();
+	m = (struct remap_arg){ .e = &R->prompt, .a = &aa.a, .until_ns = t0 + 3000000000ull };
+	bg_start(&loop, R, do_remap_loop, &m, t0);
+	bg_start(&on, R, do_mem_on, NULL, t0 + AT_MS * 1000000ull);
+	if (!bg_join(&on, R, "unrevoke_returns") || !bg_join(&loop, R, "remap_returns"))
+		return;
+	expect(R, "no_map_before_unrevoke", !m.first_ok_ns || m.first_ok_ns >= on.start_ns,
+	       "first good map %.1f ms in, the un-revoke started at %.1f ms", m.first_ok_ns ? MS(m.first_ok_ns - t0) : -1.0,
+	       MS(on.start_ns - t0));
+	expect(R, "remap_after_unrevoke", !loop.rc && !on.rc && m.first_ok_ns <= on.end_ns + 100000000ull,
+	       "un-revoke %s (%.1f..%.1f ms); first good map %.1f ms in after %u tries", err_name(on.rc),
+	       MS(on.start_ns - t0), MS(on.end_ns - t0), m.first_ok_ns ? MS(m.first_ok_ns - t0) : -1.0, m.tries);
+	expect(R, "only_enodev", !m.other, "%u failed maps, %u of them ENODEV; other: %s", m.enodev + m.other,
+	       m.enodev, err_name(m.other_err));
+	if (m.last_fail_ns > on.start_ns)
+		p2pb_ktap_diag(&R->ktap, "race.%s: a remap still got ENODEV %.2f ms after the un-revoke started",
+			       R->scenario, MS(m.last_fail_ns - on.start_ns));
+	else
+		p2pb_ktap_diag(&R->ktap, "race.%s: no remap got ENODEV after the un-revoke started", R->scenario);
+	do_detach(R, &aa);
+	R->x.ops->unexport(&R->x, &x);
+}
+
+static const struct {
+	const char *name;
+	void (*run)(struct race *R);
+	const char *help;
+} scenarios[] = {
+	{ "last-close-vs-revoke", last_close_vs_revoke,
+	  "a dma-buf's last reference (its importer's) goes inside a revoke's wait" },
+	{ "export-attach-during-revoke", export_attach_during_revoke,
+	  "export and attach while a revoke holds memory_lock" },
+	{ "second-trigger", second_trigger, "FLR and hot reset while a revoke waits" },
+	{ "close-during-revoke", close_during_revoke, "the device fd closed while a revoke waits" },
+	{ "unrevoke-vs-remap", unrevoke_vs_remap, "an importer remapping as fast as it can across an un-revoke" },
+};
+#define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
+
+static void usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: p2pbench race --device BDF --importer-dev BDF [--bind] [--scenario NAME|all]\n"
+		   "                     [--ktap FILE] [--json FILE]\n\n"
+		   "Named race scenarios: a second thread acts %d ms into a revoke that waits for a %d ms\n"
+		   "importer; KTAP, one line per expectation (docs/stress.md, \"Race scenarios\").\n"
+		   "The kernel log must stay clean throughout (race.log_clean).\n\n", AT_MS, SLOW_MS);
+	for (i = 0; i < N_SCENARIOS; i++)
+		fprintf(f, "  %-28s %s\n", scenarios[i].name, scenarios[i].help);
+	fprintf(f, "\nExit status: 0 every expectation held; 1 one did not; 2 bad input or setup error.\n");
+}
+
+static int write_ktap(const char *path, int n, const char *body, size_t len)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+
+	if (!f) {
+		fprintf(stderr, "p2pbench race: cannot write %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	fprintf(f, "KTAP version 1\n1..%d\n", n);
+	fwrite(body, 1, len, f);
+	if (f != stdout)
+		fclose(f);
+	else
+		fflush(f);
+	return 0;
+}
+
+static int open_engine(struct race *R, struct p2pb_engine_spec *sp, struct p2pb_engine *e, const char *delay,
+		       const char *imp, unsigned int instance, struct p2pb_session *s)
+{
+	char spec[P2PB_SPEC_LEN];
+	int err;
+
+	snprintf(spec, sizeof(spec), "kmod:delay=%s,dev=%s", delay, imp);
+	err = p2pb_engine_spec_parse(spec, sp);
+	if (!err)
+		err = p2pb_engine_spec_check(sp);
+	if (err)
+		return err;
+	*e = (struct p2pb_engine){ .spec = sp, .instance = instance, .seed = instance };
+	(void)R;
+	return sp->ops->open(e, &s->restore);
+}
+
+static int setup(struct race *R, const char *dev, const char *imp, struct p2pb_session *s)
+{
+	char delay[16];
+	int err = p2pb_exporter_open(&R->x, dev);
+
+	if (err)
+		return err;
+	if (R->x.ops != &p2pb_exporter_vfio)
+		return p2pb_fail(-EINVAL, "race scenarios need a vfio-pci device, not '%s'", dev);
+	snprintf(delay, sizeof(delay), "%dms", SLOW_MS);
+	err = open_engine(R, &R->slow_spec, &R->slow, delay, imp, 0, s);
+	R->slow_open = !err;
+	if (!err)
+		err = open_engine(R, &R->prompt_spec, &R->prompt, "0", imp, 1, s);
+	R->prompt_open = !err;
+	return err;
+}
+
+int p2pb_cmd_race(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, 0, 'd' }, { "importer-dev", required_argument, 0, 'i' },
+		{ "scenario", required_argument, 0, 's' }, { "bind", no_argument, 0, 'b' },
+		{ "ktap", required_argument, 0, 'k' }, { "json", required_argument, 0, 'j' },
+		{ "help", no_argument, 0, 'h' }, { 0 },
+	};
+	const char *dev = NULL, *imp = NULL, *which = "all", *ktap = "-", *json = NULL;
+	char *body = NULL;
+	size_t body_len = 0;
+	struct p2pb_kmsg_counts kc = { 0 };
+	struct p2pb_session s;
+	struct race *R;
+	bool bind = false;
+	size_t i, n = 0;
+	int o, err, rc;
+
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd': dev = optarg; break;
+		case 'i': imp = optarg; break;
+		case 's': which = optarg; break;
+		case 'b': bind = true; break;
+		case 'k': ktap = optarg; break;
+		case 'j': json = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: fprintf(stderr, "p2pbench race: see --help\n"); return 2;
+		}
+	}
+	for (i = 0; i < N_SCENARIOS; i++)
+		n += !strcmp(which, "all") || !strcmp(which, scenarios[i].name);
+	if (!dev || !imp || !n || optind < argc) {
+		fprintf(stderr, "p2pbench race: %s\n", !dev ? "--device is required" : !imp ? "--importer-dev is required" :
+			optind < argc ? "unexpected argument" : "unknown scenario (see --help)");
+		return 2;
+	}
+	R = calloc(1, sizeof(*R));
+	if (!R)
+		return 2;
+	R->bar = 2;
+	R->size = 1 << 20;
+	R->results = json_object_new_array();
+	p2pb_session_init(&s, true);
+	err = p2pb_session_claim_device(&s, dev, bind);
+	if (!err)
+		err = setup(R, dev, imp, &s);
+	/* the plan line comes first: the lines are collected, then written behind it */
+	R->ktap.f = err ? NULL : open_memstream(&body, &body_len);
+	if (!err && !R->ktap.f)
+		err = p2pb_fail(-ENOMEM, "out of memory");
+	if (err) {
+		fprintf(stderr, "p2pbench race: %s\n", p2pb_error());
+		rc = 2;
+		goto out;
+	}
+	p2pb_kmsg_open(&R->kmsg);
+	for (i = 0; i < N_SCENARIOS && !R->hung && !p2pb_interrupted; i++) {
+		json_object *o = json_object_new_object();
+
+		if (strcmp(which, "all") && strcmp(which, scenarios[i].name))
+			continue;
+		R->scenario = scenarios[i].name;
+		R->cur = json_object_new_array();
+		scenarios[i].run(R);
+		json_object_object_add(o, "scenario", json_object_new_string(scenarios[i].name));
+		json_object_object_add(o, "checks", R->cur);
+		json_object_array_add(R->results, o);
+	}
+	p2pb_kmsg_scan(&R->kmsg, &kc);
+	p2pb_kmsg_close(&R->kmsg);
+	R->scenario = "all";
+	R->cur = json_object_new_array();
+	expect(R, "log_clean", !p2pb_kmsg_findings(&kc), "%u forbidden kernel log message(s)%s%s",
+	       p2pb_kmsg_findings(&kc), kc.first_finding[0] ? "; first: " : "", kc.first_finding);
+	json_object_put(R->cur);
+	p2pb_ktap_diag(&R->ktap, "%u passed, %u failed", R->passed, R->failed);
+	fclose(R->ktap.f);
+	rc = R->failed ? 1 : 0;
+	if (write_ktap(ktap, R->ktap.n, body, body_len) && !rc)
+		rc = 2;
+	free(body);
+	if (json) {
+		json_object *doc = p2pb_result_new("race", argc, argv);
+
+		json_object_object_add(doc, "scenarios", json_object_get(R->results));
+		json_object_object_add(doc, "kernel_log", p2pb_json_kmsg(&kc));
+		json_object_object_add(doc, "passed", json_object_new_int((int)R->passed));
+		json_object_object_add(doc, "failed", json_object_new_int((int)R->failed));
+		if (p2pb_result_write(doc, json) && !rc)
+			rc = 2;
+		json_object_put(doc);
+	}
+out:
+	if (R->hung) {
+		/* a thread is stuck in the kernel on the device: leave without touching it */
+		fprintf(stderr, "p2pbench race: a call never returned; leaving the device as it is\n");
+		_exit(1);
+	}
+	if (R->slow_open)
+		R->slow.spec->ops->close(&R->slow);
+	if (R->prompt_open)
+		R->prompt.spec->ops->close(&R->prompt);
+	if (R->x.open)
+		p2pb_exporter_close(&R->x);
+	json_object_put(R->results);
+	free(R);
+	if (p2pb_session_finish(&s) && !rc)
+		rc = 2;
+	return rc;
+}
