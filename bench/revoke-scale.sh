@@ -13,7 +13,8 @@
 # Environment: DEVICE (0000:01:00.0), IMPORTER_DEV (0000:02:00.0), TRIGGER
 # (mem-off), DELAY (10ms), DMABUFS ("1 4 16 64 256 1024"), ATTACHMENTS
 # ("1 2 4 8 16 32 64"), ITERATIONS (3), SIZE (64M: the range the dma-bufs
-# split).
+# split). The quiesce timeout is 300 s: 1024 dma-bufs revoked one after another
+# with 10 ms importers take over 10 s, p2pbench's default.
 set -euo pipefail
 out=${1:?usage: bench/revoke-scale.sh OUT.json}
 DEVICE=${DEVICE:-0000:01:00.0} IMPORTER_DEV=${IMPORTER_DEV:-0000:02:00.0} TRIGGER=${TRIGGER:-mem-off}
@@ -29,7 +30,7 @@ point() {
 	local axis=$1 n=$2 j=$tmp/$1-$2.json imp="kmod:delay=$DELAY,dev=$IMPORTER_DEV" dmabufs=1
 	if [ "$axis" = dmabufs ]; then dmabufs=$n; else imp="$imp,count=$n"; fi
 	p2pbench revoke --device "$DEVICE" --bind --trigger "$TRIGGER" --importer "$imp" --dmabufs $dmabufs \
-		--size "$SIZE" --iterations "$ITERATIONS" --warmup 1 --quiet --json "$j" >&2 ||
+		--size "$SIZE" --iterations "$ITERATIONS" --warmup 1 --quiesce-timeout 300s --quiet --json "$j" >&2 ||
 		die "$axis=$n: p2pbench revoke exited $? ($(jq -c '.cases[0].verdict.violations' "$j" 2>/dev/null))"
 	jq -c --arg axis "$axis" --argjson n "$n" '.cases[0] | {axis: $axis, n: $n, status,
 		revoke_to_quiesce_p50_ns: .summary.revoke_to_quiesce_ns.p50, trigger_p50_ns: .summary.trigger_ns.p50,

@@ -292,6 +292,8 @@ static void stamp_event(const struct p2pb_engine_event *e, const struct revoke_w
 			o->injected_never = e->value == P2PB_NEVER;
 			o->injected_delay_ns = o->injected_never ? 0 : e->value;
 		} else {
+			/* released by the quiesce timeout before the kernel got to it, then reached */
+			o->reached_late |= !o->invalidated && o->forced;
 			o->later_invalidates++;
 		}
 	} else if (e->type == P2PB_EE_UNMAP && o->invalidated && !o->unmapped) {
@@ -299,6 +301,8 @@ static void stamp_event(const struct p2pb_engine_event *e, const struct revoke_w
 		*unmap_ts = e->ts_ns;
 		o->unmap_cause = e->arg;
 		o->forced = e->arg == P2PB_UNMAP_FORCED;
+	} else if (e->type == P2PB_EE_UNMAP && !o->invalidated && e->arg == P2PB_UNMAP_FORCED) {
+		o->forced = true;
 	}
 }
 

@@ -106,7 +106,7 @@ static unsigned int still_mapped(const struct p2pb_iter_obs *it, unsigned int *n
 
 	*never_invalidated = 0;
 	for (a = 0; a < it->n_atts; a++)
-		*never_invalidated += !it->atts[a].invalidated;
+		*never_invalidated += !it->atts[a].invalidated && !it->atts[a].reached_late;
 	if (it->mapped_at_return > 0)
 		n = (unsigned int)it->mapped_at_return;
 	return n;

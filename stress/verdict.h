@@ -59,6 +59,8 @@ struct p2pb_verdict_ctx {
 struct p2pb_att_obs {
 	unsigned int importer, dmabuf;
 	bool invalidated, unmapped, forced;
+	bool reached_late;		/* released by p2pbench's quiesce timeout before the kernel invalidated
+					 * it, then invalidated (nothing mapped): reached, late, not skipped */
 	uint64_t trigger_to_invalidate_ns, invalidate_to_unmap_ns;
 	uint64_t injected_delay_ns;	/* the delay the importer armed */
 	bool injected_never;		/* it armed none: told never to unmap */

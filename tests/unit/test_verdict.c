@@ -106,6 +106,23 @@ static void test_clauses(void)
 	v = judge(&plain, it, 1);
 	CHECK(only(&v, 1u << P2PB_C1_WAITS));
 
+	/* never invalidated, released by our quiesce timeout: still C1 */
+	it[0] = good_iter(0, &a[0]);
+	a[0].invalidated = a[0].unmapped = false;
+	a[0].forced = true;
+	v = judge(&plain, it, 1);
+	CHECK(v.violated & (1u << P2PB_C1_WAITS));
+
+	/*
+	 * released by our quiesce timeout before a slow serial revoke reached it,
+	 * then reached: the timeout's fault (an error), not the kernel's
+	 */
+	it[0] = good_iter(0, &a[0]);
+	a[0].invalidated = a[0].unmapped = false;
+	a[0].forced = a[0].reached_late = true;
+	v = judge(&plain, it, 1);
+	CHECK(!v.violated && v.outcome == P2PB_ERROR && strstr(v.error, "quiesce timeout"));
+
 	/* a trigger that never came back */
 	it[0] = good_iter(0, &a[0]);
 	it[0].trigger_returned = false;
