@@ -15,13 +15,15 @@
 static const char *const op_names[P2PB_N_OPS] = {
 	[P2PB_OP_EXPORT] = "export", [P2PB_OP_CLOSE] = "close",   [P2PB_OP_ATTACH] = "attach",
 	[P2PB_OP_DETACH] = "detach", [P2PB_OP_MAP] = "map",       [P2PB_OP_UNMAP] = "unmap",
-	[P2PB_OP_REVOKE] = "revoke", [P2PB_OP_REOPEN] = "reopen",
+	[P2PB_OP_REVOKE] = "revoke", [P2PB_OP_REOPEN] = "reopen", [P2PB_OP_SPAWN] = "spawn",
+	[P2PB_OP_KILL] = "kill",
 };
 
 /* Weights that keep most slots exported and attached, with a revoke every ~15 operations. */
 static const unsigned int default_mix[P2PB_N_OPS] = {
 	[P2PB_OP_EXPORT] = 3, [P2PB_OP_CLOSE] = 2, [P2PB_OP_ATTACH] = 4, [P2PB_OP_DETACH] = 2,
 	[P2PB_OP_MAP] = 4,    [P2PB_OP_UNMAP] = 2, [P2PB_OP_REVOKE] = 1, [P2PB_OP_REOPEN] = 0,
+	[P2PB_OP_SPAWN] = 1,  [P2PB_OP_KILL] = 1,
 };
 
 const char *p2pb_op_name(enum p2pb_op op)
@@ -64,7 +66,7 @@ int p2pb_stress_parse_mix(const char *s, unsigned int mix[P2PB_N_OPS])
 		op = p2pb_op_find(tok);
 		if (op < 0)
 			return p2pb_fail(-EINVAL, "--mix: unknown operation '%s' (export, close, attach, detach, map, "
-					 "unmap, revoke, reopen)", tok);
+					 "unmap, revoke, reopen, spawn, kill)", tok);
 		errno = 0;
 		w = strtoul(eq + 1, &end, 10);
 		if (errno || *end || end == eq + 1 || w > 1000 || eq[1] == '-')
@@ -275,9 +277,11 @@ static int read_cfg(const char *path, json_object *o, struct p2pb_stress_cfg *c)
 	if (!json_object_object_get_ex(o, "mix", &m) || !json_object_is_type(m, json_type_object))
 		return bad(path, "config.mix");
 	for (i = 0; i < P2PB_N_OPS; i++) {
-		if (get_uint(m, op_names[i], 1000, &x))
+		int err = get_uint(m, op_names[i], 1000, &x);
+
+		if (err == -ERANGE || (err && json_object_object_get_ex(m, op_names[i], NULL)))
 			return bad(path, "config.mix");
-		c->mix[i] = (unsigned int)x;
+		c->mix[i] = err ? 0 : (unsigned int)x;	/* an operation newer than the file: never drawn */
 	}
 	if (get_uint(o, "bar", 5, &x))
 		return bad(path, "config.bar");

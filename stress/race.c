@@ -17,12 +17,16 @@
 #include "vfio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #define SLOW_MS 500		/* the importer's unmap delay: the revoke's wait */
@@ -42,6 +46,7 @@ struct race {
 	struct p2pb_engine slow, prompt;
 	bool slow_open, prompt_open;
 	const char *scenario;
+	struct p2pb_restore *restore;	/* the session's: a module loaded again is unloaded at the end */
 	struct p2pb_kmsg kmsg;
 	bool hung;			/* a call never returned: nothing more can run */
 };
@@ -196,6 +201,34 @@ static bool slow_mapped(struct race *R, struct p2pb_export *x, struct attach_arg
 	return !err;
 }
 
+/* The common start: a slow importer mapped, and a mem-off revoke waiting for it from t0. */
+static bool start_slow_revoke(struct race *R, struct p2pb_export *x, struct attach_arg *aa, struct bg *rev,
+			      uint64_t *t0)
+{
+	if (!slow_mapped(R, x, aa))
+		return false;
+	*t0 = p2pb_now_ns();
+	bg_start(rev, R, do_trigger, "mem-off", *t0);
+	return true;
+}
+
+static void expect_waited(struct race *R, const char *what, const struct bg *rev, uint64_t t0)
+{
+	expect(R, what, !rev->rc && rev->end_ns - t0 >= (SLOW_MS - 50) * 1000000ull,
+	       "mem-off returned %s after %.1f ms", err_name(rev->rc), MS(rev->end_ns - t0));
+}
+
+/* A prompt importer attaches to x (and maps) and detaches again: the map's errno. */
+static int map_once(struct race *R, struct p2pb_export *x)
+{
+	struct attach_arg aa = { .e = &R->prompt, .x = x };
+	int err = attach(&R->prompt, x, &aa.a);
+
+	if (!err)
+		do_detach(R, &aa);
+	return err;
+}
+
 /*
  * The dma-buf's last reference goes while a revoke waits for it: the fd is
  * closed before, the importer (its last holder) detaches inside the wait.
@@ -232,23 +265,20 @@ static void last_close_vs_revoke(struct race *R)
 static void export_attach_during_revoke(struct race *R)
 {
 	struct p2pb_export x, late = { .fd = -1 };
-	struct attach_arg aa, during, after;
+	struct attach_arg aa, during;
 	struct bg rev, exp, att;
 	uint64_t t0;
 	int err;
 
-	if (!slow_mapped(R, &x, &aa))
+	if (!start_slow_revoke(R, &x, &aa, &rev, &t0))
 		return;
 	during = (struct attach_arg){ .e = &R->prompt, .x = &x };
-	t0 = p2pb_now_ns();
-	bg_start(&rev, R, do_trigger, "mem-off", t0);
 	bg_start(&exp, R, do_export, &late, t0 + AT_MS * 1000000ull);
 	bg_start(&att, R, do_attach, &during, t0 + AT_MS * 1000000ull);
 	if (!bg_join(&rev, R, "revoke_returns") || !bg_join(&exp, R, "export_returns") ||
 	    !bg_join(&att, R, "attach_returns"))
 		return;
-	expect(R, "revoke_waits", !rev.rc && rev.end_ns - t0 >= (SLOW_MS - 50) * 1000000ull,
-	       "mem-off returned %s after %.1f ms", err_name(rev.rc), MS(rev.end_ns - t0));
+	expect_waited(R, "revoke_waits", &rev, t0);
 	expect(R, "attach_refused_at_once", att.rc == -ENODEV && att.end_ns - att.start_ns < QUICK_MS * 1000000ull,
 	       "attach to the dma-buf being revoked: %s after %.1f ms (expected ENODEV, under %d ms)",
 	       err_name(att.rc), MS(att.end_ns - att.start_ns), QUICK_MS);
@@ -256,20 +286,14 @@ static void export_attach_during_revoke(struct race *R)
 	       "export inside the wait: %s, returned %.1f ms in (the revoke at %.1f ms)", err_name(exp.rc),
 	       MS(exp.end_ns - t0), MS(rev.end_ns - t0));
 	if (!exp.rc) {
-		after = (struct attach_arg){ .e = &R->prompt, .x = &late };
-		err = attach(&R->prompt, &late, &after.a);
+		err = map_once(R, &late);
 		expect(R, "new_dmabuf_starts_revoked", err == -ENODEV,
 		       "attach to the dma-buf exported inside the wait, memory still off: %s", err_name(err));
-		if (!err)
-			do_detach(R, &after);
 	}
 	expect(R, "restore", !mem_on(R), "memory enabled again");
 	if (!exp.rc) {
-		after = (struct attach_arg){ .e = &R->prompt, .x = &late };
-		err = attach(&R->prompt, &late, &after.a);
+		err = map_once(R, &late);
 		expect(R, "new_dmabuf_maps_after", !err, "attach and map it after memory is on: %s", err_name(err));
-		if (!err)
-			do_detach(R, &after);
 		R->x.ops->unexport(&R->x, &late);
 	}
 	do_detach(R, &aa);
@@ -284,22 +308,19 @@ static void export_attach_during_revoke(struct race *R)
 static void second_trigger(struct race *R)
 {
 	struct p2pb_export x;
-	struct attach_arg aa, again;
+	struct attach_arg aa;
 	struct bg rev, flr, hot;
 	uint64_t t0;
 	int err;
 
-	if (!slow_mapped(R, &x, &aa))
+	if (!start_slow_revoke(R, &x, &aa, &rev, &t0))
 		return;
-	t0 = p2pb_now_ns();
-	bg_start(&rev, R, do_trigger, "mem-off", t0);
 	bg_start(&flr, R, do_trigger, "flr", t0 + AT_MS * 1000000ull);
 	bg_start(&hot, R, do_trigger, "hot-reset", t0 + AT_MS * 1000000ull);
 	if (!bg_join(&rev, R, "revoke_returns") || !bg_join(&flr, R, "flr_returns") ||
 	    !bg_join(&hot, R, "hot_reset_returns"))
 		return;
-	expect(R, "first_waits", !rev.rc && rev.end_ns - t0 >= (SLOW_MS - 50) * 1000000ull,
-	       "mem-off returned %s after %.1f ms", err_name(rev.rc), MS(rev.end_ns - t0));
+	expect_waited(R, "first_waits", &rev, t0);
 	expect(R, "flr_waits_its_turn", !flr.rc && flr.end_ns >= rev.end_ns - 5000000ull,
 	       "FLR inside the wait: %s, returned %.1f ms in (mem-off at %.1f ms)", err_name(flr.rc),
 	       MS(flr.end_ns - t0), MS(rev.end_ns - t0));
@@ -311,11 +332,8 @@ static void second_trigger(struct race *R)
 	expect(R, "restore", !mem_on(R), "memory enabled again");
 	/* whatever the resets left, the device maps again once memory is on */
 	R->slow.spec->ops->detach(&R->slow, &aa.a);
-	again = (struct attach_arg){ .e = &R->prompt, .x = &x };
-	err = attach(&R->prompt, &x, &again.a);
+	err = map_once(R, &x);
 	expect(R, "maps_again", !err, "attach and map after the three triggers: %s", err_name(err));
-	if (!err)
-		do_detach(R, &again);
 	R->x.ops->unexport(&R->x, &x);
 }
 
@@ -327,20 +345,17 @@ static void second_trigger(struct race *R)
 static void close_during_revoke(struct race *R)
 {
 	struct p2pb_export x, fresh;
-	struct attach_arg aa, again;
+	struct attach_arg aa;
 	struct bg rev, cls;
 	uint64_t t0;
 	int err;
 
-	if (!slow_mapped(R, &x, &aa))
+	if (!start_slow_revoke(R, &x, &aa, &rev, &t0))
 		return;
-	t0 = p2pb_now_ns();
-	bg_start(&rev, R, do_trigger, "mem-off", t0);
 	bg_start(&cls, R, do_close_device, NULL, t0 + AT_MS * 1000000ull);
 	if (!bg_join(&rev, R, "revoke_returns") || !bg_join(&cls, R, "close_returns"))
 		return;
-	expect(R, "revoke_waits", !rev.rc && rev.end_ns - t0 >= (SLOW_MS - 50) * 1000000ull,
-	       "mem-off returned %s after %.1f ms", err_name(rev.rc), MS(rev.end_ns - t0));
+	expect_waited(R, "revoke_waits", &rev, t0);
 	err = p2pb_vfio_open_device(&R->x.vfio);
 	expect(R, "reopen", !err, "the device opens again: %s", err_name(err));
 	if (err) {
@@ -354,10 +369,7 @@ static void close_during_revoke(struct race *R)
 	R->x.ops->unexport(&R->x, &x);
 	err = export_one(R, &fresh);
 	if (!err) {
-		again = (struct attach_arg){ .e = &R->prompt, .x = &fresh };
-		err = attach(&R->prompt, &fresh, &again.a);
-		if (!err)
-			do_detach(R, &again);
+		err = map_once(R, &fresh);
 		R->x.ops->unexport(&R->x, &fresh);
 	}
 	expect(R, "new_dmabuf_maps", !err, "export, attach and map on the reopened device: %s", err_name(err));
@@ -442,6 +454,114 @@ static void unrevoke_vs_remap(struct race *R)
 	R->x.ops->unexport(&R->x, &x);
 }
 
+/* The child of module_unload: one importer file, attachments in every state, then it waits. */
+static void unload_child(struct race *R, struct p2pb_export *x, int report_fd)
+{
+	struct p2pb_restore none = { 0 };
+	struct p2pb_engine e = { .spec = &R->slow_spec, .instance = 7, .seed = 7 };
+	struct p2pb_attachment a[4] = { 0 };
+	int rc, i;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	rc = e.spec->ops->open(&e, &none);
+	for (i = 0; !rc && i < 4; i++)
+		rc = attach(&e, &x[i], &a[i]);
+	if (!rc)
+		rc = e.spec->ops->unmap(&e, &a[1]);	/* attached, unmapped */
+	if (!rc)
+		e.spec->ops->detach(&e, &a[2]);		/* attached once, detached */
+	/* a[0] and a[3]: mapped; the revoke will find them mid-delay */
+	if (write(report_fd, &rc, sizeof(rc)) != sizeof(rc))
+		_exit(1);
+	sleep(120);
+	_exit(0);
+}
+
+/* Unload the importer module (no waiting: EBUSY/EWOULDBLOCK while in use). */
+static int unload_importer(void)
+{
+	return syscall(SYS_delete_module, "p2pbench_importer", O_NONBLOCK) ? -errno : 0;
+}
+
+/*
+ * The importer module unloaded with attachments in every state: a child
+ * process holds four (two mapped and mid-delay inside a revoke's wait, one
+ * unmapped, one detached) and is killed inside the wait. Its importer file
+ * goes with it, the revoke ends, the module unloads and loads again.
+ */
+static void module_unload(struct race *R)
+{
+	struct p2pb_export x[4];
+	struct bg rev;
+	int p[2], rc = -EIO, err, i;
+	uint64_t t0, killed_ns;
+	pid_t pid;
+
+	int mods_before = R->restore->n_mod;
+
+	/* our own importer files hold the module: close them, the scenario reopens them */
+	R->slow.spec->ops->close(&R->slow);
+	R->prompt.spec->ops->close(&R->prompt);
+	R->slow_open = R->prompt_open = false;
+	for (i = 0, err = 0; i < 4 && !err; i++)
+		err = export_one(R, &x[i]);
+	if (err || pipe2(p, O_CLOEXEC)) {
+		expect(R, "setup", false, "four dma-bufs and a pipe: %s", err_name(err ? err : -errno));
+		R->hung = true;
+		return;
+	}
+	pid = fork();
+	if (pid == 0) {
+		close(p[0]);
+		unload_child(R, x, p[1]);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &rc, sizeof(rc)) != sizeof(rc))
+		rc = -EIO;
+	close(p[0]);
+	expect(R, "setup", pid > 0 && !rc, "a child with a %d ms importer: 2 mapped, 1 unmapped, 1 detached: %s",
+	       SLOW_MS, err_name(pid > 0 ? rc : -EAGAIN));
+	if (pid <= 0 || rc) {
+		if (pid > 0)
+			kill(pid, SIGKILL), waitpid(pid, NULL, 0);
+		R->hung = true;
+		return;
+	}
+	t0 = p2pb_now_ns();
+	bg_start(&rev, R, do_trigger, "mem-off", t0);
+	p2pb_sleep_ns(AT_MS * 1000000ull);
+	err = unload_importer();
+	expect(R, "busy_while_held", err == -EWOULDBLOCK || err == -EBUSY,
+	       "unloading while the child holds its importer file: %s (expected EWOULDBLOCK)", err_name(err));
+	killed_ns = p2pb_now_ns();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	if (!bg_join(&rev, R, "revoke_returns"))
+		return;
+	expect(R, "released_by_exit", !rev.rc && rev.end_ns >= killed_ns && rev.end_ns - t0 < 2 * SLOW_MS * 1000000ull,
+	       "mem-off %s, ended %.1f ms in; the child was killed at %.1f ms (its two mappings were due at %d ms each, "
+	       "one dma-buf after the other)", err_name(rev.rc), MS(rev.end_ns - t0), MS(killed_ns - t0), SLOW_MS);
+	for (i = 0; i < 4; i++)
+		R->x.ops->unexport(&R->x, &x[i]);
+	expect(R, "restore", !mem_on(R), "memory enabled again");
+	/* the last fput of the child's importer file may run from a workqueue: give it a moment */
+	for (i = 0; i < 100 && (err = unload_importer()) && (err == -EWOULDBLOCK || err == -EBUSY); i++)
+		p2pb_sleep_ns(20000000);
+	expect(R, "unloads", !err, "rmmod p2pbench_importer after the child's exit: %s", err_name(err));
+	err = R->slow_spec.ops->open(&R->slow, R->restore);
+	R->slow_open = !err;
+	if (!err) {
+		err = R->prompt_spec.ops->open(&R->prompt, R->restore);
+		R->prompt_open = !err;
+	}
+	expect(R, "reloads", !err, "the module loads again and its importers open: %s", err_name(err));
+	if (err)
+		R->hung = true;
+	/* loaded before the run, loaded again here: it stays loaded at the end, as it was */
+	if (R->restore->n_mod > mods_before)
+		R->restore->n_mod = mods_before;
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct race *R);
@@ -454,6 +574,9 @@ static const struct {
 	{ "second-trigger", second_trigger, "FLR and hot reset while a revoke waits" },
 	{ "close-during-revoke", close_during_revoke, "the device fd closed while a revoke waits" },
 	{ "unrevoke-vs-remap", unrevoke_vs_remap, "an importer remapping as fast as it can across an un-revoke" },
+	{ "module-unload", module_unload,
+	  "the importer module unloaded after its holder, with attachments in every state, is killed inside a "
+	  "revoke's wait" },
 };
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
@@ -514,6 +637,7 @@ static int setup(struct race *R, const char *dev, const char *imp, struct p2pb_s
 		return err;
 	if (R->x.ops != &p2pb_exporter_vfio)
 		return p2pb_fail(-EINVAL, "race scenarios need a vfio-pci device, not '%s'", dev);
+	R->restore = &s->restore;
 	snprintf(delay, sizeof(delay), "%dms", SLOW_MS);
 	err = open_engine(R, &R->slow_spec, &R->slow, delay, imp, 0, s);
 	R->slow_open = !err;

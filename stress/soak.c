@@ -23,11 +23,16 @@
 #include "trigger.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #define EVENTS_MAX 256
 
@@ -61,6 +66,8 @@ struct worker {
 	unsigned int n_script;
 	struct p2pb_op_stats ops[P2PB_N_OPS];
 	uint64_t traffic_bytes, stale_ops;	/* what its importers' devices moved */
+	pid_t child[P2PB_STRESS_MAX_CHILDREN];	/* spawn: processes with an importer of their own */
+	unsigned int n_children;
 };
 
 /* The device as the workers know it; under state_mu. */
@@ -93,6 +100,8 @@ struct run {
 	uint64_t ops_done, cycles;	/* atomic */
 	const struct p2pb_oplog *script;
 	unsigned int script_started;	/* atomic: operations of the file started so far */
+	uint64_t trigger_since_ns;	/* atomic: a trigger call in the kernel since, 0: none */
+	struct p2pb_stress_trigger_result *trigger_now;	/* that trigger's */
 };
 
 static bool stopping(struct run *R)
@@ -179,6 +188,7 @@ static bool errno_expected(enum p2pb_op op, int err)
 	switch (op) {
 	case P2PB_OP_ATTACH:
 	case P2PB_OP_MAP:
+	case P2PB_OP_SPAWN:		/* its child attaches and maps */
 		return err == -ENODEV;	/* revoked, or the device closed (kernel-facts 1.2, 1.3) */
 	case P2PB_OP_REVOKE:
 		return err == -EBUSY;	/* hot reset's trylock lost to an export holding memory_lock */
@@ -219,8 +229,11 @@ static void count(struct worker *W, const struct p2pb_op_rec *rec)
 	}
 }
 
-/* C2 and C6 for a map (or attach-and-map) that ran between two looks at the device. */
-static void judge_map(struct worker *W, const struct slot *sl, const struct dev_state *before,
+/*
+ * C2 and C6 for a map (or attach-and-map) that ran between two looks at the
+ * device; true when it succeeded where it must not have.
+ */
+static bool judge_map(struct worker *W, const struct slot *sl, const struct dev_state *before,
 		      const struct dev_state *after, int map_err, const char *what)
 {
 	struct run *R = W->run;
@@ -231,14 +244,16 @@ static void judge_map(struct worker *W, const struct slot *sl, const struct dev_
 		judge_clause(R, &R->r->run_verdict, P2PB_C6_CLOSE_REVOKED, map_err != 0, who,
 			     "a dma-buf of a closed device (generation %u, device now %u) mapped again", sl->gen,
 			     before->gen);
-		return;
+		return !map_err;
 	}
 	if (before->revoked_by >= 0 && before->epoch == after->epoch) {
 		struct p2pb_stress_trigger_result *t = &R->r->trig[before->revoked_by];
 
 		judge_clause(R, &t->verdict, P2PB_C2_NO_MAP_REVOKED, map_err != 0, who,
 			     "a map while revoked by %s succeeded (concurrent stress)", t->name);
+		return !map_err;
 	}
+	return false;
 }
 
 static int op_export(struct worker *W, struct slot *sl)
@@ -301,7 +316,9 @@ static int op_attach(struct worker *W, struct slot *sl, struct att *at)
 	at->used = true;
 	sl->n_used++;
 	pthread_mutex_unlock(&W->mu);
-	judge_map(W, sl, &before, &after, a.map_err, "attach+map");
+	/* a mapping the exporter should have refused goes at once: a broken kernel's accounting stays sane */
+	if (judge_map(W, sl, &before, &after, a.map_err, "attach+map"))
+		W->e.spec->ops->unmap(&W->e, &at->a);
 	/* traffic: the importer's device moves data through the mapping until it is invalidated */
 	if (!a.map_err && W->e.spec->ops->moves_data && W->e.spec->ops->moves_data(W->e.spec->opts))
 		return W->e.spec->ops->start(&W->e, &at->a);
@@ -342,7 +359,8 @@ static int op_map(struct worker *W, struct slot *sl, struct att *at)
 	state_get(W->run, &before);
 	err = W->e.spec->ops->map(&W->e, &at->a);
 	state_get(W->run, &after);
-	judge_map(W, sl, &before, &after, err, "map");
+	if (judge_map(W, sl, &before, &after, err, "map"))
+		W->e.spec->ops->unmap(&W->e, &at->a);	/* as above */
 	return err;
 }
 
@@ -351,6 +369,95 @@ static int op_unmap(struct worker *W, struct att *at)
 	if (!at->used)
 		return P2PB_OP_NOOP;
 	return W->e.spec->ops->unmap(&W->e, &at->a);
+}
+
+static void reap(struct worker *W, unsigned int k)
+{
+	kill(W->child[k], SIGKILL);
+	waitpid(W->child[k], NULL, 0);
+	W->child[k] = W->child[--W->n_children];
+}
+
+/* In a child: close every fd but the two it needs (a device fd kept by a child would stop a reopen from revoking). */
+static void close_all_but(int a, int b)
+{
+	int lo = a < b ? a : b, hi = a < b ? b : a;
+
+	if (lo > 3)
+		close_range(3, (unsigned int)lo - 1, 0);
+	if (hi > lo + 1)
+		close_range((unsigned int)lo + 1, (unsigned int)hi - 1, 0);
+	close_range((unsigned int)hi + 1, ~0u, 0);
+}
+
+/* The child: its own importer file, one attachment to the inherited dma-buf, then it waits to be killed. */
+static void spawned_child(struct worker *W, struct slot *sl, int report_fd)
+{
+	struct p2pb_restore none = { 0 };
+	struct p2pb_engine e = { .spec = W->e.spec, .instance = 1000 + W->id, .seed = W->run->c->seed + 1000 + W->id };
+	struct p2pb_attachment a = { 0 };
+	int rc;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	close_all_but(report_fd, sl->exp.fd);
+	rc = e.spec->ops->open(&e, &none);
+	if (!rc)
+		rc = e.spec->ops->attach(&e, &sl->exp, &a);
+	if (!rc)
+		rc = a.map_err;
+	if (write(report_fd, &rc, sizeof(rc)) != sizeof(rc))
+		_exit(1);
+	close(report_fd);
+	sleep(120);		/* killed long before, normally: kill, a checkpoint, the end */
+	_exit(0);
+}
+
+/*
+ * A child process attaches an importer of its own to a slot's dma-buf: its
+ * mapping is revoked with the others, and its exit (kill) releases the
+ * importer whatever state the mapping is in.
+ */
+static int op_spawn(struct worker *W, struct slot *sl)
+{
+	struct run *R = W->run;
+	struct dev_state before, after;
+	int p[2], rc = -EIO, fork_err;
+	pid_t pid;
+
+	if (!sl->exported || !R->close_trig || W->n_children == P2PB_STRESS_MAX_CHILDREN)
+		return P2PB_OP_NOOP;
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	/* no reopen while the child still holds the device fd it inherited */
+	pthread_rwlock_rdlock(&R->dev_lock);
+	state_get(R, &before);
+	pid = fork();
+	fork_err = pid < 0 ? -errno : 0;
+	if (pid == 0) {
+		close(p[0]);
+		spawned_child(W, sl, p[1]);
+	}
+	close(p[1]);
+	if (pid > 0 && read(p[0], &rc, sizeof(rc)) != sizeof(rc))
+		rc = -EIO;
+	state_get(R, &after);
+	pthread_rwlock_unlock(&R->dev_lock);
+	close(p[0]);
+	if (pid < 0)
+		return fork_err;
+	W->child[W->n_children++] = pid;
+	/* a child holding a mapping the exporter should have refused goes at once */
+	if ((!rc || rc == -ENODEV) && judge_map(W, sl, &before, &after, rc, "spawned child's attach+map"))
+		reap(W, W->n_children - 1);
+	return rc;
+}
+
+static int op_kill(struct worker *W, unsigned int pick)
+{
+	if (!W->n_children)
+		return P2PB_OP_NOOP;
+	reap(W, pick % W->n_children);
+	return 0;
 }
 
 /* Drain the events of every attachment; with into, fold those in [t0, t1] into R->obs. */
@@ -428,6 +535,11 @@ static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 
 	pthread_mutex_lock(&R->trig_mu);
 	pthread_rwlock_rdlock(&R->dev_lock);
+	if (stopping(R)) {	/* queued behind the revoke that found something: not another one */
+		pthread_rwlock_unlock(&R->dev_lock);
+		pthread_mutex_unlock(&R->trig_mu);
+		return P2PB_OP_NOOP;
+	}
 	if (!p2pb_exporter_alive(&R->x)) {
 		err = -ENODEV;
 		goto out;
@@ -436,7 +548,10 @@ static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 	drain_events(R, 0, 0, false);
 	cycle = __atomic_fetch_add(&R->cycles, 1, __ATOMIC_RELAXED);
 	t0 = p2pb_now_ns();
+	R->trigger_now = t;
+	__atomic_store_n(&R->trigger_since_ns, t0, __ATOMIC_RELEASE);
 	err = T->revoke(&R->x);
+	__atomic_store_n(&R->trigger_since_ns, 0, __ATOMIC_RELEASE);
 	t1 = p2pb_now_ns();
 	state_set(R, !err && T->restore ? (int)d->trigger : -1);
 	if (err == -EBUSY)
@@ -461,8 +576,9 @@ static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 	pthread_mutex_unlock(&R->res_mu);
 	verdict_news(R, &t->verdict, n_v, dropped, had_error, t->name);
 	if (!err && T->restore) {
-		if (d->hold_us)
-			p2pb_sleep_ns((uint64_t)d->hold_us * 1000);	/* other workers map into the revoked device */
+		/* other workers map into the revoked device; a finding cuts it short */
+		for (uint64_t end = p2pb_now_ns() + (uint64_t)d->hold_us * 1000; p2pb_now_ns() < end && !stopping(R);)
+			p2pb_sleep_ns(1000000);
 		state_set(R, -1);
 		rerr = T->restore(&R->x);
 		state_set(R, -1);
@@ -517,6 +633,8 @@ static int run_op(struct worker *W, const struct p2pb_op_draw *d)
 	case P2PB_OP_UNMAP: return op_unmap(W, at);
 	case P2PB_OP_REVOKE: return op_revoke(W, d);
 	case P2PB_OP_REOPEN: return op_reopen(W);
+	case P2PB_OP_SPAWN: return op_spawn(W, sl);
+	case P2PB_OP_KILL: return op_kill(W, d->att + d->slot);
 	default: return P2PB_OP_NOOP;
 	}
 }
@@ -621,6 +739,8 @@ static void drain_worker(struct run *R, struct worker *W)
 {
 	unsigned int k, j;
 
+	while (W->n_children)
+		reap(W, 0);
 	for (k = 0; k < R->c->slots; k++) {
 		struct slot *sl = &W->slot[k];
 
@@ -713,24 +833,73 @@ static void progress(struct run *R, uint64_t t_start)
 			      R->r->n_findings);
 }
 
+/*
+ * A trigger still in the kernel after --quiesce-timeout waits for a mapping nobody
+ * will unmap (a correct kernel refuses maps while it revokes): unmap every
+ * attachment of every worker, as p2pbench revoke's quiesce timeout does,
+ * so the run can end, and say so.
+ */
+static void quiesce_watch(struct run *R, bool *released)
+{
+	uint64_t since = __atomic_load_n(&R->trigger_since_ns, __ATOMIC_ACQUIRE);
+	unsigned int w, k, j, n = 0;
+
+	if (!since) {
+		*released = false;
+		return;
+	}
+	if (*released || p2pb_now_ns() - since < R->c->quiesce_ns)
+		return;
+	*released = true;
+	for (w = 0; w < R->c->workers; w++) {
+		struct worker *W = &R->w[w];
+
+		pthread_mutex_lock(&W->mu);
+		for (k = 0; k < R->c->slots; k++)
+			for (j = 0; j < R->c->atts; j++)
+				if (W->slot[k].att[j].used) {
+					W->e.spec->ops->unmap(&W->e, &W->slot[k].att[j].a);
+					n++;
+				}
+		pthread_mutex_unlock(&W->mu);
+	}
+	/*
+	 * Every importer unmaps within its delay once asked, and none is told
+	 * never to: what held the wait is a mapping the revoke never asked to
+	 * drop, one the exporter let in after it had started revoking.
+	 */
+	judge_clause(R, &R->trigger_now->verdict, P2PB_C2_NO_MAP_REVOKED, false, R->trigger_now->name,
+		     "%s was still waiting after %.1f s for a mapping it never asked to drop (a map let in while it "
+		     "revoked; --quiesce-timeout is above the importers' unmap delays); p2pbench unmapped all %u "
+		     "attachments to release it", R->trigger_now->name, (double)R->c->quiesce_ns / 1e9, n);
+}
+
 /* The main thread: watches the log and the clock, runs the checkpoints. */
 static void supervise(struct run *R, struct p2pb_kmsg *k)
 {
 	const struct p2pb_stress_cfg *c = R->c;
 	uint64_t t_start = p2pb_now_ns(), last_cp_cycles = 0;
+	bool released = false;
 
 	for (;;) {
 		bool done;
 
 		p2pb_sleep_ns(100 * 1000000ULL);
 		watch_log(R, k);
+		quiesce_watch(R, &released);
 		if (c->duration_ns && p2pb_now_ns() - t_start >= c->duration_ns)
 			__atomic_store_n(&R->stop, 1, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&R->pause_mu);
 		done = R->running == 0;
 		pthread_mutex_unlock(&R->pause_mu);
-		if (done || stopping(R))
+		if (done)
 			break;
+		if (stopping(R)) {	/* the workers finish what they run; a stuck trigger is still watched */
+			pthread_mutex_lock(&R->pause_mu);
+			pthread_cond_broadcast(&R->pause_cv);
+			pthread_mutex_unlock(&R->pause_mu);
+			continue;
+		}
 		progress(R, t_start);
 		if (R->script)
 			continue;	/* a replay is one segment */

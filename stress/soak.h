@@ -27,6 +27,8 @@ enum p2pb_op {
 	P2PB_OP_UNMAP,
 	P2PB_OP_REVOKE,		/* a trigger, a hold, its inverse: one cycle */
 	P2PB_OP_REOPEN,		/* close the device fd (revokes for good) and open it again */
+	P2PB_OP_SPAWN,		/* a child process attaches its own importer to a slot's dma-buf */
+	P2PB_OP_KILL,		/* SIGKILL one of the worker's child processes: its importer goes with it */
 	P2PB_N_OPS,
 };
 const char *p2pb_op_name(enum p2pb_op op);
@@ -36,6 +38,7 @@ int p2pb_op_find(const char *name);	/* -1: unknown */
 #define P2PB_STRESS_MAX_TRIGGERS 8
 #define P2PB_STRESS_MAX_SLOTS 64	/* dma-bufs per worker */
 #define P2PB_STRESS_MAX_ATTS 8		/* attachments per dma-buf */
+#define P2PB_STRESS_MAX_CHILDREN 4	/* child processes per worker */
 
 /* Result of an operation that did not run because its target was not in the right state. */
 #define P2PB_OP_NOOP 1
@@ -72,6 +75,7 @@ struct p2pb_stress_cfg {
 	uint64_t duration_ns;		/* 0: until max_cycles / max_ops */
 	uint64_t max_cycles, max_ops;
 	uint32_t hold_max_us;		/* a revoke holds 0..this */
+	uint64_t quiesce_ns;		/* a trigger still waiting after this: its importers are unmapped */
 	uint32_t pace_us;		/* sleep between a worker's operations */
 	unsigned int checkpoint_cycles;	/* drain and compare leaks every N cycles (0: only at the end) */
 	bool keep_going;		/* do not stop at the first finding */

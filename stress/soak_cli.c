@@ -32,8 +32,8 @@ static void usage(FILE *f)
 		"Usage: p2pbench stress --device BDF [options]\n"
 		"       p2pbench stress --replay FILE [--json FILE]\n\n"
 		"Workers run randomized operations concurrently on one exporter: dma-buf export and\n"
-		"close, importer attach/detach/map/unmap, revokes (a trigger, a hold, its inverse) and\n"
-		"device reopen. Every revoke is judged like a revoke case (C1 waits, C4 fences, C3\n"
+		"close, importer attach/detach/map/unmap, revokes (a trigger, a hold, its inverse),\n"
+		"device reopen, and child processes with importers of their own, killed at random. Every revoke is judged like a revoke case (C1 waits, C4 fences, C3\n"
 		"remap), every map into a revoked or closed device (C2, C6), the kernel log all along\n"
 		"(C7); at each checkpoint the workers pause, give everything back, and the fds,\n"
 		"dma-bufs and module references must be back at the baseline. The first finding\n"
@@ -49,7 +49,7 @@ static void usage(FILE *f)
 		"  --dmabufs N            dma-buf slots per worker (default 4, at most %d)\n"
 		"  --attachments N        attachment slots per dma-buf (default 2, at most %d)\n"
 		"  --mix OP=W,...         operation weights (default export=3,close=2,attach=4,detach=2,\n"
-		"                         map=4,unmap=2,revoke=1,reopen=0)\n"
+		"                         map=4,unmap=2,revoke=1,reopen=0,spawn=1,kill=1)\n"
 		"  --seed N               the seed (default: from the clock, printed): the same seed\n"
 		"                         draws the same operations for every worker\n"
 		"  -D, --duration D       run for D (default 60s), or until\n"
@@ -57,6 +57,9 @@ static void usage(FILE *f)
 		"  --ops N                N operations\n"
 		"  --hold D               a revoke holds the device revoked for 0..D (default 20ms)\n"
 		"  --pace D               each worker sleeps D between operations (default 0)\n"
+		"  --quiesce-timeout D    a trigger still waiting after D (default 10s) waits for a mapping\n"
+		"                         it never asked to drop (C2): every attachment is unmapped to\n"
+		"                         release it; keep D above dma-bufs x the importers' slowest unmap\n"
 		"  --checkpoint N         give everything back and compare leaks every N cycles (default 100)\n"
 		"  --keep-going           do not stop at the first finding\n"
 		"  --record FILE          where the failing sequence goes (default p2pbench-stress.replay.json)\n"
@@ -68,7 +71,8 @@ static void usage(FILE *f)
 		"  --job FILE             options from the [stress] section of an ini file (key = option name)\n"
 		"  --json FILE            result document (results/schema/result-v2.md, \"stress\")\n"
 		"  -q, --quiet            no table, no progress line\n\n"
-		"Operations: export close attach detach map unmap revoke reopen.\n"
+		"Operations: export close attach detach map unmap revoke reopen spawn (a child process\n"
+		"attaches an importer of its own) kill (SIGKILL one: its importer goes with it).\n"
 		"Exit status: 0 no finding; 1 a finding (a clause failed, something leaked, an unexpected\n"
 		"errno, a forbidden kernel log line); 2 bad input or setup error; 130 interrupted.\n"
 		"Methodology: docs/stress.md.\n",
@@ -77,7 +81,7 @@ static void usage(FILE *f)
 
 enum { O_BAR = 256, O_SIZE, O_IMPORTER, O_IMPDEV, O_TRIGGERS, O_WORKERS, O_DMABUFS, O_ATTS, O_MIX, O_SEED,
        O_CYCLES, O_OPS, O_HOLD, O_PACE, O_CHECKPOINT, O_KEEP, O_RECORD, O_RECORD_ALWAYS, O_REPLAY, O_JOB,
-       O_JSON, O_BIND, O_DEVICE, O_REPEAT };
+       O_JSON, O_BIND, O_DEVICE, O_REPEAT, O_QUIESCE };
 
 static const struct option long_opts[] = {
 	{ "device", required_argument, 0, O_DEVICE }, { "bind", no_argument, 0, O_BIND },
@@ -91,7 +95,7 @@ static const struct option long_opts[] = {
 	{ "pace", required_argument, 0, O_PACE }, { "checkpoint", required_argument, 0, O_CHECKPOINT },
 	{ "keep-going", no_argument, 0, O_KEEP }, { "record", required_argument, 0, O_RECORD },
 	{ "record-always", no_argument, 0, O_RECORD_ALWAYS }, { "replay", required_argument, 0, O_REPLAY },
-	{ "repeat", required_argument, 0, O_REPEAT },
+	{ "repeat", required_argument, 0, O_REPEAT }, { "quiesce-timeout", required_argument, 0, O_QUIESCE },
 	{ "job", required_argument, 0, O_JOB }, { "json", required_argument, 0, O_JSON },
 	{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0 },
 };
@@ -200,6 +204,12 @@ static int set_opt(struct stress_args *a, int o, const char *v)
 			return -EINVAL;
 		c->pace_us = (uint32_t)(x / 1000);
 		return 0;
+	case O_QUIESCE:
+		if (duration_arg("quiesce-timeout", v, 1000000000ull, &c->quiesce_ns))
+			return -EINVAL;
+		if (c->quiesce_ns < 1000000000ull)
+			return p2pb_fail(-EINVAL, "--quiesce-timeout must be at least 1s");
+		return 0;
 	case O_CHECKPOINT: return count_arg("checkpoint", v, 0, 1000000, &c->checkpoint_cycles);
 	case O_KEEP: c->keep_going = true; return 0;
 	case O_RECORD: a->record_path = v; return 0;
@@ -269,6 +279,7 @@ static void defaults(struct stress_args *a)
 	c->atts = 2;
 	c->hold_max_us = 20000;
 	c->checkpoint_cycles = 100;
+	c->quiesce_ns = 10ull * 1000000000ull;
 	p2pb_stress_default_mix(c->mix);
 	a->record_path = "p2pbench-stress.replay.json";
 	a->repeat = 1;

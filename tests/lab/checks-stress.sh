@@ -149,7 +149,7 @@ check_race_scenarios() {
 	cat "$OUT/race.ktap"
 	[ $rc = 0 ] || fail "exited $rc: $(grep '^not ok' "$OUT/race.ktap" | head -n 3 | tr '\n' ' ')" || return 1
 	[ "$(grep -c '^ok ' "$OUT/race.ktap")" = "$(sed -n 's/^1\.\.//p' "$OUT/race.ktap")" ] &&
-		[ "$(jq '.scenarios | length' "$OUT/race.json")" = 5 ] ||
+		[ "$(jq '.scenarios | length' "$OUT/race.json")" = 6 ] ||
 		fail "not every scenario ran, or the plan does not match"
 }
 
