@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "soak.h"
+#include "child.h"
 #include "clock.h"
 #include "error.h"
 #include "exporter.h"
@@ -454,9 +455,16 @@ static void unrevoke_vs_remap(struct race *R)
 	R->x.ops->unexport(&R->x, &x);
 }
 
+struct unload_arg {
+	struct race *R;
+	struct p2pb_export *x;
+};
+
 /* The child of module_unload: one importer file, attachments in every state, then it waits. */
-static void unload_child(struct race *R, struct p2pb_export *x, int report_fd)
+static void unload_child(void *arg, int report_fd)
 {
+	struct race *R = ((struct unload_arg *)arg)->R;
+	struct p2pb_export *x = ((struct unload_arg *)arg)->x;
 	struct p2pb_restore none = { 0 };
 	struct p2pb_engine e = { .spec = &R->slow_spec, .instance = 7, .seed = 7 };
 	struct p2pb_attachment a[4] = { 0 };
@@ -471,8 +479,7 @@ static void unload_child(struct race *R, struct p2pb_export *x, int report_fd)
 	if (!rc)
 		e.spec->ops->detach(&e, &a[2]);		/* attached once, detached */
 	/* a[0] and a[3]: mapped; the revoke will find them mid-delay */
-	if (write(report_fd, &rc, sizeof(rc)) != sizeof(rc))
-		_exit(1);
+	p2pb_child_report(report_fd, rc);
 	sleep(120);
 	_exit(0);
 }
@@ -492,8 +499,9 @@ static int unload_importer(void)
 static void module_unload(struct race *R)
 {
 	struct p2pb_export x[4];
+	struct unload_arg ua = { .R = R, .x = x };
 	struct bg rev;
-	int p[2], rc = -EIO, err, i;
+	int rc, err, i;
 	uint64_t t0, killed_ns;
 	pid_t pid;
 
@@ -505,22 +513,14 @@ static void module_unload(struct race *R)
 	R->slow_open = R->prompt_open = false;
 	for (i = 0, err = 0; i < 4 && !err; i++)
 		err = export_one(R, &x[i]);
-	if (err || pipe2(p, O_CLOEXEC)) {
-		expect(R, "setup", false, "four dma-bufs and a pipe: %s", err_name(err ? err : -errno));
+	if (err) {
+		expect(R, "setup", false, "four dma-bufs: %s", err_name(err));
 		R->hung = true;
 		return;
 	}
-	pid = fork();
-	if (pid == 0) {
-		close(p[0]);
-		unload_child(R, x, p[1]);
-	}
-	close(p[1]);
-	if (pid > 0 && read(p[0], &rc, sizeof(rc)) != sizeof(rc))
-		rc = -EIO;
-	close(p[0]);
+	pid = p2pb_child_start(unload_child, &ua, &rc);
 	expect(R, "setup", pid > 0 && !rc, "a child with a %d ms importer: 2 mapped, 1 unmapped, 1 detached: %s",
-	       SLOW_MS, err_name(pid > 0 ? rc : -EAGAIN));
+	       SLOW_MS, err_name(pid > 0 ? rc : pid));
 	if (pid <= 0 || rc) {
 		if (pid > 0)
 			kill(pid, SIGKILL), waitpid(pid, NULL, 0);

@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "soak.h"
+#include "child.h"
 #include "clock.h"
 #include "error.h"
 #include "exporter.h"
@@ -390,24 +391,29 @@ static void close_all_but(int a, int b)
 	close_range((unsigned int)hi + 1, ~0u, 0);
 }
 
+struct spawn_arg {
+	struct worker *W;
+	struct slot *sl;
+};
+
 /* The child: its own importer file, one attachment to the inherited dma-buf, then it waits to be killed. */
-static void spawned_child(struct worker *W, struct slot *sl, int report_fd)
+static void spawned_child(void *arg, int report_fd)
 {
+	struct spawn_arg *sa = arg;
+	struct worker *W = sa->W;
 	struct p2pb_restore none = { 0 };
 	struct p2pb_engine e = { .spec = W->e.spec, .instance = 1000 + W->id, .seed = W->run->c->seed + 1000 + W->id };
 	struct p2pb_attachment a = { 0 };
 	int rc;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	close_all_but(report_fd, sl->exp.fd);
+	close_all_but(report_fd, sa->sl->exp.fd);
 	rc = e.spec->ops->open(&e, &none);
 	if (!rc)
-		rc = e.spec->ops->attach(&e, &sl->exp, &a);
+		rc = e.spec->ops->attach(&e, &sa->sl->exp, &a);
 	if (!rc)
 		rc = a.map_err;
-	if (write(report_fd, &rc, sizeof(rc)) != sizeof(rc))
-		_exit(1);
-	close(report_fd);
+	p2pb_child_report(report_fd, rc);
 	sleep(120);		/* killed long before, normally: kill, a checkpoint, the end */
 	_exit(0);
 }
@@ -420,31 +426,21 @@ static void spawned_child(struct worker *W, struct slot *sl, int report_fd)
 static int op_spawn(struct worker *W, struct slot *sl)
 {
 	struct run *R = W->run;
+	struct spawn_arg sa = { .W = W, .sl = sl };
 	struct dev_state before, after;
-	int p[2], rc = -EIO, fork_err;
+	int rc;
 	pid_t pid;
 
 	if (!sl->exported || !R->close_trig || W->n_children == P2PB_STRESS_MAX_CHILDREN)
 		return P2PB_OP_NOOP;
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
 	/* no reopen while the child still holds the device fd it inherited */
 	pthread_rwlock_rdlock(&R->dev_lock);
 	state_get(R, &before);
-	pid = fork();
-	fork_err = pid < 0 ? -errno : 0;
-	if (pid == 0) {
-		close(p[0]);
-		spawned_child(W, sl, p[1]);
-	}
-	close(p[1]);
-	if (pid > 0 && read(p[0], &rc, sizeof(rc)) != sizeof(rc))
-		rc = -EIO;
+	pid = p2pb_child_start(spawned_child, &sa, &rc);
 	state_get(R, &after);
 	pthread_rwlock_unlock(&R->dev_lock);
-	close(p[0]);
 	if (pid < 0)
-		return fork_err;
+		return pid;
 	W->child[W->n_children++] = pid;
 	/* a child holding a mapping the exporter should have refused goes at once */
 	if ((!rc || rc == -ENODEV) && judge_map(W, sl, &before, &after, rc, "spawned child's attach+map"))
