@@ -198,10 +198,22 @@ static bool errno_expected(enum p2pb_op op, int err)
 	}
 }
 
+/* n more failures with errno e (the first 8 distinct errnos are kept). */
+static void errno_add(struct p2pb_op_stats *s, int e, uint64_t n)
+{
+	unsigned int k;
+
+	for (k = 0; k < 8 && s->errno_val[k] && s->errno_val[k] != e; k++)
+		;
+	if (k < 8) {
+		s->errno_val[k] = e;
+		s->errnos[k] += n;
+	}
+}
+
 static void count(struct worker *W, const struct p2pb_op_rec *rec)
 {
 	struct p2pb_op_stats *s = &W->ops[rec->op];
-	unsigned int k;
 
 	if (rec->result == P2PB_OP_NOOP) {
 		s->noop++;
@@ -212,12 +224,7 @@ static void count(struct worker *W, const struct p2pb_op_rec *rec)
 	if (!rec->result)
 		return;
 	s->failed++;
-	for (k = 0; k < 8 && s->errno_val[k] && s->errno_val[k] != -rec->result; k++)
-		;
-	if (k < 8) {
-		s->errno_val[k] = -rec->result;
-		s->errnos[k]++;
-	}
+	errno_add(s, -rec->result, 1);
 	if (!errno_expected((enum p2pb_op)rec->op, rec->result)) {
 		char who[64];
 
@@ -992,7 +999,7 @@ static int split_script(struct run *R, const struct p2pb_oplog *script)
 static void collect(struct run *R)
 {
 	struct p2pb_stress_result *r = R->r;
-	unsigned int w, i, k, j;
+	unsigned int w, i, k;
 
 	for (i = 0; i < P2PB_N_OPS; i++)
 		p2pb_hist_init(&r->ops[i].lat_ns);
@@ -1004,14 +1011,8 @@ static void collect(struct run *R)
 			d->noop += s->noop;
 			d->failed += s->failed;
 			p2pb_hist_merge(&d->lat_ns, &s->lat_ns);
-			for (k = 0; k < 8 && s->errno_val[k]; k++) {
-				for (j = 0; j < 8 && d->errno_val[j] && d->errno_val[j] != s->errno_val[k]; j++)
-					;
-				if (j < 8) {
-					d->errno_val[j] = s->errno_val[k];
-					d->errnos[j] += s->errnos[k];
-				}
-			}
+			for (k = 0; k < 8 && s->errno_val[k]; k++)
+				errno_add(d, s->errno_val[k], s->errnos[k]);
 		}
 	for (w = 0; w < R->c->workers; w++) {
 		r->traffic_bytes += R->w[w].traffic_bytes;
