@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analyze.h"
 #include "doctor.h"
 #include "result.h"
 #include "revoke.h"
@@ -55,6 +56,7 @@ static const struct {
 #ifdef P2PB_HAVE_RDMA
 	{ "rdma", p2pb_cmd_rdma, "RDMA write/read/send bandwidth and latency through a memory back-end (perftest style)" },
 #endif
+	{ "compare", p2pb_cmd_compare, "what changed between two runs, beyond noise and thresholds (exit 1: a regression)" },
 	{ "doctor", p2pb_cmd_doctor, "what works on this machine (VFIO dma-buf, IOMMU, exporters, RDMA import, P2P routes)" },
 	{ "lab", cmd_lab, "boot the virtual lab and run a command in it (scripts/lab)" },
 };

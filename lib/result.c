@@ -63,6 +63,8 @@ json_object *p2pb_result_new(const char *subcommand, int argc, char **argv)
 	if (!uname(&u)) {
 		json_object_object_add(host, "kernel", json_object_new_string(u.release));
 		json_object_object_add(host, "machine", json_object_new_string(u.machine));
+		/* fleets compare the same job across machines by this name */
+		json_object_object_add(host, "name", json_object_new_string(u.nodename));
 	}
 	json_object_object_add(host, "lab", json_object_new_boolean(getenv("P2PB_LAB") != NULL));
 	json_object_object_add(doc, "host", host);

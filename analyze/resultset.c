@@ -1,0 +1,587 @@
+// SPDX-License-Identifier: GPL-2.0
+#define _GNU_SOURCE
+#include "resultset.h"
+#include "error.h"
+#include "result.h"
+#include "stats.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* ---- building a case's series ---- */
+
+static struct p2pb_rcase *case_new(struct p2pb_rset *s, size_t doc, json_object *raw, const char *kind,
+				   const char *name)
+{
+	struct p2pb_rcase *c, *cases = realloc(s->cases, (s->n_cases + 1) * sizeof(*cases));
+
+	if (!cases)
+		return NULL;
+	s->cases = cases;
+	c = &cases[s->n_cases++];
+	memset(c, 0, sizeof(*c));
+	c->doc = doc;
+	c->raw = raw;
+	snprintf(c->name, sizeof(c->name), "%s", name);
+	snprintf(c->key, sizeof(c->key), "%s|%s", kind, name);
+	return c;
+}
+
+static struct p2pb_series *series_get(struct p2pb_rcase *c, const char *metric, const char *unit,
+				      enum p2pb_better better)
+{
+	struct p2pb_series *sr;
+	size_t i;
+
+	for (i = 0; i < c->n_series; i++)
+		if (!strcmp(c->series[i].metric, metric))
+			return &c->series[i];
+	sr = realloc(c->series, (c->n_series + 1) * sizeof(*sr));
+	if (!sr)
+		return NULL;
+	c->series = sr;
+	sr = &sr[c->n_series++];
+	memset(sr, 0, sizeof(*sr));
+	snprintf(sr->metric, sizeof(sr->metric), "%s", metric);
+	sr->unit = unit;
+	sr->better = better;
+	return sr;
+}
+
+static void sample_add(struct p2pb_rcase *c, const char *metric, const char *unit, enum p2pb_better better,
+		       double v)
+{
+	struct p2pb_series *sr = series_get(c, metric, unit, better);
+	double *nv;
+
+	if (!sr || !isfinite(v))
+		return;
+	nv = realloc(sr->v, (sr->n + 1) * sizeof(*nv));
+	if (!nv)
+		return;
+	sr->v = nv;
+	sr->v[sr->n++] = v;
+}
+
+/* A metric the document only summarises: {count, min, p50, p90, p99, max}. */
+static void summary_add(struct p2pb_rcase *c, const char *metric, const char *unit, enum p2pb_better better,
+			json_object *sum)
+{
+	struct p2pb_series *sr;
+	json_object *o;
+
+	if (!sum || !json_object_object_get_ex(sum, "count", &o) || json_object_get_int64(o) <= 0)
+		return;
+	sr = series_get(c, metric, unit, better);
+	if (!sr)
+		return;
+	sr->count = (size_t)json_object_get_int64(o);
+#define SUMMARY_FIELD(field, key)                                   \
+	if (json_object_object_get_ex(sum, key, &o))                \
+		sr->field = json_object_get_double(o);
+	SUMMARY_FIELD(min, "min")
+	SUMMARY_FIELD(p50, "p50")
+	SUMMARY_FIELD(p90, "p90")
+	SUMMARY_FIELD(p99, "p99")
+	SUMMARY_FIELD(max, "max")
+#undef SUMMARY_FIELD
+}
+
+static void series_finish(struct p2pb_rcase *c)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_series; i++) {
+		struct p2pb_series *sr = &c->series[i];
+
+		if (!sr->v)
+			continue;
+		p2pb_sort_doubles(sr->v, sr->n);
+		sr->count = sr->n;
+		sr->min = sr->v[0];
+		sr->max = sr->v[sr->n - 1];
+		sr->p50 = p2pb_quantile(sr->v, sr->n, 0.50);
+		sr->p90 = p2pb_quantile(sr->v, sr->n, 0.90);
+		sr->p99 = p2pb_quantile(sr->v, sr->n, 0.99);
+	}
+}
+
+/* ---- json helpers ---- */
+
+static json_object *jget(json_object *o, const char *path)
+{
+	char buf[128], *tok, *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
+		if (!json_object_object_get_ex(o, tok, &o))
+			return NULL;
+	return o;
+}
+
+static const char *jstr(json_object *o, const char *path, const char *def)
+{
+	json_object *v = jget(o, path);
+
+	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : def;
+}
+
+/* A number at path, or NAN when absent or null. */
+static double jnum(json_object *o, const char *path)
+{
+	json_object *v = jget(o, path);
+
+	if (!v || !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
+		return NAN;
+	return json_object_get_double(v);
+}
+
+/* ---- one document kind each ---- */
+
+static void outcome_from_verdict(struct p2pb_rcase *c, json_object *verdict_holder, const char *reason_key)
+{
+	snprintf(c->outcome, sizeof(c->outcome), "%s", jstr(verdict_holder, "verdict.outcome", ""));
+	snprintf(c->reason, sizeof(c->reason), "%s", jstr(verdict_holder, reason_key, ""));
+}
+
+static const char *const iteration_times[] = { "revoke_to_quiesce_ns", "trigger_ns", "unrevoke_ns", "remap_ns" };
+static const char *const dma_windows[] = { "before", "during", "after" };
+static const char *const load_times[] = { "stall_ns", "first_io_after_unrevoke_ns" };
+
+static void revoke_iteration(struct p2pb_rcase *c, json_object *it)
+{
+	json_object *atts = jget(it, "attachments");
+	char metric[64];
+	size_t i;
+
+	for (i = 0; i < sizeof(iteration_times) / sizeof(iteration_times[0]); i++)
+		sample_add(c, iteration_times[i], "ns", P2PB_LOWER_BETTER, jnum(it, iteration_times[i]));
+	for (i = 0; atts && i < json_object_array_length(atts); i++) {
+		json_object *a = json_object_array_get_idx(atts, i);
+
+		sample_add(c, "trigger_to_invalidate_ns", "ns", P2PB_LOWER_BETTER, jnum(a, "trigger_to_invalidate_ns"));
+		sample_add(c, "invalidate_to_unmap_ns", "ns", P2PB_LOWER_BETTER, jnum(a, "invalidate_to_unmap_ns"));
+	}
+	for (i = 0; i < sizeof(dma_windows) / sizeof(dma_windows[0]); i++) {
+		snprintf(metric, sizeof(metric), "dma.%s.bytes_per_s", dma_windows[i]);
+		sample_add(c, metric, "B/s", P2PB_HIGHER_BETTER, jnum(it, metric));
+	}
+	for (i = 0; i < sizeof(load_times) / sizeof(load_times[0]); i++) {
+		snprintf(metric, sizeof(metric), "load.%s", load_times[i]);
+		sample_add(c, metric, "ns", P2PB_LOWER_BETTER, jnum(it, metric));
+	}
+}
+
+/* What makes two cases of one name the same experiment, device addresses aside. */
+static void revoke_params(struct p2pb_rcase *c, json_object *jc)
+{
+	json_object *imps = jget(jc, "importers"), *bufs = jget(jc, "dmabufs");
+	size_t len = 0, i;
+
+	len += snprintf(c->params + len, sizeof(c->params) - len, "trigger=%s dmabufs=%zu", jstr(jc, "trigger", "?"),
+			bufs ? json_object_array_length(bufs) : 0);
+	for (i = 0; imps && i < json_object_array_length(imps) && len < sizeof(c->params); i++) {
+		char spec[128], *p, *save = NULL;
+		const char *sep = " importer=";
+
+		snprintf(spec, sizeof(spec), "%s", jstr(json_object_array_get_idx(imps, i), "spec", "?"));
+		for (p = strtok_r(spec, ",", &save); p && len < sizeof(c->params); p = strtok_r(NULL, ",", &save)) {
+			if (!strncmp(p, "dev=", 4))
+				continue;	/* an address on this machine, not a parameter */
+			len += snprintf(c->params + len, sizeof(c->params) - len, "%s%s", sep, p);
+			sep = ",";
+		}
+	}
+}
+
+static void doc_revoke(struct p2pb_rset *s, size_t d, json_object *root, const char *kind)
+{
+	json_object *cases = jget(root, "cases");
+	size_t i, j;
+
+	for (i = 0; cases && i < json_object_array_length(cases); i++) {
+		json_object *jc = json_object_array_get_idx(cases, i), *its = jget(jc, "iterations");
+		struct p2pb_rcase *c = case_new(s, d, jc, kind, jstr(jc, "name", "?"));
+
+		if (!c)
+			return;
+		outcome_from_verdict(c, jc, "reason");
+		revoke_params(c, jc);
+		for (j = 0; its && j < json_object_array_length(its); j++) {
+			json_object *it = json_object_array_get_idx(its, j), *w = jget(it, "warmup");
+
+			if (!(w && json_object_get_boolean(w)))
+				revoke_iteration(c, it);
+		}
+		series_finish(c);
+	}
+}
+
+static void doc_check(struct p2pb_rset *s, size_t d, json_object *root)
+{
+	json_object *checks = jget(root, "checks");
+	size_t i;
+
+	for (i = 0; checks && i < json_object_array_length(checks); i++) {
+		json_object *jc = json_object_array_get_idx(checks, i);
+		struct p2pb_rcase *c = case_new(s, d, jc, "check", jstr(jc, "name", "?"));
+		const char *st = jstr(jc, "status", "");
+		size_t k;
+
+		if (!c)
+			return;
+		for (k = 0; st[k] && k + 1 < sizeof(c->outcome); k++)
+			c->outcome[k] = (char)(st[k] >= 'a' && st[k] <= 'z' ? st[k] - 'a' + 'A' : st[k]);
+		snprintf(c->reason, sizeof(c->reason), "%s", jstr(jc, "reason", ""));
+	}
+}
+
+static void doc_stress(struct p2pb_rset *s, size_t d, json_object *root)
+{
+	json_object *st = jget(root, "stress"), *trig = jget(st, "triggers");
+	struct p2pb_rcase *c;
+	char name[96];
+	double elapsed = jnum(st, "elapsed_s");
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; trig && i < json_object_array_length(trig); i++) {
+		json_object *t = json_object_array_get_idx(trig, i);
+
+		snprintf(name, sizeof(name), "stress/%s", jstr(t, "trigger", "?"));
+		c = case_new(s, d, t, "stress", name);
+		if (!c)
+			return;
+		outcome_from_verdict(c, t, "verdict.violations.0.evidence");
+		summary_add(c, "revoke_ns", "ns", P2PB_LOWER_BETTER, jget(t, "revoke_ns"));
+	}
+	c = case_new(s, d, st, "stress", "stress/run");
+	if (!c)
+		return;
+	snprintf(c->outcome, sizeof(c->outcome), "%s", jstr(st, "run_verdict.outcome", ""));
+	snprintf(c->reason, sizeof(c->reason), "%s", jstr(st, "findings.0", ""));
+	snprintf(c->params, sizeof(c->params), "workers=%.0f seed=%.0f", jnum(st, "workers"), jnum(st, "seed"));
+	if (elapsed > 0)
+		sample_add(c, "ops_per_s", "ops/s", P2PB_HIGHER_BETTER, jnum(st, "ops_total") / elapsed);
+	series_finish(c);
+}
+
+static void doc_rdma(struct p2pb_rset *s, size_t d, json_object *root)
+{
+	json_object *r = jget(root, "rdma"), *steps = jget(r, "steps");
+	size_t i;
+
+	for (i = 0; steps && i < json_object_array_length(steps); i++) {
+		json_object *st = json_object_array_get_idx(steps, i);
+		char name[96];
+		struct p2pb_rcase *c;
+
+		snprintf(name, sizeof(name), "rdma/%s-%s/%.0f", jstr(r, "op", "?"), jstr(r, "mode", "?"),
+			 jnum(st, "size"));
+		c = case_new(s, d, st, "rdma", name);
+		if (!c)
+			return;
+		snprintf(c->params, sizeof(c->params), "driver=%s memory=%s qps=%.0f", jstr(r, "driver", "?"),
+			 jstr(r, "memory.kind", "?"), jnum(r, "qps"));
+		sample_add(c, "bytes_per_s", "B/s", P2PB_HIGHER_BETTER, jnum(st, "bytes_per_s"));
+		series_finish(c);
+		summary_add(c, "latency_ns", "ns", P2PB_LOWER_BETTER, jget(st, "latency_ns"));
+		summary_add(c, "stall_ns", "ns", P2PB_LOWER_BETTER, jget(st, "disturbance.stall_ns"));
+	}
+}
+
+/* bench/ scripts' documents: one case per row, a series per sample list and per ratio. */
+static void doc_bench(struct p2pb_rset *s, size_t d, json_object *root, const char *kind)
+{
+	json_object *rows = jget(root, "rows");
+	size_t i;
+
+	for (i = 0; rows && i < json_object_array_length(rows); i++) {
+		json_object *row = json_object_array_get_idx(rows, i), *samples = jget(row, "samples");
+		const char *unit = jstr(row, "unit", "bytes/s");
+		enum p2pb_better better = strstr(unit, "ns") ? P2PB_LOWER_BETTER : P2PB_HIGHER_BETTER;
+		char name[128];
+		size_t len;
+		struct p2pb_rcase *c;
+
+		len = (size_t)snprintf(name, sizeof(name), "%s", kind + strlen("bench:"));
+		json_object_object_foreach(row, k, v) {
+			if (len >= sizeof(name))
+				break;
+			if (!strcmp(k, "unit"))
+				continue;
+			if (json_object_is_type(v, json_type_string))
+				len += (size_t)snprintf(name + len, sizeof(name) - len, "/%s", json_object_get_string(v));
+			else if (!strcmp(k, "size"))
+				len += (size_t)snprintf(name + len, sizeof(name) - len, "/%s", json_object_get_string(v));
+		}
+		c = case_new(s, d, row, kind, name);
+		if (!c)
+			return;
+		json_object_object_foreach(row, rk, rv) {
+			if (!strncmp(rk, "ratio_", 6))
+				sample_add(c, rk, "ratio", better, json_object_get_double(rv));
+		}
+		if (samples) {
+			json_object_object_foreach(samples, sk, sv) {
+				char metric[64];
+				size_t j;
+
+				snprintf(metric, sizeof(metric), "%s", sk);
+				for (j = 0; j < json_object_array_length(sv); j++)
+					sample_add(c, metric, strstr(unit, "ns") ? "ns" : "B/s", better,
+						   json_object_get_double(json_object_array_get_idx(sv, j)));
+			}
+		}
+		series_finish(c);
+	}
+}
+
+static void doc_scale(struct p2pb_rset *s, size_t d, json_object *root)
+{
+	static const char *const axes[] = { "dmabufs", "attachments" };
+	size_t a, i;
+
+	for (a = 0; a < 2; a++) {
+		json_object *pts = jget(jget(root, axes[a]), "points");
+
+		for (i = 0; pts && i < json_object_array_length(pts); i++) {
+			json_object *p = json_object_array_get_idx(pts, i);
+			struct p2pb_rcase *c;
+			char name[96];
+
+			snprintf(name, sizeof(name), "scale/%s=%.0f", axes[a], jnum(p, "n"));
+			c = case_new(s, d, p, "scale", name);
+			if (!c)
+				return;
+			snprintf(c->params, sizeof(c->params), "trigger=%s importer_delay=%s", jstr(root, "trigger", "?"),
+				 jstr(root, "importer_delay", "?"));
+			snprintf(c->outcome, sizeof(c->outcome), "%s", !strcmp(jstr(p, "status", ""), "pass") ? "PASS" : "FAIL");
+			sample_add(c, "revoke_to_quiesce_p50_ns", "ns", P2PB_LOWER_BETTER,
+				   jnum(p, "revoke_to_quiesce_p50_ns"));
+			sample_add(c, "trigger_p50_ns", "ns", P2PB_LOWER_BETTER, jnum(p, "trigger_p50_ns"));
+			series_finish(c);
+		}
+	}
+}
+
+/* ---- documents ---- */
+
+/* The document's kind, or NULL with the reason when it is none of ours. */
+static const char *doc_kind(json_object *root, char *kind, size_t len, char *why, size_t why_len)
+{
+	const char *schema = jstr(root, "schema", NULL);
+
+	if (!schema) {
+		snprintf(why, why_len, "not a p2pbench result (no \"schema\" key)");
+		return NULL;
+	}
+	if (!strcmp(schema, P2PB_RESULT_SCHEMA)) {
+		double v = jnum(root, "schema_version");
+
+		if (v != P2PB_RESULT_VERSION) {
+			snprintf(why, why_len, "%s version %.0f; this p2pbench reads version %d", schema, v,
+				 P2PB_RESULT_VERSION);
+			return NULL;
+		}
+		snprintf(kind, len, "%s", jstr(root, "tool.subcommand", "?"));
+		return kind;
+	}
+	if (!strcmp(schema, "p2pbench-bench/1")) {
+		snprintf(kind, len, "bench:%s", jstr(root, "benchmark", "?"));
+		return kind;
+	}
+	if (!strcmp(schema, "p2pbench-revoke-scale") && jnum(root, "version") == 1) {
+		snprintf(kind, len, "scale");
+		return kind;
+	}
+	snprintf(why, why_len, "schema \"%s\" is not one this p2pbench reads", schema);
+	return NULL;
+}
+
+static int add_doc(struct p2pb_rset *s, const char *path)
+{
+	json_object *root = json_object_from_file(path);
+	struct p2pb_rdoc *docs, *d;
+	char why[160];
+	size_t idx, first_case = s->n_cases;
+
+	if (!root)
+		return p2pb_fail(-EINVAL, "%s: cannot read a JSON document (%s)", path, json_util_get_last_err());
+	docs = realloc(s->docs, (s->n_docs + 1) * sizeof(*docs));
+	if (!docs) {
+		json_object_put(root);
+		return p2pb_fail(-ENOMEM, "out of memory");
+	}
+	s->docs = docs;
+	idx = s->n_docs;
+	d = &docs[idx];
+	memset(d, 0, sizeof(*d));
+	if (!doc_kind(root, d->kind, sizeof(d->kind), why, sizeof(why))) {
+		json_object_put(root);
+		return p2pb_fail(-EINVAL, "%s: %s", path, why);
+	}
+	s->n_docs++;
+	d->root = root;
+	snprintf(d->path, sizeof(d->path), "%s", path);
+	snprintf(d->host, sizeof(d->host), "%s", jstr(root, "host.name", ""));
+	snprintf(d->kernel, sizeof(d->kernel), "%s", jstr(root, "host.kernel", jstr(root, "kernel", "")));
+	snprintf(d->started, sizeof(d->started), "%s", jstr(root, "started", ""));
+	d->lab = json_object_get_boolean(jget(root, "host.lab"));
+	d->interrupted = json_object_get_boolean(jget(root, "interrupted"));
+	if (!strcmp(d->kind, "revoke") || !strcmp(d->kind, "timeout-sweep") || !strcmp(d->kind, "trace"))
+		doc_revoke(s, idx, root, d->kind);
+	else if (!strcmp(d->kind, "check"))
+		doc_check(s, idx, root);
+	else if (!strcmp(d->kind, "stress"))
+		doc_stress(s, idx, root);
+	else if (!strcmp(d->kind, "rdma"))
+		doc_rdma(s, idx, root);
+	else if (!strncmp(d->kind, "bench:", 6))
+		doc_bench(s, idx, root, d->kind);
+	else if (!strcmp(d->kind, "scale"))
+		doc_scale(s, idx, root);
+	(void)first_case;
+	return 0;
+}
+
+static int is_json_name(const char *n)
+{
+	size_t l = strlen(n);
+
+	return l > 5 && !strcmp(n + l - 5, ".json") && n[0] != '.';
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The JSON documents of a directory and its subdirectories (one level:
+ * a results directory of runs), sorted so that a set reads the same way
+ * every time. Documents of other schemas there (an index, a replay file)
+ * are passed over.
+ */
+static int add_dir(struct p2pb_rset *s, const char *dir, int depth, size_t *added)
+{
+	DIR *dh = opendir(dir);
+	struct dirent *e;
+	char **names = NULL;
+	size_t n = 0, i;
+	int rc = 0;
+
+	if (!dh)
+		return p2pb_fail(-errno, "%s: %s", dir, strerror(errno));
+	while ((e = readdir(dh))) {
+		char **nn;
+
+		if (e->d_name[0] == '.')
+			continue;
+		nn = realloc(names, (n + 1) * sizeof(*nn));
+		if (!nn)
+			break;
+		names = nn;
+		names[n++] = strdup(e->d_name);
+	}
+	closedir(dh);
+	if (n)
+		qsort(names, n, sizeof(*names), cmp_str);
+	for (i = 0; i < n && !rc; i++) {
+		char path[PATH_MAX];
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
+		if (stat(path, &st))
+			continue;
+		if (S_ISDIR(st.st_mode) && depth > 0) {
+			rc = add_dir(s, path, depth - 1, added);
+		} else if (S_ISREG(st.st_mode) && is_json_name(names[i])) {
+			json_object *root = json_object_from_file(path);
+			char kind[32], why[160];
+			int ours = root && doc_kind(root, kind, sizeof(kind), why, sizeof(why));
+			int old_schema = root && !ours && strstr(why, "version");
+
+			json_object_put(root);
+			if (old_schema)
+				rc = p2pb_fail(-EINVAL, "%s: %s", path, why);
+			else if (ours && !(rc = add_doc(s, path)))
+				(*added)++;
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+	return rc;
+}
+
+int p2pb_rset_add(struct p2pb_rset *s, const char *path)
+{
+	struct stat st;
+	size_t added = 0, docs0 = s->n_docs, cases0 = s->n_cases;
+	int rc;
+
+	if (stat(path, &st))
+		return p2pb_fail(-errno, "%s: %s", path, strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return add_doc(s, path);
+	rc = add_dir(s, path, 2, &added);
+	if (!rc && !added)
+		rc = p2pb_fail(-ENOENT, "%s: no p2pbench result documents in it", path);
+	if (rc) {
+		/* nothing half-added: drop what this directory contributed */
+		while (s->n_cases > cases0) {
+			struct p2pb_rcase *c = &s->cases[--s->n_cases];
+
+			for (size_t i = 0; i < c->n_series; i++)
+				free(c->series[i].v);
+			free(c->series);
+		}
+		while (s->n_docs > docs0)
+			json_object_put(s->docs[--s->n_docs].root);
+	}
+	return rc;
+}
+
+void p2pb_rset_free(struct p2pb_rset *s)
+{
+	size_t i, j;
+
+	for (i = 0; i < s->n_cases; i++) {
+		for (j = 0; j < s->cases[i].n_series; j++)
+			free(s->cases[i].series[j].v);
+		free(s->cases[i].series);
+	}
+	for (i = 0; i < s->n_docs; i++)
+		json_object_put(s->docs[i].root);
+	free(s->cases);
+	free(s->docs);
+	memset(s, 0, sizeof(*s));
+}
+
+const struct p2pb_series *p2pb_rcase_series(const struct p2pb_rcase *c, const char *metric)
+{
+	size_t i;
+
+	for (i = 0; i < c->n_series; i++)
+		if (!strcmp(c->series[i].metric, metric))
+			return &c->series[i];
+	return NULL;
+}
+
+int p2pb_outcome_rank(const char *outcome)
+{
+	static const char *const order[] = { "PASS", "XFAIL", "SKIP", "XPASS", "BOUNDED", "FAIL", "ERROR" };
+	size_t i;
+
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (!strcmp(outcome, order[i]))
+			return (int)i;
+	return -1;
+}
