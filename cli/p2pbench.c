@@ -57,6 +57,7 @@ static const struct {
 	{ "rdma", p2pb_cmd_rdma, "RDMA write/read/send bandwidth and latency through a memory back-end (perftest style)" },
 #endif
 	{ "compare", p2pb_cmd_compare, "what changed between two runs, beyond noise and thresholds (exit 1: a regression)" },
+	{ "report", p2pb_cmd_report, "one HTML page with figures, CSV and a qualification verdict from result documents" },
 	{ "doctor", p2pb_cmd_doctor, "what works on this machine (VFIO dma-buf, IOMMU, exporters, RDMA import, P2P routes)" },
 	{ "lab", cmd_lab, "boot the virtual lab and run a command in it (scripts/lab)" },
 };

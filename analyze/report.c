@@ -1,0 +1,840 @@
+// SPDX-License-Identifier: GPL-2.0
+/* The HTML report: measure (the result set), then format (tables and figures). */
+#define _GNU_SOURCE
+#include "report.h"
+#include "error.h"
+#include "format.h"
+#include "plot.h"
+#include "result.h"
+#include "stats.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_COLS 12
+
+struct report {
+	const struct p2pb_rset *set;
+	const struct p2pb_report_opts *o;
+	FILE *html;
+	char plots[PATH_MAX], csv[PATH_MAX];
+	struct p2pb_report_stats st;
+	char (*links)[PATH_MAX];		/* per document: its copy under data/ */
+};
+
+/* ---- tables: built first, then written as HTML and as CSV ---- */
+
+struct table {
+	char id[64], title[200];
+	const char *cols[MAX_COLS];
+	size_t ncols, nrows;
+	char **cells;
+};
+
+static void table_init(struct table *t, const char *id, const char *title, const char *cols)
+{
+	static char colbuf[8][512];
+	static unsigned int next;
+	char *buf = colbuf[next++ % 8], *tok, *save = NULL;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	snprintf(t->title, sizeof(t->title), "%s", title);
+	snprintf(buf, 512, "%s", cols);
+	for (tok = strtok_r(buf, "|", &save); tok && t->ncols < MAX_COLS; tok = strtok_r(NULL, "|", &save))
+		t->cols[t->ncols++] = tok;
+}
+
+static void table_row(struct table *t, ...)
+{
+	char **cells = realloc(t->cells, (t->nrows + 1) * t->ncols * sizeof(char *));
+	va_list ap;
+	size_t i;
+
+	if (!cells)
+		return;
+	t->cells = cells;
+	va_start(ap, t);
+	for (i = 0; i < t->ncols; i++) {
+		const char *s = va_arg(ap, const char *);
+
+		cells[t->nrows * t->ncols + i] = strdup(s ? s : "");
+	}
+	va_end(ap);
+	t->nrows++;
+}
+
+static const char *outcome_class(const char *s)
+{
+	static const char *const known[] = { "PASS", "FAIL", "ERROR", "BOUNDED", "SKIP", "XFAIL", "XPASS",
+					     "regression", "improvement", "changed" };
+	size_t i;
+
+	for (i = 0; i < sizeof(known) / sizeof(known[0]); i++)
+		if (!strcmp(s, known[i]))
+			return known[i];
+	return NULL;
+}
+
+static void table_emit(struct report *r, struct table *t)
+{
+	char path[PATH_MAX + 80];
+	FILE *csv;
+	size_t i, j;
+
+	snprintf(path, sizeof(path), "%s/%s.csv", r->csv, t->id);
+	csv = fopen(path, "w");
+	fprintf(r->html, "<h3 id=\"%s\">", t->id);
+	p2pb_html_text(r->html, t->title);
+	fprintf(r->html, " <a class=\"csv\" href=\"csv/%s.csv\">CSV</a></h3>\n<table><tr>", t->id);
+	for (i = 0; i < t->ncols; i++) {
+		fputs("<th>", r->html);
+		p2pb_html_text(r->html, t->cols[i]);
+		fputs("</th>", r->html);
+		if (csv)
+			p2pb_csv_field(csv, t->cols[i], i + 1 < t->ncols ? ',' : '\n');
+	}
+	fputs("</tr>\n", r->html);
+	for (j = 0; j < t->nrows; j++) {
+		fputs("<tr>", r->html);
+		for (i = 0; i < t->ncols; i++) {
+			const char *cell = t->cells[j * t->ncols + i], *cls = outcome_class(cell);
+
+			if (cls)
+				fprintf(r->html, "<td class=\"v-%s\">", cls);
+			else
+				fputs("<td>", r->html);
+			p2pb_html_text(r->html, cell);
+			fputs("</td>", r->html);
+			if (csv)
+				p2pb_csv_field(csv, cell, i + 1 < t->ncols ? ',' : '\n');
+			free(t->cells[j * t->ncols + i]);
+		}
+		fputs("</tr>\n", r->html);
+	}
+	if (!t->nrows)
+		fprintf(r->html, "<tr><td colspan=\"%zu\">(none)</td></tr>\n", t->ncols);
+	fputs("</table>\n", r->html);
+	free(t->cells);
+	t->cells = NULL;
+	if (csv)
+		fclose(csv);
+	r->st.tables++;
+}
+
+/* ---- figures ---- */
+
+static int figure_emit(struct report *r, struct p2pb_plot *p, const char *caption)
+{
+	char *svg;
+	int rc = p2pb_plot_end(p, &svg);
+
+	if (rc)
+		return rc;
+	fprintf(r->html, "<figure id=\"fig-%s\">%s<figcaption>", p->name, svg);
+	p2pb_html_text(r->html, caption);
+	fprintf(r->html, " <a href=\"plots/%s.svg\">SVG</a> <a href=\"plots/%s.gp\">gnuplot</a></figcaption></figure>\n",
+		p->name, p->name);
+	free(svg);
+	r->st.figures++;
+	return 0;
+}
+
+static void slug(char *out, size_t len, const char *prefix, const char *s)
+{
+	size_t i = (size_t)snprintf(out, len, "%s", prefix);
+
+	for (; *s && i + 1 < len; s++)
+		out[i++] = (char)((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-' ? *s : '_');
+	out[i] = 0;
+}
+
+static json_object *jget(json_object *o, const char *key)
+{
+	json_object *v = NULL;
+
+	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
+}
+
+static double jnum(json_object *o, const char *key)
+{
+	json_object *v = jget(o, key);
+
+	return v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) ?
+		       json_object_get_double(v) : NAN;
+}
+
+/* The group a case belongs to: its job section ("delay0" of "delay0/flr"). */
+static void case_group(const struct p2pb_rcase *c, char *out, size_t len)
+{
+	const char *slash = strchr(c->name, '/');
+
+	snprintf(out, len, "%.*s", (int)(slash ? slash - c->name : (long)strlen(c->name)), c->name);
+}
+
+/* The x axis of a CDF: logarithmic when the values span more than a decade and a half. */
+static void cdf_axis(struct report *r, size_t doc, const char *group, FILE *gp)
+{
+	double lo = INFINITY, hi = 0;
+	char g[64];
+	size_t i;
+
+	for (i = 0; i < r->set->n_cases; i++) {
+		const struct p2pb_rcase *c = &r->set->cases[i];
+		const struct p2pb_series *sr = p2pb_rcase_series(c, "revoke_to_quiesce_ns");
+
+		case_group(c, g, sizeof(g));
+		if (c->doc == doc && !strcmp(g, group) && sr && sr->n) {
+			lo = fmin(lo, sr->min / 1e6);
+			hi = fmax(hi, sr->max / 1e6);
+		}
+	}
+	if (!(hi > 0) || !isfinite(lo))
+		return;
+	if (lo > 0 && hi / lo > 30)
+		fprintf(gp, "set logscale x\nset xrange [%g:%g]\n", lo / 1.2, hi * 1.2);
+	else
+		fprintf(gp, "set xrange [%g:%g]\n", fmax(0, lo - (hi - lo) * 0.1 - 0.001), hi + (hi - lo) * 0.1 + 0.001);
+}
+
+/* Revoke-to-quiesce CDF, one figure per job section, a line per trigger. */
+static int fig_cdf(struct report *r, size_t doc, const char *group)
+{
+	struct p2pb_plot p;
+	char name[96], title[200], g[64];
+	size_t i, k, lines = 0;
+	int rc;
+
+	slug(name, sizeof(name), "cdf-", group);
+	snprintf(name + strlen(name), sizeof(name) - strlen(name), "-%zu", doc);
+	snprintf(title, sizeof(title), "revoke-to-quiesce latency, %s (CDF over the measured iterations)", group);
+	rc = p2pb_plot_begin(&p, r->plots, name, title, 760, 400);
+	if (rc)
+		return rc;
+	cdf_axis(r, doc, group, p.gp);
+	fprintf(p.gp, "set xlabel 'revoke-to-quiesce (ms)'\nset ylabel 'fraction of iterations'\n"
+		      "set yrange [0:1.02]\nplot ");
+	for (i = 0; i < r->set->n_cases; i++) {
+		const struct p2pb_rcase *c = &r->set->cases[i];
+		const struct p2pb_series *sr = p2pb_rcase_series(c, "revoke_to_quiesce_ns");
+
+		case_group(c, g, sizeof(g));
+		if (c->doc != doc || strcmp(g, group) || !sr || !sr->n)
+			continue;
+		fprintf(p.dat, "%.6f 0\n", sr->v[0] / 1e6);	/* the step up from 0 */
+		for (k = 0; k < sr->n; k++)
+			fprintf(p.dat, "%.6f %.6f\n", sr->v[k] / 1e6, (double)(k + 1) / (double)sr->n);
+		fputs("\n\n", p.dat);
+		fprintf(p.gp, "%s'%s.dat' index %zu using 1:2 with steps lw 2 title \"", lines ? ", " : "", name, lines);
+		p2pb_plot_quoted(p.gp, c->name + strlen(group) + (c->name[strlen(group)] == '/'));
+		fputs("\"", p.gp);
+		lines++;
+	}
+	fputs("\n", p.gp);
+	return figure_emit(r, &p, "Each step is one iteration: the time from the trigger's start until the last "
+				  "importer unmapped. Further right is slower; a long tail shows as a late rise.");
+}
+
+/* The iteration whose stall is the median one: the most typical timeline. */
+static json_object *median_timeline_iteration(json_object *jc)
+{
+	json_object *its = jget(jc, "iterations"), *best = NULL;
+	double stalls[512], median, best_d = INFINITY;
+	size_t n = 0, i;
+
+	for (i = 0; its && i < json_object_array_length(its) && n < 512; i++) {
+		json_object *it = json_object_array_get_idx(its, i), *load = jget(it, "load");
+
+		if (jget(load, "timeline") && !json_object_get_boolean(jget(it, "warmup")))
+			stalls[n++] = jnum(load, "stall_ns");
+	}
+	if (!n)
+		return NULL;
+	p2pb_sort_doubles(stalls, n);
+	median = stalls[n / 2];
+	for (i = 0; i < json_object_array_length(its); i++) {
+		json_object *it = json_object_array_get_idx(its, i), *load = jget(it, "load");
+		double d = fabs(jnum(load, "stall_ns") - median);
+
+		if (jget(load, "timeline") && !json_object_get_boolean(jget(it, "warmup")) && d < best_d) {
+			best = it;
+			best_d = d;
+		}
+	}
+	return best;
+}
+
+static void mark(FILE *gp, double ms, const char *label, const char *colour, int row)
+{
+	if (isnan(ms))
+		return;
+	fprintf(gp, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead lc rgb '%s' dt 2\n", ms, ms, colour);
+	fprintf(gp, "set label \"%s\" at %.3f, graph %.2f offset 0.3,0 tc rgb '%s'\n", label, ms, 0.95 - 0.07 * row,
+		colour);
+}
+
+/* Throughput of the traffic device through one revoke, with the events marked. */
+static int fig_timeline(struct report *r, const struct p2pb_rcase *c)
+{
+	json_object *it = median_timeline_iteration(c->raw), *tl, *bytes, *atts;
+	struct p2pb_plot p;
+	char name[96], title[240];
+	double bin_ns, start_ns, inval = INFINITY;
+	size_t i;
+	int rc;
+
+	if (!it)
+		return 0;
+	tl = jget(jget(it, "load"), "timeline");
+	bytes = jget(tl, "bytes");
+	bin_ns = jnum(tl, "bin_ns");
+	start_ns = jnum(tl, "start_ns");
+	if (!bytes || !(bin_ns > 0))
+		return 0;
+	slug(name, sizeof(name), "timeline-", c->name);
+	snprintf(name + strlen(name), sizeof(name) - strlen(name), "-%zu", c->doc);
+	snprintf(title, sizeof(title), "%s: throughput through a revoke (iteration %.0f, the median stall)", c->name,
+		 jnum(it, "index"));
+	rc = p2pb_plot_begin(&p, r->plots, name, title, 900, 380);
+	if (rc)
+		return rc;
+	for (i = 0; i < json_object_array_length(bytes); i++)
+		fprintf(p.dat, "%.3f %.3f\n", (start_ns + (double)i * bin_ns) / 1e6,
+			json_object_get_double(json_object_array_get_idx(bytes, i)) / bin_ns * 1e9 / 1048576.0);
+	atts = jget(it, "attachments");
+	for (i = 0; atts && i < json_object_array_length(atts); i++)
+		inval = fmin(inval, jnum(json_object_array_get_idx(atts, i), "trigger_to_invalidate_ns"));
+	mark(p.gp, 0, "trigger", "#c0392b", 0);
+	mark(p.gp, isfinite(inval) ? inval / 1e6 : NAN, "invalidate", "#8e44ad", 1);
+	mark(p.gp, jnum(it, "revoke_to_quiesce_ns") / 1e6, "unmapped", "#2c3e50", 2);
+	mark(p.gp, jnum(it, "trigger_ns") / 1e6, "trigger returned", "#d35400", 3);
+	mark(p.gp, jnum(jget(it, "load"), "first_completion_ns") / 1e6, "first good I/O", "#27ae60", 4);
+	fprintf(p.gp, "set xlabel 'time from the trigger (ms)'\nset ylabel 'MiB/s (%.0f ms bins)'\nset key off\n"
+		      "plot '%s.dat' using 1:2 with steps lw 2 lc rgb '#2980b9'\n", bin_ns / 1e6, name);
+	return figure_emit(r, &p, "Bytes the traffic device moved through the dma-buf per bin, from the window "
+				  "before the trigger to the window after the remap. The gap is the stall; the marks "
+				  "are the trigger, the first invalidate, the last unmap, the trigger's return and the "
+				  "first good I/O after the un-revoke.");
+}
+
+/* ---- the timeout sweep as heatmaps: delay x timeout, colour = trigger time ---- */
+
+static size_t index_of(char list[][48], size_t *n, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < *n; i++)
+		if (!strcmp(list[i], s))
+			return i;
+	if (*n < 16)
+		snprintf(list[(*n)++], 48, "%s", s);
+	return i;
+}
+
+static int fig_sweep(struct report *r, size_t doc, const char *trigger, const char *policy)
+{
+	json_object *cases = jget(r->set->docs[doc].root, "cases");
+	char delays[16][48], timeouts[16][48], name[96], title[200];
+	size_t nd = 0, nt = 0, i, cells = 0;
+	struct p2pb_plot p;
+	int rc;
+
+	snprintf(name, sizeof(name), "sweep-%.40s-%.10s-%zu", trigger, policy, doc);
+	snprintf(title, sizeof(title), "timeout sweep, %.40s, policy %.10s: trigger time p50 (ms)", trigger, policy);
+	rc = p2pb_plot_begin(&p, r->plots, name, title, 760, 420);
+	if (rc)
+		return rc;
+	for (i = 0; cases && i < json_object_array_length(cases); i++) {
+		json_object *c = json_object_array_get_idx(cases, i), *sw = jget(c, "sweep");
+		const char *pol = json_object_get_string(jget(sw, "policy"));
+		double tmo = jnum(sw, "timeout_ms"), trig = jnum(jget(jget(c, "summary"), "trigger_ns"), "p50");
+		const char *outcome = json_object_get_string(jget(jget(c, "verdict"), "outcome"));
+		char tlabel[48];
+		size_t x, y;
+
+		if (!sw || strcmp(json_object_get_string(jget(c, "trigger")), trigger) ||
+		    (strcmp(pol, policy) && strcmp(pol, "none")))
+			continue;
+		if (tmo > 0)
+			snprintf(tlabel, sizeof(tlabel), "%.0f ms", tmo);
+		else
+			snprintf(tlabel, sizeof(tlabel), "unbounded");
+		x = index_of(delays, &nd, json_object_get_string(jget(sw, "delay")));
+		y = index_of(timeouts, &nt, tlabel);
+		fprintf(p.dat, "%zu %zu %.3f %c\n", x, y, isnan(trig) ? 0.001 : fmax(trig / 1e6, 0.001),
+			outcome ? outcome[0] : '?');
+		cells++;
+	}
+	fputs("set xtics (", p.gp);
+	for (i = 0; i < nd; i++)
+		fprintf(p.gp, "%s\"%s\" %zu", i ? ", " : "", delays[i], i);
+	fputs(") rotate by -20\nset ytics (", p.gp);
+	for (i = 0; i < nt; i++)
+		fprintf(p.gp, "%s\"%s\" %zu", i ? ", " : "", timeouts[i], i);
+	fprintf(p.gp, ")\nset xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\nset logscale cb\nset cblabel 'ms'\n"
+		      "set xlabel 'importer unmap delay'\nset ylabel 'revoke timeout'\nset key off\nset grid noxtics noytics\n"
+		      "set palette defined (0 '#f7fbff', 1 '#6baed6', 2 '#08306b')\n"
+		      "plot '%s.dat' using 1:2:(0.5):(0.5):3 with boxxyerror fs solid 1.0 noborder lc palette, "
+		      "'' using 1:2:4 with labels font ',12' tc rgb '#c0392b'\n",
+		nd ? nd - 1 : 0, nt ? nt - 1 : 0, name);
+	if (!cells) {
+		fclose(p.gp);
+		fclose(p.dat);
+		return 0;
+	}
+	return figure_emit(r, &p, "Each cell: how long the trigger took (median over the iterations) for an "
+				  "importer that unmaps after the delay, under the revoke timeout. Letters: P pass "
+				  "(every importer unmapped before the trigger returned), B bounded (the timeout let "
+				  "the trigger return with mappings live), F fail, E error.");
+}
+
+static int figs_sweep(struct report *r, size_t doc)
+{
+	static const char *const policies[] = { "proceed", "warn-wait" };
+	char triggers[16][48];
+	size_t nt = 0, i, k;
+	json_object *cases = jget(r->set->docs[doc].root, "cases");
+	int rc = 0;
+
+	for (i = 0; cases && i < json_object_array_length(cases); i++)
+		index_of(triggers, &nt, json_object_get_string(jget(json_object_array_get_idx(cases, i), "trigger")));
+	for (i = 0; i < nt && !rc; i++)
+		for (k = 0; k < 2 && !rc; k++)
+			rc = fig_sweep(r, doc, triggers[i], policies[k]);
+	return rc;
+}
+
+/* Revoke cost against the number of dma-bufs and of attachments (bench/revoke-scale.sh). */
+static int fig_scale(struct report *r, size_t doc)
+{
+	static const char *const axes[] = { "dmabufs", "attachments" };
+	json_object *root = r->set->docs[doc].root;
+	struct p2pb_plot p;
+	char name[64], title[200];
+	size_t a, i;
+	int rc;
+
+	snprintf(name, sizeof(name), "scale-%zu", doc);
+	snprintf(title, sizeof(title), "revoke cost against scale (%s, importer delay %s)",
+		 json_object_get_string(jget(root, "trigger")), json_object_get_string(jget(root, "importer_delay")));
+	rc = p2pb_plot_begin(&p, r->plots, name, title, 760, 420);
+	if (rc)
+		return rc;
+	for (a = 0; a < 2; a++) {
+		json_object *pts = jget(jget(root, axes[a]), "points");
+
+		for (i = 0; pts && i < json_object_array_length(pts); i++) {
+			json_object *pt = json_object_array_get_idx(pts, i);
+
+			fprintf(p.dat, "%.0f %.6f\n", jnum(pt, "n"), jnum(pt, "revoke_to_quiesce_p50_ns") / 1e6);
+		}
+		fputs("\n\n", p.dat);
+	}
+	fprintf(p.gp, "set logscale xy\nset xlabel 'dma-bufs, or attachments of one dma-buf'\n"
+		      "set ylabel 'revoke-to-quiesce p50 (ms)'\n"
+		      "plot '%s.dat' index 0 using 1:2 with linespoints lw 2 pt 7 title 'dma-bufs', "
+		      "'' index 1 using 1:2 with linespoints lw 2 pt 5 title 'attachments'\n", name);
+	return figure_emit(r, &p, "The serial revoke: its cost grows with the dma-bufs of the device (each "
+				  "waits for its slowest importer) and hardly with the attachments of one dma-buf.");
+}
+
+/* ---- sections ---- */
+
+static const char *fmtv(double v, const char *unit, char *buf, size_t len)
+{
+	return p2pb_fmt_value(v, unit, buf, len);
+}
+
+static void section_qualification(struct report *r)
+{
+	const struct p2pb_qual *q = r->o->qual;
+	struct table t;
+	size_t i;
+
+	fprintf(r->html, "<h2 id=\"qualification\">Qualification</h2>\n<p class=\"banner v-%s\">%s: %zu of %zu "
+			 "checks met (thresholds: ", q->pass ? "PASS" : "FAIL", q->pass ? "PASS" : "FAIL",
+		q->n_rows - q->failed, q->n_rows);
+	p2pb_html_text(r->html, r->o->thresholds_path ? r->o->thresholds_path : "-");
+	fputs(")</p>\n", r->html);
+	table_init(&t, "qualification", "Each limit and each case's contract verdict",
+		   "check|case|measured|limit|margin|result|evidence");
+	for (i = 0; i < q->n_rows; i++) {
+		const struct p2pb_qual_row *row = &q->rows[i];
+		const struct p2pb_series *sr = row->c && row->limit ? p2pb_rcase_series(row->c, row->limit->metric) : NULL;
+		char check[96], m[32], lim[64], margin[32];
+
+		if (row->limit)
+			snprintf(check, sizeof(check), "%s.%s", row->limit->metric, row->limit->stat);
+		else
+			snprintf(check, sizeof(check), "contract verdict");
+		snprintf(lim, sizeof(lim), "%s", row->limit ? row->limit->text : "PASS");
+		if (isnan(row->margin))
+			snprintf(margin, sizeof(margin), "-");
+		else
+			snprintf(margin, sizeof(margin), "%+.1f%%", row->margin * 100);
+		table_row(&t, check, row->c ? row->c->name : "(none)",
+			  row->limit ? fmtv(row->measured, sr ? sr->unit : "", m, sizeof(m)) : row->c->outcome, lim, margin,
+			  row->pass ? "PASS" : "FAIL", row->evidence);
+	}
+	table_emit(r, &t);
+}
+
+static void section_inputs(struct report *r)
+{
+	struct table t;
+	size_t i;
+
+	fputs("<h2 id=\"inputs\">Runs, hosts, kernels</h2>\n<ul class=\"links\">", r->html);
+	for (i = 0; i < r->set->n_docs; i++) {
+		char ktap[PATH_MAX + 8];
+		size_t l = strlen(r->links[i]);
+
+		fprintf(r->html, "<li><a href=\"%s\">%s</a>", r->links[i], r->links[i]);
+		snprintf(ktap, sizeof(ktap), "%s/%.*s.ktap", r->o->dir, (int)(l - 5), r->links[i]);
+		if (!access(ktap, R_OK))
+			fprintf(r->html, " (<a href=\"%.*s.ktap\">KTAP</a>)", (int)(l - 5), r->links[i]);
+		fputs("</li>", r->html);
+	}
+	fputs("</ul>\n", r->html);
+	table_init(&t, "runs", "Result documents", "document|kind|host|kernel|started|lab|interrupted|command");
+	for (i = 0; i < r->set->n_docs; i++) {
+		const struct p2pb_rdoc *d = &r->set->docs[i];
+		json_object *cmd = jget(d->root, "command");
+		char command[512] = "";
+		size_t k, len = 0;
+
+		for (k = 0; cmd && k < json_object_array_length(cmd) && len < sizeof(command); k++)
+			len += (size_t)snprintf(command + len, sizeof(command) - len, "%s%s", k ? " " : "p2pbench ",
+						json_object_get_string(json_object_array_get_idx(cmd, k)));
+		table_row(&t, r->links[i], d->kind, d->host[0] ? d->host : "-", d->kernel, d->started,
+			  d->lab ? "yes" : "no", d->interrupted ? "yes" : "no", command);
+	}
+	table_emit(r, &t);
+}
+
+static void section_verdicts(struct report *r)
+{
+	struct table t;
+	size_t i, counts[8] = { 0 };
+
+	for (i = 0; i < r->set->n_cases; i++) {
+		int rank = p2pb_outcome_rank(r->set->cases[i].outcome);
+
+		if (rank >= 0)
+			counts[rank]++;
+	}
+	fprintf(r->html, "<h2 id=\"verdicts\">Contract verdicts</h2>\n<p>%zu PASS, %zu BOUNDED, %zu FAIL, %zu ERROR, "
+			 "%zu SKIP. A case FAILs when any iteration broke a clause of the exporter's revoke contract "
+			 "(C1-C8, docs/methodology.md); the evidence is the first violation.</p>\n",
+		counts[p2pb_outcome_rank("PASS")], counts[p2pb_outcome_rank("BOUNDED")], counts[p2pb_outcome_rank("FAIL")],
+		counts[p2pb_outcome_rank("ERROR")], counts[p2pb_outcome_rank("SKIP")]);
+	table_init(&t, "verdicts", "Every judged case", "case|kind|document|verdict|evidence");
+	for (i = 0; i < r->set->n_cases; i++) {
+		const struct p2pb_rcase *c = &r->set->cases[i];
+
+		if (c->outcome[0])
+			table_row(&t, c->name, r->set->docs[c->doc].kind, r->links[c->doc], c->outcome, c->reason);
+	}
+	table_emit(r, &t);
+}
+
+static const char *const summary_metrics[] = {
+	"revoke_to_quiesce_ns", "trigger_ns", "trigger_to_invalidate_ns", "invalidate_to_unmap_ns", "unrevoke_ns",
+	"remap_ns", "load.stall_ns", "load.first_io_after_unrevoke_ns", "dma.before.bytes_per_s",
+	"dma.after.bytes_per_s", "revoke_ns", "ops_per_s", "bytes_per_s", "latency_ns",
+};
+
+/* Every case's metrics as percentiles (revoke, stress, rdma documents). */
+static void table_summary(struct report *r, size_t doc)
+{
+	struct table t;
+	char id[48], title[200];
+	size_t i, k;
+
+	snprintf(id, sizeof(id), "summary-%zu", doc);
+	snprintf(title, sizeof(title), "Percentiles per case and metric (%s)", r->links[doc]);
+	table_init(&t, id, title, "case|metric|samples|p50|p90|p99|max");
+	for (i = 0; i < r->set->n_cases; i++) {
+		const struct p2pb_rcase *c = &r->set->cases[i];
+
+		if (c->doc != doc)
+			continue;
+		for (k = 0; k < sizeof(summary_metrics) / sizeof(summary_metrics[0]); k++) {
+			const struct p2pb_series *sr = p2pb_rcase_series(c, summary_metrics[k]);
+			char n[24], a[32], b[32], cc[32], d[32];
+
+			if (!sr || !sr->count)
+				continue;
+			snprintf(n, sizeof(n), "%zu", sr->count);
+			table_row(&t, c->name, sr->metric, n, fmtv(sr->p50, sr->unit, a, sizeof(a)),
+				  fmtv(sr->p90, sr->unit, b, sizeof(b)), fmtv(sr->p99, sr->unit, cc, sizeof(cc)),
+				  fmtv(sr->max, sr->unit, d, sizeof(d)));
+		}
+	}
+	table_emit(r, &t);
+}
+
+static int section_revoke(struct report *r, size_t doc)
+{
+	char groups[32][64], g[64];
+	size_t ng = 0, i, k;
+	int rc = 0;
+
+	fprintf(r->html, "<h2 id=\"doc-%zu\">Revoke latency: %s</h2>\n", doc, r->links[doc]);
+	for (i = 0; i < r->set->n_cases; i++) {
+		const struct p2pb_rcase *c = &r->set->cases[i];
+
+		if (c->doc != doc)
+			continue;
+		case_group(c, g, sizeof(g));
+		for (k = 0; k < ng && strcmp(groups[k], g); k++)
+			;
+		if (k == ng && ng < 32)
+			snprintf(groups[ng++], sizeof(groups[0]), "%s", g);
+	}
+	for (k = 0; k < ng && !rc; k++)
+		rc = fig_cdf(r, doc, groups[k]);
+	for (i = 0; i < r->set->n_cases && !rc; i++)
+		if (r->set->cases[i].doc == doc)
+			rc = fig_timeline(r, &r->set->cases[i]);
+	if (!rc)
+		table_summary(r, doc);
+	return rc;
+}
+
+static void section_bench(struct report *r, size_t doc)
+{
+	struct table t;
+	char id[48], title[200];
+	size_t i, k;
+
+	fprintf(r->html, "<h2 id=\"doc-%zu\">Benchmark: %s</h2>\n<p>Ours against the reference tool on the same "
+			 "device in the same run (bench/); a ratio of 1 is parity.</p>\n", doc, r->links[doc]);
+	snprintf(id, sizeof(id), "bench-%zu", doc);
+	snprintf(title, sizeof(title), "%s", r->set->docs[doc].kind + strlen("bench:"));
+	table_init(&t, id, title, "case|metric|unit|samples|median|min|max");
+	for (i = 0; i < r->set->n_cases; i++) {
+		const struct p2pb_rcase *c = &r->set->cases[i];
+
+		if (c->doc != doc)
+			continue;
+		for (k = 0; k < c->n_series; k++) {
+			const struct p2pb_series *sr = &c->series[k];
+			char n[24], a[32], b[32], d[32];
+
+			snprintf(n, sizeof(n), "%zu", sr->count);
+			table_row(&t, c->name, sr->metric, sr->unit, n, fmtv(sr->p50, sr->unit, a, sizeof(a)),
+				  fmtv(sr->min, sr->unit, b, sizeof(b)), fmtv(sr->max, sr->unit, d, sizeof(d)));
+		}
+	}
+	table_emit(r, &t);
+}
+
+static void section_compare(struct report *r)
+{
+	const struct p2pb_compare *c = r->o->cmp;
+	struct table t;
+	size_t i, j;
+
+	fprintf(r->html, "<h2 id=\"compare\">Against the baseline</h2>\n<p class=\"banner v-%s\">%zu regressions, "
+			 "%zu improvements, %zu changed with unknown noise, %zu verdicts changed; %zu cases matched, "
+			 "%zu missing, %zu new. Baseline: ", c->regressions ? "FAIL" : "PASS", c->regressions,
+		c->improvements, c->changed, c->verdicts_changed, c->matched, c->missing, c->added);
+	p2pb_html_text(r->html, r->o->baseline_path);
+	fprintf(r->html, " (hosts %s)%s</p>\n", c->base_hosts, c->across_hosts ? "; across machines" : "");
+	table_init(&t, "compare", "Changes beyond noise and thresholds, verdict changes, missing cases",
+		   "case|metric|base p50|new p50|change|noise|verdict");
+	for (i = 0; i < c->n_cases; i++) {
+		const struct p2pb_cmp_case *cc = &c->cases[i];
+
+		if (!cc->new || !cc->base) {
+			table_row(&t, cc->name, "-", "-", "-", "-", "-", cc->new ? "new case" : "missing");
+			continue;
+		}
+		if (cc->outcome_verdict != P2PB_SAME)
+			table_row(&t, cc->name, "verdict", cc->base_outcome, cc->new_outcome, "-", "-",
+				  p2pb_change_name(cc->outcome_verdict));
+		for (j = 0; j < cc->n_metrics; j++) {
+			const struct p2pb_cmp_metric *m = &cc->metrics[j];
+			char a[32], b[32], ch[16];
+
+			if (m->verdict == P2PB_SAME)
+				continue;
+			table_row(&t, cc->name, m->metric, fmtv(m->base_p50, m->unit, a, sizeof(a)),
+				  fmtv(m->new_p50, m->unit, b, sizeof(b)), p2pb_fmt_change(m->change, ch, sizeof(ch)), m->why,
+				  p2pb_change_name(m->verdict));
+		}
+	}
+	table_emit(r, &t);
+}
+
+/* ---- the page ---- */
+
+static const char page_style[] =
+	"body{font-family:sans-serif;margin:2em auto;max-width:1100px;color:#222}"
+	"h1{font-size:1.6em}h2{border-bottom:1px solid #ccc;margin-top:2em}h3{font-size:1.05em}"
+	"table{border-collapse:collapse;margin:.5em 0 1.5em;font-size:.85em}"
+	"th,td{border:1px solid #ddd;padding:.25em .5em;text-align:left;vertical-align:top}th{background:#f4f4f4}"
+	".v-PASS,.v-XFAIL,.v-improvement{background:#e6f4ea}.v-FAIL,.v-ERROR,.v-regression{background:#fce8e6}"
+	".v-BOUNDED,.v-changed,.v-XPASS{background:#fef7e0}.v-SKIP{background:#f1f3f4}"
+	".banner{font-size:1.2em;font-weight:bold;padding:.5em}a.csv{font-size:.75em;font-weight:normal}"
+	"figure{margin:1em 0}figcaption{font-size:.85em;color:#555;max-width:900px}svg{max-width:100%;height:auto}";
+
+static int copy_file(const char *from, const char *to)
+{
+	FILE *in = fopen(from, "rb"), *out;
+	char buf[65536];
+	size_t n;
+	int rc = 0;
+
+	if (!in)
+		return -errno;
+	out = fopen(to, "wb");
+	if (!out) {
+		rc = -errno;
+		fclose(in);
+		return rc;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, out) != n)
+			rc = -EIO;
+	fclose(in);
+	if (fclose(out))
+		rc = -EIO;
+	return rc;
+}
+
+/* Inputs copied into data/ (with a KTAP beside a result.json), so the links work wherever the report goes. */
+static int copy_inputs(struct report *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->set->n_docs; i++) {
+		char src[PATH_MAX], base[PATH_MAX], to[2 * PATH_MAX + 8], ktap[PATH_MAX + 8];
+		size_t l;
+
+		snprintf(src, sizeof(src), "%s", r->set->docs[i].path);
+		snprintf(base, sizeof(base), "%s", basename(src));
+		snprintf(r->links[i], PATH_MAX, "data/%02zu-%.200s", i + 1, base);
+		snprintf(to, sizeof(to), "%s/%s", r->o->dir, r->links[i]);
+		if (copy_file(r->set->docs[i].path, to))
+			return p2pb_fail(-EIO, "cannot copy %s into %s", r->set->docs[i].path, to);
+		l = strlen(r->set->docs[i].path);
+		if (l > 5 && !strcmp(r->set->docs[i].path + l - 5, ".json")) {
+			snprintf(ktap, sizeof(ktap), "%.*s.ktap", (int)(l - 5), r->set->docs[i].path);
+			snprintf(to + strlen(to) - 5, 6, ".ktap");
+			if (!access(ktap, R_OK) && copy_file(ktap, to))
+				return p2pb_fail(-EIO, "cannot copy %s", ktap);
+		}
+	}
+	return 0;
+}
+
+static int make_dirs(struct report *r)
+{
+	const char *subdirs[] = { "", "/plots", "/csv", "/data" };
+	char path[PATH_MAX + 16];
+	size_t i;
+
+	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s%s", r->o->dir, subdirs[i]);
+		if (mkdir(path, 0755) && errno != EEXIST)
+			return p2pb_fail(-errno, "cannot create %s: %s", path, strerror(errno));
+	}
+	snprintf(r->plots, sizeof(r->plots), "%s/plots", r->o->dir);
+	snprintf(r->csv, sizeof(r->csv), "%s/csv", r->o->dir);
+	return 0;
+}
+
+static int write_body(struct report *r)
+{
+	size_t i;
+	int rc = 0;
+
+	if (r->o->qual)
+		section_qualification(r);
+	if (r->o->cmp)
+		section_compare(r);
+	section_verdicts(r);
+	for (i = 0; i < r->set->n_docs && !rc; i++) {
+		const char *kind = r->set->docs[i].kind;
+
+		if (!strcmp(kind, "revoke") || !strcmp(kind, "trace")) {
+			rc = section_revoke(r, i);
+		} else if (!strcmp(kind, "timeout-sweep")) {
+			fprintf(r->html, "<h2 id=\"doc-%zu\">Timeout sweep: %s</h2>\n", i, r->links[i]);
+			rc = figs_sweep(r, i);
+			if (!rc)
+				table_summary(r, i);
+		} else if (!strcmp(kind, "scale")) {
+			fprintf(r->html, "<h2 id=\"doc-%zu\">Scale: %s</h2>\n", i, r->links[i]);
+			rc = fig_scale(r, i);
+			if (!rc)
+				table_summary(r, i);
+		} else if (!strncmp(kind, "bench:", 6)) {
+			section_bench(r, i);
+		} else if (!strcmp(kind, "stress") || !strcmp(kind, "rdma")) {
+			fprintf(r->html, "<h2 id=\"doc-%zu\">%s: %s</h2>\n", i, !strcmp(kind, "stress") ? "Stress" : "RDMA",
+				r->links[i]);
+			table_summary(r, i);
+		}
+	}
+	if (!rc)
+		section_inputs(r);
+	return rc;
+}
+
+int p2pb_report_write(const struct p2pb_rset *s, const struct p2pb_report_opts *o, struct p2pb_report_stats *st)
+{
+	struct report r = { .set = s, .o = o };
+	char path[PATH_MAX + 16], tmp[PATH_MAX + 32], ts[64];
+	time_t now = time(NULL);
+	int rc;
+
+	if (!p2pb_plot_available())
+		return p2pb_fail(-ENOENT, "gnuplot is not installed (apt install gnuplot-nox): the report's figures need it");
+	rc = make_dirs(&r);
+	if (rc)
+		return rc;
+	r.links = calloc(s->n_docs ? s->n_docs : 1, sizeof(*r.links));
+	if (!r.links)
+		return p2pb_fail(-ENOMEM, "out of memory");
+	rc = copy_inputs(&r);
+	if (rc)
+		goto out;
+	snprintf(path, sizeof(path), "%s/index.html", o->dir);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	r.html = fopen(tmp, "w");
+	if (!r.html) {
+		rc = p2pb_fail(-errno, "cannot write %s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	fprintf(r.html, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+	p2pb_html_text(r.html, o->title);
+	fprintf(r.html, "</title><style>%s</style></head><body>\n<h1>", page_style);
+	p2pb_html_text(r.html, o->title);
+	fprintf(r.html, "</h1>\n<p>p2pbench %s report of %zu result document(s), %zu cases; written %s.</p>\n",
+		P2PB_VERSION, s->n_docs, s->n_cases, ts);
+	rc = write_body(&r);
+	fputs("</body></html>\n", r.html);
+	if (fclose(r.html) && !rc)
+		rc = p2pb_fail(-EIO, "cannot write %s", tmp);
+	if (!rc && rename(tmp, path))
+		rc = p2pb_fail(-errno, "cannot write %s: %s", path, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	r.st.documents = (unsigned int)s->n_docs;
+	if (st)
+		*st = r.st;
+out:
+	free(r.links);
+	return rc;
+}

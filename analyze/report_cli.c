@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: GPL-2.0
+/* p2pbench report: result documents into one HTML page with figures, CSV, and a qualification verdict. */
+#define _GNU_SOURCE
+#include "analyze.h"
+#include "error.h"
+#include "report.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: p2pbench report [OPTIONS] -o DIR RESULT...\n\n"
+		"Writes DIR/index.html: one self-contained page (inline SVG figures made by gnuplot, no\n"
+		"script, nothing fetched) with the contract verdicts and their evidence, revoke-to-quiesce\n"
+		"CDFs per job section, throughput timelines through a revoke with the trigger, invalidate,\n"
+		"unmap and first-good-I/O marks, timeout-sweep heatmaps (delay x timeout, colour = trigger\n"
+		"time, letter = verdict), scale curves, percentile tables, and the runs' hosts, kernels and\n"
+		"commands. Every table is also DIR/csv/ID.csv; the figures' gnuplot scripts and data are in\n"
+		"DIR/plots/; the inputs (and their KTAP) are copied to DIR/data/ and linked.\n\n"
+		"RESULT: result documents or directories of them, as for p2pbench compare.\n\n"
+		"Options:\n"
+		"  -o, --output DIR         the report directory (created; files in it are replaced)\n"
+		"      --title TEXT         the page title (default: p2pbench report)\n"
+		"  -q, --qualify FILE       lead with a qualification: every [limit] of the threshold\n"
+		"                           file against the cases it names, and every case's verdict\n"
+		"                           (docs/thresholds.md); exit 1 when it fails\n"
+		"  -b, --baseline PATH      add a comparison against these results (as p2pbench compare,\n"
+		"                           with the [compare]/[metric] sections of --qualify's file or\n"
+		"                           --thresholds); exit 1 on a regression\n"
+		"  -t, --thresholds FILE    thresholds for --baseline when --qualify is not given\n"
+		"  -h, --help\n\n"
+		"Exit status: 0 written (qualification PASS, no regression), 1 written but the qualification\n"
+		"failed or the baseline comparison found a regression, 2 bad input (nothing written).\n");
+}
+
+int p2pb_cmd_report(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "output", required_argument, NULL, 'o' },   { "title", required_argument, NULL, 'T' },
+		{ "qualify", required_argument, NULL, 'q' },  { "baseline", required_argument, NULL, 'b' },
+		{ "thresholds", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct p2pb_report_opts o = { .title = "p2pbench report" };
+	struct p2pb_rset set = { 0 }, base = { 0 };
+	struct p2pb_thresholds t;
+	struct p2pb_qual q = { 0 };
+	struct p2pb_compare cmp = { 0 };
+	struct p2pb_report_stats st;
+	const char *qual_path = NULL, *thr_path = NULL;
+	int opt, i, rc = 2;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:q:b:t:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o': o.dir = optarg; break;
+		case 'T': o.title = optarg; break;
+		case 'q': qual_path = optarg; break;
+		case 'b': o.baseline_path = optarg; break;
+		case 't': thr_path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!o.dir || optind == argc) {
+		fprintf(stderr, "p2pbench report: give -o DIR and at least one RESULT (see --help)\n");
+		return 2;
+	}
+	p2pb_thresholds_defaults(&t);
+	o.thresholds_path = qual_path ? qual_path : thr_path;
+	if (o.thresholds_path && p2pb_thresholds_load(&t, o.thresholds_path))
+		goto fail;
+	if (qual_path && !t.n_limits) {
+		p2pb_fail(-1, "%s has no [limit] section: nothing to qualify against", qual_path);
+		goto fail;
+	}
+	for (i = optind; i < argc; i++)
+		if (p2pb_rset_add(&set, argv[i]))
+			goto fail;
+	if (!set.n_cases) {
+		p2pb_fail(-1, "the results hold no cases to report");
+		goto fail;
+	}
+	if (qual_path && p2pb_qualify(&set, &t, &q))
+		goto fail;
+	if (o.baseline_path && (p2pb_rset_add(&base, o.baseline_path) || p2pb_compare_run(&base, &set, &t, &cmp)))
+		goto fail;
+	o.qual = qual_path ? &q : NULL;
+	o.cmp = o.baseline_path ? &cmp : NULL;
+	if (p2pb_report_write(&set, &o, &st))
+		goto fail;
+	printf("report: %s/index.html (%u documents, %u figures, %u tables)\n", o.dir, st.documents, st.figures,
+	       st.tables);
+	rc = 0;
+	if (o.qual) {
+		printf("qualification: %s (%zu of %zu checks met)\n", q.pass ? "PASS" : "FAIL", q.n_rows - q.failed,
+		       q.n_rows);
+		rc |= !q.pass;
+	}
+	if (o.cmp) {
+		printf("against %s: %zu regressions, %zu improvements\n", o.baseline_path, cmp.regressions,
+		       cmp.improvements);
+		rc |= cmp.regressions > 0;
+	}
+	goto out;
+fail:
+	fprintf(stderr, "p2pbench report: %s\n", p2pb_error());
+out:
+	p2pb_qual_free(&q);
+	p2pb_compare_free(&cmp);
+	p2pb_rset_free(&set);
+	p2pb_rset_free(&base);
+	return rc;
+}
