@@ -56,6 +56,7 @@ static const struct {
 #ifdef P2PB_HAVE_RDMA
 	{ "rdma", p2pb_cmd_rdma, "RDMA write/read/send bandwidth and latency through a memory back-end (perftest style)" },
 #endif
+	{ "run", p2pb_cmd_run, "job files into one results directory with an index; resumable (nightly sweeps)" },
 	{ "compare", p2pb_cmd_compare, "what changed between two runs, beyond noise and thresholds (exit 1: a regression)" },
 	{ "report", p2pb_cmd_report, "one HTML page with figures, CSV and a qualification verdict from result documents" },
 	{ "doctor", p2pb_cmd_doctor, "what works on this machine (VFIO dma-buf, IOMMU, exporters, RDMA import, P2P routes)" },

@@ -14,6 +14,8 @@ int p2pb_cmd_check(int argc, char **argv);
 int p2pb_cmd_timeout_sweep(int argc, char **argv);
 int p2pb_cmd_trace(int argc, char **argv);
 int p2pb_cmd_load(int argc, char **argv);
+/* stress/run.c: job files into one results directory with an index */
+int p2pb_cmd_run(int argc, char **argv);
 
 /*
  * Run one revoke case: append its result object to cases, its KTAP lines to
