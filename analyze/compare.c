@@ -268,11 +268,13 @@ static void settle(struct p2pb_compare *out, const struct p2pb_thresholds *t)
 static struct p2pb_cmp_case *case_add(struct p2pb_compare *out, const struct p2pb_rcase *any)
 {
 	struct p2pb_cmp_case *cc = &out->cases[out->n_cases++];
-	const char *bar = strchr(any->key, '|');
+	const char *bar = strchr(any->key, '|'), *bar2 = bar ? strchr(bar + 1, '|') : NULL;
 
 	memset(cc, 0, sizeof(*cc));
 	snprintf(cc->name, sizeof(cc->name), "%s", any->name);
 	snprintf(cc->kind, sizeof(cc->kind), "%.*s", (int)(bar ? bar - any->key : 0), any->key);
+	if (bar && bar2)
+		snprintf(cc->job, sizeof(cc->job), "%.*s", (int)(bar2 - bar - 1), bar + 1);
 	return cc;
 }
 

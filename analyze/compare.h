@@ -43,6 +43,7 @@ struct p2pb_cmp_metric {
 struct p2pb_cmp_case {
 	char name[128];
 	char kind[32];
+	char job[64];				/* the job file's name, "-" for none */
 	const struct p2pb_rcase *base, *new;	/* NULL: missing on that side */
 	char base_outcome[12], new_outcome[12];
 	char new_reason[200];

@@ -161,6 +161,7 @@ static json_object *compare_json(const struct p2pb_compare *c, const struct p2pb
 
 		json_object_object_add(jc, "name", json_object_new_string(cc->name));
 		json_object_object_add(jc, "kind", json_object_new_string(cc->kind));
+		json_object_object_add(jc, "job", json_object_new_string(cc->job));
 		json_object_object_add(jc, "status", json_object_new_string(case_status(cc)));
 		json_object_object_add(jc, "base_outcome", json_object_new_string(cc->base_outcome));
 		json_object_object_add(jc, "new_outcome", json_object_new_string(cc->new_outcome));
@@ -184,7 +185,7 @@ static int write_csv(const struct p2pb_compare *c, const char *path)
 
 	if (!f)
 		return p2pb_fail(-1, "cannot write %s", path);
-	fputs("case,kind,status,base_outcome,new_outcome,metric,unit,n_base,n_new,base_p50,new_p50,change,"
+	fputs("case,job,kind,status,base_outcome,new_outcome,metric,unit,n_base,n_new,base_p50,new_p50,change,"
 	      "p_adjusted,noise,verdict\n", f);
 	for (i = 0; i < c->n_cases; i++) {
 		const struct p2pb_cmp_case *cc = &c->cases[i];
@@ -193,6 +194,7 @@ static int write_csv(const struct p2pb_compare *c, const char *path)
 			const struct p2pb_cmp_metric *m = cc->n_metrics ? &cc->metrics[j] : NULL;
 
 			p2pb_csv_field(f, cc->name, ',');
+			p2pb_csv_field(f, cc->job, ',');
 			p2pb_csv_field(f, cc->kind, ',');
 			p2pb_csv_field(f, case_status(cc), ',');
 			p2pb_csv_field(f, cc->base_outcome, ',');

@@ -15,6 +15,32 @@
 
 /* ---- building a case's series ---- */
 
+/*
+ * The job a document ran: the job file's name without directory and .ini
+ * ("lab-qualification"), or "-" for a run from the command line alone. Two
+ * jobs may name their sections alike; the job keeps their cases apart.
+ */
+static void doc_job(json_object *root, char *out, size_t len)
+{
+	json_object *cmd = NULL;
+	size_t i;
+
+	snprintf(out, len, "-");
+	if (!json_object_object_get_ex(root, "command", &cmd))
+		return;
+	for (i = 0; i + 1 < json_object_array_length(cmd); i++) {
+		const char *a = json_object_get_string(json_object_array_get_idx(cmd, i));
+		const char *path, *base, *dot;
+
+		if (!a || (strcmp(a, "--job") && strcmp(a, "-j")))
+			continue;
+		path = json_object_get_string(json_object_array_get_idx(cmd, i + 1));
+		base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		dot = strrchr(base, '.');
+		snprintf(out, len, "%.*s", (int)(dot && dot != base ? dot - base : (long)strlen(base)), base);
+	}
+}
+
 static struct p2pb_rcase *case_new(struct p2pb_rset *s, size_t doc, json_object *raw, const char *kind,
 				   const char *name)
 {
@@ -28,7 +54,7 @@ static struct p2pb_rcase *case_new(struct p2pb_rset *s, size_t doc, json_object 
 	c->doc = doc;
 	c->raw = raw;
 	snprintf(c->name, sizeof(c->name), "%s", name);
-	snprintf(c->key, sizeof(c->key), "%s|%s", kind, name);
+	snprintf(c->key, sizeof(c->key), "%s|%s|%s", kind, s->docs[doc].job, name);
 	return c;
 }
 
@@ -435,6 +461,7 @@ static int add_doc(struct p2pb_rset *s, const char *path)
 	snprintf(d->started, sizeof(d->started), "%s", jstr(root, "started", ""));
 	d->lab = json_object_get_boolean(jget(root, "host.lab"));
 	d->interrupted = json_object_get_boolean(jget(root, "interrupted"));
+	doc_job(root, d->job, sizeof(d->job));
 	if (!strcmp(d->kind, "revoke") || !strcmp(d->kind, "timeout-sweep") || !strcmp(d->kind, "trace"))
 		doc_revoke(s, idx, root, d->kind);
 	else if (!strcmp(d->kind, "check"))

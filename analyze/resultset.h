@@ -30,6 +30,7 @@ struct p2pb_rdoc {
 	char path[PATH_MAX];
 	json_object *root;
 	char kind[32];			/* "revoke", "timeout-sweep", "stress", "rdma", "bench:p2p-vs-fio", "scale" */
+	char job[64];			/* the job file's name ("lab-qualification"), "-" without one */
 	char host[64];			/* host.name, "" in documents older than it */
 	char kernel[96];
 	char started[32];
@@ -37,7 +38,7 @@ struct p2pb_rdoc {
 };
 
 struct p2pb_rcase {
-	char key[320];			/* what matches across runs: kind, name, parameters */
+	char key[320];			/* what matches across runs: "kind|job|name" */
 	char name[128];			/* for people: "delay0/flr", "stress/mem-off" */
 	char params[192];		/* the parameters in the key, for "parameters changed" notes */
 	char outcome[12];		/* PASS, BOUNDED, FAIL, ERROR, SKIP; "" when the document judges nothing */

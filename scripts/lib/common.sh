@@ -36,6 +36,8 @@ apt_ensure() {
 # Packages the userspace build and the unit tests need.
 P2PB_BUILD_DEPS=(build-essential cmake pkg-config libjson-c-dev libinih-dev
 	liburing-dev libhwloc-dev libibverbs-dev valgrind)
+# What scripts/test adds: the report test renders pages in headless Chromium.
+P2PB_TEST_DEPS=(chromium fonts-dejavu-core)
 # Packages the virtual lab needs on the host (the guest uses the host root).
 P2PB_LAB_DEPS=(qemu-system-x86 busybox-static debootstrap cpio kmod pciutils
 	iproute2 rdma-core ibverbs-utils perftest fio gnuplot-nox

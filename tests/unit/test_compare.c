@@ -97,7 +97,7 @@ static void test_load(void)
 	CHECK_EQ_U64(s.n_cases, 18);
 	c = &s.cases[0];
 	CHECK_STR(c->name, "delay0/flr");
-	CHECK_STR(c->key, "revoke|delay0/flr");
+	CHECK_STR(c->key, "revoke|lab-qualification|delay0/flr");
 	CHECK_STR(c->outcome, "PASS");
 	CHECK(strstr(c->params, "trigger=flr") && strstr(c->params, "delay=0") && !strstr(c->params, "dev="));
 	sr = p2pb_rcase_series(c, "revoke_to_quiesce_ns");

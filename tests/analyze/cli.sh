@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# p2pbench compare, report and run as a user drives them, on the recorded lab
+# results and the sim exporter: exit status, one clear error for bad input and
+# nothing half-written, an injected regression found and nothing else, a run
+# directory that resumes.
+#   cli.sh BUILD_DIR
+set -u
+build=$1
+root=$(cd "$(dirname "$0")/../.." && pwd)
+p2pbench=$build/bin/p2pbench ref=$root/results/reference tmp=$build/analyze-tests/cli
+fail() { echo "FAIL: $*"; exit 1; }
+rm -rf "$tmp" && mkdir -p "$tmp"
+qual=$ref/lab-7.3.4-qualification.json
+
+# one line on stderr, naming the problem, and the exit status
+expect_error() {
+	local want=$1 pattern=$2 rc
+	shift 2
+	"$@" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	[ $rc = "$want" ] || fail "$* exited $rc, expected $want: $(cat "$tmp/err")"
+	[ "$(wc -l <"$tmp/err")" = 1 ] || fail "$*: expected one error line, got: $(cat "$tmp/err")"
+	grep -q -- "$pattern" "$tmp/err" || fail "$*: '$(cat "$tmp/err")' does not say '$pattern'"
+}
+
+echo "== compare: the same run twice"
+"$p2pbench" compare "$qual" "$qual" >"$tmp/same.txt" || fail "compare of a run with itself exited $?"
+grep -q "0 regressions, 0 improvements" "$tmp/same.txt" || fail "$(tail -1 "$tmp/same.txt")"
+
+echo "== compare: an importer 60% slower in one case"
+jq '(.cases[] | select(.name == "delay200/mem-off") | .iterations[].revoke_to_quiesce_ns) |= (. * 1.6 | floor)' \
+	"$qual" >"$tmp/slower.json"
+"$p2pbench" compare --json "$tmp/cmp.json" --csv "$tmp/cmp.csv" "$qual" "$tmp/slower.json" >"$tmp/slower.txt"
+rc=$?
+cat "$tmp/slower.txt"
+[ $rc = 1 ] || fail "a regression exited $rc, expected 1"
+jq -e '.schema == "p2pbench-compare" and .summary.regressions == 1 and
+	[.cases[].metrics[] | select(.verdict != "same")] == [.cases[] | select(.name == "delay200/mem-off") |
+	.metrics[] | select(.metric == "revoke_to_quiesce_ns" and .verdict == "regression" and .noise == "beyond")]' \
+	"$tmp/cmp.json" >/dev/null || fail "not exactly the injected regression: $(jq -c .summary "$tmp/cmp.json")"
+[ "$(grep -c ',regression$' "$tmp/cmp.csv")" = 1 ] || fail "the CSV does not hold the one regression"
+# the lab's thresholds still see a 60% change in a 200 ms time
+"$p2pbench" compare -t "$root/results/thresholds/lab.ini" "$qual" "$tmp/slower.json" >/dev/null
+[ $? = 1 ] || fail "the lab thresholds hide a 60% regression of 120 ms"
+
+echo "== compare: bad input"
+expect_error 2 "give a BASELINE and a NEW" "$p2pbench" compare "$qual"
+expect_error 2 "No such file" "$p2pbench" compare "$qual" "$tmp/none.json"
+jq '.schema_version = 1' "$qual" >"$tmp/v1.json"
+expect_error 2 "version 1; this p2pbench reads version 2" "$p2pbench" compare "$tmp/v1.json" "$qual"
+mkdir -p "$tmp/empty"
+expect_error 2 "no p2pbench result documents" "$p2pbench" compare "$tmp/empty" "$qual"
+echo '{"schema": "p2pbench-result", "schema_version": 2, "tool": {"subcommand": "revoke"}, "cases": []}' >"$tmp/nocases.json"
+expect_error 2 "hold no cases" "$p2pbench" compare "$tmp/nocases.json" "$qual"
+expect_error 2 "no case of the new results matches" "$p2pbench" compare "$qual" "$ref/lab-7.3.4-stress-10m.json"
+printf '[compare]\nalpha = 2\n' >"$tmp/bad.ini"
+expect_error 2 "bad.ini:2: alpha = 2" "$p2pbench" compare -t "$tmp/bad.ini" "$qual" "$qual"
+
+echo "== report: bad input writes nothing"
+expect_error 2 "give -o DIR" "$p2pbench" report "$qual"
+expect_error 2 "No such file" "$p2pbench" report -o "$tmp/r1" "$tmp/none.json"
+[ ! -e "$tmp/r1/index.html" ] || fail "a failed report left an index.html"
+printf '[compare]\nalpha = 0.05\n' >"$tmp/nolimits.ini"
+expect_error 2 "has no \[limit\] section" "$p2pbench" report -o "$tmp/r2" --qualify "$tmp/nolimits.ini" "$qual"
+printf '[limit *]\nrevoke_to_quiesce_ns.p99 = 5ms\n' >"$tmp/lim.ini"
+expect_error 2 "lim.ini:2: revoke_to_quiesce_ns.p99 = 5ms: a limit is" "$p2pbench" report -o "$tmp/r3" --qualify "$tmp/lim.ini" "$qual"
+
+echo "== run: two jobs, a resume, an interrupt"
+printf '[stress]\ndevice = sim\nduration = 1s\nseed = 1\n' >"$tmp/a.ini"
+printf '[stress]\ndevice = sim\nduration = 1s\nseed = 2\n' >"$tmp/b.ini"
+"$p2pbench" run -n -o "$tmp/run" "$tmp/a.ini" "$tmp/b.ini" >"$tmp/dry.txt" || fail "dry run exited $?"
+grep -q "\[2/2\] b (stress, hash [0-9a-f]*): would run" "$tmp/dry.txt" || fail "dry run: $(cat "$tmp/dry.txt")"
+[ ! -e "$tmp/run" ] || fail "a dry run created the results directory"
+"$p2pbench" run -o "$tmp/run" "$tmp/a.ini" "$tmp/b.ini" >"$tmp/run1.txt" || fail "run exited $?"
+jq -e '.schema == "p2pbench-run-index" and .p2pbench.git_revision != null and .host.kernel != null and
+	([.jobs[] | select(.status == "done" and .exit_code == 0 and (.hash | length) == 16)] | length) == 2' \
+	"$tmp/run/index.json" >/dev/null || fail "index: $(cat "$tmp/run/index.json")"
+[ -f "$tmp/run/01-a/result.json" ] && [ -f "$tmp/run/02-b/result.json" ] || fail "no result per job"
+printf '[stress]\ndevice = sim\nduration = 1s\nseed = 3\n' >"$tmp/b.ini"	# b changed: only b runs again
+"$p2pbench" run -o "$tmp/run" "$tmp/a.ini" "$tmp/b.ini" >"$tmp/run2.txt" || fail "resume exited $?"
+grep -q "\[1/2\] a: complete in .*, kept" "$tmp/run2.txt" || fail "a ran again: $(cat "$tmp/run2.txt")"
+grep -q "\[2/2\] b: done" "$tmp/run2.txt" || fail "the changed b was not run again"
+"$p2pbench" compare "$tmp/run" "$tmp/run" >/dev/null || fail "compare of a run directory with itself exited $?"
+printf '[stress]\ndevice = sim\nduration = 30s\nseed = 4\n' >"$tmp/long.ini"
+setsid "$p2pbench" run -o "$tmp/run-int" "$tmp/long.ini" "$tmp/a.ini" >"$tmp/int.txt" 2>&1 &
+pid=$!
+for _ in $(seq 50); do grep -q "^progress" "$tmp/int.txt" 2>/dev/null && break; sleep 0.2; done
+sleep 1
+kill -INT -- -$pid
+wait $pid
+rc=$?
+[ $rc = 130 ] || fail "an interrupted run exited $rc, expected 130: $(tail -3 "$tmp/int.txt")"
+jq -e '.jobs[0].status == "interrupted" and .jobs[1].status == "pending"' "$tmp/run-int/index.json" >/dev/null ||
+	fail "index after Ctrl-C: $(jq -c '[.jobs[] | {name, status}]' "$tmp/run-int/index.json")"
+jq -e '.interrupted == true' "$tmp/run-int/01-long/result.json" >/dev/null || fail "no partial result of the interrupted job"
+expect_error 2 "cannot read the job file" "$p2pbench" run -o "$tmp/run-bad" "$tmp/none.ini"
+[ ! -e "$tmp/run-bad" ] || fail "a bad job file left a results directory"
+printf '[global]\ndevice = 0000:01:00.0\n[x]\ntrigger = flr\nimporter = kmod:delay=0\nnosuchkey = 1\n' >"$tmp/badjob.ini"
+expect_error 2 "badjob.ini" "$p2pbench" run -o "$tmp/run-bad" "$tmp/badjob.ini"
+echo PASS
