@@ -8,6 +8,7 @@
 #include "result.h"
 #include "stats.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libgen.h>
 #include <math.h>
@@ -722,6 +723,10 @@ static int copy_inputs(struct report *r)
 
 		snprintf(src, sizeof(src), "%s", r->set->docs[i].path);
 		snprintf(base, sizeof(base), "%s", basename(src));
+		if (!strcmp(base, "result.json")) {	/* a run's NN-JOB/result.json: name it after its job */
+			snprintf(src, sizeof(src), "%s", r->set->docs[i].path);
+			snprintf(base, sizeof(base), "%.200s-result.json", basename(dirname(src)));
+		}
 		snprintf(r->links[i], PATH_MAX, "data/%02zu-%.200s", i + 1, base);
 		snprintf(to, sizeof(to), "%s/%s", r->o->dir, r->links[i]);
 		if (copy_file(r->set->docs[i].path, to))
@@ -737,6 +742,22 @@ static int copy_inputs(struct report *r)
 	return 0;
 }
 
+/* The report's own subdirectories start empty: no figure or copy of an earlier report stays. */
+static void empty_dir(const char *path)
+{
+	DIR *d = opendir(path);
+	struct dirent *e;
+	char f[PATH_MAX + 300];
+
+	while (d && (e = readdir(d)))
+		if (e->d_type == DT_REG) {
+			snprintf(f, sizeof(f), "%s/%s", path, e->d_name);
+			unlink(f);
+		}
+	if (d)
+		closedir(d);
+}
+
 static int make_dirs(struct report *r)
 {
 	const char *subdirs[] = { "", "/plots", "/csv", "/data" };
@@ -747,6 +768,8 @@ static int make_dirs(struct report *r)
 		snprintf(path, sizeof(path), "%s%s", r->o->dir, subdirs[i]);
 		if (mkdir(path, 0755) && errno != EEXIST)
 			return p2pb_fail(-errno, "cannot create %s: %s", path, strerror(errno));
+		if (i)
+			empty_dir(path);
 	}
 	snprintf(r->plots, sizeof(r->plots), "%s/plots", r->o->dir);
 	snprintf(r->csv, sizeof(r->csv), "%s/csv", r->o->dir);

@@ -28,9 +28,10 @@ static void usage(FILE *f)
 		"                           file against the cases it names, and every case's verdict\n"
 		"                           (docs/thresholds.md); exit 1 when it fails\n"
 		"  -b, --baseline PATH      add a comparison against these results (as p2pbench compare,\n"
-		"                           with the [compare]/[metric] sections of --qualify's file or\n"
-		"                           --thresholds); exit 1 on a regression\n"
-		"  -t, --thresholds FILE    thresholds for --baseline when --qualify is not given\n"
+		"                           with the [compare]/[metric] sections of --thresholds and\n"
+		"                           --qualify's file); exit 1 on a regression\n"
+		"  -t, --thresholds FILE    compare thresholds: the [compare] and [metric] sections (its\n"
+		"                           limits are not used; --qualify's file is read after it)\n"
 		"  -h, --help\n\n"
 		"Exit status: 0 written (qualification PASS, no regression), 1 written but the qualification\n"
 		"failed or the baseline comparison found a regression, 2 bad input (nothing written).\n");
@@ -71,7 +72,11 @@ int p2pb_cmd_report(int argc, char **argv)
 	}
 	p2pb_thresholds_defaults(&t);
 	o.thresholds_path = qual_path ? qual_path : thr_path;
-	if (o.thresholds_path && p2pb_thresholds_load(&t, o.thresholds_path))
+	/* --thresholds gives compare rules only; limits come from --qualify's file (which may refine rules) */
+	if (thr_path && p2pb_thresholds_load(&t, thr_path))
+		goto fail;
+	t.n_limits = 0;
+	if (qual_path && p2pb_thresholds_load(&t, qual_path))
 		goto fail;
 	if (qual_path && !t.n_limits) {
 		p2pb_fail(-1, "%s has no [limit] section: nothing to qualify against", qual_path);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* ---- building a case's series ---- */
 
@@ -491,14 +492,56 @@ static int cmp_str(const void *a, const void *b)
 }
 
 /*
- * The JSON documents of a directory and its subdirectories (one level:
- * a results directory of runs), sorted so that a set reads the same way
- * every time. Documents of other schemas there (an index, a replay file)
- * are passed over.
+ * The JSON documents of a directory and its subdirectories (two levels:
+ * nightly/DATE/HOST), sorted so that a set reads the same way every time.
+ * A run directory contributes the results its index lists; a report
+ * directory nothing; documents of other schemas (a replay file) are passed
+ * over.
  */
+/*
+ * A p2pbench run directory: the results its index lists (a job not yet run
+ * has none). Returns 1 when DIR is one, 0 when not, <0 on error.
+ */
+static int add_run_dir(struct p2pb_rset *s, const char *dir, size_t *added)
+{
+	char path[PATH_MAX + 32];
+	json_object *idx, *jobs;
+	size_t i;
+	int rc = 0;
+
+	snprintf(path, sizeof(path), "%s/index.json", dir);
+	idx = access(path, R_OK) ? NULL : json_object_from_file(path);
+	if (!idx || strcmp(jstr(idx, "schema", ""), "p2pbench-run-index")) {
+		json_object_put(idx);
+		return 0;
+	}
+	jobs = jget(idx, "jobs");
+	for (i = 0; jobs && i < json_object_array_length(jobs) && !rc; i++) {
+		json_object *j = json_object_array_get_idx(jobs, i);
+
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, jstr(j, "dir", "?"), jstr(j, "result", "result.json"));
+		if (access(path, R_OK))
+			continue;
+		rc = add_doc(s, path);
+		*added += !rc;
+	}
+	json_object_put(idx);
+	return rc ? rc : 1;
+}
+
 static int add_dir(struct p2pb_rset *s, const char *dir, int depth, size_t *added)
 {
-	DIR *dh = opendir(dir);
+	char probe[PATH_MAX + 16];
+	DIR *dh;
+	int run = add_run_dir(s, dir, added);
+
+	if (run)
+		return run < 0 ? run : 0;
+	/* a report directory: its data/ holds copies of results reported already */
+	snprintf(probe, sizeof(probe), "%s/index.html", dir);
+	if (!access(probe, F_OK))
+		return 0;
+	dh = opendir(dir);
 	struct dirent *e;
 	char **names = NULL;
 	size_t n = 0, i;

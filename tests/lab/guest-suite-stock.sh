@@ -11,6 +11,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/checks-load.sh"
 . "$HERE/checks-rdma.sh"
 . "$HERE/checks-stress.sh"
+. "$HERE/checks-analyze.sh"
 
 check_export_errno() {
 	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/check.ktap" --json "$OUT/check.json"
