@@ -72,13 +72,7 @@ static bool pool_series(const struct p2pb_rcase *const *cases, size_t n, const c
 			out->n += sr->n;
 		}
 	}
-	p2pb_sort_doubles(out->v, out->n);
-	out->count = out->n;
-	out->min = out->v[0];
-	out->max = out->v[out->n - 1];
-	out->p50 = p2pb_quantile(out->v, out->n, 0.5);
-	out->p90 = p2pb_quantile(out->v, out->n, 0.9);
-	out->p99 = p2pb_quantile(out->v, out->n, 0.99);
+	p2pb_series_summarize(out);
 	return true;
 }
 

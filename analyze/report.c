@@ -487,12 +487,14 @@ static void section_qualification(struct report *r)
 	table_emit(r, &t);
 }
 
+static void table_topology(struct report *r);
+
 static void section_inputs(struct report *r)
 {
 	struct table t;
 	size_t i;
 
-	fputs("<h2 id=\"inputs\">Runs, hosts, kernels</h2>\n<ul class=\"links\">", r->html);
+	fputs("<h2 id=\"inputs\">Runs, hosts, kernels, topology</h2>\n<ul class=\"links\">", r->html);
 	for (i = 0; i < r->set->n_docs; i++) {
 		char ktap[PATH_MAX + 8];
 		size_t l = strlen(r->links[i]);
@@ -516,6 +518,64 @@ static void section_inputs(struct report *r)
 						json_object_get_string(json_object_array_get_idx(cmd, k)));
 		table_row(&t, r->links[i], d->kind, d->host[0] ? d->host : "-", d->kernel, d->started,
 			  d->lab ? "yes" : "no", d->interrupted ? "yes" : "no", command);
+	}
+	table_emit(r, &t);
+	table_topology(r);
+}
+
+/* One device's place in the PCIe tree, as result documents record it (lib/topo.c). */
+static void topology_row(struct table *t, const char *doc, json_object *topo)
+{
+	json_object *path = jget(topo, "path");
+	char p[512] = "", numa[16], link[32];
+	size_t i, len = 0;
+
+	if (!topo || !jget(topo, "bdf"))
+		return;
+	for (i = 0; path && i < json_object_array_length(path) && len < sizeof(p); i++) {
+		json_object *hop = json_object_array_get_idx(path, i);
+
+		len += (size_t)snprintf(p + len, sizeof(p) - len, "%s%s [%s %s, %.1f GT/s x%.0f%s]", i ? " > " : "",
+					json_object_get_string(jget(hop, "bdf")), json_object_get_string(jget(hop, "id")),
+					json_object_get_string(jget(hop, "port")), jnum(hop, "link_gts"),
+					jnum(hop, "link_width"), json_object_get_boolean(jget(hop, "acs_redirect")) ?
+					", ACS redirect" : "");
+	}
+	snprintf(numa, sizeof(numa), "%.0f", jnum(topo, "numa_node"));
+	fmtv(jnum(topo, "narrowest_link_bytes_per_s"), "B/s", link, sizeof(link));
+	table_row(t, doc, json_object_get_string(jget(topo, "bdf")), json_object_get_string(jget(topo, "host_bridge")),
+		  numa, p, link);
+}
+
+/* Each document's devices, once per device. */
+static void table_topology(struct report *r)
+{
+	struct table t;
+	size_t i;
+
+	table_init(&t, "topology", "PCIe topology of the devices measured",
+		   "document|device|host bridge|NUMA node|path from the root|narrowest link");
+	for (i = 0; i < r->set->n_cases; i++) {
+		const struct p2pb_rcase *c = &r->set->cases[i];
+		json_object *topo = jget(c->raw, "topology");
+		const char *bdf = json_object_get_string(jget(topo, "bdf"));
+		size_t k;
+		bool seen = false;
+
+		for (k = 0; bdf && k < i; k++) {
+			json_object *other = jget(r->set->cases[k].raw, "topology");
+
+			seen |= r->set->cases[k].doc == c->doc && other &&
+				!strcmp(json_object_get_string(jget(other, "bdf")) ?: "", bdf);
+		}
+		if (!seen)
+			topology_row(&t, r->links[c->doc], topo);
+	}
+	for (i = 0; i < r->set->n_docs; i++) {
+		json_object *rt = jget(jget(r->set->docs[i].root, "rdma"), "topology");
+
+		topology_row(&t, r->links[i], jget(rt, "nic"));
+		topology_row(&t, r->links[i], jget(rt, "exporter"));
 	}
 	table_emit(r, &t);
 }

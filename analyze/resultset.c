@@ -119,23 +119,25 @@ static void summary_add(struct p2pb_rcase *c, const char *metric, const char *un
 #undef SUMMARY_FIELD
 }
 
+void p2pb_series_summarize(struct p2pb_series *sr)
+{
+	if (!sr->v || !sr->n)
+		return;
+	p2pb_sort_doubles(sr->v, sr->n);
+	sr->count = sr->n;
+	sr->min = sr->v[0];
+	sr->max = sr->v[sr->n - 1];
+	sr->p50 = p2pb_quantile(sr->v, sr->n, 0.50);
+	sr->p90 = p2pb_quantile(sr->v, sr->n, 0.90);
+	sr->p99 = p2pb_quantile(sr->v, sr->n, 0.99);
+}
+
 static void series_finish(struct p2pb_rcase *c)
 {
 	size_t i;
 
-	for (i = 0; i < c->n_series; i++) {
-		struct p2pb_series *sr = &c->series[i];
-
-		if (!sr->v)
-			continue;
-		p2pb_sort_doubles(sr->v, sr->n);
-		sr->count = sr->n;
-		sr->min = sr->v[0];
-		sr->max = sr->v[sr->n - 1];
-		sr->p50 = p2pb_quantile(sr->v, sr->n, 0.50);
-		sr->p90 = p2pb_quantile(sr->v, sr->n, 0.90);
-		sr->p99 = p2pb_quantile(sr->v, sr->n, 0.99);
-	}
+	for (i = 0; i < c->n_series; i++)
+		p2pb_series_summarize(&c->series[i]);
 }
 
 /* ---- json helpers ---- */
@@ -599,9 +601,21 @@ int p2pb_rset_add(struct p2pb_rset *s, const char *path)
 
 	if (stat(path, &st))
 		return p2pb_fail(-errno, "%s: %s", path, strerror(errno));
-	if (!S_ISDIR(st.st_mode))
-		return add_doc(s, path);
-	rc = add_dir(s, path, 2, &added);
+	if (!S_ISDIR(st.st_mode)) {
+		const char *slash = strrchr(path, '/');
+		char dir[PATH_MAX];
+
+		if (strcmp(slash ? slash + 1 : path, "index.json"))
+			return add_doc(s, path);
+		/* a run's index.json stands for its run directory */
+		snprintf(dir, sizeof(dir), "%.*s", slash ? (int)(slash - path) : 1, slash ? path : ".");
+		rc = add_run_dir(s, dir, &added);
+		if (!rc)
+			return add_doc(s, path);
+		rc = rc < 0 ? rc : 0;
+	} else {
+		rc = add_dir(s, path, 2, &added);
+	}
 	if (!rc && !added)
 		rc = p2pb_fail(-ENOENT, "%s: no p2pbench result documents in it", path);
 	if (rc) {

@@ -63,6 +63,8 @@ struct p2pb_rset {
  */
 int p2pb_rset_add(struct p2pb_rset *s, const char *path);
 void p2pb_rset_free(struct p2pb_rset *s);
+/* Sorts a series' samples and sets count, min, p50, p90, p99, max from them. */
+void p2pb_series_summarize(struct p2pb_series *sr);
 const struct p2pb_series *p2pb_rcase_series(const struct p2pb_rcase *c, const char *metric);
 /* Is a worse than b? PASS < BOUNDED < SKIP < FAIL < ERROR */
 int p2pb_outcome_rank(const char *outcome);

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include <ini.h>
 #include "job.h"
 #include "result.h"
 #include "revoke.h"
@@ -33,6 +34,7 @@
 #define RUN_INDEX_SCHEMA "p2pbench-run-index"
 #define MAX_RUN_JOBS 64
 #define MAX_EXTRA 32
+#define MAX_SWEEP_KEYS 16
 #define RUN_PATH_MAX (PATH_MAX + 128)
 
 extern char **environ;
@@ -46,6 +48,8 @@ struct run_job {
 	double estimate_s;		/* NAN: unknown */
 	bool estimate_from_history;
 	json_object *entry;		/* its entry in the index */
+	char *opts[2 * MAX_SWEEP_KEYS];	/* a [timeout-sweep] job: its keys as --KEY VALUE */
+	size_t n_opts;
 };
 
 struct run {
@@ -67,8 +71,10 @@ static void usage(FILE *f)
 		"(and result.ktap) per job, and DIR/index.json naming the run (id, host, kernel,\n"
 		"p2pbench version and git revision) and every job (file, kind, hash of its contents and\n"
 		"ARGS, command, status, exit status, duration). A job file with a [stress] section runs\n"
-		"as p2pbench stress --job, any other as p2pbench revoke --job (a sweep is a job file\n"
-		"whose sections vary a parameter). ARGS after -- go to every job (e.g. --bind).\n\n"
+		"as p2pbench stress --job; one with a [timeout-sweep] section as p2pbench timeout-sweep\n"
+		"with its keys as long options (delays = 0,200ms is --delays 0,200ms); any other as\n"
+		"p2pbench revoke --job (a sweep over a parameter is a job file whose sections vary it).\n"
+		"ARGS after -- go to every job (e.g. --bind).\n\n"
 		"Running the same command again resumes: a job whose result is complete (exit 0 or 1)\n"
 		"and whose hash is unchanged is kept, the others run. Ctrl-C stops the job running (its\n"
 		"partial result is written), marks it interrupted in the index and exits 130.\n\n"
@@ -105,7 +111,7 @@ static int job_hash(struct run *r, struct run_job *j)
 	return 0;
 }
 
-/* [stress] anywhere in the file makes it a stress job. */
+/* [stress] anywhere in the file makes it a stress job, [timeout-sweep] a timeout sweep. */
 static const char *job_kind(const char *path)
 {
 	FILE *f = fopen(path, "r");
@@ -114,11 +120,51 @@ static const char *job_kind(const char *path)
 
 	if (!f)
 		return kind;
-	while (fgets(line, sizeof(line), f))
+	while (fgets(line, sizeof(line), f)) {
 		if (!strncmp(line, "[stress]", 8))
 			kind = "stress";
+		else if (!strncmp(line, "[timeout-sweep]", 15))
+			kind = "timeout-sweep";
+	}
 	fclose(f);
 	return kind;
+}
+
+struct sweep_parse {
+	struct run_job *j;
+	int err;
+};
+
+/*
+ * p2pbench timeout-sweep reads no job file: its section's keys are its long
+ * options (delays = 0,200ms becomes --delays 0,200ms; a flag is key = 1).
+ */
+static int sweep_key(void *user, const char *section, const char *key, const char *value)
+{
+	struct sweep_parse *sp = user;
+	struct run_job *j = sp->j;
+
+	if (strcmp(section, "timeout-sweep") || j->n_opts + 2 > 2 * MAX_SWEEP_KEYS || !strcmp(key, "json") ||
+	    !strcmp(key, "ktap")) {
+		sp->err = p2pb_fail(-EINVAL, "%s: [%s] %s: a timeout-sweep job has one [timeout-sweep] section of "
+					     "p2pbench timeout-sweep's long options (not json, ktap)", j->path, section, key);
+		return 0;
+	}
+	if (asprintf(&j->opts[j->n_opts++], "--%s", key) < 0)
+		return 0;
+	if (strcmp(value, "1") && strcmp(value, "true"))
+		j->opts[j->n_opts++] = strdup(value);
+	return 1;
+}
+
+static int sweep_options(struct run_job *j)
+{
+	struct sweep_parse sp = { .j = j };
+	int rc = ini_parse(j->path, sweep_key, &sp);
+
+	if (sp.err)
+		return sp.err;
+	return rc ? p2pb_fail(-EINVAL, "%s: line %d is not key = value", j->path, rc) : 0;
 }
 
 /* A first guess without history: iterations x cases at about half a second each in the lab. */
@@ -128,8 +174,8 @@ static double job_estimate(const struct run_job *j)
 	unsigned int n = 0, i;
 	double s = 0;
 
-	if (!strcmp(j->kind, "stress"))
-		return NAN;	/* as long as its duration key says; no history: unknown */
+	if (strcmp(j->kind, "revoke"))
+		return NAN;	/* stress: as long as its duration says; a sweep: its matrix; no history: unknown */
 	p2pb_job_defaults(&defaults);
 	if (p2pb_job_file_parse(j->path, &defaults, &jobs, &n))
 		return NAN;
@@ -207,11 +253,16 @@ static void job_command(const struct run *r, const struct run_job *j, char **arg
 	snprintf(ktap, RUN_PATH_MAX, "%s/%s/result.ktap", r->out, j->dir);
 	argv[n++] = "p2pbench";
 	argv[n++] = (char *)j->kind;
-	argv[n++] = "--job";
-	argv[n++] = (char *)j->path;
+	if (j->n_opts) {
+		for (i = 0; i < j->n_opts && n + 8 < max; i++)
+			argv[n++] = j->opts[i];
+	} else {
+		argv[n++] = "--job";
+		argv[n++] = (char *)j->path;
+	}
 	argv[n++] = "--json";
 	argv[n++] = json;
-	if (!strcmp(j->kind, "revoke")) {
+	if (strcmp(j->kind, "stress")) {
 		argv[n++] = "--ktap";
 		argv[n++] = ktap;
 	}
@@ -435,7 +486,7 @@ static int run_jobs(struct run *r)
 		snprintf(el, sizeof(el), "%.1f", now_s() - start);
 		json_object_object_add(j->entry, "duration_s", json_object_new_double_s(now_s() - start, el));
 		json_object_object_add(j->entry, "status", json_object_new_string(status_of(code)));
-		if (!strcmp(j->kind, "revoke"))
+		if (strcmp(j->kind, "stress"))
 			json_object_object_add(j->entry, "ktap", json_object_new_string("result.ktap"));
 		if (index_write(r))
 			return -EIO;
@@ -465,6 +516,8 @@ static int add_job(struct run *r, const char *path)
 	dot = strrchr(base, '.');
 	snprintf(j->name, sizeof(j->name), "%.*s", (int)(dot && dot != base ? dot - base : (long)strlen(base)), base);
 	j->kind = job_kind(path);
+	if (!strcmp(j->kind, "timeout-sweep") && sweep_options(j))
+		return -EINVAL;
 	j->estimate_s = job_estimate(j);
 	if (!strcmp(j->kind, "revoke") && j->estimate_s != j->estimate_s)
 		return p2pb_fail(-EINVAL, "%s: %s", path, p2pb_has_error() ? p2pb_error() : "not a job file");
@@ -546,6 +599,9 @@ fail:
 out:
 	if (r->index)
 		json_object_put(r->index);
+	for (i = 0; i < (int)r->n_jobs; i++)
+		for (size_t k = 0; k < r->jobs[i].n_opts; k++)
+			free(r->jobs[i].opts[k]);
 	free(r);
 	return rc;
 }
