@@ -13,6 +13,7 @@
 #include "check.h"
 #include "compare.h"
 #include "error.h"
+#include "qualify.h"
 #include "resultset.h"
 #include "thresholds.h"
 
@@ -311,6 +312,49 @@ static void test_thresholds(void)
 	}
 }
 
+/* Qualification: limits met and missed with their margins, a limit nothing measured, verdicts. */
+static void test_qualify(void)
+{
+	struct p2pb_rset s = { 0 };
+	struct p2pb_thresholds t;
+	struct p2pb_qual q;
+	size_t i, limit_rows = 0, verdict_rows = 0;
+
+	p2pb_thresholds_defaults(&t);
+	t.limits[0] = (struct p2pb_limit){ .case_glob = "delay200/*", .metric = "revoke_to_quiesce_ns", .stat = "p50",
+					    .at_most = true, .value = 250e6 };
+	t.limits[1] = (struct p2pb_limit){ .case_glob = "delay200/flr", .metric = "revoke_to_quiesce_ns",
+					    .stat = "min", .at_most = false, .value = 300e6 };
+	t.limits[2] = (struct p2pb_limit){ .case_glob = "nothing/*", .metric = "revoke_to_quiesce_ns", .stat = "p99",
+					    .at_most = true, .value = 1e9 };
+	t.n_limits = 3;
+	CHECK(p2pb_rset_add(&s, modified(QUAL, "fails-q.json", verdict_fails)) == 0);
+	CHECK(p2pb_qualify(&s, &t, &q) == 0);
+	for (i = 0; i < q.n_rows; i++) {
+		const struct p2pb_qual_row *r = &q.rows[i];
+
+		if (r->limit == &t.limits[0]) {
+			/* 200 ms importers, limit 250 ms: about 20% headroom */
+			CHECK(r->pass && r->margin > 0.1 && r->margin < 0.25);
+			limit_rows++;
+		} else if (r->limit == &t.limits[1]) {
+			CHECK(!r->pass && r->margin < 0 && r->c && !strcmp(r->c->name, "delay200/flr"));
+			limit_rows++;
+		} else if (r->limit == &t.limits[2]) {
+			CHECK(!r->pass && !r->c && strstr(r->evidence, "no case matching 'nothing/*'"));
+			limit_rows++;
+		} else {
+			CHECK(r->pass == (strcmp(r->c->name, "delay0/d3hot") != 0));	/* the injected FAIL */
+			verdict_rows++;
+		}
+	}
+	CHECK_EQ_U64(limit_rows, 6 + 1 + 1);
+	CHECK_EQ_U64(verdict_rows, 18);
+	CHECK(!q.pass && q.failed == 3);
+	p2pb_qual_free(&q);
+	p2pb_rset_free(&s);
+}
+
 int main(void)
 {
 	if (!mkdtemp(tmpdir))
@@ -322,6 +366,7 @@ int main(void)
 	test_compare_verdicts();
 	test_compare_unmatched();
 	test_thresholds();
+	test_qualify();
 	if (!t_failed) {
 		char cmd[300];
 
