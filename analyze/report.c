@@ -277,7 +277,8 @@ static void mark(FILE *gp, double ms, const char *label, const char *colour, int
 	if (isnan(ms))
 		return;
 	fprintf(gp, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead lc rgb '%s' dt 2\n", ms, ms, colour);
-	fprintf(gp, "set label \"%s\" at %.3f, graph %.2f offset 0.3,0 tc rgb '%s'\n", label, ms, 0.95 - 0.07 * row,
+	if (*label)
+		fprintf(gp, "set label \"%s\" at %.3f, graph %.2f offset 0.3,0 tc rgb '%s'\n", label, ms, 0.95 - 0.07 * row,
 		colour);
 }
 
@@ -323,6 +324,47 @@ static int fig_timeline(struct report *r, const struct p2pb_rcase *c)
 				  "before the trigger to the window after the remap. The gap is the stall; the marks "
 				  "are the trigger, the first invalidate, the last unmap, the trigger's return and the "
 				  "first good I/O after the un-revoke.");
+}
+
+/* RDMA bandwidth through the disturbances of one step (p2pbench rdma --revoke/--fault). */
+static int fig_rdma_timeline(struct report *r, const struct p2pb_rcase *c)
+{
+	json_object *tl = jget(c->raw, "timeline"), *bytes = jget(tl, "bytes");
+	json_object *dist = jget(c->raw, "disturbance"), *faults = jget(dist, "faults"), *outs = jget(dist, "outages");
+	struct p2pb_plot p;
+	char name[96], title[240];
+	double bin_ns = jnum(tl, "bin_ns"), first_good = INFINITY;
+	size_t i;
+	int rc;
+
+	if (!bytes || !(bin_ns > 0) || !faults || !json_object_array_length(faults))
+		return 0;
+	slug(name, sizeof(name), "rdma-", c->name);
+	snprintf(name + strlen(name), sizeof(name) - strlen(name), "-%zu", c->doc);
+	snprintf(title, sizeof(title), "%s: bandwidth through %zu disturbance(s)", c->name, json_object_array_length(faults));
+	rc = p2pb_plot_begin(&p, r->plots, name, title, 900, 380);
+	if (rc)
+		return rc;
+	for (i = 0; i < json_object_array_length(bytes); i++)
+		fprintf(p.dat, "%.3f %.3f\n", (double)i * bin_ns / 1e6,
+			json_object_get_double(json_object_array_get_idx(bytes, i)) / bin_ns * 1e9 / 1048576.0);
+	for (i = 0; i < json_object_array_length(faults); i++) {
+		json_object *f = json_object_array_get_idx(faults, i);
+
+		/* the first disturbance labelled, the others only marked: a long run has many */
+		mark(p.gp, jnum(f, "start_ns") / 1e6, i ? "" : "disturbance", "#c0392b", 0);
+		if (jnum(f, "restored_ns") > jnum(f, "start_ns"))
+			mark(p.gp, jnum(f, "restored_ns") / 1e6, i ? "" : "restored", "#d35400", 1);
+	}
+	for (i = 0; outs && i < json_object_array_length(outs); i++)
+		if (jnum(json_object_array_get_idx(outs, i), "first_good_ns") > 0)
+			first_good = fmin(first_good, jnum(json_object_array_get_idx(outs, i), "first_good_ns"));
+	mark(p.gp, isfinite(first_good) ? first_good / 1e6 : NAN, "first good completion", "#27ae60", 2);
+	fprintf(p.gp, "set xlabel 'time from the step start (ms)'\nset ylabel 'MiB/s (%.0f ms bins)'\nset key off\n"
+		      "plot '%s.dat' using 1:2 with steps lw 2 lc rgb '#2980b9'\n", bin_ns / 1e6, name);
+	return figure_emit(r, &p, "Bytes completed without error per bin through the step; the marks are each "
+				  "disturbance (a revoke trigger or an injected fault), its restoration, and the first "
+				  "good completion after the first outage.");
 }
 
 /* ---- the timeout sweep as heatmaps: delay x timeout, colour = trigger time ---- */
@@ -866,6 +908,9 @@ static int write_body(struct report *r)
 		} else if (!strcmp(kind, "stress") || !strcmp(kind, "rdma")) {
 			fprintf(r->html, "<h2 id=\"doc-%zu\">%s: %s</h2>\n", i, !strcmp(kind, "stress") ? "Stress" : "RDMA",
 				r->links[i]);
+			for (size_t k = 0; k < r->set->n_cases && !rc; k++)
+				if (r->set->cases[k].doc == i && !strcmp(kind, "rdma"))
+					rc = fig_rdma_timeline(r, &r->set->cases[k]);
 			table_summary(r, i);
 		}
 	}

@@ -25,11 +25,11 @@ echo "== every kind of document, against a baseline"
 	"$root"/results/reference/*.json
 rc=$?
 [ $rc = 0 ] || fail "report exited $rc over the reference results"
-# the figures the documents call for: CDFs, NVMe timelines, sweep heatmaps, scale curves
-for fig in cdf-delay0 timeline-nvme-load_flr sweep-mem-off-proceed sweep-flr-warn-wait scale-; do
+# the figures the documents call for: CDFs, NVMe timelines, sweep heatmaps, scale curves, RDMA through faults
+for fig in cdf-delay0 timeline-nvme-load_flr sweep-mem-off-proceed sweep-flr-warn-wait scale- rdma-rdma_write-bw; do
 	grep -q "id=\"fig-$fig" "$out/index.html" || fail "no $fig figure"
 done
-"$(dirname "$0")/render-check.sh" "$out" 15 || exit $?
+"$(dirname "$0")/render-check.sh" "$out" 16 || exit $?
 
 echo "== a qualification that fails"
 bad=$build/analyze-tests/impossible.ini
