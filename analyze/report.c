@@ -438,18 +438,26 @@ static int fig_sweep(struct report *r, size_t doc, const char *trigger, const ch
 				  "the trigger return with mappings live), F fail, E error.");
 }
 
+/* A heatmap per trigger and bounded policy the sweep ran (its unbounded row in each). */
 static int figs_sweep(struct report *r, size_t doc)
 {
-	static const char *const policies[] = { "proceed", "warn-wait" };
-	char triggers[16][48];
-	size_t nt = 0, i, k;
+	char triggers[16][48], policies[16][48];
+	size_t nt = 0, np = 0, i, k;
 	json_object *cases = jget(r->set->docs[doc].root, "cases");
 	int rc = 0;
 
-	for (i = 0; cases && i < json_object_array_length(cases); i++)
-		index_of(triggers, &nt, json_object_get_string(jget(json_object_array_get_idx(cases, i), "trigger")));
+	for (i = 0; cases && i < json_object_array_length(cases); i++) {
+		json_object *c = json_object_array_get_idx(cases, i);
+		const char *pol = json_object_get_string(jget(jget(c, "sweep"), "policy"));
+
+		index_of(triggers, &nt, json_object_get_string(jget(c, "trigger")) ?: "?");
+		if (pol && strcmp(pol, "none"))
+			index_of(policies, &np, pol);
+	}
+	if (!np)	/* a stock-kernel sweep: unbounded only */
+		index_of(policies, &np, "none");
 	for (i = 0; i < nt && !rc; i++)
-		for (k = 0; k < 2 && !rc; k++)
+		for (k = 0; k < np && !rc; k++)
 			rc = fig_sweep(r, doc, triggers[i], policies[k]);
 	return rc;
 }
