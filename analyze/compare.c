@@ -179,33 +179,48 @@ static int compare_metrics(struct p2pb_cmp_case *cc, const struct p2pb_rcase *co
 	return 0;
 }
 
+/*
+ * A verdict that got worse (to BOUNDED, FAIL or ERROR) is a regression; one
+ * that became a pass (PASS, XFAIL) from those is an improvement; any other
+ * change (to or from SKIP, an unknown outcome) is only a change.
+ */
 static void outcome_change(struct p2pb_cmp_case *cc)
 {
 	int rb = p2pb_outcome_rank(cc->base_outcome), rn = p2pb_outcome_rank(cc->new_outcome);
+	int bounded = p2pb_outcome_rank("BOUNDED");
+	bool new_passes = !strcmp(cc->new_outcome, "PASS") || !strcmp(cc->new_outcome, "XFAIL");
 
 	if (!strcmp(cc->base_outcome, cc->new_outcome))
 		cc->outcome_verdict = P2PB_SAME;
-	else if (rn > rb && rn >= p2pb_outcome_rank("BOUNDED"))
+	else if (rn >= bounded && rn > rb)
 		cc->outcome_verdict = P2PB_REGRESSION;
-	else if (rn < rb && rb >= p2pb_outcome_rank("BOUNDED"))
+	else if (rb >= bounded && new_passes)
 		cc->outcome_verdict = P2PB_IMPROVEMENT;
 	else
 		cc->outcome_verdict = P2PB_CHANGED;
 }
 
+/* The distinct host names of a set's documents, sorted, space separated. */
+static int cmp_cstr(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static void host_list(const struct p2pb_rset *s, char *buf, size_t len)
 {
-	size_t i, used = 0;
+	const char **names = calloc(s->n_docs ? s->n_docs : 1, sizeof(*names));
+	size_t i, n = 0, used = 0;
 
 	buf[0] = 0;
-	for (i = 0; i < s->n_docs && used < len; i++) {
-		const char *h = s->docs[i].host[0] ? s->docs[i].host : "(unnamed)";
-		char item[80];
-
-		snprintf(item, sizeof(item), "%s%s", used ? " " : "", h);
-		if (!strstr(buf, h))
-			used += (size_t)snprintf(buf + used, len - used, "%s", item);
-	}
+	if (!names)
+		return;
+	for (i = 0; i < s->n_docs; i++)
+		names[n++] = s->docs[i].host[0] ? s->docs[i].host : "(unnamed)";
+	qsort(names, n, sizeof(*names), cmp_cstr);
+	for (i = 0; i < n && used < len; i++)
+		if (!i || strcmp(names[i], names[i - 1]))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "", names[i]);
+	free(names);
 }
 
 /* Holm over every rank test made, then noise and verdicts. */
@@ -235,8 +250,8 @@ static void settle(struct p2pb_compare *out, const struct p2pb_thresholds *t)
 				m->noise = m->p_adjusted < t->alpha ? P2PB_NOISE_BEYOND : P2PB_NOISE_WITHIN;
 				snprintf(m->why, sizeof(m->why), "rank test %zu+%zu samples, p=%.2g (Holm over %zu: %.2g)",
 					 m->n_base, m->n_new, m->p, n, m->p_adjusted);
-				/* not even complete separation could pass the correction */
-				if (m->min_p * (double)n >= t->alpha) {
+				/* not beyond, and not even complete separation could have passed the correction */
+				if (m->noise == P2PB_NOISE_WITHIN && m->min_p * (double)n >= t->alpha) {
 					m->noise = P2PB_NOISE_UNKNOWN;
 					snprintf(m->why, sizeof(m->why),
 						 "%zu+%zu samples cannot reach alpha over %zu metrics (best p=%.2g)",

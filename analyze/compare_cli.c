@@ -33,8 +33,9 @@ static void usage(FILE *f)
 		"Options:\n"
 		"  -t, --thresholds FILE  alpha, min_change, min_abs per metric (docs/thresholds.md)\n"
 		"  -a, --all              list every metric compared, not only the changes\n"
-		"      --json FILE        the comparison as JSON (p2pbench-compare, version 1; '-' stdout)\n"
-		"      --csv FILE         one row per case and metric\n"
+		"      --json FILE        the comparison as JSON (p2pbench-compare, version 1; '-' stdout,\n"
+		"                         the table then goes to stderr)\n"
+		"      --csv FILE         one row per case and metric ('-' stdout, as --json)\n"
 		"  -h, --help\n\n"
 		"Exit status: 0 no regression, 1 a regression, 2 bad input (missing files, other schema\n"
 		"versions, no cases in common).\n");
@@ -45,7 +46,7 @@ static const char *case_status(const struct p2pb_cmp_case *cc)
 	return !cc->new ? "missing" : !cc->base ? "new" : "matched";
 }
 
-static void print_metric_row(const struct p2pb_cmp_case *cc, const struct p2pb_cmp_metric *m)
+static void print_metric_row(FILE *f, const struct p2pb_cmp_case *cc, const struct p2pb_cmp_metric *m)
 {
 	char b[32], n[32], ch[16];
 	char noise[40];
@@ -54,41 +55,41 @@ static void print_metric_row(const struct p2pb_cmp_case *cc, const struct p2pb_c
 		snprintf(noise, sizeof(noise), "%s p=%.1e", p2pb_noise_name(m->noise), m->p_adjusted);
 	else
 		snprintf(noise, sizeof(noise), "%s", p2pb_noise_name(m->noise));
-	printf("%-32.32s %-28.28s %12s %12s %9s  %-18s %s\n", cc->name, m->metric,
+	fprintf(f, "%-32.32s %-28.28s %12s %12s %9s  %-18s %s\n", cc->name, m->metric,
 	       p2pb_fmt_value(m->base_p50, m->unit, b, sizeof(b)), p2pb_fmt_value(m->new_p50, m->unit, n, sizeof(n)),
 	       p2pb_fmt_change(m->change, ch, sizeof(ch)), noise, p2pb_change_name(m->verdict));
 }
 
-static void print_table(const struct p2pb_compare *c, const char *bpath, const char *npath, bool all)
+static void print_table(FILE *f, const struct p2pb_compare *c, const char *bpath, const char *npath, bool all)
 {
 	size_t i, j, rows = 0;
 
-	printf("baseline: %s (host %s)\nnew:      %s (host %s)%s\n\n", bpath, c->base_hosts, npath, c->new_hosts,
+	fprintf(f, "baseline: %s (host %s)\nnew:      %s (host %s)%s\n\n", bpath, c->base_hosts, npath, c->new_hosts,
 	       c->across_hosts ? "\n          across machines: the same jobs on different hosts" : "");
-	printf("%-32s %-28s %12s %12s %9s  %-18s %s\n", "case", "metric", "base p50", "new p50", "change",
+	fprintf(f, "%-32s %-28s %12s %12s %9s  %-18s %s\n", "case", "metric", "base p50", "new p50", "change",
 	       "noise", "verdict");
 	for (i = 0; i < c->n_cases; i++)
 		for (j = 0; j < c->cases[i].n_metrics; j++)
 			if (all || c->cases[i].metrics[j].verdict != P2PB_SAME) {
-				print_metric_row(&c->cases[i], &c->cases[i].metrics[j]);
+				print_metric_row(f, &c->cases[i], &c->cases[i].metrics[j]);
 				rows++;
 			}
 	if (!rows)
-		printf("(no metric changed beyond noise and thresholds)\n");
+		fprintf(f, "(no metric changed beyond noise and thresholds)\n");
 	for (i = 0; i < c->n_cases; i++) {
 		const struct p2pb_cmp_case *cc = &c->cases[i];
 
 		if (!cc->new)
-			printf("missing:  %s (%s) is in the baseline only\n", cc->name, cc->kind);
+			fprintf(f, "missing:  %s (%s) is in the baseline only\n", cc->name, cc->kind);
 		else if (!cc->base)
-			printf("new:      %s (%s) is in the new run only\n", cc->name, cc->kind);
+			fprintf(f, "new:      %s (%s) is in the new run only\n", cc->name, cc->kind);
 		else if (cc->outcome_verdict != P2PB_SAME)
-			printf("verdict:  %s %s -> %s (%s)%s%s\n", cc->name, cc->base_outcome, cc->new_outcome,
+			fprintf(f, "verdict:  %s %s -> %s (%s)%s%s\n", cc->name, cc->base_outcome, cc->new_outcome,
 			       p2pb_change_name(cc->outcome_verdict), cc->new_reason[0] ? ": " : "", cc->new_reason);
 		if (cc->base && cc->new && cc->params_changed)
-			printf("params:   %s: %s -> %s\n", cc->name, cc->base_params, cc->new_params);
+			fprintf(f, "params:   %s: %s -> %s\n", cc->name, cc->base_params, cc->new_params);
 	}
-	printf("\ncompare: %zu cases matched, %zu missing, %zu new; %zu regressions, %zu improvements, "
+	fprintf(f, "\ncompare: %zu cases matched, %zu missing, %zu new; %zu regressions, %zu improvements, "
 	       "%zu changed (noise unknown), %zu verdicts changed\n",
 	       c->matched, c->missing, c->added, c->regressions, c->improvements, c->changed, c->verdicts_changed);
 }
@@ -256,7 +257,9 @@ int p2pb_cmd_compare(int argc, char **argv)
 		fprintf(stderr, "p2pbench compare: %s\n", p2pb_error());
 		goto out;
 	}
-	print_table(&c, argv[optind], argv[optind + 1], all);
+	/* the documents on stdout stay parseable: the table goes to stderr then */
+	print_table((json && !strcmp(json, "-")) || (csv && !strcmp(csv, "-")) ? stderr : stdout, &c, argv[optind],
+		    argv[optind + 1], all);
 	rc = c.regressions ? 1 : 0;
 	if (json) {
 		json_object *doc = compare_json(&c, &t, argv[optind], argv[optind + 1]);

@@ -30,11 +30,16 @@ int p2pb_plot_available(void)
 
 void p2pb_plot_quoted(FILE *f, const char *s)
 {
+	/* a single-quoted gnuplot string: no escapes, no backquote substitution; '' is a quote */
+	fputc('\'', f);
 	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			fputc('\\', f);
+		if ((unsigned char)*s < 0x20)
+			continue;	/* a newline would end the command */
+		if (*s == '\'')
+			fputc('\'', f);
 		fputc(*s, f);
 	}
+	fputc('\'', f);
 }
 
 int p2pb_plot_begin(struct p2pb_plot *p, const char *dir, const char *name, const char *title, int width,
@@ -58,9 +63,9 @@ int p2pb_plot_begin(struct p2pb_plot *p, const char *dir, const char *name, cons
 	}
 	fprintf(p->gp, "# p2pbench report figure; redraw with: gnuplot %s.gp\n", name);
 	fprintf(p->gp, "set terminal svg size %d,%d noenhanced font 'sans,11' background rgb 'white'\n", width, height);
-	fprintf(p->gp, "set output '%s.svg'\nset title \"", name);
+	fprintf(p->gp, "set output '%s.svg'\nset title ", name);
 	p2pb_plot_quoted(p->gp, title);
-	fprintf(p->gp, "\"\nset grid lc rgb '#dddddd'\nset key outside right top\nset border 3\n"
+	fprintf(p->gp, "\nset grid lc rgb '#dddddd'\nset key outside right top\nset border 3\n"
 		       "set tics nomirror\nset datafile missing '-'\n");
 	return 0;
 }

@@ -22,6 +22,10 @@ int p2pb_plot_begin(struct p2pb_plot *p, const char *dir, const char *name, cons
 int p2pb_plot_end(struct p2pb_plot *p, char **svg);
 /* gnuplot found on PATH? */
 int p2pb_plot_available(void);
-/* A string as a gnuplot double-quoted literal's contents (the terminal is noenhanced). */
+/*
+ * A string as a gnuplot literal, quotes included: single-quoted (no escapes,
+ * no backquote command substitution), control characters dropped.
+ * NAME given to p2pb_plot_begin() must be a slug ([a-z0-9_-]).
+ */
 void p2pb_plot_quoted(FILE *f, const char *s);
 #endif

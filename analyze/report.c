@@ -4,11 +4,14 @@
 #include "report.h"
 #include "error.h"
 #include "format.h"
+#include "jsonq.h"
 #include "plot.h"
 #include "result.h"
 #include "stats.h"
 
+#include <ctype.h>
 #include <dirent.h>
+#include <ftw.h>
 #include <errno.h>
 #include <libgen.h>
 #include <math.h>
@@ -25,7 +28,8 @@ struct report {
 	const struct p2pb_rset *set;
 	const struct p2pb_report_opts *o;
 	FILE *html;
-	char plots[PATH_MAX], csv[PATH_MAX];
+	char dir[PATH_MAX];			/* where the report is built: DIR.tmp-PID, renamed to DIR at the end */
+	char plots[PATH_MAX + 16], csv[PATH_MAX + 16];
 	struct p2pb_report_stats st;
 	char (*links)[PATH_MAX];		/* per document: its copy under data/ */
 };
@@ -86,7 +90,7 @@ static const char *outcome_class(const char *s)
 
 static void table_emit(struct report *r, struct table *t)
 {
-	char path[PATH_MAX + 80];
+	char path[PATH_MAX + 128];
 	FILE *csv;
 	size_t i, j;
 
@@ -157,21 +161,6 @@ static void slug(char *out, size_t len, const char *prefix, const char *s)
 	out[i] = 0;
 }
 
-static json_object *jget(json_object *o, const char *key)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, key, &v) ? v : NULL;
-}
-
-static double jnum(json_object *o, const char *key)
-{
-	json_object *v = jget(o, key);
-
-	return v && (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)) ?
-		       json_object_get_double(v) : NAN;
-}
-
 /* The group a case belongs to: its job section ("delay0" of "delay0/flr"). */
 static void case_group(const struct p2pb_rcase *c, char *out, size_t len)
 {
@@ -233,9 +222,8 @@ static int fig_cdf(struct report *r, size_t doc, const char *group)
 		for (k = 0; k < sr->n; k++)
 			fprintf(p.dat, "%.6f %.6f\n", sr->v[k] / 1e6, (double)(k + 1) / (double)sr->n);
 		fputs("\n\n", p.dat);
-		fprintf(p.gp, "%s'%s.dat' index %zu using 1:2 with steps lw 2 title \"", lines ? ", " : "", name, lines);
+		fprintf(p.gp, "%s'%s.dat' index %zu using 1:2 with steps lw 2 title ", lines ? ", " : "", name, lines);
 		p2pb_plot_quoted(p.gp, c->name + strlen(group) + (c->name[strlen(group)] == '/'));
-		fputs("\"", p.gp);
 		lines++;
 	}
 	fputs("\n", p.gp);
@@ -246,25 +234,25 @@ static int fig_cdf(struct report *r, size_t doc, const char *group)
 /* The iteration whose stall is the median one: the most typical timeline. */
 static json_object *median_timeline_iteration(json_object *jc)
 {
-	json_object *its = jget(jc, "iterations"), *best = NULL;
+	json_object *its = p2pb_jpath(jc, "iterations"), *best = NULL;
 	double stalls[512], median, best_d = INFINITY;
 	size_t n = 0, i;
 
-	for (i = 0; its && i < json_object_array_length(its) && n < 512; i++) {
-		json_object *it = json_object_array_get_idx(its, i), *load = jget(it, "load");
+	for (i = 0; its && i < p2pb_jlen(its) && n < 512; i++) {
+		json_object *it = json_object_array_get_idx(its, i), *load = p2pb_jpath(it, "load");
 
-		if (jget(load, "timeline") && !json_object_get_boolean(jget(it, "warmup")))
-			stalls[n++] = jnum(load, "stall_ns");
+		if (p2pb_jpath(load, "timeline") && !json_object_get_boolean(p2pb_jpath(it, "warmup")))
+			stalls[n++] = p2pb_jnum(load, "stall_ns");
 	}
 	if (!n)
 		return NULL;
 	p2pb_sort_doubles(stalls, n);
 	median = stalls[n / 2];
-	for (i = 0; i < json_object_array_length(its); i++) {
-		json_object *it = json_object_array_get_idx(its, i), *load = jget(it, "load");
-		double d = fabs(jnum(load, "stall_ns") - median);
+	for (i = 0; i < p2pb_jlen(its); i++) {
+		json_object *it = json_object_array_get_idx(its, i), *load = p2pb_jpath(it, "load");
+		double d = fabs(p2pb_jnum(load, "stall_ns") - median);
 
-		if (jget(load, "timeline") && !json_object_get_boolean(jget(it, "warmup")) && d < best_d) {
+		if (p2pb_jpath(load, "timeline") && !json_object_get_boolean(p2pb_jpath(it, "warmup")) && d < best_d) {
 			best = it;
 			best_d = d;
 		}
@@ -294,30 +282,30 @@ static int fig_timeline(struct report *r, const struct p2pb_rcase *c)
 
 	if (!it)
 		return 0;
-	tl = jget(jget(it, "load"), "timeline");
-	bytes = jget(tl, "bytes");
-	bin_ns = jnum(tl, "bin_ns");
-	start_ns = jnum(tl, "start_ns");
+	tl = p2pb_jpath(it, "load.timeline");
+	bytes = p2pb_jpath(tl, "bytes");
+	bin_ns = p2pb_jnum(tl, "bin_ns");
+	start_ns = p2pb_jnum(tl, "start_ns");
 	if (!bytes || !(bin_ns > 0))
 		return 0;
 	slug(name, sizeof(name), "timeline-", c->name);
 	snprintf(name + strlen(name), sizeof(name) - strlen(name), "-%zu", c->doc);
 	snprintf(title, sizeof(title), "%s: throughput through a revoke (iteration %.0f, the median stall)", c->name,
-		 jnum(it, "index"));
+		 p2pb_jnum(it, "index"));
 	rc = p2pb_plot_begin(&p, r->plots, name, title, 900, 380);
 	if (rc)
 		return rc;
-	for (i = 0; i < json_object_array_length(bytes); i++)
+	for (i = 0; i < p2pb_jlen(bytes); i++)
 		fprintf(p.dat, "%.3f %.3f\n", (start_ns + (double)i * bin_ns) / 1e6,
-			json_object_get_double(json_object_array_get_idx(bytes, i)) / bin_ns * 1e9 / 1048576.0);
-	atts = jget(it, "attachments");
-	for (i = 0; atts && i < json_object_array_length(atts); i++)
-		inval = fmin(inval, jnum(json_object_array_get_idx(atts, i), "trigger_to_invalidate_ns"));
+			p2pb_jnum(json_object_array_get_idx(bytes, i), "") / bin_ns * 1e9 / 1048576.0);
+	atts = p2pb_jpath(it, "attachments");
+	for (i = 0; atts && i < p2pb_jlen(atts); i++)
+		inval = fmin(inval, p2pb_jnum(json_object_array_get_idx(atts, i), "trigger_to_invalidate_ns"));
 	mark(p.gp, 0, "trigger", "#c0392b", 0);
 	mark(p.gp, isfinite(inval) ? inval / 1e6 : NAN, "invalidate", "#8e44ad", 1);
-	mark(p.gp, jnum(it, "revoke_to_quiesce_ns") / 1e6, "unmapped", "#2c3e50", 2);
-	mark(p.gp, jnum(it, "trigger_ns") / 1e6, "trigger returned", "#d35400", 3);
-	mark(p.gp, jnum(jget(it, "load"), "first_completion_ns") / 1e6, "first good I/O", "#27ae60", 4);
+	mark(p.gp, p2pb_jnum(it, "revoke_to_quiesce_ns") / 1e6, "unmapped", "#2c3e50", 2);
+	mark(p.gp, p2pb_jnum(it, "trigger_ns") / 1e6, "trigger returned", "#d35400", 3);
+	mark(p.gp, p2pb_jnum(p2pb_jpath(it, "load"), "first_completion_ns") / 1e6, "first good I/O", "#27ae60", 4);
 	fprintf(p.gp, "set xlabel 'time from the trigger (ms)'\nset ylabel 'MiB/s (%.0f ms bins)'\nset key off\n"
 		      "plot '%s.dat' using 1:2 with steps lw 2 lc rgb '#2980b9'\n", bin_ns / 1e6, name);
 	return figure_emit(r, &p, "Bytes the traffic device moved through the dma-buf per bin, from the window "
@@ -329,36 +317,36 @@ static int fig_timeline(struct report *r, const struct p2pb_rcase *c)
 /* RDMA bandwidth through the disturbances of one step (p2pbench rdma --revoke/--fault). */
 static int fig_rdma_timeline(struct report *r, const struct p2pb_rcase *c)
 {
-	json_object *tl = jget(c->raw, "timeline"), *bytes = jget(tl, "bytes");
-	json_object *dist = jget(c->raw, "disturbance"), *faults = jget(dist, "faults"), *outs = jget(dist, "outages");
+	json_object *tl = p2pb_jpath(c->raw, "timeline"), *bytes = p2pb_jpath(tl, "bytes");
+	json_object *dist = p2pb_jpath(c->raw, "disturbance"), *faults = p2pb_jpath(dist, "faults"), *outs = p2pb_jpath(dist, "outages");
 	struct p2pb_plot p;
 	char name[96], title[240];
-	double bin_ns = jnum(tl, "bin_ns"), first_good = INFINITY;
+	double bin_ns = p2pb_jnum(tl, "bin_ns"), first_good = INFINITY;
 	size_t i;
 	int rc;
 
-	if (!bytes || !(bin_ns > 0) || !faults || !json_object_array_length(faults))
+	if (!bytes || !(bin_ns > 0) || !faults || !p2pb_jlen(faults))
 		return 0;
 	slug(name, sizeof(name), "rdma-", c->name);
 	snprintf(name + strlen(name), sizeof(name) - strlen(name), "-%zu", c->doc);
-	snprintf(title, sizeof(title), "%s: bandwidth through %zu disturbance(s)", c->name, json_object_array_length(faults));
+	snprintf(title, sizeof(title), "%s: bandwidth through %zu disturbance(s)", c->name, p2pb_jlen(faults));
 	rc = p2pb_plot_begin(&p, r->plots, name, title, 900, 380);
 	if (rc)
 		return rc;
-	for (i = 0; i < json_object_array_length(bytes); i++)
+	for (i = 0; i < p2pb_jlen(bytes); i++)
 		fprintf(p.dat, "%.3f %.3f\n", (double)i * bin_ns / 1e6,
-			json_object_get_double(json_object_array_get_idx(bytes, i)) / bin_ns * 1e9 / 1048576.0);
-	for (i = 0; i < json_object_array_length(faults); i++) {
+			p2pb_jnum(json_object_array_get_idx(bytes, i), "") / bin_ns * 1e9 / 1048576.0);
+	for (i = 0; i < p2pb_jlen(faults); i++) {
 		json_object *f = json_object_array_get_idx(faults, i);
 
 		/* the first disturbance labelled, the others only marked: a long run has many */
-		mark(p.gp, jnum(f, "start_ns") / 1e6, i ? "" : "disturbance", "#c0392b", 0);
-		if (jnum(f, "restored_ns") > jnum(f, "start_ns"))
-			mark(p.gp, jnum(f, "restored_ns") / 1e6, i ? "" : "restored", "#d35400", 1);
+		mark(p.gp, p2pb_jnum(f, "start_ns") / 1e6, i ? "" : "disturbance", "#c0392b", 0);
+		if (p2pb_jnum(f, "restored_ns") > p2pb_jnum(f, "start_ns"))
+			mark(p.gp, p2pb_jnum(f, "restored_ns") / 1e6, i ? "" : "restored", "#d35400", 1);
 	}
-	for (i = 0; outs && i < json_object_array_length(outs); i++)
-		if (jnum(json_object_array_get_idx(outs, i), "first_good_ns") > 0)
-			first_good = fmin(first_good, jnum(json_object_array_get_idx(outs, i), "first_good_ns"));
+	for (i = 0; outs && i < p2pb_jlen(outs); i++)
+		if (p2pb_jnum(json_object_array_get_idx(outs, i), "first_good_ns") > 0)
+			first_good = fmin(first_good, p2pb_jnum(json_object_array_get_idx(outs, i), "first_good_ns"));
 	mark(p.gp, isfinite(first_good) ? first_good / 1e6 : NAN, "first good completion", "#27ae60", 2);
 	fprintf(p.gp, "set xlabel 'time from the step start (ms)'\nset ylabel 'MiB/s (%.0f ms bins)'\nset key off\n"
 		      "plot '%s.dat' using 1:2 with steps lw 2 lc rgb '#2980b9'\n", bin_ns / 1e6, name);
@@ -383,44 +371,54 @@ static size_t index_of(char list[][48], size_t *n, const char *s)
 
 static int fig_sweep(struct report *r, size_t doc, const char *trigger, const char *policy)
 {
-	json_object *cases = jget(r->set->docs[doc].root, "cases");
-	char delays[16][48], timeouts[16][48], name[96], title[200];
+	json_object *cases = p2pb_jpath(r->set->docs[doc].root, "cases");
+	char delays[16][48], timeouts[16][48], name[96], title[200], tslug[48], pslug[48];
 	size_t nd = 0, nt = 0, i, cells = 0;
 	struct p2pb_plot p;
 	int rc;
 
-	snprintf(name, sizeof(name), "sweep-%.40s-%.10s-%zu", trigger, policy, doc);
+	slug(tslug, sizeof(tslug), "", trigger);
+	slug(pslug, sizeof(pslug), "", policy);
+	snprintf(name, sizeof(name), "sweep-%.40s-%.10s-%zu", tslug, pslug, doc);
 	snprintf(title, sizeof(title), "timeout sweep, %.40s, policy %.10s: trigger time p50 (ms)", trigger, policy);
 	rc = p2pb_plot_begin(&p, r->plots, name, title, 760, 420);
 	if (rc)
 		return rc;
-	for (i = 0; cases && i < json_object_array_length(cases); i++) {
-		json_object *c = json_object_array_get_idx(cases, i), *sw = jget(c, "sweep");
-		const char *pol = json_object_get_string(jget(sw, "policy"));
-		double tmo = jnum(sw, "timeout_ms"), trig = jnum(jget(jget(c, "summary"), "trigger_ns"), "p50");
-		const char *outcome = json_object_get_string(jget(jget(c, "verdict"), "outcome"));
+	for (i = 0; cases && i < p2pb_jlen(cases); i++) {
+		json_object *c = json_object_array_get_idx(cases, i), *sw = p2pb_jpath(c, "sweep");
+		const char *pol = p2pb_jstr(sw, "policy", "");
+		double tmo = p2pb_jnum(sw, "timeout_ms"), trig = p2pb_jnum(p2pb_jpath(c, "summary.trigger_ns"), "p50");
+		const char *outcome = p2pb_jstr(c, "verdict.outcome", "");
 		char tlabel[48];
 		size_t x, y;
 
-		if (!sw || strcmp(json_object_get_string(jget(c, "trigger")), trigger) ||
+		if (!sw || strcmp(p2pb_jstr(c, "trigger", ""), trigger) ||
 		    (strcmp(pol, policy) && strcmp(pol, "none")))
 			continue;
 		if (tmo > 0)
 			snprintf(tlabel, sizeof(tlabel), "%.0f ms", tmo);
 		else
 			snprintf(tlabel, sizeof(tlabel), "unbounded");
-		x = index_of(delays, &nd, json_object_get_string(jget(sw, "delay")));
+		x = index_of(delays, &nd, p2pb_jstr(sw, "delay", ""));
 		y = index_of(timeouts, &nt, tlabel);
 		fprintf(p.dat, "%zu %zu %.3f %c\n", x, y, isnan(trig) ? 0.001 : fmax(trig / 1e6, 0.001),
-			outcome ? outcome[0] : '?');
+			isalpha((unsigned char)outcome[0]) ? outcome[0] : '?');
 		cells++;
 	}
 	fputs("set xtics (", p.gp);
 	for (i = 0; i < nd; i++)
-		fprintf(p.gp, "%s\"%s\" %zu", i ? ", " : "", delays[i], i);
+	{
+		fputs(i ? ", " : "", p.gp);
+		p2pb_plot_quoted(p.gp, delays[i]);
+		fprintf(p.gp, " %zu", i);
+	}
 	fputs(") rotate by -20\nset ytics (", p.gp);
 	for (i = 0; i < nt; i++)
-		fprintf(p.gp, "%s\"%s\" %zu", i ? ", " : "", timeouts[i], i);
+	{
+		fputs(i ? ", " : "", p.gp);
+		p2pb_plot_quoted(p.gp, timeouts[i]);
+		fprintf(p.gp, " %zu", i);
+	}
 	fprintf(p.gp, ")\nset xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\nset logscale cb\nset cblabel 'ms'\n"
 		      "set xlabel 'importer unmap delay'\nset ylabel 'revoke timeout'\nset key off\nset grid noxtics noytics\n"
 		      "set palette defined (0 '#f7fbff', 1 '#6baed6', 2 '#08306b')\n"
@@ -443,14 +441,14 @@ static int figs_sweep(struct report *r, size_t doc)
 {
 	char triggers[16][48], policies[16][48];
 	size_t nt = 0, np = 0, i, k;
-	json_object *cases = jget(r->set->docs[doc].root, "cases");
+	json_object *cases = p2pb_jpath(r->set->docs[doc].root, "cases");
 	int rc = 0;
 
-	for (i = 0; cases && i < json_object_array_length(cases); i++) {
+	for (i = 0; cases && i < p2pb_jlen(cases); i++) {
 		json_object *c = json_object_array_get_idx(cases, i);
-		const char *pol = json_object_get_string(jget(jget(c, "sweep"), "policy"));
+		const char *pol = p2pb_jstr(c, "sweep.policy", "");
 
-		index_of(triggers, &nt, json_object_get_string(jget(c, "trigger")) ?: "?");
+		index_of(triggers, &nt, p2pb_jstr(c, "trigger", ""));
 		if (pol && strcmp(pol, "none"))
 			index_of(policies, &np, pol);
 	}
@@ -474,17 +472,17 @@ static int fig_scale(struct report *r, size_t doc)
 
 	snprintf(name, sizeof(name), "scale-%zu", doc);
 	snprintf(title, sizeof(title), "revoke cost against scale (%s, importer delay %s)",
-		 json_object_get_string(jget(root, "trigger")), json_object_get_string(jget(root, "importer_delay")));
+		 p2pb_jstr(root, "trigger", ""), p2pb_jstr(root, "importer_delay", ""));
 	rc = p2pb_plot_begin(&p, r->plots, name, title, 760, 420);
 	if (rc)
 		return rc;
 	for (a = 0; a < 2; a++) {
-		json_object *pts = jget(jget(root, axes[a]), "points");
+		json_object *pts = p2pb_jpath(p2pb_jpath(root, axes[a]), "points");
 
-		for (i = 0; pts && i < json_object_array_length(pts); i++) {
+		for (i = 0; pts && i < p2pb_jlen(pts); i++) {
 			json_object *pt = json_object_array_get_idx(pts, i);
 
-			fprintf(p.dat, "%.0f %.6f\n", jnum(pt, "n"), jnum(pt, "revoke_to_quiesce_p50_ns") / 1e6);
+			fprintf(p.dat, "%.0f %.6f\n", p2pb_jnum(pt, "n"), p2pb_jnum(pt, "revoke_to_quiesce_p50_ns") / 1e6);
 		}
 		fputs("\n\n", p.dat);
 	}
@@ -532,7 +530,8 @@ static void section_qualification(struct report *r)
 			snprintf(margin, sizeof(margin), "%+.1f%%", row->margin * 100);
 		table_row(&t, check, row->c ? row->c->name : "(none)",
 			  row->limit ? fmtv(row->measured, sr ? sr->unit : "", m, sizeof(m)) : row->c->outcome, lim, margin,
-			  row->pass ? "PASS" : "FAIL", row->evidence);
+			  !row->pass ? "FAIL" : row->c && !row->limit && !strcmp(row->c->outcome, "SKIP") ? "SKIP" : "PASS",
+			  row->evidence);
 	}
 	table_emit(r, &t);
 }
@@ -550,8 +549,8 @@ static void section_inputs(struct report *r)
 		size_t l = strlen(r->links[i]);
 
 		fprintf(r->html, "<li><a href=\"%s\">%s</a>", r->links[i], r->links[i]);
-		snprintf(ktap, sizeof(ktap), "%s/%.*s.ktap", r->o->dir, (int)(l - 5), r->links[i]);
-		if (!access(ktap, R_OK))
+		snprintf(ktap, sizeof(ktap), "%s/%.*s.ktap", r->dir, (int)(l - 5), r->links[i]);
+		if (l > 5 && !strcmp(r->links[i] + l - 5, ".json") && !access(ktap, R_OK))
 			fprintf(r->html, " (<a href=\"%.*s.ktap\">KTAP</a>)", (int)(l - 5), r->links[i]);
 		fputs("</li>", r->html);
 	}
@@ -559,13 +558,13 @@ static void section_inputs(struct report *r)
 	table_init(&t, "runs", "Result documents", "document|kind|host|kernel|started|lab|interrupted|command");
 	for (i = 0; i < r->set->n_docs; i++) {
 		const struct p2pb_rdoc *d = &r->set->docs[i];
-		json_object *cmd = jget(d->root, "command");
+		json_object *cmd = p2pb_jpath(d->root, "command");
 		char command[512] = "";
 		size_t k, len = 0;
 
-		for (k = 0; cmd && k < json_object_array_length(cmd) && len < sizeof(command); k++)
+		for (k = 0; cmd && k < p2pb_jlen(cmd) && len < sizeof(command); k++)
 			len += (size_t)snprintf(command + len, sizeof(command) - len, "%s%s", k ? " " : "p2pbench ",
-						json_object_get_string(json_object_array_get_idx(cmd, k)));
+						p2pb_jstr(json_object_array_get_idx(cmd, k), "", "?"));
 		table_row(&t, r->links[i], d->kind, d->host[0] ? d->host : "-", d->kernel, d->started,
 			  d->lab ? "yes" : "no", d->interrupted ? "yes" : "no", command);
 	}
@@ -576,24 +575,24 @@ static void section_inputs(struct report *r)
 /* One device's place in the PCIe tree, as result documents record it (lib/topo.c). */
 static void topology_row(struct table *t, const char *doc, json_object *topo)
 {
-	json_object *path = jget(topo, "path");
+	json_object *path = p2pb_jpath(topo, "path");
 	char p[512] = "", numa[16], link[32];
 	size_t i, len = 0;
 
-	if (!topo || !jget(topo, "bdf"))
+	if (!topo || !p2pb_jpath(topo, "bdf"))
 		return;
-	for (i = 0; path && i < json_object_array_length(path) && len < sizeof(p); i++) {
+	for (i = 0; path && i < p2pb_jlen(path) && len < sizeof(p); i++) {
 		json_object *hop = json_object_array_get_idx(path, i);
 
 		len += (size_t)snprintf(p + len, sizeof(p) - len, "%s%s [%s %s, %.1f GT/s x%.0f%s]", i ? " > " : "",
-					json_object_get_string(jget(hop, "bdf")), json_object_get_string(jget(hop, "id")),
-					json_object_get_string(jget(hop, "port")), jnum(hop, "link_gts"),
-					jnum(hop, "link_width"), json_object_get_boolean(jget(hop, "acs_redirect")) ?
+					p2pb_jstr(hop, "bdf", ""), p2pb_jstr(hop, "id", ""),
+					p2pb_jstr(hop, "port", ""), p2pb_jnum(hop, "link_gts"),
+					p2pb_jnum(hop, "link_width"), json_object_get_boolean(p2pb_jpath(hop, "acs_redirect")) ?
 					", ACS redirect" : "");
 	}
-	snprintf(numa, sizeof(numa), "%.0f", jnum(topo, "numa_node"));
-	fmtv(jnum(topo, "narrowest_link_bytes_per_s"), "B/s", link, sizeof(link));
-	table_row(t, doc, json_object_get_string(jget(topo, "bdf")), json_object_get_string(jget(topo, "host_bridge")),
+	snprintf(numa, sizeof(numa), "%.0f", p2pb_jnum(topo, "numa_node"));
+	fmtv(p2pb_jnum(topo, "narrowest_link_bytes_per_s"), "B/s", link, sizeof(link));
+	table_row(t, doc, p2pb_jstr(topo, "bdf", ""), p2pb_jstr(topo, "host_bridge", ""),
 		  numa, p, link);
 }
 
@@ -607,25 +606,25 @@ static void table_topology(struct report *r)
 		   "document|device|host bridge|NUMA node|path from the root|narrowest link");
 	for (i = 0; i < r->set->n_cases; i++) {
 		const struct p2pb_rcase *c = &r->set->cases[i];
-		json_object *topo = jget(c->raw, "topology");
-		const char *bdf = json_object_get_string(jget(topo, "bdf"));
+		json_object *topo = p2pb_jpath(c->raw, "topology");
+		const char *bdf = p2pb_jstr(topo, "bdf", "");
 		size_t k;
 		bool seen = false;
 
 		for (k = 0; bdf && k < i; k++) {
-			json_object *other = jget(r->set->cases[k].raw, "topology");
+			json_object *other = p2pb_jpath(r->set->cases[k].raw, "topology");
 
 			seen |= r->set->cases[k].doc == c->doc && other &&
-				!strcmp(json_object_get_string(jget(other, "bdf")) ?: "", bdf);
+				!strcmp(p2pb_jstr(other, "bdf", ""), bdf);
 		}
 		if (!seen)
 			topology_row(&t, r->links[c->doc], topo);
 	}
 	for (i = 0; i < r->set->n_docs; i++) {
-		json_object *rt = jget(jget(r->set->docs[i].root, "rdma"), "topology");
+		json_object *rt = p2pb_jpath(r->set->docs[i].root, "rdma.topology");
 
-		topology_row(&t, r->links[i], jget(rt, "nic"));
-		topology_row(&t, r->links[i], jget(rt, "exporter"));
+		topology_row(&t, r->links[i], p2pb_jpath(rt, "nic"));
+		topology_row(&t, r->links[i], p2pb_jpath(rt, "exporter"));
 	}
 	table_emit(r, &t);
 }
@@ -759,7 +758,9 @@ static void section_compare(struct report *r)
 			 "%zu missing, %zu new. Baseline: ", c->regressions ? "FAIL" : "PASS", c->regressions,
 		c->improvements, c->changed, c->verdicts_changed, c->matched, c->missing, c->added);
 	p2pb_html_text(r->html, r->o->baseline_path);
-	fprintf(r->html, " (hosts %s)%s</p>\n", c->base_hosts, c->across_hosts ? "; across machines" : "");
+	fputs(" (hosts ", r->html);
+	p2pb_html_text(r->html, c->base_hosts);
+	fprintf(r->html, ")%s</p>\n", c->across_hosts ? "; across machines" : "");
 	table_init(&t, "compare", "Changes beyond noise and thresholds, verdict changes, missing cases",
 		   "case|metric|base p50|new p50|change|noise|verdict");
 	for (i = 0; i < c->n_cases; i++) {
@@ -837,8 +838,12 @@ static int copy_inputs(struct report *r)
 			snprintf(src, sizeof(src), "%s", r->set->docs[i].path);
 			snprintf(base, sizeof(base), "%.200s-result.json", basename(dirname(src)));
 		}
+		/* a name safe in a URL and in HTML whatever the input file was called */
+		for (char *q = base; *q; q++)
+			if (!isalnum((unsigned char)*q) && *q != '.' && *q != '-' && *q != '_')
+				*q = '_';
 		snprintf(r->links[i], PATH_MAX, "data/%02zu-%.200s", i + 1, base);
-		snprintf(to, sizeof(to), "%s/%s", r->o->dir, r->links[i]);
+		snprintf(to, sizeof(to), "%s/%s", r->dir, r->links[i]);
 		if (copy_file(r->set->docs[i].path, to))
 			return p2pb_fail(-EIO, "cannot copy %s into %s", r->set->docs[i].path, to);
 		l = strlen(r->set->docs[i].path);
@@ -852,20 +857,18 @@ static int copy_inputs(struct report *r)
 	return 0;
 }
 
-/* The report's own subdirectories start empty: no figure or copy of an earlier report stays. */
-static void empty_dir(const char *path)
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
 {
-	DIR *d = opendir(path);
-	struct dirent *e;
-	char f[PATH_MAX + 300];
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
 
-	while (d && (e = readdir(d)))
-		if (e->d_type == DT_REG) {
-			snprintf(f, sizeof(f), "%s/%s", path, e->d_name);
-			unlink(f);
-		}
-	if (d)
-		closedir(d);
+/* Removes a report directory this code made (DIR.tmp-PID, or an old report being replaced). */
+static void rm_tree(const char *dir)
+{
+	nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static int make_dirs(struct report *r)
@@ -875,14 +878,12 @@ static int make_dirs(struct report *r)
 	size_t i;
 
 	for (i = 0; i < sizeof(subdirs) / sizeof(subdirs[0]); i++) {
-		snprintf(path, sizeof(path), "%s%s", r->o->dir, subdirs[i]);
-		if (mkdir(path, 0755) && errno != EEXIST)
+		snprintf(path, sizeof(path), "%s%s", r->dir, subdirs[i]);
+		if (mkdir(path, 0755))
 			return p2pb_fail(-errno, "cannot create %s: %s", path, strerror(errno));
-		if (i)
-			empty_dir(path);
 	}
-	snprintf(r->plots, sizeof(r->plots), "%s/plots", r->o->dir);
-	snprintf(r->csv, sizeof(r->csv), "%s/csv", r->o->dir);
+	snprintf(r->plots, sizeof(r->plots), "%s/plots", r->dir);
+	snprintf(r->csv, sizeof(r->csv), "%s/csv", r->dir);
 	return 0;
 }
 
@@ -927,50 +928,98 @@ static int write_body(struct report *r)
 	return rc;
 }
 
+/*
+ * DIR may be new, empty, or an earlier report (it has an index.html); anything
+ * else is refused, so that -o pointed at a run directory cannot replace it.
+ */
+static int check_target(const char *dir)
+{
+	char probe[PATH_MAX + 16];
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int entries = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : p2pb_fail(-errno, "%s: %s", dir, strerror(errno));
+	while ((e = readdir(d)))
+		entries += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+	closedir(d);
+	snprintf(probe, sizeof(probe), "%s/index.html", dir);
+	if (entries && access(probe, F_OK))
+		return p2pb_fail(-EEXIST, "%s exists and is not a p2pbench report: give a new or empty directory", dir);
+	return 0;
+}
+
+/* The finished report takes DIR's place; an earlier report there goes only now. */
+static int install(const char *tmp, const char *dir)
+{
+	char old[PATH_MAX + 32];
+
+	snprintf(old, sizeof(old), "%s.old-%d", dir, (int)getpid());
+	if (rename(dir, old) && errno != ENOENT)
+		return p2pb_fail(-errno, "cannot replace %s: %s", dir, strerror(errno));
+	if (rename(tmp, dir)) {
+		int err = -errno;
+
+		rename(old, dir);
+		return p2pb_fail(err, "cannot write %s: %s", dir, strerror(-err));
+	}
+	rm_tree(old);
+	return 0;
+}
+
+static int write_page(struct report *r)
+{
+	const struct p2pb_rset *s = r->set;
+	char path[PATH_MAX + 16], ts[64];
+	time_t now = time(NULL);
+	int rc;
+
+	snprintf(path, sizeof(path), "%s/index.html", r->dir);
+	r->html = fopen(path, "w");
+	if (!r->html)
+		return p2pb_fail(-errno, "cannot write %s: %s", path, strerror(errno));
+	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M UTC", gmtime(&now));
+	fprintf(r->html, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
+	p2pb_html_text(r->html, r->o->title);
+	fprintf(r->html, "</title><style>%s</style></head><body>\n<h1>", page_style);
+	p2pb_html_text(r->html, r->o->title);
+	fprintf(r->html, "</h1>\n<p>p2pbench %s report of %zu result document(s), %zu cases; written %s.</p>\n",
+		P2PB_VERSION, s->n_docs, s->n_cases, ts);
+	rc = write_body(r);
+	fputs("</body></html>\n", r->html);
+	if (fclose(r->html) && !rc)
+		rc = p2pb_fail(-EIO, "cannot write %s", path);
+	return rc;
+}
+
 int p2pb_report_write(const struct p2pb_rset *s, const struct p2pb_report_opts *o, struct p2pb_report_stats *st)
 {
 	struct report r = { .set = s, .o = o };
-	char path[PATH_MAX + 16], tmp[PATH_MAX + 32], ts[64];
-	time_t now = time(NULL);
 	int rc;
 
 	if (!p2pb_plot_available())
 		return p2pb_fail(-ENOENT, "gnuplot is not installed (apt install gnuplot-nox): the report's figures need it");
-	rc = make_dirs(&r);
+	rc = check_target(o->dir);
 	if (rc)
 		return rc;
+	/* built beside DIR and renamed over it at the end: a failure leaves DIR as it was */
+	snprintf(r.dir, sizeof(r.dir), "%s.tmp-%d", o->dir, (int)getpid());
+	rc = make_dirs(&r);
 	r.links = calloc(s->n_docs ? s->n_docs : 1, sizeof(*r.links));
-	if (!r.links)
-		return p2pb_fail(-ENOMEM, "out of memory");
-	rc = copy_inputs(&r);
+	if (!rc && !r.links)
+		rc = p2pb_fail(-ENOMEM, "out of memory");
+	if (!rc)
+		rc = copy_inputs(&r);
+	if (!rc)
+		rc = write_page(&r);
+	if (!rc)
+		rc = install(r.dir, o->dir);
 	if (rc)
-		goto out;
-	snprintf(path, sizeof(path), "%s/index.html", o->dir);
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	r.html = fopen(tmp, "w");
-	if (!r.html) {
-		rc = p2pb_fail(-errno, "cannot write %s: %s", tmp, strerror(errno));
-		goto out;
-	}
-	strftime(ts, sizeof(ts), "%Y-%m-%d %H:%M UTC", gmtime(&now));
-	fprintf(r.html, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>");
-	p2pb_html_text(r.html, o->title);
-	fprintf(r.html, "</title><style>%s</style></head><body>\n<h1>", page_style);
-	p2pb_html_text(r.html, o->title);
-	fprintf(r.html, "</h1>\n<p>p2pbench %s report of %zu result document(s), %zu cases; written %s.</p>\n",
-		P2PB_VERSION, s->n_docs, s->n_cases, ts);
-	rc = write_body(&r);
-	fputs("</body></html>\n", r.html);
-	if (fclose(r.html) && !rc)
-		rc = p2pb_fail(-EIO, "cannot write %s", tmp);
-	if (!rc && rename(tmp, path))
-		rc = p2pb_fail(-errno, "cannot write %s: %s", path, strerror(errno));
-	if (rc)
-		unlink(tmp);
+		rm_tree(r.dir);
 	r.st.documents = (unsigned int)s->n_docs;
 	if (st)
 		*st = r.st;
-out:
 	free(r.links);
 	return rc;
 }

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "resultset.h"
 #include "error.h"
+#include "jsonq.h"
 #include "result.h"
 #include "stats.h"
 
@@ -29,13 +30,15 @@ static void doc_job(json_object *root, char *out, size_t len)
 	snprintf(out, len, "-");
 	if (!json_object_object_get_ex(root, "command", &cmd))
 		return;
-	for (i = 0; i + 1 < json_object_array_length(cmd); i++) {
-		const char *a = json_object_get_string(json_object_array_get_idx(cmd, i));
+	for (i = 0; i + 1 < p2pb_jlen(cmd); i++) {
+		const char *a = p2pb_jstr(json_object_array_get_idx(cmd, i), "", NULL);
 		const char *path, *base, *dot;
 
 		if (!a || (strcmp(a, "--job") && strcmp(a, "-j")))
 			continue;
-		path = json_object_get_string(json_object_array_get_idx(cmd, i + 1));
+		path = p2pb_jstr(json_object_array_get_idx(cmd, i + 1), "", NULL);
+		if (!path)
+			continue;
 		base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 		dot = strrchr(base, '.');
 		snprintf(out, len, "%.*s", (int)(dot && dot != base ? dot - base : (long)strlen(base)), base);
@@ -140,42 +143,12 @@ static void series_finish(struct p2pb_rcase *c)
 		p2pb_series_summarize(&c->series[i]);
 }
 
-/* ---- json helpers ---- */
-
-static json_object *jget(json_object *o, const char *path)
-{
-	char buf[128], *tok, *save = NULL;
-
-	snprintf(buf, sizeof(buf), "%s", path);
-	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
-		if (!json_object_object_get_ex(o, tok, &o))
-			return NULL;
-	return o;
-}
-
-static const char *jstr(json_object *o, const char *path, const char *def)
-{
-	json_object *v = jget(o, path);
-
-	return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : def;
-}
-
-/* A number at path, or NAN when absent or null. */
-static double jnum(json_object *o, const char *path)
-{
-	json_object *v = jget(o, path);
-
-	if (!v || !(json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double)))
-		return NAN;
-	return json_object_get_double(v);
-}
-
 /* ---- one document kind each ---- */
 
 static void outcome_from_verdict(struct p2pb_rcase *c, json_object *verdict_holder, const char *reason_key)
 {
-	snprintf(c->outcome, sizeof(c->outcome), "%s", jstr(verdict_holder, "verdict.outcome", ""));
-	snprintf(c->reason, sizeof(c->reason), "%s", jstr(verdict_holder, reason_key, ""));
+	snprintf(c->outcome, sizeof(c->outcome), "%s", p2pb_jstr(verdict_holder, "verdict.outcome", ""));
+	snprintf(c->reason, sizeof(c->reason), "%s", p2pb_jstr(verdict_holder, reason_key, ""));
 }
 
 static const char *const iteration_times[] = { "revoke_to_quiesce_ns", "trigger_ns", "unrevoke_ns", "remap_ns" };
@@ -184,41 +157,41 @@ static const char *const load_times[] = { "stall_ns", "first_io_after_unrevoke_n
 
 static void revoke_iteration(struct p2pb_rcase *c, json_object *it)
 {
-	json_object *atts = jget(it, "attachments");
+	json_object *atts = p2pb_jpath(it, "attachments");
 	char metric[64];
 	size_t i;
 
 	for (i = 0; i < sizeof(iteration_times) / sizeof(iteration_times[0]); i++)
-		sample_add(c, iteration_times[i], "ns", P2PB_LOWER_BETTER, jnum(it, iteration_times[i]));
-	for (i = 0; atts && i < json_object_array_length(atts); i++) {
+		sample_add(c, iteration_times[i], "ns", P2PB_LOWER_BETTER, p2pb_jnum(it, iteration_times[i]));
+	for (i = 0; atts && i < p2pb_jlen(atts); i++) {
 		json_object *a = json_object_array_get_idx(atts, i);
 
-		sample_add(c, "trigger_to_invalidate_ns", "ns", P2PB_LOWER_BETTER, jnum(a, "trigger_to_invalidate_ns"));
-		sample_add(c, "invalidate_to_unmap_ns", "ns", P2PB_LOWER_BETTER, jnum(a, "invalidate_to_unmap_ns"));
+		sample_add(c, "trigger_to_invalidate_ns", "ns", P2PB_LOWER_BETTER, p2pb_jnum(a, "trigger_to_invalidate_ns"));
+		sample_add(c, "invalidate_to_unmap_ns", "ns", P2PB_LOWER_BETTER, p2pb_jnum(a, "invalidate_to_unmap_ns"));
 	}
 	for (i = 0; i < sizeof(dma_windows) / sizeof(dma_windows[0]); i++) {
 		snprintf(metric, sizeof(metric), "dma.%s.bytes_per_s", dma_windows[i]);
-		sample_add(c, metric, "B/s", P2PB_HIGHER_BETTER, jnum(it, metric));
+		sample_add(c, metric, "B/s", P2PB_HIGHER_BETTER, p2pb_jnum(it, metric));
 	}
 	for (i = 0; i < sizeof(load_times) / sizeof(load_times[0]); i++) {
 		snprintf(metric, sizeof(metric), "load.%s", load_times[i]);
-		sample_add(c, metric, "ns", P2PB_LOWER_BETTER, jnum(it, metric));
+		sample_add(c, metric, "ns", P2PB_LOWER_BETTER, p2pb_jnum(it, metric));
 	}
 }
 
 /* What makes two cases of one name the same experiment, device addresses aside. */
 static void revoke_params(struct p2pb_rcase *c, json_object *jc)
 {
-	json_object *imps = jget(jc, "importers"), *bufs = jget(jc, "dmabufs");
+	json_object *imps = p2pb_jpath(jc, "importers"), *bufs = p2pb_jpath(jc, "dmabufs");
 	size_t len = 0, i;
 
-	len += snprintf(c->params + len, sizeof(c->params) - len, "trigger=%s dmabufs=%zu", jstr(jc, "trigger", "?"),
-			bufs ? json_object_array_length(bufs) : 0);
-	for (i = 0; imps && i < json_object_array_length(imps) && len < sizeof(c->params); i++) {
+	len += snprintf(c->params + len, sizeof(c->params) - len, "trigger=%s dmabufs=%zu", p2pb_jstr(jc, "trigger", "?"),
+			bufs ? p2pb_jlen(bufs) : 0);
+	for (i = 0; imps && i < p2pb_jlen(imps) && len < sizeof(c->params); i++) {
 		char spec[128], *p, *save = NULL;
 		const char *sep = " importer=";
 
-		snprintf(spec, sizeof(spec), "%s", jstr(json_object_array_get_idx(imps, i), "spec", "?"));
+		snprintf(spec, sizeof(spec), "%s", p2pb_jstr(json_object_array_get_idx(imps, i), "spec", "?"));
 		for (p = strtok_r(spec, ",", &save); p && len < sizeof(c->params); p = strtok_r(NULL, ",", &save)) {
 			if (!strncmp(p, "dev=", 4))
 				continue;	/* an address on this machine, not a parameter */
@@ -230,19 +203,19 @@ static void revoke_params(struct p2pb_rcase *c, json_object *jc)
 
 static void doc_revoke(struct p2pb_rset *s, size_t d, json_object *root, const char *kind)
 {
-	json_object *cases = jget(root, "cases");
+	json_object *cases = p2pb_jpath(root, "cases");
 	size_t i, j;
 
-	for (i = 0; cases && i < json_object_array_length(cases); i++) {
-		json_object *jc = json_object_array_get_idx(cases, i), *its = jget(jc, "iterations");
-		struct p2pb_rcase *c = case_new(s, d, jc, kind, jstr(jc, "name", "?"));
+	for (i = 0; cases && i < p2pb_jlen(cases); i++) {
+		json_object *jc = json_object_array_get_idx(cases, i), *its = p2pb_jpath(jc, "iterations");
+		struct p2pb_rcase *c = case_new(s, d, jc, kind, p2pb_jstr(jc, "name", "?"));
 
 		if (!c)
 			return;
 		outcome_from_verdict(c, jc, "reason");
 		revoke_params(c, jc);
-		for (j = 0; its && j < json_object_array_length(its); j++) {
-			json_object *it = json_object_array_get_idx(its, j), *w = jget(it, "warmup");
+		for (j = 0; its && j < p2pb_jlen(its); j++) {
+			json_object *it = json_object_array_get_idx(its, j), *w = p2pb_jpath(it, "warmup");
 
 			if (!(w && json_object_get_boolean(w)))
 				revoke_iteration(c, it);
@@ -253,92 +226,95 @@ static void doc_revoke(struct p2pb_rset *s, size_t d, json_object *root, const c
 
 static void doc_check(struct p2pb_rset *s, size_t d, json_object *root)
 {
-	json_object *checks = jget(root, "checks");
+	json_object *checks = p2pb_jpath(root, "checks");
 	size_t i;
 
-	for (i = 0; checks && i < json_object_array_length(checks); i++) {
+	for (i = 0; checks && i < p2pb_jlen(checks); i++) {
 		json_object *jc = json_object_array_get_idx(checks, i);
-		struct p2pb_rcase *c = case_new(s, d, jc, "check", jstr(jc, "name", "?"));
-		const char *st = jstr(jc, "status", "");
+		struct p2pb_rcase *c = case_new(s, d, jc, "check", p2pb_jstr(jc, "name", "?"));
+		const char *st = p2pb_jstr(jc, "status", "");
 		size_t k;
 
 		if (!c)
 			return;
 		for (k = 0; st[k] && k + 1 < sizeof(c->outcome); k++)
 			c->outcome[k] = (char)(st[k] >= 'a' && st[k] <= 'z' ? st[k] - 'a' + 'A' : st[k]);
-		snprintf(c->reason, sizeof(c->reason), "%s", jstr(jc, "reason", ""));
+		snprintf(c->reason, sizeof(c->reason), "%s", p2pb_jstr(jc, "reason", ""));
 	}
 }
 
 static void doc_stress(struct p2pb_rset *s, size_t d, json_object *root)
 {
-	json_object *st = jget(root, "stress"), *trig = jget(st, "triggers");
+	json_object *st = p2pb_jpath(root, "stress"), *trig = p2pb_jpath(st, "triggers");
 	struct p2pb_rcase *c;
 	char name[96];
-	double elapsed = jnum(st, "elapsed_s");
+	double elapsed = p2pb_jnum(st, "elapsed_s");
 	size_t i;
 
 	if (!st)
 		return;
-	for (i = 0; trig && i < json_object_array_length(trig); i++) {
+	for (i = 0; trig && i < p2pb_jlen(trig); i++) {
 		json_object *t = json_object_array_get_idx(trig, i);
 
-		snprintf(name, sizeof(name), "stress/%s", jstr(t, "trigger", "?"));
+		snprintf(name, sizeof(name), "stress/%s", p2pb_jstr(t, "trigger", "?"));
 		c = case_new(s, d, t, "stress", name);
 		if (!c)
 			return;
 		outcome_from_verdict(c, t, "verdict.violations.0.evidence");
-		summary_add(c, "revoke_ns", "ns", P2PB_LOWER_BETTER, jget(t, "revoke_ns"));
+		summary_add(c, "revoke_ns", "ns", P2PB_LOWER_BETTER, p2pb_jpath(t, "revoke_ns"));
 	}
 	c = case_new(s, d, st, "stress", "stress/run");
 	if (!c)
 		return;
-	snprintf(c->outcome, sizeof(c->outcome), "%s", jstr(st, "run_verdict.outcome", ""));
-	snprintf(c->reason, sizeof(c->reason), "%s", jstr(st, "findings.0", ""));
-	snprintf(c->params, sizeof(c->params), "workers=%.0f seed=%.0f", jnum(st, "workers"), jnum(st, "seed"));
+	snprintf(c->outcome, sizeof(c->outcome), "%s", p2pb_jstr(st, "run_verdict.outcome", ""));
+	snprintf(c->reason, sizeof(c->reason), "%s", p2pb_jstr(st, "findings.0", ""));
+	snprintf(c->params, sizeof(c->params), "workers=%.0f seed=%.0f", p2pb_jnum(st, "workers"), p2pb_jnum(st, "seed"));
 	if (elapsed > 0)
-		sample_add(c, "ops_per_s", "ops/s", P2PB_HIGHER_BETTER, jnum(st, "ops_total") / elapsed);
+		sample_add(c, "ops_per_s", "ops/s", P2PB_HIGHER_BETTER, p2pb_jnum(st, "ops_total") / elapsed);
 	series_finish(c);
 }
 
 static void doc_rdma(struct p2pb_rset *s, size_t d, json_object *root)
 {
-	json_object *r = jget(root, "rdma"), *steps = jget(r, "steps");
+	json_object *r = p2pb_jpath(root, "rdma"), *steps = p2pb_jpath(r, "steps");
 	size_t i;
 
-	for (i = 0; steps && i < json_object_array_length(steps); i++) {
+	for (i = 0; steps && i < p2pb_jlen(steps); i++) {
 		json_object *st = json_object_array_get_idx(steps, i);
 		char name[96];
 		struct p2pb_rcase *c;
 
-		snprintf(name, sizeof(name), "rdma/%s-%s/%.0f", jstr(r, "op", "?"), jstr(r, "mode", "?"),
-			 jnum(st, "size"));
+		snprintf(name, sizeof(name), "rdma/%s-%s/%.0f", p2pb_jstr(r, "op", "?"), p2pb_jstr(r, "mode", "?"),
+			 p2pb_jnum(st, "size"));
 		c = case_new(s, d, st, "rdma", name);
 		if (!c)
 			return;
-		snprintf(c->params, sizeof(c->params), "driver=%s memory=%s qps=%.0f", jstr(r, "driver", "?"),
-			 jstr(r, "memory.kind", "?"), jnum(r, "qps"));
-		sample_add(c, "bytes_per_s", "B/s", P2PB_HIGHER_BETTER, jnum(st, "bytes_per_s"));
+		snprintf(c->params, sizeof(c->params), "driver=%s memory=%s qps=%.0f", p2pb_jstr(r, "driver", "?"),
+			 p2pb_jstr(r, "memory.kind", "?"), p2pb_jnum(r, "qps"));
+		sample_add(c, "bytes_per_s", "B/s", P2PB_HIGHER_BETTER, p2pb_jnum(st, "bytes_per_s"));
 		series_finish(c);
-		summary_add(c, "latency_ns", "ns", P2PB_LOWER_BETTER, jget(st, "latency_ns"));
-		summary_add(c, "stall_ns", "ns", P2PB_LOWER_BETTER, jget(st, "disturbance.stall_ns"));
+		summary_add(c, "latency_ns", "ns", P2PB_LOWER_BETTER, p2pb_jpath(st, "latency_ns"));
+		summary_add(c, "stall_ns", "ns", P2PB_LOWER_BETTER, p2pb_jpath(st, "disturbance.stall_ns"));
 	}
 }
 
 /* bench/ scripts' documents: one case per row, a series per sample list and per ratio. */
 static void doc_bench(struct p2pb_rset *s, size_t d, json_object *root, const char *kind)
 {
-	json_object *rows = jget(root, "rows");
+	json_object *rows = p2pb_jpath(root, "rows");
 	size_t i;
 
-	for (i = 0; rows && i < json_object_array_length(rows); i++) {
-		json_object *row = json_object_array_get_idx(rows, i), *samples = jget(row, "samples");
-		const char *unit = jstr(row, "unit", "bytes/s");
+	for (i = 0; rows && i < p2pb_jlen(rows); i++) {
+		json_object *row = p2pb_jobj(json_object_array_get_idx(rows, i), NULL);
+		json_object *samples = p2pb_jobj(row, "samples");
+		const char *unit = p2pb_jstr(row, "unit", "bytes/s");
 		enum p2pb_better better = strstr(unit, "ns") ? P2PB_LOWER_BETTER : P2PB_HIGHER_BETTER;
 		char name[128];
 		size_t len;
 		struct p2pb_rcase *c;
 
+		if (!row)
+			continue;
 		len = (size_t)snprintf(name, sizeof(name), "%s", kind + strlen("bench:"));
 		json_object_object_foreach(row, k, v) {
 			if (len >= sizeof(name))
@@ -347,7 +323,7 @@ static void doc_bench(struct p2pb_rset *s, size_t d, json_object *root, const ch
 				continue;
 			if (json_object_is_type(v, json_type_string))
 				len += (size_t)snprintf(name + len, sizeof(name) - len, "/%s", json_object_get_string(v));
-			else if (!strcmp(k, "size"))
+			else if (!strcmp(k, "size") && json_object_is_type(v, json_type_int))
 				len += (size_t)snprintf(name + len, sizeof(name) - len, "/%s", json_object_get_string(v));
 		}
 		c = case_new(s, d, row, kind, name);
@@ -355,7 +331,7 @@ static void doc_bench(struct p2pb_rset *s, size_t d, json_object *root, const ch
 			return;
 		json_object_object_foreach(row, rk, rv) {
 			if (!strncmp(rk, "ratio_", 6))
-				sample_add(c, rk, "ratio", better, json_object_get_double(rv));
+				sample_add(c, rk, "ratio", better, p2pb_jnum(rv, ""));
 		}
 		if (samples) {
 			json_object_object_foreach(samples, sk, sv) {
@@ -363,9 +339,9 @@ static void doc_bench(struct p2pb_rset *s, size_t d, json_object *root, const ch
 				size_t j;
 
 				snprintf(metric, sizeof(metric), "%s", sk);
-				for (j = 0; j < json_object_array_length(sv); j++)
+				for (j = 0; j < p2pb_jlen(sv); j++)
 					sample_add(c, metric, strstr(unit, "ns") ? "ns" : "B/s", better,
-						   json_object_get_double(json_object_array_get_idx(sv, j)));
+						   p2pb_jnum(json_object_array_get_idx(sv, j), ""));
 			}
 		}
 		series_finish(c);
@@ -378,23 +354,23 @@ static void doc_scale(struct p2pb_rset *s, size_t d, json_object *root)
 	size_t a, i;
 
 	for (a = 0; a < 2; a++) {
-		json_object *pts = jget(jget(root, axes[a]), "points");
+		json_object *pts = p2pb_jpath(p2pb_jpath(root, axes[a]), "points");
 
-		for (i = 0; pts && i < json_object_array_length(pts); i++) {
+		for (i = 0; pts && i < p2pb_jlen(pts); i++) {
 			json_object *p = json_object_array_get_idx(pts, i);
 			struct p2pb_rcase *c;
 			char name[96];
 
-			snprintf(name, sizeof(name), "scale/%s=%.0f", axes[a], jnum(p, "n"));
+			snprintf(name, sizeof(name), "scale/%s=%.0f", axes[a], p2pb_jnum(p, "n"));
 			c = case_new(s, d, p, "scale", name);
 			if (!c)
 				return;
-			snprintf(c->params, sizeof(c->params), "trigger=%s importer_delay=%s", jstr(root, "trigger", "?"),
-				 jstr(root, "importer_delay", "?"));
-			snprintf(c->outcome, sizeof(c->outcome), "%s", !strcmp(jstr(p, "status", ""), "pass") ? "PASS" : "FAIL");
+			snprintf(c->params, sizeof(c->params), "trigger=%s importer_delay=%s", p2pb_jstr(root, "trigger", "?"),
+				 p2pb_jstr(root, "importer_delay", "?"));
+			snprintf(c->outcome, sizeof(c->outcome), "%s", !strcmp(p2pb_jstr(p, "status", ""), "pass") ? "PASS" : "FAIL");
 			sample_add(c, "revoke_to_quiesce_p50_ns", "ns", P2PB_LOWER_BETTER,
-				   jnum(p, "revoke_to_quiesce_p50_ns"));
-			sample_add(c, "trigger_p50_ns", "ns", P2PB_LOWER_BETTER, jnum(p, "trigger_p50_ns"));
+				   p2pb_jnum(p, "revoke_to_quiesce_p50_ns"));
+			sample_add(c, "trigger_p50_ns", "ns", P2PB_LOWER_BETTER, p2pb_jnum(p, "trigger_p50_ns"));
 			series_finish(c);
 		}
 	}
@@ -405,28 +381,33 @@ static void doc_scale(struct p2pb_rset *s, size_t d, json_object *root)
 /* The document's kind, or NULL with the reason when it is none of ours. */
 static const char *doc_kind(json_object *root, char *kind, size_t len, char *why, size_t why_len)
 {
-	const char *schema = jstr(root, "schema", NULL);
+	const char *schema = p2pb_jstr(root, "schema", NULL);
 
 	if (!schema) {
 		snprintf(why, why_len, "not a p2pbench result (no \"schema\" key)");
 		return NULL;
 	}
 	if (!strcmp(schema, P2PB_RESULT_SCHEMA)) {
-		double v = jnum(root, "schema_version");
+		double v = p2pb_jnum(root, "schema_version");
 
+		if (isnan(v)) {
+			snprintf(why, why_len, "%s without a schema_version; this p2pbench reads version %d", schema,
+				 P2PB_RESULT_VERSION);
+			return NULL;
+		}
 		if (v != P2PB_RESULT_VERSION) {
 			snprintf(why, why_len, "%s version %.0f; this p2pbench reads version %d", schema, v,
 				 P2PB_RESULT_VERSION);
 			return NULL;
 		}
-		snprintf(kind, len, "%s", jstr(root, "tool.subcommand", "?"));
+		snprintf(kind, len, "%s", p2pb_jstr(root, "tool.subcommand", "?"));
 		return kind;
 	}
 	if (!strcmp(schema, "p2pbench-bench/1")) {
-		snprintf(kind, len, "bench:%s", jstr(root, "benchmark", "?"));
+		snprintf(kind, len, "bench:%s", p2pb_jstr(root, "benchmark", "?"));
 		return kind;
 	}
-	if (!strcmp(schema, "p2pbench-revoke-scale") && jnum(root, "version") == 1) {
+	if (!strcmp(schema, "p2pbench-revoke-scale") && p2pb_jnum(root, "version") == 1) {
 		snprintf(kind, len, "scale");
 		return kind;
 	}
@@ -441,8 +422,13 @@ static int add_doc(struct p2pb_rset *s, const char *path)
 	char why[160];
 	size_t idx, first_case = s->n_cases;
 
-	if (!root)
-		return p2pb_fail(-EINVAL, "%s: cannot read a JSON document (%s)", path, json_util_get_last_err());
+	if (!root) {
+		char why[200];
+
+		snprintf(why, sizeof(why), "%s", json_util_get_last_err() ?: "unknown");
+		why[strcspn(why, "\n")] = 0;	/* json-c ends it with a newline: one error, one line */
+		return p2pb_fail(-EINVAL, "%s: cannot read a JSON document (%s)", path, why);
+	}
 	docs = realloc(s->docs, (s->n_docs + 1) * sizeof(*docs));
 	if (!docs) {
 		json_object_put(root);
@@ -459,11 +445,11 @@ static int add_doc(struct p2pb_rset *s, const char *path)
 	s->n_docs++;
 	d->root = root;
 	snprintf(d->path, sizeof(d->path), "%s", path);
-	snprintf(d->host, sizeof(d->host), "%s", jstr(root, "host.name", ""));
-	snprintf(d->kernel, sizeof(d->kernel), "%s", jstr(root, "host.kernel", jstr(root, "kernel", "")));
-	snprintf(d->started, sizeof(d->started), "%s", jstr(root, "started", ""));
-	d->lab = json_object_get_boolean(jget(root, "host.lab"));
-	d->interrupted = json_object_get_boolean(jget(root, "interrupted"));
+	snprintf(d->host, sizeof(d->host), "%s", p2pb_jstr(root, "host.name", ""));
+	snprintf(d->kernel, sizeof(d->kernel), "%s", p2pb_jstr(root, "host.kernel", p2pb_jstr(root, "kernel", "")));
+	snprintf(d->started, sizeof(d->started), "%s", p2pb_jstr(root, "started", ""));
+	d->lab = json_object_get_boolean(p2pb_jpath(root, "host.lab"));
+	d->interrupted = json_object_get_boolean(p2pb_jpath(root, "interrupted"));
 	doc_job(root, d->job, sizeof(d->job));
 	if (!strcmp(d->kind, "revoke") || !strcmp(d->kind, "timeout-sweep") || !strcmp(d->kind, "trace"))
 		doc_revoke(s, idx, root, d->kind);
@@ -513,15 +499,21 @@ static int add_run_dir(struct p2pb_rset *s, const char *dir, size_t *added)
 
 	snprintf(path, sizeof(path), "%s/index.json", dir);
 	idx = access(path, R_OK) ? NULL : json_object_from_file(path);
-	if (!idx || strcmp(jstr(idx, "schema", ""), "p2pbench-run-index")) {
+	if (!idx || strcmp(p2pb_jstr(idx, "schema", ""), "p2pbench-run-index")) {
 		json_object_put(idx);
 		return 0;
 	}
-	jobs = jget(idx, "jobs");
-	for (i = 0; jobs && i < json_object_array_length(jobs) && !rc; i++) {
+	jobs = p2pb_jpath(idx, "jobs");
+	for (i = 0; jobs && i < p2pb_jlen(jobs) && !rc; i++) {
 		json_object *j = json_object_array_get_idx(jobs, i);
 
-		snprintf(path, sizeof(path), "%s/%s/%s", dir, jstr(j, "dir", "?"), jstr(j, "result", "result.json"));
+		const char *st = p2pb_jstr(j, "status", "");
+		const char *jd = p2pb_jstr(j, "dir", "");
+
+		/* only what its job wrote this time: an error or a pending job may have an old result beside it */
+		if ((strcmp(st, "done") && strcmp(st, "failed") && strcmp(st, "interrupted")) || !*jd || strstr(jd, ".."))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", dir, jd, p2pb_jstr(j, "result", "result.json"));
 		if (access(path, R_OK))
 			continue;
 		rc = add_doc(s, path);

@@ -58,6 +58,7 @@ struct load_state {
 	struct p2pb_thresholds *t;
 	const char *path;
 	char err[200];
+	char err_section[96], err_key[64];	/* where the first error was, to find its line */
 };
 
 /* inih stops at the first handler that returns 0 and returns that line's number. */
@@ -166,6 +167,8 @@ static int ini_line(void *user, const char *section, const char *key, const char
 
 	if (st->err[0])
 		return 0;
+	snprintf(st->err_section, sizeof(st->err_section), "%s", section);
+	snprintf(st->err_key, sizeof(st->err_key), "%s", key);
 	if (!strcmp(section, "compare"))
 		return compare_key(st, key, value);
 	if (!strncmp(section, "metric ", 7)) {
@@ -190,16 +193,47 @@ static int ini_line(void *user, const char *section, const char *key, const char
 	return set_err(st, "unknown section [%s] ([compare], [metric GLOB], [limit CASE-GLOB])%s", section, "");
 }
 
+/*
+ * The line of KEY in [SECTION]: inih (as Debian builds it) gives handlers no
+ * line number, and returns the first bad line of the file, which may be a
+ * syntax error before the key a handler refused.
+ */
+static int key_line(const char *path, const char *section, const char *key)
+{
+	FILE *f = fopen(path, "r");
+	char line[512], cur[96] = "";
+	int n = 0, found = 0;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *p = line + strspn(line, " \t");
+		size_t kl = strlen(key);
+
+		n++;
+		if (*p == '[') {
+			snprintf(cur, sizeof(cur), "%.*s", (int)strcspn(p + 1, "]"), p + 1);
+		} else if (!strcmp(cur, section) && !strncmp(p, key, kl) &&
+			   (p[kl] == '=' || p[kl] == ' ' || p[kl] == '\t' || p[kl] == ':')) {
+			found = n;
+		}
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
 int p2pb_thresholds_load(struct p2pb_thresholds *t, const char *path)
 {
 	struct load_state st = { .t = t, .path = path };
-	int rc = ini_parse(path, ini_line, &st);
+	int rc = ini_parse(path, ini_line, &st), line;
 
 	if (rc < 0)
 		return p2pb_fail(-ENOENT, "%s: cannot read the threshold file", path);
-	if (rc > 0)
-		return p2pb_fail(-EINVAL, "%s:%d: %s", path, rc, st.err[0] ? st.err : "not an INI line");
-	return 0;
+	if (rc == 0)
+		return 0;
+	line = st.err[0] ? key_line(path, st.err_section, st.err_key) : 0;
+	if (!st.err[0] || (line && rc < line))
+		return p2pb_fail(-EINVAL, "%s:%d: not an INI line (key = value, [section], ; comment)", path, rc);
+	return p2pb_fail(-EINVAL, "%s:%d: %s", path, line ? line : rc, st.err);
 }
 
 void p2pb_thresholds_for(const struct p2pb_thresholds *t, const char *metric, double *min_change,

@@ -36,6 +36,7 @@
 #define MAX_EXTRA 32
 #define MAX_SWEEP_KEYS 16
 #define RUN_PATH_MAX (PATH_MAX + 128)
+#define RUN_ARGV_MAX (16 + MAX_EXTRA + 2 * MAX_SWEEP_KEYS)
 
 extern char **environ;
 
@@ -254,7 +255,7 @@ static void job_command(const struct run *r, const struct run_job *j, char **arg
 	argv[n++] = "p2pbench";
 	argv[n++] = (char *)j->kind;
 	if (j->n_opts) {
-		for (i = 0; i < j->n_opts && n + 8 < max; i++)
+		for (i = 0; i < j->n_opts; i++)
 			argv[n++] = j->opts[i];
 	} else {
 		argv[n++] = "--job";
@@ -266,9 +267,10 @@ static void job_command(const struct run *r, const struct run_job *j, char **arg
 		argv[n++] = "--ktap";
 		argv[n++] = ktap;
 	}
-	for (i = 0; i < r->n_extra && n + 1 < max; i++)
+	for (i = 0; i < r->n_extra; i++)
 		argv[n++] = r->extra[i];
 	argv[n] = NULL;
+	(void)max;	/* RUN_ARGV_MAX holds the most options and extra arguments accepted */
 }
 
 static json_object *strings_json(char **argv)
@@ -371,35 +373,37 @@ static void on_stop(int sig)
 	run_stop = sig;
 }
 
-/* The child gets Ctrl-C from the terminal itself; a SIGTERM to us is passed on. */
+/*
+ * One job as a child process. Ctrl-C reaches it from the terminal; whatever
+ * signal stops us (SIGINT from a supervisor, SIGTERM) is passed on as well,
+ * once: a second SIGINT is harmless to p2pbench, which only stops gracefully.
+ * Exit codes other than 0, 1 and 130 (a signal, a setup error) read as 2.
+ */
 static int run_child(char **argv, int *exit_code)
 {
-	posix_spawn_file_actions_t fa;
-	struct sigaction sa = { .sa_handler = on_stop }, old_int, old_term;
 	char self[PATH_MAX];
 	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-	pid_t pid;
-	int rc, status = 0;
+	int rc, status = 0, forwarded = 0;
+	pid_t pid, w;
 
+	*exit_code = 2;
 	if (n <= 0)
 		return p2pb_fail(-errno, "cannot find the p2pbench binary");
 	self[n] = 0;
-	posix_spawn_file_actions_init(&fa);
-	rc = posix_spawn(&pid, self, &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	rc = posix_spawn(&pid, self, NULL, NULL, argv, environ);
 	if (rc)
 		return p2pb_fail(-rc, "cannot start %s: %s", self, strerror(rc));
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	while (waitpid(pid, &status, 0) < 0) {
-		if (errno != EINTR)
-			break;
-		if (run_stop == SIGTERM)
-			kill(pid, SIGTERM);
-	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	*exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	while ((w = waitpid(pid, &status, 0)) < 0 && errno == EINTR)
+		if (run_stop && !forwarded++)
+			kill(pid, run_stop);
+	if (w < 0)
+		return p2pb_fail(-errno, "lost the job process: %s", strerror(errno));
+	if (WIFEXITED(status))
+		*exit_code = WEXITSTATUS(status);
+	else
+		*exit_code = run_stop ? 130 : 2;
+	if (*exit_code != 0 && *exit_code != 1 && *exit_code != 130)
+		*exit_code = 2;
 	return 0;
 }
 
@@ -418,7 +422,7 @@ static double now_s(void)
 
 static void dry_run(struct run *r)
 {
-	char *argv[16 + MAX_EXTRA], json[RUN_PATH_MAX], ktap[RUN_PATH_MAX], est[32];
+	char *argv[RUN_ARGV_MAX], json[RUN_PATH_MAX], ktap[RUN_PATH_MAX], est[32];
 	double total = 0;
 	size_t i, k;
 
@@ -443,16 +447,22 @@ static void dry_run(struct run *r)
 
 static int run_jobs(struct run *r)
 {
+	struct sigaction sa = { .sa_handler = on_stop };
 	double t0 = now_s(), left = 0;
 	int worst = 0;
 	size_t i;
+
+	/* from here on a signal marks the running job interrupted instead of killing us (exec resets it) */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
 
 	for (i = 0; i < r->n_jobs; i++)
 		if (r->rerun || !job_complete(&r->jobs[i]))
 			left += !isnan(r->jobs[i].estimate_s) ? r->jobs[i].estimate_s : 0;
 	for (i = 0; i < r->n_jobs && !run_stop; i++) {
 		struct run_job *j = &r->jobs[i];
-		char *argv[16 + MAX_EXTRA], json[RUN_PATH_MAX], ktap[RUN_PATH_MAX], dir[PATH_MAX + 96], ts[32], el[32], lt[32];
+		char *argv[RUN_ARGV_MAX], json[RUN_PATH_MAX], ktap[RUN_PATH_MAX], dir[PATH_MAX + 96], ts[32], el[32], lt[32];
 		double start;
 		int code = 2;
 
@@ -466,6 +476,9 @@ static int run_jobs(struct run *r)
 		if (mkdir(dir, 0755) && errno != EEXIST)
 			return p2pb_fail(-errno, "cannot create %s: %s", dir, strerror(errno));
 		job_command(r, j, argv, sizeof(argv) / sizeof(argv[0]), json, ktap);
+		/* an earlier attempt's result must not pass for this one's */
+		unlink(json);
+		unlink(ktap);
 		now_iso(ts, sizeof(ts));
 		json_object_object_add(j->entry, "hash", json_object_new_string(j->hash));
 		json_object_object_add(j->entry, "command", strings_json(argv));
@@ -481,7 +494,7 @@ static int run_jobs(struct run *r)
 		fflush(stdout);
 		start = now_s();
 		if (run_child(argv, &code))
-			return -EIO;
+			fprintf(stderr, "p2pbench run: %s\n", p2pb_error());	/* recorded as an error, the run goes on */
 		json_object_object_add(j->entry, "exit_code", json_object_new_int(code));
 		snprintf(el, sizeof(el), "%.1f", now_s() - start);
 		json_object_object_add(j->entry, "duration_s", json_object_new_double_s(now_s() - start, el));
@@ -510,7 +523,9 @@ static int add_job(struct run *r, const char *path)
 		return p2pb_fail(-errno, "cannot read the job file %s: %s", path, strerror(errno));
 	j = &r->jobs[r->n_jobs++];
 	memset(j, 0, sizeof(*j));
-	/* as given: a relative path keeps the index valid for the same checkout elsewhere */
+	/* as given (without a leading ./): a relative path keeps the index valid for the same checkout elsewhere */
+	while (!strncmp(path, "./", 2))
+		path += 2;
 	snprintf(j->path, sizeof(j->path), "%s", path);
 	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	dot = strrchr(base, '.');
@@ -542,7 +557,12 @@ int p2pb_cmd_run(int argc, char **argv)
 			end = i;
 			break;
 		}
-	for (i = end + 1; i < argc && r->n_extra < MAX_EXTRA; i++)
+	if (argc - end - 1 > MAX_EXTRA) {
+		fprintf(stderr, "p2pbench run: more than %d arguments after --\n", MAX_EXTRA);
+		free(r);
+		return 2;
+	}
+	for (i = end + 1; i < argc; i++)
 		r->extra[r->n_extra++] = argv[i];
 	optind = 1;
 	while ((opt = getopt_long(end, argv, "o:nh", opts, NULL)) != -1) {

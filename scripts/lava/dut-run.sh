@@ -40,10 +40,17 @@ out=$RESULTS/$run_id
 mkdir -p "$RESULTS"
 # shellcheck disable=SC2086 # JOBS and JOB_ARGS are lists
 p2pbench run -o "$out" $JOBS -- $JOB_ARGS
-echo "p2pbench run exited $?; results in $out"
+rc=$?
+echo "p2pbench run exited $rc; results in $out"
+if [ ! -f "$out/index.json" ]; then
+	case_result p2pbench.run fail	# bad job files: nothing ran
+	exit 1
+fi
 # every job, then every KTAP line
 for i in $(seq 0 $(($(jq '.jobs | length' "$out/index.json") - 1))); do
-	name=$(jq -r ".jobs[$i].name" "$out/index.json") status=$(jq -r ".jobs[$i].status" "$out/index.json")
+	# LAVA case names: [A-Za-z0-9._-]
+	name=$(jq -r ".jobs[$i].name" "$out/index.json" | tr -c 'A-Za-z0-9._\n-' '_')
+	status=$(jq -r ".jobs[$i].status" "$out/index.json")
 	case_result "p2pbench.job.$name" $([ "$status" = done ] && echo pass || echo fail)
 	ktap=$out/$(jq -r ".jobs[$i].dir" "$out/index.json")/result.ktap
 	[ -f "$ktap" ] && scripts/lava/ktap-to-lava --suite "p2pbench.$name" "$ktap"

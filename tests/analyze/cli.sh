@@ -56,6 +56,31 @@ expect_error 2 "no case of the new results matches" "$p2pbench" compare "$qual" 
 printf '[compare]\nalpha = 2\n' >"$tmp/bad.ini"
 expect_error 2 "bad.ini:2: alpha = 2" "$p2pbench" compare -t "$tmp/bad.ini" "$qual" "$qual"
 
+echo "== compare: odd but well-formed documents are read, not crashed on"
+echo '{"schema": "p2pbench-result", "schema_version": 2, "tool": {"subcommand": "revoke"}, "cases": {}}' >"$tmp/odd1.json"
+expect_error 2 "hold no cases" "$p2pbench" compare "$tmp/odd1.json" "$qual"
+echo '{"schema": "p2pbench-result", "schema_version": 2, "tool": {"subcommand": "revoke"}, "command": ["revoke", "--job", null],
+	"cases": [{"name": "x", "iterations": 5, "importers": "x", "verdict": []}, 7]}' >"$tmp/odd2.json"
+"$p2pbench" compare "$tmp/odd2.json" "$tmp/odd2.json" >/dev/null || fail "odd2 compared with exit $?"
+echo '{"schema": "p2pbench-bench/1", "benchmark": "b", "rows": [1, {"samples": [1, 2]}]}' >"$tmp/odd3.json"
+"$p2pbench" compare "$tmp/odd3.json" "$tmp/odd3.json" >/dev/null || fail "odd3 compared with exit $?"
+echo '{"schema": "p2pbench-result", "tool": {"subcommand": "revoke"}, "cases": []}' >"$tmp/nover.json"
+expect_error 2 "without a schema_version" "$p2pbench" compare "$tmp/nover.json" "$qual"
+# --json - is the document alone on stdout
+"$p2pbench" compare --json - "$qual" "$qual" 2>/dev/null | jq -e '.summary.regressions == 0' >/dev/null ||
+	fail "compare --json - is not a JSON document on stdout"
+
+echo "== report: what documents say is text, never markup or commands"
+jq --arg name "delay0/\`touch $tmp/pwned\`'x\"y" '.host.name = "<img src=x onerror=alert(1)>" | .cases[0].name = $name' \
+	"$qual" >"$tmp/evil.json"
+"$p2pbench" report -o "$tmp/evil" --baseline "$tmp/evil.json" "$tmp/evil.json" >/dev/null || fail "report exited $?"
+[ ! -e "$tmp/pwned" ] || fail "a case name ran a command through gnuplot"
+! grep -q '<img src=x' "$tmp/evil/index.html" || fail "a host name went into the page as markup"
+grep -q '&lt;img src=x' "$tmp/evil/index.html" || fail "the host name is missing from the page"
+mkdir -p "$tmp/notreport" && touch "$tmp/notreport/keep"
+expect_error 2 "exists and is not a p2pbench report" "$p2pbench" report -o "$tmp/notreport" "$qual"
+[ -e "$tmp/notreport/keep" ] || fail "report -o replaced a directory that was not a report"
+
 echo "== report: bad input writes nothing"
 expect_error 2 "give -o DIR" "$p2pbench" report "$qual"
 expect_error 2 "No such file" "$p2pbench" report -o "$tmp/r1" "$tmp/none.json"
@@ -99,6 +124,23 @@ grep -q "p2pbench timeout-sweep --device 0000:01:00.0 --delays 0,200ms --bind --
 	"$tmp/dry-sweep.txt" || fail "a [timeout-sweep] job's command: $(cat "$tmp/dry-sweep.txt")"
 printf '[timeout-sweep]\ndevice = 0000:01:00.0\n[other]\nx = 1\n' >"$tmp/sweep-bad.ini"
 expect_error 2 "a timeout-sweep job has one \[timeout-sweep\] section" "$p2pbench" run -n -o "$tmp/r" "$tmp/sweep-bad.ini"
+# a job that fails to start after a good run: its old result is not read as this run's
+printf '[stress]\ndevice = sim\nduration = 1s\nseed = 9\n' >"$tmp/c.ini"
+"$p2pbench" run -o "$tmp/run-stale" "$tmp/c.ini" >/dev/null || fail "run c exited $?"
+printf '[stress]\ndevice = sim\nduration = bogus\n' >"$tmp/c.ini"
+"$p2pbench" run -o "$tmp/run-stale" "$tmp/c.ini" >/dev/null 2>&1
+[ $? = 2 ] || fail "a job that cannot start did not make run exit 2"
+jq -e '.jobs[0].status == "error"' "$tmp/run-stale/index.json" >/dev/null || fail "the failed job is not an error"
+expect_error 2 "no p2pbench result documents" "$p2pbench" compare "$tmp/run-stale" "$tmp/run-stale"
+# SIGINT to run alone (a supervisor, not a terminal) reaches the job too
+"$p2pbench" run -o "$tmp/run-sig" "$tmp/long.ini" >"$tmp/sig.txt" 2>&1 &
+pid=$!
+for _ in $(seq 50); do grep -q "^progress" "$tmp/sig.txt" 2>/dev/null && break; sleep 0.2; done
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] || fail "run exited $rc after a SIGINT of its own, expected 130"
+jq -e '.jobs[0].status == "interrupted"' "$tmp/run-sig/index.json" >/dev/null || fail "the job was not interrupted"
 expect_error 2 "cannot read the job file" "$p2pbench" run -o "$tmp/run-bad" "$tmp/none.ini"
 [ ! -e "$tmp/run-bad" ] || fail "a bad job file left a results directory"
 printf '[global]\ndevice = 0000:01:00.0\n[x]\ntrigger = flr\nimporter = kmod:delay=0\nnosuchkey = 1\n' >"$tmp/badjob.ini"
