@@ -27,11 +27,10 @@ LIST
 
 n=0
 for dir in "$@"; do
-	for f in "$dir"/*.ktap; do
-		[ -f "$f" ] || continue
+	while read -r f; do
 		"$conv" --check "$f" || fail "$f breaks a KTAP convention"
 		n=$((n + 1))
-	done
+	done < <(find "$dir" -maxdepth 4 -name '*.ktap' -type f 2>/dev/null | sort)
 done
 [ $# = 0 ] || [ $n -gt 0 ] || { echo "SKIP: the lab suites wrote no KTAP (did they run?)"; exit 77; }
 [ $# = 0 ] || echo "$n KTAP files from the lab follow the conventions"
