@@ -128,7 +128,7 @@ static void judge_metric(struct p2pb_cmp_metric *m, const struct p2pb_thresholds
 	double min_change, min_abs, abs_change = fabs(m->new_p50 - m->base_p50);
 	bool ignore, worse, matters;
 
-	p2pb_thresholds_for(t, m->metric, &min_change, &min_abs, &ignore);
+	p2pb_thresholds_for(t, m->metric, m->unit, &min_change, &min_abs, &ignore);
 	worse = m->better == P2PB_LOWER_BETTER ? m->new_p50 > m->base_p50 : m->new_p50 < m->base_p50;
 	matters = abs_change >= min_abs && (isnan(m->change) ? abs_change > 0 : fabs(m->change) >= min_change);
 	if (ignore || abs_change == 0 || m->noise == P2PB_NOISE_WITHIN)

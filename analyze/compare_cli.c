@@ -20,12 +20,13 @@ static void usage(FILE *f)
 		"change of the median and whether it is beyond the noise of the iterations: a two-sided\n"
 		"Mann-Whitney rank test over the per-iteration samples, Holm-corrected over every metric\n"
 		"compared (summaries alone: the medians further apart than the p90-p50 spread). A change\n"
-		"beyond noise, in the worse direction and at least the threshold (default 5%%) is a\n"
-		"regression; so is a verdict that got worse (PASS -> BOUNDED, FAIL, ERROR) and a baseline\n"
-		"case the new run lacks. Metrics: revoke_to_quiesce_ns, trigger_ns, unrevoke_ns, remap_ns,\n"
-		"trigger_to_invalidate_ns, invalidate_to_unmap_ns, dma.{before,during,after}.bytes_per_s,\n"
-		"load.stall_ns, load.first_io_after_unrevoke_ns, stress revoke_ns and ops_per_s, rdma\n"
-		"bytes_per_s and latency_ns, the bench/ ratios and their samples.\n\n"
+		"beyond noise, in the worse direction and at least the thresholds (default 10%%, and\n"
+		"100 us for times) is a regression; so is a verdict that got worse (PASS -> BOUNDED,\n"
+		"FAIL, ERROR) and a baseline case the new run lacks. Metrics: revoke_to_quiesce_ns,\n"
+		"trigger_ns, unrevoke_ns, remap_ns, trigger_to_invalidate_ns, invalidate_to_unmap_ns,\n"
+		"dma.{before,during,after}.bytes_per_s, load.stall_ns, load.first_io_after_unrevoke_ns,\n"
+		"stress revoke_ns and ops_per_s, rdma bytes_per_s and latency_ns, the bench/ ratios and\n"
+		"their samples.\n\n"
 		"BASELINE and NEW are result documents (--json of any command, bench/*.sh output) or\n"
 		"directories of them (searched two levels deep: a results directory, a nightly's runs).\n"
 		"Several runs of one job on a side are pooled; different hosts on the two sides compare\n"
@@ -141,7 +142,7 @@ static json_object *compare_json(const struct p2pb_compare *c, const struct p2pb
 	o = json_object_new_object();
 	json_object_object_add(o, "alpha", json_object_new_double(t->alpha));
 	json_object_object_add(o, "min_change", json_object_new_double(t->min_change));
-	json_object_object_add(o, "min_abs", json_object_new_double(t->min_abs));
+	json_object_object_add(o, "min_abs", t->min_abs >= 0 ? json_object_new_double(t->min_abs) : NULL);
 	json_object_object_add(o, "missing", json_object_new_string(t->missing_is_regression ? "regression" : "ignore"));
 	json_object_object_add(doc, "thresholds", o);
 	o = json_object_new_object();

@@ -16,8 +16,8 @@ void p2pb_thresholds_defaults(struct p2pb_thresholds *t)
 {
 	memset(t, 0, sizeof(*t));
 	t->alpha = 0.01;
-	t->min_change = 0.05;
-	t->min_abs = 0;
+	t->min_change = 0.10;
+	t->min_abs = -1;
 	t->missing_is_regression = true;
 }
 
@@ -236,8 +236,8 @@ int p2pb_thresholds_load(struct p2pb_thresholds *t, const char *path)
 	return p2pb_fail(-EINVAL, "%s:%d: %s", path, line ? line : rc, st.err);
 }
 
-void p2pb_thresholds_for(const struct p2pb_thresholds *t, const char *metric, double *min_change,
-			 double *min_abs, bool *ignore)
+void p2pb_thresholds_for(const struct p2pb_thresholds *t, const char *metric, const char *unit,
+			 double *min_change, double *min_abs, bool *ignore)
 {
 	size_t i;
 
@@ -256,4 +256,6 @@ void p2pb_thresholds_for(const struct p2pb_thresholds *t, const char *metric, do
 		if (r->ignore >= 0)
 			*ignore = r->ignore;
 	}
+	if (*min_abs < 0)
+		*min_abs = unit && !strcmp(unit, "ns") ? P2PB_DEFAULT_MIN_ABS_NS : 0;
 }

@@ -38,7 +38,7 @@ struct p2pb_limit {
 struct p2pb_thresholds {
 	double alpha;			/* family-wise false-alarm rate over all metrics compared */
 	double min_change;		/* a change smaller than this is not a regression, however sure */
-	double min_abs;
+	double min_abs;			/* <0: not given; then times take 100 us, other units 0 */
 	bool missing_is_regression;	/* a baseline case the new run lacks */
 	struct p2pb_metric_rule rules[P2PB_MAX_METRIC_RULES];
 	size_t n_rules;
@@ -49,9 +49,14 @@ struct p2pb_thresholds {
 void p2pb_thresholds_defaults(struct p2pb_thresholds *t);
 /* -EINVAL with one p2pb_fail() message naming the file and line. */
 int p2pb_thresholds_load(struct p2pb_thresholds *t, const char *path);
-/* The effective min_change/min_abs/ignore for a metric: the last matching rule wins. */
-void p2pb_thresholds_for(const struct p2pb_thresholds *t, const char *metric, double *min_change,
-			 double *min_abs, bool *ignore);
+/*
+ * The effective min_change/min_abs/ignore for a metric of a unit ("ns", "B/s"):
+ * the last matching rule wins over [compare]; without any min_abs given, a
+ * time must move by 100 us at least (boot-to-boot jitter of µs metrics).
+ */
+#define P2PB_DEFAULT_MIN_ABS_NS 100e3
+void p2pb_thresholds_for(const struct p2pb_thresholds *t, const char *metric, const char *unit,
+			 double *min_change, double *min_abs, bool *ignore);
 /* "10%" -> 0.1 (*pct set), "2ms" -> 2e6, "64M" -> 67108864, "0.95" -> 0.95. */
 int p2pb_parse_quantity(const char *s, double *out, bool *pct);
 #endif

@@ -288,11 +288,11 @@ static void test_thresholds(void)
 	CHECK(p2pb_thresholds_load(&t, TEST_DATA_DIR "/thresholds-good.ini") == 0);
 	CHECK(fabs(t.alpha - 0.05) < 1e-12 && fabs(t.min_change - 0.1) < 1e-12 && t.min_abs == 1e6);
 	CHECK(!t.missing_is_regression);
-	p2pb_thresholds_for(&t, "revoke_to_quiesce_ns", &min_change, &min_abs, &ignore);
+	p2pb_thresholds_for(&t, "revoke_to_quiesce_ns", "ns", &min_change, &min_abs, &ignore);
 	CHECK(fabs(min_change - 0.25) < 1e-12 && min_abs == 5e6 && !ignore);
-	p2pb_thresholds_for(&t, "dma.after.bytes_per_s", &min_change, &min_abs, &ignore);
+	p2pb_thresholds_for(&t, "dma.after.bytes_per_s", "B/s", &min_change, &min_abs, &ignore);
 	CHECK(fabs(min_change - 0.3) < 1e-12 && min_abs == 4.0 * 1048576 && !ignore);
-	p2pb_thresholds_for(&t, "remap_ns", &min_change, &min_abs, &ignore);
+	p2pb_thresholds_for(&t, "remap_ns", "ns", &min_change, &min_abs, &ignore);
 	CHECK(ignore && fabs(min_change - 0.1) < 1e-12);
 	CHECK_EQ_U64(t.n_limits, 3);
 	CHECK(!strcmp(t.limits[0].case_glob, "delay0/*") && !strcmp(t.limits[0].metric, "revoke_to_quiesce_ns"));
