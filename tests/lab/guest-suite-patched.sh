@@ -169,11 +169,16 @@ check_timeout_sweep() {
 			.kernel_log.warnings == 0 and .summary.trigger_ns.max < $tol' <<<"$(cell 1ms $1 $2)" >/dev/null ||
 			fail "1ms importer, timeout $1 $2: $(cell 1ms $1 $2 | jq -c '{status, kernel_log}')" || return 1
 	done
-	# slow importer, unbounded: the trigger and a BAR read wait ~1 s, a config read does not
+	# slow importer, unbounded: the trigger and a BAR read wait ~1 s, a config read does not. The read
+	# is issued 2 ms into the revoke; under TCG the revoke sometimes reaches memory_lock and the
+	# importer later than that (5.4 ms seen), and a read ahead of the lock need not wait: only a read
+	# issued after the first invalidate (memory_lock held) must
 	jq -e --argjson tol $((TOL_MS * 1000000)) '.status == "pass" and .summary.trigger_ns.min >= 1000000000 and
-		.summary.bar_read_ns.min >= 900000000 and .summary.config_read_ns.max < $tol and
-		.kernel_log.warnings == 0' <<<"$(cell 1s 0 none)" >/dev/null ||
-		fail "1s importer, unbounded: $(cell 1s 0 none | jq -c .summary)" || return 1
+		([.iterations[] | select(.warmup | not) | select(.bar_read_ns < 900000000 and
+		  .bar_read_start_ns >= ([.attachments[].trigger_to_invalidate_ns] | min))] | length) == 0 and
+		.summary.config_read_ns.max < $tol and .kernel_log.warnings == 0' <<<"$(cell 1s 0 none)" >/dev/null ||
+		fail "1s importer, unbounded: $(cell 1s 0 none | jq -c '[.summary, [.iterations[] | {bar_read_start_ns,
+			bar_read_ns, inv: [.attachments[].trigger_to_invalidate_ns]}]]')" || return 1
 	# proceed: back after ~100 ms with one WARN, the mapping still live. One iteration, and the WARN's
 	# stack dump goes out on the serial console under TCG (209 ms was seen once): 400 ms of slack,
 	# still far below the importer's 1 s that a wait without the bound would take
