@@ -24,6 +24,7 @@
 #include "error.h"
 #include <ini.h>
 #include "job.h"
+#include "jsonq.h"
 #include "result.h"
 #include "revoke.h"
 #include "units.h"
@@ -186,27 +187,13 @@ static double job_estimate(const struct run_job *j)
 	return s;
 }
 
-static json_object *jget(json_object *o, const char *k)
-{
-	json_object *v = NULL;
-
-	return o && json_object_object_get_ex(o, k, &v) ? v : NULL;
-}
-
-static const char *jstr(json_object *o, const char *k)
-{
-	json_object *v = jget(o, k);
-
-	return v ? json_object_get_string(v) : "";
-}
-
 static json_object *index_entry(json_object *index, const char *path)
 {
-	json_object *jobs = jget(index, "jobs");
+	json_object *jobs = p2pb_jpath(index, "jobs");
 	size_t i;
 
-	for (i = 0; jobs && i < json_object_array_length(jobs); i++)
-		if (!strcmp(jstr(json_object_array_get_idx(jobs, i), "path"), path))
+	for (i = 0; jobs && i < p2pb_jlen(jobs); i++)
+		if (!strcmp(p2pb_jstr(json_object_array_get_idx(jobs, i), "path", ""), path))
 			return json_object_array_get_idx(jobs, i);
 	return NULL;
 }
@@ -224,10 +211,10 @@ static void history_estimates(struct run *r, const char *dir)
 		return;
 	for (i = 0; i < r->n_jobs; i++) {
 		json_object *e = index_entry(idx, r->jobs[i].path);
-		double d = e ? json_object_get_double(jget(e, "duration_s")) : 0;
+		double d = e ? json_object_get_double(p2pb_jpath(e, "duration_s")) : 0;
 
-		if (e && !strcmp(jstr(e, "hash"), r->jobs[i].hash) && d > 0 &&
-		    (!strcmp(jstr(e, "status"), "done") || !strcmp(jstr(e, "status"), "failed"))) {
+		if (e && !strcmp(p2pb_jstr(e, "hash", ""), r->jobs[i].hash) && d > 0 &&
+		    (!strcmp(p2pb_jstr(e, "status", ""), "done") || !strcmp(p2pb_jstr(e, "status", ""), "failed"))) {
 			r->jobs[i].estimate_s = d;
 			r->jobs[i].estimate_from_history = true;
 		}
@@ -333,7 +320,7 @@ static int index_open(struct run *r)
 
 	snprintf(path, sizeof(path), "%s/index.json", r->out);
 	r->index = access(path, F_OK) ? NULL : json_object_from_file(path);
-	if (!access(path, F_OK) && (!r->index || strcmp(jstr(r->index, "schema"), RUN_INDEX_SCHEMA)))
+	if (!access(path, F_OK) && (!r->index || strcmp(p2pb_jstr(r->index, "schema", ""), RUN_INDEX_SCHEMA)))
 		return p2pb_fail(-EINVAL, "%s is not a p2pbench run index: choose another -o directory", path);
 	if (!r->index)
 		r->index = index_new(r);
@@ -345,12 +332,12 @@ static int index_open(struct run *r)
 			e = json_object_new_object();
 			json_object_object_add(e, "path", json_object_new_string(j->path));
 			json_object_object_add(e, "status", json_object_new_string("pending"));
-			json_object_array_add(jget(r->index, "jobs"), e);
-			snprintf(j->dir, sizeof(j->dir), "%02zu-%.60s", json_object_array_length(jget(r->index, "jobs")),
+			json_object_array_add(p2pb_jpath(r->index, "jobs"), e);
+			snprintf(j->dir, sizeof(j->dir), "%02zu-%.60s", p2pb_jlen(p2pb_jpath(r->index, "jobs")),
 				 j->name);
 			json_object_object_add(e, "dir", json_object_new_string(j->dir));
 		} else {
-			snprintf(j->dir, sizeof(j->dir), "%s", jstr(e, "dir"));
+			snprintf(j->dir, sizeof(j->dir), "%s", p2pb_jstr(e, "dir", ""));
 		}
 		json_object_object_add(e, "name", json_object_new_string(j->name));
 		json_object_object_add(e, "kind", json_object_new_string(j->kind));
@@ -361,9 +348,9 @@ static int index_open(struct run *r)
 
 static bool job_complete(const struct run_job *j)
 {
-	const char *st = jstr(j->entry, "status");
+	const char *st = p2pb_jstr(j->entry, "status", "");
 
-	return !strcmp(jstr(j->entry, "hash"), j->hash) && (!strcmp(st, "done") || !strcmp(st, "failed"));
+	return !strcmp(p2pb_jstr(j->entry, "hash", ""), j->hash) && (!strcmp(st, "done") || !strcmp(st, "failed"));
 }
 
 static volatile sig_atomic_t run_stop;
@@ -468,8 +455,8 @@ static int run_jobs(struct run *r)
 
 		if (!r->rerun && job_complete(j)) {
 			printf("run: [%zu/%zu] %s: complete in %s, kept\n", i + 1, r->n_jobs, j->name, r->out);
-			worst = worst > json_object_get_int(jget(j->entry, "exit_code")) ? worst :
-			       json_object_get_int(jget(j->entry, "exit_code"));
+			worst = worst > json_object_get_int(p2pb_jpath(j->entry, "exit_code")) ? worst :
+			       json_object_get_int(p2pb_jpath(j->entry, "exit_code"));
 			continue;
 		}
 		snprintf(dir, sizeof(dir), "%s/%s", r->out, j->dir);
