@@ -29,6 +29,7 @@ enum p2pb_engine_ev {
 	P2PB_EE_IO_LAST,	/* ts: last completion of the I/O submitted before an invalidate */
 	P2PB_EE_IO_FIRST,	/* ts: first good completion of I/O submitted after a map */
 	P2PB_EE_IO_ERROR,	/* first failed I/O of a mapping; arg: device status or -errno */
+	P2PB_EE_UNMAP_DONE,	/* the exporter's unmap returned; arg: as UNMAP's */
 };
 
 enum p2pb_unmap_reason {
@@ -49,6 +50,7 @@ struct p2pb_engine_event {
 	uint64_t value;
 	enum p2pb_engine_ev type;
 	int arg;
+	uint32_t exporter;	/* INVALIDATE, UNMAP: P2PB_EXPORTER_*, 0 unknown */
 };
 
 struct p2pb_engine_stats {

@@ -483,6 +483,13 @@ static int kmod_attach(struct p2pb_engine *e, const struct p2pb_export *x, struc
 
 	if (x->fd < 0)
 		return p2pb_fail(-EINVAL, "importer %s: the kmod engine imports dma-bufs only", e->spec->text);
+	if (x->has_function) {
+		/* the module reads its state at every invalidate and unmap (clause C9) */
+		req.flags |= P2PB_ATTACH_F_EXPORTER;
+		req.exp_domain = x->function.domain;
+		req.exp_bus = x->function.bus;
+		req.exp_devfn = p2pb_pci_devfn(&x->function);
+	}
 	attach_policy(k, &req);
 	if (ioctl(k->fd, P2PB_IOC_ATTACH, &req)) {
 		err = -errno;
@@ -526,13 +533,28 @@ static enum p2pb_unmap_reason cause(int uapi)
 	return P2PB_UNMAP_OTHER;
 }
 
+static uint32_t exporter_state(uint32_t u)
+{
+	uint32_t st;
+
+	if (!(u & P2PB_EXP_READ))
+		return 0;
+	st = P2PB_EXPORTER_READ;
+	st |= u & P2PB_EXP_GONE ? P2PB_EXPORTER_GONE : 0;
+	st |= u & P2PB_EXP_MEM ? P2PB_EXPORTER_MEM : 0;
+	st |= u & P2PB_EXP_MASTER ? P2PB_EXPORTER_MASTER : 0;
+	return st | ((u & P2PB_EXP_PM_MASK) >> P2PB_EXP_PM_SHIFT) << P2PB_EXPORTER_PM_SHIFT;
+}
+
 static struct p2pb_engine_event event(const struct p2pb_event *u)
 {
-	struct p2pb_engine_event e = { .ts_ns = u->ts_ns, .value = u->value, .arg = u->arg };
+	struct p2pb_engine_event e = { .ts_ns = u->ts_ns, .value = u->value, .arg = u->arg,
+				       .exporter = exporter_state(u->exporter) };
 
 	switch (u->type) {
 	case P2PB_EV_INVALIDATE: e.type = P2PB_EE_INVALIDATE; break;
 	case P2PB_EV_UNMAP: e.type = P2PB_EE_UNMAP; e.arg = cause(u->arg); break;
+	case P2PB_EV_UNMAP_DONE: e.type = P2PB_EE_UNMAP_DONE; e.arg = cause(u->arg); break;
 	case P2PB_EV_FENCE_ADD: e.type = P2PB_EE_FENCE_ADD; break;
 	case P2PB_EV_FENCE_SIGNAL: e.type = P2PB_EE_FENCE_SIGNAL; break;
 	case P2PB_EV_LOAD_LAST: e.type = P2PB_EE_IO_LAST; break;

@@ -31,6 +31,7 @@ static int vfio_export(struct p2pb_exporter *x, uint32_t bar, const struct p2pb_
 	if (fd < 0)
 		return fd;
 	*out = (struct p2pb_export){ .fd = fd, .bar = bar, .offset = r->offset, .length = r->length };
+	out->has_function = !p2pb_pci_parse(x->vfio.bdf, &out->function, NULL);
 	return 0;
 }
 
@@ -125,4 +126,18 @@ void p2pb_exporter_close(struct p2pb_exporter *x)
 bool p2pb_exporter_alive(const struct p2pb_exporter *x)
 {
 	return x->open && (x->ops != &p2pb_exporter_vfio || x->vfio.device_fd >= 0);
+}
+
+const char *p2pb_exporter_state_str(uint32_t st, char *buf, size_t len)
+{
+	static const char *const dstate[] = { "D0", "D1", "D2", "D3hot" };
+
+	if (!(st & P2PB_EXPORTER_READ))
+		snprintf(buf, len, "not read");
+	else if (st & P2PB_EXPORTER_GONE)
+		snprintf(buf, len, "not answering (all ones)");
+	else
+		snprintf(buf, len, "MEM=%d %s", !!(st & P2PB_EXPORTER_MEM),
+			 dstate[(st & P2PB_EXPORTER_PM_MASK) >> P2PB_EXPORTER_PM_SHIFT]);
+	return buf;
 }

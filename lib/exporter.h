@@ -2,8 +2,10 @@
 #ifndef P2PB_EXPORTER_H
 #define P2PB_EXPORTER_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "pci.h"
 #include "vfio.h"
 
 /*
@@ -14,12 +16,36 @@
  * memory.
  */
 
+/*
+ * The exporting function's state as an importer read it when it was
+ * invalidated and when it unmapped (an engine that can read it; 0: not
+ * read): was the memory behind the dma-buf still live (clause C9)? Power
+ * state in bits 4-5 (D0..D3hot).
+ */
+#define P2PB_EXPORTER_READ	(1u << 0)
+#define P2PB_EXPORTER_GONE	(1u << 1)	/* did not answer (all ones) */
+#define P2PB_EXPORTER_MEM	(1u << 2)	/* PCI_COMMAND memory space enable */
+#define P2PB_EXPORTER_MASTER	(1u << 3)	/* PCI_COMMAND bus master enable */
+#define P2PB_EXPORTER_PM_SHIFT	4
+#define P2PB_EXPORTER_PM_MASK	(3u << P2PB_EXPORTER_PM_SHIFT)
+/* Read, and the memory was live: answering, memory enabled, D0. */
+static inline bool p2pb_exporter_live(uint32_t st)
+{
+	return (st & (P2PB_EXPORTER_READ | P2PB_EXPORTER_GONE | P2PB_EXPORTER_MEM | P2PB_EXPORTER_PM_MASK)) ==
+	       (P2PB_EXPORTER_READ | P2PB_EXPORTER_MEM);
+}
+
+/* "MEM=1 D0", "MEM=0 D3hot", "gone": for evidence. */
+const char *p2pb_exporter_state_str(uint32_t st, char *buf, size_t len);
+
 /* An exported range: a value, handed to engines as it is. */
 struct p2pb_export {
 	int fd;				/* the dma-buf (vfio), -1 for sim */
 	uint32_t bar;
 	uint64_t offset, length;
 	struct p2pb_sim_buf *sim;	/* the sim back-end's buffer, else NULL */
+	bool has_function;		/* function: the PCI function whose BAR it is */
+	struct p2pb_pci_addr function;
 };
 
 struct p2pb_exporter;

@@ -94,6 +94,7 @@ int p2pb_session_finish(struct p2pb_session *s)
 	int err;
 
 	p2pb_trace_stop(&s->trace);
+	p2pb_exporter_watch_stop(&s->watch);
 	err = p2pb_restore_all(&s->restore);
 
 	if (err)

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "pci.h"
+#include "exporter_watch.h"
 #include "trace.h"
 
 /*
@@ -21,6 +22,8 @@ struct p2pb_session {
 	uint64_t last_progress_ns;
 	bool progress_shown;
 	struct p2pb_trace trace;	/* kernel events, when the run asked for them */
+	struct p2pb_exporter_watch watch;	/* the exporter's state changes (C9), armed at the first case */
+	bool watch_tried;
 	bool timeline;			/* print each iteration as a merged timeline */
 };
 

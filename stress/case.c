@@ -288,6 +288,7 @@ static void stamp_event(const struct p2pb_engine_event *e, const struct revoke_w
 	if (e->type == P2PB_EE_INVALIDATE) {
 		if (!o->invalidated && e->arg == 1) {
 			o->invalidated = true;
+			o->exporter_at_invalidate = e->exporter;
 			*inv_ts = e->ts_ns;
 			o->injected_never = e->value == P2PB_NEVER;
 			o->injected_delay_ns = o->injected_never ? 0 : e->value;
@@ -300,7 +301,10 @@ static void stamp_event(const struct p2pb_engine_event *e, const struct revoke_w
 		o->unmapped = true;
 		*unmap_ts = e->ts_ns;
 		o->unmap_cause = e->arg;
+		o->exporter_at_unmap = e->exporter;
 		o->forced = e->arg == P2PB_UNMAP_FORCED;
+	} else if (e->type == P2PB_EE_UNMAP_DONE && o->unmapped && !o->exporter_unmap_ns && e->ts_ns >= *unmap_ts) {
+		o->exporter_unmap_ns = e->ts_ns - *unmap_ts;
 	} else if (e->type == P2PB_EE_UNMAP && !o->invalidated && e->arg == P2PB_UNMAP_FORCED) {
 		o->forced = true;
 	}
@@ -847,6 +851,31 @@ static struct p2pb_iter_result *new_iteration(struct case_run *c, unsigned int i
 	return it;
 }
 
+/*
+ * C9's kernel side: the first event between the trigger's start and its
+ * return that took the exporter's memory away. Without @it the events so
+ * far are only dropped.
+ */
+static void watch_memory(struct case_run *c, struct p2pb_iter_result *it)
+{
+	struct p2pb_memory_gone g;
+	struct p2pb_pci_addr fn;
+
+	if (!c->s->watch.on || p2pb_pci_parse(c->x.vfio.bdf, &fn, NULL))
+		return;
+	if (!it) {
+		p2pb_exporter_watch_first_gone(&c->s->watch, &fn, 0, 0, &g);
+		return;
+	}
+	it->obs.memory_watched = true;
+	it->obs.memory_gone = p2pb_exporter_watch_first_gone(&c->s->watch, &fn, it->t0_ns,
+							     it->t0_ns + it->obs.trigger_ns, &g);
+	if (it->obs.memory_gone) {
+		it->obs.memory_gone_ns = g.ts_ns > it->t0_ns ? g.ts_ns - it->t0_ns : 0;
+		snprintf(it->obs.memory_gone_what, sizeof(it->obs.memory_gone_what), "%s", g.what);
+	}
+}
+
 /* false: stop the case (the device did not come back, or the kernel is stuck) */
 static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 {
@@ -875,6 +904,7 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 	p2pb_kmsg_scan(&c->kmsg, &c->outside);	/* earlier messages are not this iteration's */
 	tr[1] = traffic_now(c);
 	timeouts = bound_timeouts();
+	watch_memory(c, NULL);	/* what came before is not this trigger's */
 	if (!phase_trigger(c, it)) {
 		kernel_stuck = 1;
 		c->r->kernel_stuck = true;
@@ -887,6 +917,7 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 		p2pb_sleep_ns(dwell);	/* traffic while revoked: a misbehaving device shows here */
 	tr[3] = traffic_now(c);
 	phase_revoked(c, it);
+	watch_memory(c, it);
 	phase_restore(c, it);
 	/* a fresh fill: what a reset wiped is not blamed on the load */
 	if (c->job->verify && !it->obs.unrevoke_failed && (err = verify_fill(c)))
@@ -1004,6 +1035,14 @@ static int setup_case(struct case_run *c)
 	if ((err = p2pb_exporter_open(&c->x, c->job->device)) ||
 	    (err = p2pb_plan_ranges(&c->x, c->job, c->r->range, &c->r->n_dmabufs)))
 		return err;
+	if (c->x.ops == &p2pb_exporter_vfio && !c->s->watch_tried) {
+		/* not fatal: without it C9 is judged from the importers' side only, and the result says so */
+		c->s->watch_tried = true;
+		p2pb_exporter_watch_start(&c->s->watch);
+	}
+	c->r->memory_watched = c->s->watch.on;
+	snprintf(c->r->memory_watch_off, sizeof(c->r->memory_watch_off), "%s",
+		 c->s->watch.on ? "" : c->x.ops != &p2pb_exporter_vfio ? "not a PCI exporter" : c->s->watch.why_off);
 	if (c->job->trigger->check(&c->x)) {
 		p2pb_verdict_skip(&c->r->verdict, p2pb_error());
 		return 1;

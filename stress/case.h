@@ -99,6 +99,8 @@ struct p2pb_case_result {
 	struct p2pb_verdict_ctx ctx;
 	struct p2pb_verdict verdict;
 	bool kernel_stuck;		/* a trigger never came back: the device was left alone */
+	bool memory_watched;		/* C9's kernel side was recorded (lib/exporter_watch) */
+	char memory_watch_off[160];	/* otherwise why not */
 };
 
 /*

@@ -222,36 +222,52 @@ static int check_attaches(struct check_ctx *x)
 
 /* ---- contract clauses from short revoke cases ---- */
 
-/* Revoke cases whose importers provoke the clauses (dev= is the importer device). */
+/*
+ * Revoke cases whose importers provoke the clauses, on every trigger of the
+ * registry: each path into the revoke (config writes, the reset ioctls, low
+ * power, hot reset, the cleanup on the last close) is its own code, and a
+ * kernel that waits on one and not another must not pass. "late": an
+ * importer that unmaps 50 ms after its invalidate (C1, C9; twice, so that C3
+ * sees the second revoke wait again; once for close, which is permanent).
+ * "fence": an importer whose fence signals 100 ms after an immediate unmap
+ * (C4).
+ */
 static const struct {
-	const char *name, *trigger, *importer;
+	const char *kind, *importer;
 	unsigned int iterations;
-	const char *why;	/* why a clause this case provokes may stay unjudged */
-} clause_cases[] = {
-	{ "slow-unmap", "mem-off", "kmod:delay=100ms", 2, "" },
-	{ "fence", "mem-off", "kmod:fence=100ms", 1, "the importer module has no fence mode (ABI 3)" },
-	{ "close", "close", "kmod:delay=50ms", 1, "" },
+} clause_kinds[] = {
+	{ "late", "kmod:delay=50ms", 2 },
+	{ "fence", "kmod:fence=100ms", 1 },
 };
-#define N_CLAUSE_CASES (sizeof(clause_cases) / sizeof(clause_cases[0]))
+#define N_CLAUSE_KINDS (sizeof(clause_kinds) / sizeof(clause_kinds[0]))
+#define MAX_CLAUSE_CASES 32
 
 struct clause_tally {
 	unsigned int judged, violated, errors;
 	struct p2pb_violation v[P2PB_MAX_VIOLATIONS];
 	const char *v_case[P2PB_MAX_VIOLATIONS];
 	unsigned int n_v;
+	char case_name[MAX_CLAUSE_CASES][P2PB_NAME_LEN];
+	unsigned int judged_in[MAX_CLAUSE_CASES];	/* clauses each case judged */
+	unsigned int n_cases;
 	char bounded[P2PB_EVIDENCE_LEN];
-	char unrun[P2PB_EVIDENCE_LEN + 64];	/* why a case could not run */
+	char unrun[P2PB_EVIDENCE_LEN + P2PB_NAME_LEN + 16];	/* why a case could not run */
 };
 
 static void tally_case(struct clause_tally *t, const char *name, const struct p2pb_case_result *r)
 {
 	const struct p2pb_verdict *v = &r->verdict;
-	unsigned int i;
+	unsigned int i, c = t->n_cases;
 
 	t->judged |= v->judged;
 	t->violated |= v->violated;
+	if (c < MAX_CLAUSE_CASES) {
+		snprintf(t->case_name[c], sizeof(t->case_name[c]), "%s", name);
+		t->judged_in[c] = v->judged;
+		t->n_cases++;
+	}
 	for (i = 0; i < v->n_v && t->n_v < P2PB_MAX_VIOLATIONS; i++) {
-		t->v_case[t->n_v] = name;
+		t->v_case[t->n_v] = t->case_name[c < MAX_CLAUSE_CASES ? c : MAX_CLAUSE_CASES - 1];
 		t->v[t->n_v++] = v->v[i];
 	}
 	if (v->outcome == P2PB_BOUNDED && !t->bounded[0])
@@ -262,33 +278,50 @@ static void tally_case(struct clause_tally *t, const char *name, const struct p2
 	}
 }
 
-static void run_clause_case(struct check_ctx *x, unsigned int i, const char *imp_dev, struct clause_tally *t)
+static void run_clause_case(struct check_ctx *x, const struct p2pb_trigger_ops *trig, unsigned int kind,
+			    const char *imp_dev, struct clause_tally *t)
 {
 	struct p2pb_job j = x->job;
 	struct p2pb_case_result r;
 	char spec[P2PB_SPEC_LEN], n[16];
+	unsigned int iterations = trig->permanent ? 1 : clause_kinds[kind].iterations;
 
-	snprintf(spec, sizeof(spec), "%s,dev=%s", clause_cases[i].importer, imp_dev);
-	snprintf(n, sizeof(n), "%u", clause_cases[i].iterations);
-	snprintf(j.name, sizeof(j.name), "%s", clause_cases[i].name);
-	if (p2pb_job_set(&j, "trigger", clause_cases[i].trigger) || p2pb_job_set(&j, "importer", spec) ||
+	snprintf(spec, sizeof(spec), "%s,dev=%s", clause_kinds[kind].importer, imp_dev);
+	snprintf(n, sizeof(n), "%u", iterations);
+	snprintf(j.name, sizeof(j.name), "%s.%s", clause_kinds[kind].kind, trig->name);
+	if (p2pb_job_set(&j, "trigger", trig->name) || p2pb_job_set(&j, "importer", spec) ||
 	    p2pb_job_set(&j, "iterations", n) || p2pb_job_set(&j, "warmup", "0") ||
 	    p2pb_job_set(&j, "size", "2M")) {
 		if (!t->unrun[0])
-			snprintf(t->unrun, sizeof(t->unrun), "%s", clause_cases[i].why[0] ? clause_cases[i].why : p2pb_error());
+			snprintf(t->unrun, sizeof(t->unrun), "case %s: %s", j.name, p2pb_error());
 		return;
 	}
 	p2pb_ktap_diag(&x->ktap, "case %s: %s, importer %s, %u iteration(s)", j.name, j.trigger->name, spec,
 		       j.iterations);
 	p2pb_case_run(&x->s, &j, &r);
-	tally_case(t, clause_cases[i].name, &r);
+	if (r.verdict.outcome == P2PB_SKIP)
+		p2pb_ktap_diag(&x->ktap, "case %s skipped: %s", j.name, r.verdict.skip);
+	tally_case(t, j.name, &r);
 	p2pb_case_result_free(&r);
+}
+
+/* "late.flr late.mem-off ...": the cases that judged clause @c. */
+static const char *judged_by(const struct clause_tally *t, unsigned int c, char *buf, size_t len)
+{
+	size_t used = 0;
+	unsigned int i;
+
+	buf[0] = 0;
+	for (i = 0; i < t->n_cases && used + 1 < len; i++)
+		if (t->judged_in[i] & (1u << c))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "", t->case_name[i]);
+	return buf;
 }
 
 static void clause_line(struct check_ctx *x, const struct clause_tally *t, unsigned int c, int c5_failed)
 {
 	const struct p2pb_clause_info *ci = &p2pb_clauses[c];
-	char name[64];
+	char name[64], by[512];
 	unsigned int k;
 
 	snprintf(name, sizeof(name), "contract.%s_%s", ci->id, ci->key);
@@ -304,6 +337,8 @@ static void clause_line(struct check_ctx *x, const struct clause_tally *t, unsig
 		if (t->v[k].clause == c)
 			p2pb_ktap_diag(&x->ktap, "%s: case %s iteration %d: %s", name, t->v_case[k], t->v[k].iteration,
 				       t->v[k].evidence);
+	if (t->judged & (1u << c))
+		p2pb_ktap_diag(&x->ktap, "%s judged in: %s", name, judged_by(t, c, by, sizeof(by)));
 	if (t->violated & (1u << c))
 		report(x, name, ci->text, CHK_FAIL, "violated (evidence above)");
 	else if (c == P2PB_C1_WAITS && t->bounded[0])
@@ -317,12 +352,14 @@ static void clause_line(struct check_ctx *x, const struct clause_tally *t, unsig
 static int check_clauses(struct check_ctx *x, const char *imp_dev, int c5_failed)
 {
 	struct clause_tally t = { 0 };
-	unsigned int i;
+	unsigned int i, k;
 
-	for (i = 0; i < N_CLAUSE_CASES && !p2pb_interrupted; i++)
-		run_clause_case(x, i, imp_dev, &t);
-	for (i = 0; i < P2PB_N_EXPORTER_CLAUSES; i++)
-		clause_line(x, &t, i, c5_failed);
+	for (i = 0; p2pb_triggers[i] && !p2pb_interrupted; i++)
+		for (k = 0; k < N_CLAUSE_KINDS && !p2pb_triggers[i]->for_tests && !p2pb_interrupted; k++)
+			run_clause_case(x, p2pb_triggers[i], k, imp_dev, &t);
+	for (i = 0; i < P2PB_N_CLAUSES; i++)
+		if (!p2pb_clause_needs_load(i))
+			clause_line(x, &t, i, c5_failed);
 	return (int)t.errors;
 }
 
@@ -483,11 +520,14 @@ static void usage(FILE *f)
 		"  attach.*       importers VFIO must refuse (static, non-revocable, no peer-to-peer)\n"
 		"                 and the one it must accept; the p2pbench_importer module attaches\n"
 		"                 as --importer-dev\n"
-		"  contract.*     the revoke contract, from short revoke cases (mem-off with an\n"
-		"                 importer that unmaps 100 ms late, twice; mem-off with an importer\n"
-		"                 whose fence signals 100 ms after its unmap; close):\n");
-	for (i = 0; i < P2PB_N_EXPORTER_CLAUSES; i++)
-		fprintf(f, "                   %s %s\n", p2pb_clauses[i].id, p2pb_clauses[i].text);
+		"  contract.*     the revoke contract, from short revoke cases on every trigger\n"
+		"                 (flr, mem-off, d3hot, low-power, hot-reset, close): late.TRIGGER\n"
+		"                 with an importer that unmaps 50 ms late (twice, close once) and\n"
+		"                 fence.TRIGGER with one whose fence signals 100 ms after its unmap;\n"
+		"                 each clause line says in which cases it was judged:\n");
+	for (i = 0; i < P2PB_N_CLAUSES; i++)
+		if (!p2pb_clause_needs_load(i))
+			fprintf(f, "                   %s %s\n", p2pb_clauses[i].id, p2pb_clauses[i].text);
 	fprintf(f,
 		"  conformance.*  where the 7.3 kernel is known to differ from the contract (a reset\n"
 		"                 through sysfs does not revoke; a dma-buf exported in low power starts\n"

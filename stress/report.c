@@ -29,6 +29,17 @@ static json_object *window_json(const struct p2pb_window *w)
 	return o;
 }
 
+/* The exporter's state as an importer read it: {memory_live, text}. */
+static json_object *exporter_state_json(uint32_t st)
+{
+	json_object *o = json_object_new_object();
+	char buf[48];
+
+	add(o, "memory_live", json_object_new_boolean(p2pb_exporter_live(st)));
+	add(o, "state", json_object_new_string(p2pb_exporter_state_str(st, buf, sizeof(buf))));
+	return o;
+}
+
 static json_object *att_json(const struct p2pb_att_obs *a)
 {
 	json_object *o = json_object_new_object();
@@ -47,6 +58,12 @@ static json_object *att_json(const struct p2pb_att_obs *a)
 	}
 	add(o, "fences_checked", jint(a->fences_checked));
 	add(o, "fences_late", jint(a->fences_late));
+	if (a->invalidated && (a->exporter_at_invalidate & P2PB_EXPORTER_READ))
+		add(o, "exporter_at_invalidate", exporter_state_json(a->exporter_at_invalidate));
+	if (a->unmapped && (a->exporter_at_unmap & P2PB_EXPORTER_READ))
+		add(o, "exporter_at_unmap", exporter_state_json(a->exporter_at_unmap));
+	if (a->exporter_unmap_ns)
+		add(o, "exporter_unmap_ns", ju64(a->exporter_unmap_ns));
 	return o;
 }
 
@@ -149,6 +166,16 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 	if (it->revoke_to_quiesce_ns)
 		add(o, "revoke_to_quiesce_ns", ju64(it->revoke_to_quiesce_ns));
 	add(o, "kernel_log", p2pb_json_kmsg(&ob->klog));
+	if (ob->memory_watched) {
+		json_object *g = NULL;
+
+		if (ob->memory_gone) {
+			g = json_object_new_object();
+			add(g, "t_ns", ju64(ob->memory_gone_ns));
+			add(g, "what", json_object_new_string(ob->memory_gone_what));
+		}
+		add(o, "memory_gone", g);
+	}
 	if (it->kernel_events)
 		add(o, "kernel_events", json_object_get(it->kernel_events));
 	for (a = 0; a < ob->n_atts; a++)
@@ -328,6 +355,8 @@ json_object *p2pb_case_json(const struct p2pb_case_result *r)
 		add(o, "device_readback", rb);
 	}
 	add(o, "revoke_bound_ms", jint(r->ctx.bound_ms));
+	/* C9's kernel side: the exporter's state changes from kprobes, or why not */
+	add(o, "memory_watch", json_object_new_string(r->memory_watched ? "kprobes" : r->memory_watch_off));
 	add(o, "status", json_object_new_string(status_name(r->verdict.outcome)));
 	if (reason(r))
 		add(o, "reason", json_object_new_string(reason(r)));

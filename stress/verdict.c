@@ -8,6 +8,7 @@
  */
 #define _GNU_SOURCE
 #include "verdict.h"
+#include "engine.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -31,6 +32,9 @@ const struct p2pb_clause_info p2pb_clauses[P2PB_N_CLAUSES] = {
 				 "message, except the one a configured revoke bound announces" },
 	[P2PB_C8_DATA_INTACT] = { "C8", "data_intact",
 				  "data moved through the dma-buf arrives whole and at its offset (--verify)" },
+	[P2PB_C9_MEMORY_LIVE] = { "C9", "memory_live_until_unmapped",
+				  "importers are invalidated and have unmapped before the exporter's memory goes away "
+				  "(memory disabled, function reset, low power, disabled on close)" },
 };
 
 const char *p2pb_outcome_name(enum p2pb_outcome o)
@@ -151,6 +155,80 @@ static void judge_wait(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ct
 			  v->waited_iteration, it->index);
 }
 
+/*
+ * An importer event stamped this long after a kernel event still counts as
+ * before it: tracefs stamps in µs and truncates.
+ */
+#define TRACE_RESOLUTION_NS 1000u
+
+static void order_violation(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx,
+			    const struct p2pb_iter_obs *it, const struct p2pb_att_obs *o, const char *what,
+			    uint64_t at_ns, const char *why)
+{
+	violation(v, P2PB_C9_MEMORY_LIVE, (int)it->index,
+		  "importer %u dma-buf %u was %s %.3f ms into %s, after the exporter's memory went away: %s",
+		  o->importer, o->dmabuf, what, (double)at_ns / 1e6, ctx->trigger, why);
+}
+
+/* The importer's read of the exporter at one of its events. */
+static void judge_order_seen(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx,
+			     const struct p2pb_iter_obs *it, const struct p2pb_att_obs *o, const char *what,
+			     uint64_t at_ns, uint32_t st)
+{
+	char why[96], s[48];
+
+	if (!(st & P2PB_EXPORTER_READ))
+		return;
+	judged(v, P2PB_C9_MEMORY_LIVE);
+	if (p2pb_exporter_live(st))
+		return;
+	snprintf(why, sizeof(why), "the importer read the function as %s",
+		 p2pb_exporter_state_str(st, s, sizeof(s)));
+	order_violation(v, ctx, it, o, what, at_ns, why);
+}
+
+/* The kernel's first event of the trigger that took the memory away. */
+static void judge_order_kernel(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx,
+			       const struct p2pb_iter_obs *it, const struct p2pb_att_obs *o, const char *what,
+			       uint64_t at_ns)
+{
+	char why[128];
+
+	if (!it->memory_watched)
+		return;
+	judged(v, P2PB_C9_MEMORY_LIVE);
+	if (!it->memory_gone || at_ns <= it->memory_gone_ns + TRACE_RESOLUTION_NS)
+		return;
+	snprintf(why, sizeof(why), "the kernel did %s at %.3f ms", it->memory_gone_what,
+		 (double)it->memory_gone_ns / 1e6);
+	order_violation(v, ctx, it, o, what, at_ns, why);
+}
+
+/*
+ * C9. Every invalidate that found a mapping, and every unmap the importer
+ * made by its policy before the trigger returned, happened while the
+ * exporter's memory was live. Unmaps after the return are C1's (or a
+ * bounded return's); forced ones are p2pbench's own.
+ */
+static void judge_order(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx, const struct p2pb_iter_obs *it)
+{
+	unsigned int a;
+
+	for (a = 0; a < it->n_atts; a++) {
+		const struct p2pb_att_obs *o = &it->atts[a];
+		uint64_t unmap_ns = o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns;
+
+		if (!o->invalidated)
+			continue;
+		judge_order_seen(v, ctx, it, o, "invalidated", o->trigger_to_invalidate_ns, o->exporter_at_invalidate);
+		judge_order_kernel(v, ctx, it, o, "invalidated", o->trigger_to_invalidate_ns);
+		if (!o->unmapped || o->unmap_cause != P2PB_UNMAP_POLICY || unmap_ns > it->trigger_ns)
+			continue;
+		judge_order_seen(v, ctx, it, o, "still mapped", unmap_ns, o->exporter_at_unmap);
+		judge_order_kernel(v, ctx, it, o, "still mapped", unmap_ns);
+	}
+}
+
 /* Judged only where an importer had fences in flight when it was invalidated. */
 static void judge_fences(struct p2pb_verdict *v, const struct p2pb_iter_obs *it)
 {
@@ -230,6 +308,7 @@ void p2pb_verdict_iteration(struct p2pb_verdict *v, const struct p2pb_verdict_ct
 	}
 	judge_wait(v, ctx, it);
 	judge_fences(v, it);
+	judge_order(v, ctx, it);
 	if (it->map_while_revoked_tried) {
 		judged(v, P2PB_C2_NO_MAP_REVOKED);
 		if (!it->map_while_revoked_errno)

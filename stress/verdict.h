@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "exporter.h"
 #include "kmsg.h"
 
 /*
@@ -22,11 +23,16 @@ enum p2pb_clause {
 	P2PB_C6_CLOSE_REVOKED,	/* after close the old dma-buf stays revoked */
 	P2PB_C7_KERNEL_LOG,	/* no WARN/BUG/refcount/lockdep/KASAN/... in the log */
 	P2PB_C8_DATA_INTACT,	/* --verify: data moved through the dma-buf is whole and in place */
+	P2PB_C9_MEMORY_LIVE,	/* importers are invalidated and unmap while the exporter's memory is live */
 	P2PB_N_CLAUSES,
 };
 
-/* C1-C7 are judged without data moving (p2pbench check); C8 needs a load. */
-#define P2PB_N_EXPORTER_CLAUSES P2PB_C8_DATA_INTACT
+/* Every clause but C8 is judged without data moving (p2pbench check); C8 needs a load. */
+static inline bool p2pb_clause_needs_load(enum p2pb_clause c)
+{
+	return c == P2PB_C8_DATA_INTACT;
+}
+#define P2PB_N_EXPORTER_CLAUSES (P2PB_N_CLAUSES - 1)
 
 struct p2pb_clause_info {
 	const char *id;		/* "C1" */
@@ -64,11 +70,14 @@ struct p2pb_att_obs {
 	uint64_t trigger_to_invalidate_ns, invalidate_to_unmap_ns;
 	uint64_t injected_delay_ns;	/* the delay the importer armed */
 	bool injected_never;		/* it armed none: told never to unmap */
-	int unmap_cause;		/* P2PB_UNMAP_BY_* of the importer uapi */
+	int unmap_cause;		/* enum p2pb_unmap_reason (bench/engine.h) */
 	unsigned int later_invalidates;	/* e.g. the un-revoke's own */
 	unsigned int fences_checked;	/* fences added before the invalidate: C4 applies */
 	unsigned int fences_late;	/* of those, signalled after the trigger returned */
 	uint64_t fence_late_max_ns;	/* how long after the trigger returned one was still unsignalled */
+	/* C9: the exporter's state as the importer read it (P2PB_EXPORTER_*, 0 not read) */
+	uint32_t exporter_at_invalidate, exporter_at_unmap;
+	uint64_t exporter_unmap_ns;	/* what the exporter's unmap callback took; 0 not seen */
 };
 
 struct p2pb_iter_obs {
@@ -95,6 +104,11 @@ struct p2pb_iter_obs {
 	uint64_t data_device;		/* of those, holding the traffic device's data (head and tail) */
 	char data_evidence[160];	/* the first bad one */
 	struct p2pb_kmsg_counts klog;	/* logged during this iteration */
+	/* C9, the kernel's side (lib/exporter_watch): the first event of the trigger that took the memory away */
+	bool memory_watched;		/* the kernel events were recorded */
+	bool memory_gone;		/* there was one */
+	uint64_t memory_gone_ns;	/* since the trigger started */
+	char memory_gone_what[64];
 };
 
 #define P2PB_MAX_VIOLATIONS 16

@@ -31,7 +31,8 @@ struct p2pb_att {
 	u64 delays_ns[P2PB_MAX_DELAYS];
 	u64 fence_hold_ns;
 	struct pci_dev *pdev;		/* referenced until freed */
-	struct task_struct *owner;	/* thread group leader that attached */
+	struct pci_dev *exporter;	/* the exporting function, or NULL; referenced */
+	struct pid *owner;		/* thread group (TGID) that attached; referenced */
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach; /* NULL once torn down */
 
@@ -44,6 +45,7 @@ struct p2pb_att {
 	u64 dma_iova;			/* of the live mapping */
 	bool dma_quiesce;		/* invalidated: start no new transfer */
 	u64 stale_iova;			/* what the device had before the unmap */
+	bool stale_valid;		/* stale_iova is one (an IOVA may be 0) */
 	u64 map_ns, inval_ns;		/* of the last map and invalidate */
 
 	struct hrtimer unmap_timer;

@@ -46,9 +46,11 @@
 #include <linux/rcupdate.h>
 #include <linux/scatterlist.h>
 #include <linux/sched/signal.h>
+#include <linux/pid.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <linux/workqueue.h>
 #include <linux/xarray.h>
@@ -126,11 +128,10 @@ struct p2pb_session {
 	struct xarray atts;	/* id -> struct p2pb_att */
 };
 
-void p2pb_record_at(struct p2pb_att *a, u32 type, s32 arg, u64 value, u64 ts)
+static void p2pb_record_ev(struct p2pb_att *a, const struct p2pb_event *e)
 {
-	struct p2pb_event ev = {
-		.ts_ns = ts, .value = value, .type = type, .arg = arg,
-	};
+	struct p2pb_event ev = *e;
+	u32 type = ev.type;
 	unsigned long flags;
 
 	spin_lock_irqsave(&a->ev_lock, flags);
@@ -156,6 +157,54 @@ void p2pb_record_at(struct p2pb_att *a, u32 type, s32 arg, u64 value, u64 ts)
 		break;
 	}
 	spin_unlock_irqrestore(&a->ev_lock, flags);
+}
+
+void p2pb_record_at(struct p2pb_att *a, u32 type, s32 arg, u64 value, u64 ts)
+{
+	struct p2pb_event ev = {
+		.ts_ns = ts, .value = value, .type = type, .arg = arg,
+	};
+
+	p2pb_record_ev(a, &ev);
+}
+
+/*
+ * The exporting function's state (P2PB_EXP_*) as its config space says now:
+ * whether the memory behind the dma-buf is still live. Any context that may
+ * take pci_lock; never sleeps.
+ */
+static u32 p2pb_exporter_state(struct pci_dev *exp)
+{
+	u16 cmd, pmcsr = 0;
+	u32 st = P2PB_EXP_READ;
+
+	if (!exp)
+		return 0;
+	if (pci_read_config_word(exp, PCI_COMMAND, &cmd) || PCI_POSSIBLE_ERROR(cmd))
+		return st | P2PB_EXP_GONE;
+	if (exp->pm_cap &&
+	    (pci_read_config_word(exp, exp->pm_cap + PCI_PM_CTRL, &pmcsr) ||
+	     PCI_POSSIBLE_ERROR(pmcsr)))
+		return st | P2PB_EXP_GONE;
+	if (cmd & PCI_COMMAND_MEMORY)
+		st |= P2PB_EXP_MEM;
+	if (cmd & PCI_COMMAND_MASTER)
+		st |= P2PB_EXP_MASTER;
+	return st | (pmcsr & PCI_PM_CTRL_STATE_MASK) << P2PB_EXP_PM_SHIFT;
+}
+
+/*
+ * An INVALIDATE or UNMAP, with the exporter's state read first: the stamp
+ * is no earlier than the read, so a state change the kernel stamps before
+ * our event was visible to the read.
+ */
+static void p2pb_record_with_exporter(struct p2pb_att *a, u32 type, s32 arg, u64 value)
+{
+	struct p2pb_event ev = { .value = value, .type = type, .arg = arg };
+
+	ev.exporter = p2pb_exporter_state(a->exporter);
+	ev.ts_ns = ktime_get_ns();
+	p2pb_record_ev(a, &ev);
 }
 
 void p2pb_record_value(struct p2pb_att *a, u32 type, s32 arg, u64 value)
@@ -329,12 +378,15 @@ static void p2pb_unmap_locked(struct p2pb_att *a, s32 cause)
 	sgt = a->sgt;
 	WRITE_ONCE(a->sgt, NULL);
 	a->stale_iova = a->dma_iova;
+	a->stale_valid = true;
 	a->dma_iova = 0;
-	p2pb_record(a, P2PB_EV_UNMAP, cause);
+	p2pb_record_with_exporter(a, P2PB_EV_UNMAP, cause, 0);
 	if (p2pb_dynamic(a))
 		dma_buf_unmap_attachment(a->attach, sgt, DMA_BIDIRECTIONAL);
 	else
 		dma_buf_unmap_attachment_unlocked(a->attach, sgt, DMA_BIDIRECTIONAL);
+	/* what the exporter's unmap cost (IOTLB flush included) */
+	p2pb_record(a, P2PB_EV_UNMAP_DONE, cause);
 }
 
 static void p2pb_unmap(struct p2pb_att *a, s32 cause)
@@ -375,8 +427,20 @@ static enum hrtimer_restart p2pb_unmap_timer_fn(struct hrtimer *t)
  */
 static bool p2pb_owner_exiting(struct p2pb_att *a)
 {
-	return fatal_signal_pending(a->owner) ||
-	       (READ_ONCE(a->owner->signal->flags) & SIGNAL_GROUP_EXIT);
+	struct task_struct *t = get_pid_task(a->owner, PIDTYPE_TGID);
+	bool exiting;
+
+	/*
+	 * A fatal signal or exit_group() sets SIGNAL_GROUP_EXIT on the whole
+	 * group; an exec by another thread kills the old leader without it,
+	 * and a group that is gone altogether left its file to a child (or
+	 * another process) that is still alive: neither is an exit of ours.
+	 */
+	if (!t)
+		return false;
+	exiting = READ_ONCE(t->signal->flags) & SIGNAL_GROUP_EXIT;
+	put_task_struct(t);
+	return exiting;
 }
 
 /*
@@ -400,7 +464,7 @@ static void p2pb_owner_watch_fn(struct work_struct *work)
 	dma_resv_unlock(a->dmabuf->resv);
 	if (released)
 		pr_info("attachment %u of pid %d: the process is exiting, released the mapping it withheld\n",
-			a->id, task_tgid_nr(a->owner));
+			a->id, pid_nr(a->owner));
 }
 
 /**
@@ -436,7 +500,7 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 	else if (a->sgt && a->policy == P2PB_UNMAP_NEVER)
 		delay = P2PB_DELAY_NEVER;
 	/* Stamped first: the time the exporter's callback reached us. */
-	p2pb_record_value(a, P2PB_EV_INVALIDATE, a->sgt ? 1 : 0, delay);
+	p2pb_record_with_exporter(a, P2PB_EV_INVALIDATE, a->sgt ? 1 : 0, delay);
 	if (a->fence_hold_ns)
 		p2pb_hold_arm(a);
 	if (!a->sgt)
@@ -664,7 +728,7 @@ static int p2pb_dma_thread(void *data)
 	while (!kthread_should_stop()) {
 		struct dma_fence *fence = NULL;
 		unsigned long flags;
-		bool stale = false;
+		bool stale = false, go = false;
 		bool cookie;
 		u64 iova = 0;
 		int err;
@@ -674,19 +738,21 @@ static int p2pb_dma_thread(void *data)
 			continue;
 		}
 		dma_resv_lock(resv, NULL);
-		if (a->sgt && a->dma_iova &&
-		    (!a->dma_quiesce || a->dma_flags & P2PB_DMA_F_AFTER_UNMAP)) {
+		if (a->sgt && (!a->dma_quiesce || a->dma_flags & P2PB_DMA_F_AFTER_UNMAP)) {
 			/* a fence per transfer: the exporter's fence wait covers it */
 			fence = p2pb_dma_fence_publish(a, GFP_KERNEL, true);
-			if (fence)
+			if (fence) {
 				iova = a->dma_iova;
-		} else if (!a->sgt && (a->dma_flags & P2PB_DMA_F_AFTER_UNMAP) && a->stale_iova) {
+				go = true;
+			}
+		} else if (!a->sgt && (a->dma_flags & P2PB_DMA_F_AFTER_UNMAP) && a->stale_valid) {
 			iova = a->stale_iova;
 			stale = true;
+			go = true;
 		}
 		dma_resv_unlock(resv);
 
-		if (iova) {
+		if (go) {
 			/* from here until the fence signals: no resv, no allocation */
 			cookie = dma_fence_begin_signalling();
 			err = p2pb_edu_dma(a->pdev, edu, iova, a->dma_size);
@@ -703,7 +769,7 @@ static int p2pb_dma_thread(void *data)
 				p2pb_dma_fence_done(a, fence, err, true);
 			dma_fence_end_signalling(cookie);
 		}
-		if (!iova || a->dma_interval_ns)
+		if (!go || a->dma_interval_ns)
 			p2pb_dma_sleep(a);
 	}
 	return 0;
@@ -735,7 +801,7 @@ static long p2pb_ioc_dma(struct p2pb_att *a, const struct p2pb_dma *req)
 		return 0;
 	}
 	if (req->size < 1 || req->size > EDU_DMA_MAX || req->flags & ~P2PB_DMA_F_AFTER_UNMAP ||
-	    req->interval_ns > KTIME_MAX)
+	    req->interval_ns > KTIME_MAX || memchr_inv(req->reserved, 0, sizeof(req->reserved)))
 		return -EINVAL;
 	/* an edu bound to us (attach checked our drivers), a dynamic mapping */
 	if (!p2pb_dynamic(a) || a->pdev->dev.driver != &p2pb_edu_driver.driver ||
@@ -794,8 +860,8 @@ static void p2pb_att_free(struct p2pb_att *a)
 	p2pb_load_free(a);
 	if (a->dmabuf)
 		dma_buf_put(a->dmabuf);
-	if (a->owner)
-		put_task_struct(a->owner);
+	put_pid(a->owner);
+	pci_dev_put(a->exporter);
 	pci_dev_put(a->pdev);
 	mutex_destroy(&a->lock);
 	kvfree(a);
@@ -820,7 +886,11 @@ static int p2pb_attach_check(const struct p2pb_attach *req)
 	u32 i;
 
 	if (req->mode > P2PB_ATTACH_NO_P2P || req->unmap_policy > P2PB_UNMAP_NEVER ||
-	    req->flags & ~P2PB_ATTACH_F_MAP || req->pad0 || req->pad1)
+	    req->flags & ~(P2PB_ATTACH_F_MAP | P2PB_ATTACH_F_EXPORTER) || req->pad0 ||
+	    req->pad1 || req->pad3 || memchr_inv(req->reserved, 0, sizeof(req->reserved)))
+		return -EINVAL;
+	if (!(req->flags & P2PB_ATTACH_F_EXPORTER) &&
+	    (req->exp_domain || req->exp_bus || req->exp_devfn))
 		return -EINVAL;
 	if (req->unmap_policy == P2PB_UNMAP_DELAY &&
 	    (!req->nr_delays || req->nr_delays > P2PB_MAX_DELAYS))
@@ -859,7 +929,7 @@ static struct p2pb_att *p2pb_att_alloc(const struct p2pb_attach *req)
 	a->nr_delays = req->nr_delays;
 	a->fence_hold_ns = req->fence_hold_ns;
 	memcpy(a->delays_ns, req->delays_ns, sizeof(a->delays_ns));
-	a->owner = get_task_struct(current->group_leader);
+	a->owner = get_task_pid(current, PIDTYPE_TGID);
 	return a;
 }
 
@@ -933,6 +1003,14 @@ static long p2pb_ioc_attach(struct p2pb_session *s, void __user *uarg)
 		err = -ENXIO;
 		goto err_free;
 	}
+	if (req.flags & P2PB_ATTACH_F_EXPORTER) {
+		a->exporter = pci_get_domain_bus_and_slot(req.exp_domain, req.exp_bus,
+							  req.exp_devfn);
+		if (!a->exporter) {
+			err = -ENXIO;
+			goto err_free;
+		}
+	}
 	a->dmabuf = dma_buf_get(req.dmabuf_fd);
 	if (IS_ERR(a->dmabuf)) {
 		err = PTR_ERR(a->dmabuf);
@@ -957,6 +1035,7 @@ static long p2pb_ioc_attach(struct p2pb_session *s, void __user *uarg)
 	req.dma_len = 0;
 	req.nents = 0;
 	req.pad2 = 0;
+	memset(req.reserved_out, 0, sizeof(req.reserved_out));
 	if (req.flags & P2PB_ATTACH_F_MAP) {
 		mutex_lock(&a->lock);
 		req.map_err = a->attach ? p2pb_map(a, &m) : -ENODEV;
@@ -990,6 +1069,8 @@ static long p2pb_ioc_events(struct p2pb_att *a, struct p2pb_events *req)
 
 	u32 head;
 
+	if (memchr_inv(req->reserved, 0, sizeof(req->reserved)))
+		return -EINVAL;
 	req->dropped = 0;
 	while (n < req->max) {
 		spin_lock_irqsave(&a->ev_lock, flags);
@@ -1041,6 +1122,8 @@ static long p2pb_ioc_map_unmap(struct p2pb_session *s, unsigned int cmd, void __
 
 	if (IS_ERR(a))
 		return PTR_ERR(a);
+	if (memchr_inv(m.reserved, 0, sizeof(m.reserved)))
+		return -EINVAL;
 	m.err = 0;
 	m.dma_addr = 0;
 	m.dma_len = 0;
@@ -1085,6 +1168,7 @@ static long p2pb_ioc_status(struct p2pb_session *s, void __user *uarg)
 	st.last_error = a->last_error;
 	st.inflight = p2pb_load_inflight(a);
 	spin_unlock_irq(&a->ev_lock);
+	memset(st.reserved, 0, sizeof(st.reserved));
 	if (copy_to_user(uarg, &st, sizeof(st)))
 		return -EFAULT;
 	return 0;
@@ -1118,6 +1202,8 @@ static long p2pb_ioctl_bins(struct p2pb_session *s, void __user *uarg)
 
 	if (IS_ERR(a))
 		return PTR_ERR(a);
+	if (memchr_inv(req.reserved, 0, sizeof(req.reserved)))
+		return -EINVAL;
 	ret = p2pb_ioc_bins(a, &req);
 	if (!ret && copy_to_user(uarg, &req, sizeof(req)))
 		ret = -EFAULT;

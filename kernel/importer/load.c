@@ -337,16 +337,20 @@ static int p2pb_load_free_slot(struct p2pb_load_state *l)
  * invalidated; after an invalidate only a misbehaving load goes on, into
  * the mapping while it lasts and then into its old IOVAs.
  */
-static u64 p2pb_load_target(struct p2pb_att *a, bool *stale)
+static bool p2pb_load_target(struct p2pb_att *a, u64 *iova, bool *stale)
 {
 	bool misbehave = a->dma_flags & P2PB_DMA_F_AFTER_UNMAP;
 
 	*stale = a->dma_quiesce || !a->sgt;
-	if (a->sgt && a->dma_iova && (!a->dma_quiesce || misbehave))
-		return a->dma_iova;
-	if (!a->sgt && misbehave)
-		return a->stale_iova;
-	return 0;
+	if (a->sgt && (!a->dma_quiesce || misbehave)) {
+		*iova = a->dma_iova;
+		return true;
+	}
+	if (!a->sgt && misbehave && a->stale_valid) {
+		*iova = a->stale_iova;
+		return true;
+	}
+	return false;
 }
 
 /*
@@ -406,8 +410,7 @@ static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 		return;
 	if (!dma_resv_trylock(resv))
 		return;		/* an exporter holds it, maybe waiting for our fences */
-	iova = p2pb_load_target(a, &stale);
-	if (!iova || !p2pb_load_map_ok(a, l))
+	if (!p2pb_load_target(a, &iova, &stale) || !p2pb_load_map_ok(a, l))
 		goto out;
 	bidx = (l->b_head + l->b_count) % P2PB_LOAD_MAX_QD;
 	b = &l->batch[bidx];

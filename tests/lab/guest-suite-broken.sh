@@ -211,12 +211,56 @@ check_fault_wrong_offset() {
 	[ -z "$(driver_of $TRAFFIC)" ] || fail "$TRAFFIC left bound"
 }
 
+# C9: the memory goes before the revoke on four paths, each revoke still
+# waiting for its 50 ms importer. mem-off, d3hot and close: the importer
+# reads the function as memory-disabled (D3hot) when it is invalidated.
+# flr: a reset restores the config space before the revoke starts, so only
+# the kernel's reset event shows it.
+check_fault_late_revoke() {
+	local t
+	set_fault late-revoke || fail "cannot select late-revoke" || return 1
+	for t in mem-off d3hot flr close; do
+		revoke_json late-$t --trigger $t --importer kmod:delay=50ms,dev=$IMP --iterations 2 || break
+	done
+	set_fault none
+	for t in mem-off d3hot flr close; do
+		[ -f "$OUT/late-$t.json" ] || fail "no result for $t" || return 1
+		jq -e '.cases[0] | .memory_watch == "kprobes" and all(.iterations[]; .trigger_ns >= 50000000 and
+			.mapped_at_trigger_return == 0)' "$OUT/late-$t.json" >/dev/null ||
+			fail "$t: the kernel side is not watched, or the revoke did not wait" || return 1
+		jq -e '.cases[0].verdict | .clauses.C1 == "pass" and all(.violations[]; .clause == "C9")' 			"$OUT/late-$t.json" >/dev/null || fail "$t: a clause other than C9 was blamed" || return 1
+	done
+	verdict_fails late-mem-off C9 'invalidated [0-9.]+ ms into mem-off, after the exporter.s memory went away: the importer read the function as MEM=0 D0' &&
+		verdict_fails late-d3hot C9 'invalidated [0-9.]+ ms into d3hot, .*(as MEM=1 D3hot|did power state D3hot)' &&
+		verdict_fails late-flr C9 'invalidated [0-9.]+ ms into flr, after the exporter.s memory went away: the kernel did a function reset at [0-9.]+ ms' &&
+		verdict_fails late-close C9 'invalidated [0-9.]+ ms into close, .*MEM=0'
+}
+
+# C1 on the close path only: p2pbench check is not all-ok (contract.C1 fails
+# in case late.close alone), every other trigger's case passes C1
+check_fault_close_no_wait() {
+	set_fault close-no-wait || fail "cannot select close-no-wait" || return 1
+	p2pbench check --device $EXP --importer-dev $IMP --bind --ktap "$OUT/close-no-wait.ktap"
+	echo $? >"$OUT/close-no-wait.rc"
+	set_fault none
+	cat "$OUT/close-no-wait.ktap"
+	[ "$(cat "$OUT/close-no-wait.rc")" = 1 ] || fail "p2pbench check exited $(cat "$OUT/close-no-wait.rc"), expected 1" || return 1
+	grep -q '^not ok [0-9]* contract.C1_trigger_waits$' "$OUT/close-no-wait.ktap" ||
+		fail "contract.C1 is not 'not ok'" || return 1
+	grep -q '^# contract.C1_trigger_waits: case late.close iteration 0: close returned after [0-9.]* ms with 1 of 1 mapping' \
+		"$OUT/close-no-wait.ktap" || fail "the C1 evidence does not name late.close" || return 1
+	! grep '^# contract.C1_trigger_waits: case' "$OUT/close-no-wait.ktap" | grep -v 'case \(late\|fence\).close ' ||
+		fail "C1 failed on a path other than close" || return 1
+}
+
 # The same runs with the fault set to none (this build behaves as stock): every verdict PASS.
 check_verdicts_pass_without_fault() {
 	local n
 	set_fault none || fail "cannot select none" || return 1
 	revoke_json none-wait --trigger mem-off --importer kmod:delay=200ms,dev=$IMP --iterations 3 || return 1
 	revoke_json none-close --trigger close --importer kmod:delay=50ms,dev=$IMP --iterations 2 || return 1
+	revoke_json none-flr --trigger flr --importer kmod:delay=50ms,dev=$IMP --iterations 2 || return 1
+	revoke_json none-d3hot --trigger d3hot --importer kmod:delay=50ms,dev=$IMP --iterations 2 || return 1
 	revoke_json none-fence --trigger mem-off --importer kmod:fence=200ms,dev=$IMP --iterations 2 || return 1
 	revoke_json none-verify --trigger mem-off --size 2M --verify 1 \
 		--importer kmod:dev=$TRAFFIC,io=read,bs=64k,qd=16 --iterations 2 || return 1
@@ -224,7 +268,14 @@ check_verdicts_pass_without_fault() {
 		"$OUT/none-verify.json" >/dev/null || fail "C8 not judged, or the load did not fill every block" || return 1
 	jq -e '.cases[0] | .verdict.clauses.C4 == "pass" and all(.iterations[]; .trigger_ns >= 200000000)' \
 		"$OUT/none-fence.json" >/dev/null || fail "C4 not judged, or the revoke did not wait for the fence" || return 1
-	for n in none-wait none-close none-fence none-verify; do
+	# C9 from both sides, on the paths late-revoke breaks
+	for n in none-wait none-close none-flr none-d3hot; do
+		jq -e '.cases[0] | .memory_watch == "kprobes" and .verdict.clauses.C9 == "pass" and
+			all(.iterations[].attachments[]; .exporter_at_invalidate.memory_live and .exporter_at_unmap.memory_live)' \
+			"$OUT/$n.json" >/dev/null || fail "$n: C9 not judged from both sides: $(jq -c '.cases[0] |
+			{memory_watch, c9: .verdict.clauses.C9, a: [.iterations[].attachments[0] | {exporter_at_invalidate, exporter_at_unmap}]}' "$OUT/$n.json")" || return 1
+	done
+	for n in none-wait none-close none-flr none-d3hot none-fence none-verify; do
 		[ "$(cat "$OUT/$n.rc")" = 0 ] && jq -e '.cases[0] | .status == "pass" and .verdict.outcome == "PASS" and
 			(.verdict.violations | length) == 0' "$OUT/$n.json" >/dev/null ||
 			fail "$n: exit $(cat "$OUT/$n.rc"), verdict $(jq -c .cases[0].verdict "$OUT/$n.json")" || return 1

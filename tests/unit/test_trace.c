@@ -1,9 +1,58 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "trace.h"
+#include "exporter_watch.h"
 #include "kmsg.h"
 #include "check.h"
 
 #include <stdio.h>
+
+/* A shipped recipe and the probes p2pbench arms are the same lines. */
+static void check_recipe(const char *path, const char *const *probes)
+{
+	char line[512];
+	size_t i = 0;
+	FILE *f = fopen(path, "r");
+
+	CHECK(f != NULL);
+	while (f && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = 0;
+		CHECK(probes[i] && !strcmp(line, probes[i]));
+		i += probes[i] != NULL;
+	}
+	if (f)
+		fclose(f);
+	CHECK(probes[i] == NULL);
+}
+
+/* Which kernel events take the exporting function's memory away (C9's kernel side). */
+static void check_memory_gone(void)
+{
+	struct p2pb_pci_addr fn = { .domain = 0, .bus = 1, .dev = 0, .fn = 0 };
+	char what[64];
+
+	CHECK(p2pb_exporter_watch_gone("reset", "(__pci_reset_function_locked+0x4/0x90) bus=1 devfn=0", &fn, what,
+				       sizeof(what)));
+	CHECK_STR(what, "a function reset");
+	CHECK(!p2pb_exporter_watch_gone("reset", "(x) bus=1 devfn=8", &fn, what, sizeof(what)));
+	CHECK(!p2pb_exporter_watch_gone("reset", "(x) bus=2 devfn=0", &fn, what, sizeof(what)));
+	CHECK(!p2pb_exporter_watch_gone("reset", "(x) subbus=1 devfn=0", &fn, what, sizeof(what)));
+	/* a bus reset takes every function on the bus */
+	CHECK(p2pb_exporter_watch_gone("bus_reset", "(pci_reset_bus+0x4/0x80) bus=1 devfn=8", &fn, what,
+				       sizeof(what)));
+	CHECK(p2pb_exporter_watch_gone("power", "(x) bus=1 devfn=0 state=3", &fn, what, sizeof(what)));
+	CHECK_STR(what, "power state D3hot");
+	CHECK(!p2pb_exporter_watch_gone("power", "(x) bus=1 devfn=0 state=0", &fn, what, sizeof(what)));
+	CHECK(p2pb_exporter_watch_gone("power_locked", "(x) bus=1 devfn=0 state=4", &fn, what, sizeof(what)));
+	/* PCI_COMMAND (offset 4) written without memory enable (bit 1) */
+	CHECK(p2pb_exporter_watch_gone("cfg_word", "(x) bus=1 devfn=0 pos=4 val=1024", &fn, what, sizeof(what)));
+	CHECK_STR(what, "a PCI_COMMAND write of 0x0400 (memory disabled)");
+	CHECK(!p2pb_exporter_watch_gone("cfg_word", "(x) bus=1 devfn=0 pos=4 val=1030", &fn, what, sizeof(what)));
+	CHECK(!p2pb_exporter_watch_gone("cfg_word", "(x) bus=1 devfn=0 pos=6 val=0", &fn, what, sizeof(what)));
+	CHECK(p2pb_exporter_watch_gone("cfg_byte", "(x) bus=1 devfn=0 pos=4 val=4", &fn, what, sizeof(what)));
+	CHECK(!p2pb_exporter_watch_gone("cfg_byte", "(x) bus=1 devfn=0 pos=5 val=0", &fn, what, sizeof(what)));
+	CHECK(!p2pb_exporter_watch_gone("cfg_dword", "(x) bus=1 devfn=0 pos=4 val=1048582", &fn, what, sizeof(what)));
+	CHECK(!p2pb_exporter_watch_gone("other", "(x) bus=1 devfn=0 pos=4 val=0", &fn, what, sizeof(what)));
+}
 
 int main(void)
 {
@@ -38,6 +87,8 @@ int main(void)
 	if (f)
 		fclose(f);
 	CHECK(p2pb_trace_kprobes[i] == NULL);
+	check_recipe(TEST_SOURCE_DIR "/kernel/trace/exporter-state.kprobes", p2pb_exporter_watch_kprobes);
+	check_memory_gone();
 
 	/* kernel log classification */
 	p2pb_kmsg_count_line("WARNING: vfio_pci_dmabuf.c:428 at vfio_pci_dma_buf_move+0x195/0x550", &c);

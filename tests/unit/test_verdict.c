@@ -9,6 +9,8 @@
 #include "check.h"
 
 #include <errno.h>
+#include <stdio.h>
+#include <string.h>
 
 static const struct p2pb_verdict_ctx plain = { .trigger = "mem-off", .trigger_unrevokes = true };
 
@@ -259,9 +261,84 @@ static void test_kmsg(void)
 	      p2pb_verdict_exit_status(P2PB_ERROR) == 2);
 }
 
+/* C9 from both sides: the importer's reads of the exporter and the kernel's state changes. */
+static void test_memory_live(void)
+{
+	const uint32_t live = P2PB_EXPORTER_READ | P2PB_EXPORTER_MEM | P2PB_EXPORTER_MASTER;
+	struct p2pb_att_obs a;
+	struct p2pb_iter_obs it = good_iter(0, &a);
+	struct p2pb_verdict v;
+
+	/* live at both events: judged, PASS */
+	a.trigger_to_invalidate_ns = 1000000;
+	a.invalidate_to_unmap_ns = 50000000;
+	a.exporter_at_invalidate = a.exporter_at_unmap = live;
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_PASS && (v.judged & 1u << P2PB_C9_MEMORY_LIVE));
+	/* nothing read and nothing watched: not judged */
+	a.exporter_at_invalidate = a.exporter_at_unmap = 0;
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_PASS && !(v.judged & 1u << P2PB_C9_MEMORY_LIVE));
+
+	/* invalidated after memory decode went off (the importer read MEM=0) */
+	a.exporter_at_invalidate = P2PB_EXPORTER_READ;
+	a.exporter_at_unmap = live;
+	v = judge(&plain, &it, 1);
+	CHECK(only(&v, 1u << P2PB_C9_MEMORY_LIVE));
+	CHECK(strstr(v.v[0].evidence, "was invalidated 1.000 ms into mem-off") &&
+	      strstr(v.v[0].evidence, "MEM=0 D0"));
+	/* still mapped when the function went to D3hot */
+	a.exporter_at_invalidate = live;
+	a.exporter_at_unmap = live | 3u << P2PB_EXPORTER_PM_SHIFT;
+	v = judge(&plain, &it, 1);
+	CHECK(only(&v, 1u << P2PB_C9_MEMORY_LIVE) && strstr(v.v[0].evidence, "still mapped 51.000 ms") &&
+	      strstr(v.v[0].evidence, "MEM=1 D3hot"));
+	/* an unmap after the trigger returned is C1's, not C9's (and a bounded return's harm) */
+	it.trigger_ns = 20000000;
+	it.mapped_at_return = 1;
+	v = judge(&plain, &it, 1);
+	CHECK(only(&v, 1u << P2PB_C1_WAITS));
+	it = good_iter(0, &a);
+	/* a forced release is p2pbench's, not judged */
+	a.unmap_cause = 1;	/* P2PB_UNMAP_FORCED */
+	v = judge(&plain, &it, 1);
+	CHECK(!(v.violated & 1u << P2PB_C9_MEMORY_LIVE));
+	a.unmap_cause = 0;
+
+	/* the kernel's side: a reset before the invalidate, which a config read cannot see (restored) */
+	a.exporter_at_invalidate = a.exporter_at_unmap = live;
+	a.trigger_to_invalidate_ns = 1000000;
+	a.invalidate_to_unmap_ns = 50000000;
+	it.memory_watched = true;
+	it.memory_gone = true;
+	it.memory_gone_ns = 500000;
+	snprintf(it.memory_gone_what, sizeof(it.memory_gone_what), "a function reset");
+	v = judge(&(struct p2pb_verdict_ctx){ .trigger = "flr", .trigger_unrevokes = true }, &it, 1);
+	CHECK(only(&v, 1u << P2PB_C9_MEMORY_LIVE) && v.n_v == 2);
+	CHECK(strstr(v.v[0].evidence, "the kernel did a function reset at 0.500 ms") != NULL);
+	/* the reset after the last unmap (stock order): PASS; within trace resolution: PASS */
+	it.memory_gone_ns = 51000000 + 900;
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_PASS && (v.judged & 1u << P2PB_C9_MEMORY_LIVE));
+	it.memory_gone_ns = 51000000 - 900;
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_PASS);
+	it.memory_gone_ns = 51000000 - 1100;
+	v = judge(&plain, &it, 1);
+	CHECK(only(&v, 1u << P2PB_C9_MEMORY_LIVE) && v.n_v == 1 && strstr(v.v[0].evidence, "still mapped"));
+	/* watched, nothing took the memory: judged, PASS */
+	it.memory_gone = false;
+	a.exporter_at_invalidate = a.exporter_at_unmap = 0;
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_PASS && (v.judged & 1u << P2PB_C9_MEMORY_LIVE));
+	CHECK(!strcmp(p2pb_clauses[P2PB_C9_MEMORY_LIVE].id, "C9"));
+	CHECK(!p2pb_clause_needs_load(P2PB_C9_MEMORY_LIVE) && p2pb_clause_needs_load(P2PB_C8_DATA_INTACT));
+}
+
 int main(void)
 {
 	test_clauses();
+	test_memory_live();
 	test_c5();
 	test_bounded_and_log();
 	test_injected();

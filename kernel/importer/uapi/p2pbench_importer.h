@@ -2,22 +2,19 @@
 /*
  * p2pbench test importer: a dma-buf importer whose unmap behaviour is under
  * test control. Shared by the kernel module (kernel/importer) and userspace
- * (lib/importer_kmod.c). Every struct has a fixed layout: explicit padding,
- * 64-bit fields 8-byte aligned, no pointers (user pointers travel as __u64).
+ * (bench/kmod.c). Every struct has a fixed layout: explicit padding, 64-bit
+ * fields 8-byte aligned, no pointers (user pointers travel as __u64), and
+ * reserved words that must be zero in (-EINVAL otherwise) and are zero out,
+ * so that a later field needs no new ABI.
  */
 #ifndef P2PBENCH_IMPORTER_UAPI_H
 #define P2PBENCH_IMPORTER_UAPI_H
 
-#ifdef __KERNEL__
-#include <linux/types.h>
 #include <linux/ioctl.h>
-#else
 #include <linux/types.h>
-#include <sys/ioctl.h>
-#endif
 
 #define P2PB_IMPORTER_NAME	"p2pbench_importer"
-#define P2PB_IMPORTER_ABI	5
+#define P2PB_IMPORTER_ABI	6
 #define P2PB_MAX_DELAYS		64
 
 /* How the importer attaches; everything but DYNAMIC must be refused by VFIO. */
@@ -40,6 +37,7 @@ enum p2pb_unmap_policy {
 };
 
 #define P2PB_ATTACH_F_MAP	(1u << 0)	/* map right after attaching */
+#define P2PB_ATTACH_F_EXPORTER	(1u << 1)	/* exp_*: the exporting PCI function */
 
 /*
  * The PCI function to attach as must be bound to one of this module's
@@ -54,6 +52,13 @@ enum p2pb_unmap_policy {
  * independently of the unmap policy: with an immediate unmap the fence
  * outlives the mapping. Detach, close and device removal signal a pending
  * fence with -ECANCELED.
+ *
+ * P2PB_ATTACH_F_EXPORTER: exp_domain/exp_bus/exp_devfn name the PCI function
+ * whose BAR the dma-buf exports (-ENXIO if there is none). Every INVALIDATE
+ * and UNMAP event then carries the exporter's state as this module reads it
+ * from the function's config space at that moment (struct p2pb_event's
+ * exporter): whether the exporter's memory was still live when its importer
+ * was told and when it let go.
  */
 struct p2pb_attach {
 	__s32 dmabuf_fd;
@@ -65,8 +70,13 @@ struct p2pb_attach {
 	__u32 unmap_policy;	/* enum p2pb_unmap_policy */
 	__u32 nr_delays;
 	__u32 flags;		/* P2PB_ATTACH_F_* */
-	__u32 pad1;
+	__u32 exp_domain;	/* P2PB_ATTACH_F_EXPORTER: the exporting function */
+	__u8 exp_bus;
+	__u8 exp_devfn;
+	__u16 pad1;
+	__u32 pad3;
 	__u64 fence_hold_ns;	/* 0: no fence mode */
+	__u64 reserved[4];	/* must be 0 */
 	__u64 delays_ns[P2PB_MAX_DELAYS];
 	/* out */
 	__u32 id;		/* attachment id, unique per open file */
@@ -76,6 +86,7 @@ struct p2pb_attach {
 	__u64 dma_len;		/* total mapped length */
 	__u32 nents;
 	__u32 pad2;
+	__u64 reserved_out[2];	/* out: 0 */
 };
 
 /* P2PB_IOC_MAP and P2PB_IOC_UNMAP */
@@ -85,6 +96,7 @@ struct p2pb_map {
 	__u64 dma_addr;		/* out */
 	__u64 dma_len;		/* out */
 	__u64 ts_ns;		/* out: ktime_get_ns() when it happened */
+	__u64 reserved[2];	/* must be 0 */
 };
 
 /*
@@ -113,6 +125,12 @@ enum p2pb_event_type {
 	P2PB_EV_LOAD_LAST = 9,
 	P2PB_EV_LOAD_FIRST = 10,
 	P2PB_EV_LOAD_ERROR = 11,
+	/*
+	 * The exporter's unmap callback returned (arg: the cause, as UNMAP's):
+	 * UNMAP is stamped when the importer let go, before the exporter hears
+	 * of it; the difference is what the exporter's unmap cost.
+	 */
+	P2PB_EV_UNMAP_DONE = 12,
 };
 
 /*
@@ -137,12 +155,32 @@ enum p2pb_unmap_cause {
 	P2PB_UNMAP_BY_REMOVE = 5,	/* the device was unbound */
 };
 
+/*
+ * The exporting function's state (P2PB_ATTACH_F_EXPORTER), read from its
+ * config space when an INVALIDATE or UNMAP is recorded: before the importer
+ * acts on an invalidate, and before the exporter hears of an unmap. READ:
+ * the state was read (0: no exporter given, or another event type). GONE:
+ * the function did not answer (all ones: removed, D3cold, in reset); the
+ * other bits are then 0. MEM and MASTER: PCI_COMMAND's memory space and
+ * bus master enable bits. Bits 4-5: the power state (PCI_PM_CTRL's
+ * D0..D3hot; 0 when the function has no PM capability). The memory behind
+ * the dma-buf is live only with READ and MEM set, GONE clear and D0.
+ */
+#define P2PB_EXP_READ		(1u << 0)
+#define P2PB_EXP_GONE		(1u << 1)
+#define P2PB_EXP_MEM		(1u << 2)
+#define P2PB_EXP_MASTER		(1u << 3)
+#define P2PB_EXP_PM_SHIFT	4
+#define P2PB_EXP_PM_MASK	(3u << P2PB_EXP_PM_SHIFT)
+
 /* INVALIDATE's value is P2PB_DELAY_NEVER for never, 0 for immediate. */
 struct p2pb_event {
 	__u64 ts_ns;		/* ktime_get_ns(): CLOCK_MONOTONIC */
 	__u64 value;		/* INVALIDATE: unmap delay armed in ns */
 	__u32 type;		/* enum p2pb_event_type */
 	__s32 arg;
+	__u32 exporter;		/* INVALIDATE, UNMAP: P2PB_EXP_* */
+	__u32 reserved;		/* 0 */
 };
 
 #define P2PB_DELAY_NEVER	(~0ULL)
@@ -155,6 +193,7 @@ struct p2pb_events {
 	__u64 events_ptr;	/* struct p2pb_event[max] */
 	__u32 count;		/* out: events copied (and removed) */
 	__u32 dropped;		/* out: events lost to ring overflow */
+	__u64 reserved[2];	/* must be 0 */
 };
 
 struct p2pb_status {
@@ -174,6 +213,7 @@ struct p2pb_status {
 	__u32 io_timeouts;	/* out: commands that never completed (controller retired) */
 	__u32 last_error;	/* out: NVMe SCT and SC of the last failed command */
 	__u32 inflight;		/* out: commands in flight */
+	__u64 reserved[2];	/* out: 0 */
 };
 
 /*
@@ -194,6 +234,7 @@ struct p2pb_dma {
 	__u32 size;		/* bytes per transfer, 1..4095 (edu limit) */
 	__u32 flags;		/* P2PB_DMA_F_* */
 	__u64 interval_ns;	/* pause between transfers, <= KTIME_MAX */
+	__u64 reserved[2];	/* must be 0 */
 };
 
 /*
@@ -260,6 +301,7 @@ struct p2pb_bins {
 	__u64 bin_ns;		/* out: the load's bin width */
 	__u32 count;		/* out: closed bins copied (and removed), oldest first */
 	__u32 dropped;		/* out: bins lost to ring overflow */
+	__u64 reserved[2];	/* must be 0 */
 };
 
 #define P2PB_IOC_MAGIC		0xB2
