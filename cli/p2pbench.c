@@ -3,6 +3,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,7 @@
 #include "rdma.h"
 #endif
 #include "soak.h"
+#include "child.h"
 
 #ifndef P2PB_SOURCE_DIR
 #define P2PB_SOURCE_DIR ""
@@ -41,26 +43,30 @@ static int cmd_lab(int argc, char **argv)
 	(void)argc;
 }
 
+/* triggers: the command may revoke, and a revoke may never come back (lib/child.h) */
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);
 	const char *help;
+	bool triggers;
 } cmds[] = {
-	{ "revoke", p2pb_cmd_revoke, "measure revoke-to-quiesce latency of VFIO dma-bufs, judging every revoke" },
-	{ "check", p2pb_cmd_check, "the exporter's revoke contract (C1-C7) and known kernel bugs, as KTAP" },
-	{ "trace", p2pb_cmd_trace, "a revoke run with kernel events on one merged timeline" },
-	{ "timeout-sweep", p2pb_cmd_timeout_sweep, "importer delay x revoke timeout x policy x trigger matrix" },
-	{ "race", p2pb_cmd_race, "named race scenarios: a second thread acts inside a revoke's wait, as KTAP" },
-	{ "stress", p2pb_cmd_stress, "concurrent randomized export/attach/map/revoke/reopen with verdicts, leak checks, replay" },
-	{ "load", p2pb_cmd_load, "steady-state throughput of one importer through a dma-buf (no revoke)" },
+	{ "revoke", p2pb_cmd_revoke, "measure revoke-to-quiesce latency of VFIO dma-bufs, judging every revoke", true },
+	{ "check", p2pb_cmd_check, "the exporter's revoke contract (C1-C7, C9) and known kernel bugs, as KTAP", true },
+	{ "trace", p2pb_cmd_trace, "a revoke run with kernel events on one merged timeline", true },
+	{ "timeout-sweep", p2pb_cmd_timeout_sweep, "importer delay x revoke timeout x policy x trigger matrix", true },
+	{ "race", p2pb_cmd_race, "named race scenarios: a second thread acts inside a revoke's wait, as KTAP", true },
+	{ "stress", p2pb_cmd_stress, "concurrent randomized export/attach/map/revoke/reopen with verdicts, leak checks, replay",
+	  true },
+	{ "load", p2pb_cmd_load, "steady-state throughput of one importer through a dma-buf (no revoke)", false },
 #ifdef P2PB_HAVE_RDMA
-	{ "rdma", p2pb_cmd_rdma, "RDMA write/read/send bandwidth and latency through a memory back-end (perftest style)" },
+	{ "rdma", p2pb_cmd_rdma, "RDMA write/read/send bandwidth and latency through a memory back-end (perftest style)",
+	  true },
 #endif
-	{ "run", p2pb_cmd_run, "job files into one results directory with an index; resumable (nightly sweeps)" },
-	{ "compare", p2pb_cmd_compare, "what changed between two runs, beyond noise and thresholds (exit 1: a regression)" },
-	{ "report", p2pb_cmd_report, "one HTML page with figures, CSV and a qualification verdict from result documents" },
-	{ "doctor", p2pb_cmd_doctor, "what works on this machine (VFIO dma-buf, IOMMU, exporters, RDMA import, P2P routes)" },
-	{ "lab", cmd_lab, "boot the virtual lab and run a command in it (scripts/lab)" },
+	{ "run", p2pb_cmd_run, "job files into one results directory with an index; resumable (nightly sweeps)", false },
+	{ "compare", p2pb_cmd_compare, "what changed between two runs, beyond noise and thresholds (exit 1: a regression)", false },
+	{ "report", p2pb_cmd_report, "one HTML page with figures, CSV and a qualification verdict from result documents", false },
+	{ "doctor", p2pb_cmd_doctor, "what works on this machine (VFIO dma-buf, IOMMU, exporters, RDMA import, P2P routes)", false },
+	{ "lab", cmd_lab, "boot the virtual lab and run a command in it (scripts/lab)", false },
 };
 
 static void usage(FILE *f)
@@ -92,9 +98,13 @@ int main(int argc, char **argv)
 		printf("p2pbench %s\n", P2PB_VERSION);
 		return 0;
 	}
-	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
-		if (!strcmp(argv[1], cmds[i].name))
-			return cmds[i].fn(argc - 1, argv + 1);
+	for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+		if (strcmp(argv[1], cmds[i].name))
+			continue;
+		if (cmds[i].triggers)
+			p2pb_run_detachable();
+		return cmds[i].fn(argc - 1, argv + 1);
+	}
 	fprintf(stderr, "p2pbench: unknown command '%s'\n\n", argv[1]);
 	usage(stderr);
 	return 2;

@@ -14,4 +14,20 @@
 pid_t p2pb_child_start(void (*body)(void *arg, int report_fd), void *arg, int *report);
 void p2pb_child_report(int report_fd, int value);
 
+/*
+ * A thread stuck in the kernel for good (a revoke that never returns) keeps
+ * its process from ever finishing its exit, and so keeps whoever waits for
+ * it (a shell, a CI job, a LAVA test) waiting too. p2pb_run_detachable()
+ * runs the rest of the program in a child and returns there; the parent
+ * only waits and exits with the child's status, or at once with the status
+ * the child passes to p2pb_detach_now() once its results are written: the
+ * child then stays behind, stuck, and the caller goes on. SIGINT, SIGTERM
+ * and SIGHUP the parent gets are passed on to the child (whose handlers only
+ * set a flag: a ^C that reaches both is seen once). Without a working
+ * fork() everything simply runs in the caller.
+ */
+void p2pb_run_detachable(void);
+/* In the child: make the waiting parent exit with @status now; then _exit(@status). */
+void p2pb_detach_now(int status) __attribute__((noreturn));
+
 #endif

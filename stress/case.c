@@ -413,12 +413,14 @@ struct trigger_thread {
 	int rc;
 	uint64_t end_ns;
 	int done;
+	pid_t tid;		/* for its kernel stack if it never comes back */
 };
 
 static void *trigger_fn(void *p)
 {
 	struct trigger_thread *tt = p;
 
+	__atomic_store_n(&tt->tid, gettid(), __ATOMIC_RELEASE);
 	tt->rc = tt->t->revoke(tt->x);
 	tt->end_ns = p2pb_now_ns();
 	__atomic_store_n(&tt->done, 1, __ATOMIC_RELEASE);
@@ -475,25 +477,68 @@ static void probe_result(struct p2pb_iter_result *it, const struct probe_thread 
  * importer is released after the quiesce timeout; a trigger still in the
  * kernel long after that means the kernel is stuck (returns false).
  */
+/*
+ * The hung trigger's kernel stack, "fn <- caller <- ..." (root only; the
+ * offsets dropped), and the whole of it for the result document.
+ */
+static void stuck_stack(pid_t tid, struct p2pb_iter_result *it)
+{
+	char path[64], line[256], fn[128];
+	size_t used = 0, uf = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)tid);
+	if (!(f = fopen(path, "r"))) {
+		snprintf(it->obs.stuck_in, sizeof(it->obs.stuck_in), "(no kernel stack: %s)", strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		/* "[<0>] wait_for_completion+0x9c/0x150" */
+		if (sscanf(line, "[<%*[^>]>] %127[^+ \n]", fn) != 1)
+			continue;
+		if (used + 1 < sizeof(it->stuck_stack))
+			used += (size_t)snprintf(it->stuck_stack + used, sizeof(it->stuck_stack) - used, "%s%s",
+						 used ? "\n" : "", fn);
+		if (uf + 1 < sizeof(it->obs.stuck_in) && !strstr(fn, "entry_SYSCALL") && strncmp(fn, "do_syscall", 10))
+			uf += (size_t)snprintf(it->obs.stuck_in + uf, sizeof(it->obs.stuck_in) - uf, "%s%s",
+					       uf ? " <- " : "", fn);
+	}
+	fclose(f);
+}
+
+/*
+ * Wait until the trigger returned and every importer unmapped. Quiesced
+ * means unmapped, whether or not the trigger waited for it: a kernel that
+ * gives up waiting returns while importers still hold mappings. A stuck
+ * importer is released after the quiesce timeout; a trigger still in the
+ * kernel after the watchdog with every importer unmapped or released is a
+ * hung revoke (returns false, the stack and the importers' state kept).
+ */
 static bool quiesce(struct case_run *c, struct trigger_thread *tt, struct p2pb_iter_result *it)
 {
-	uint64_t limit = c->job->quiesce_timeout_ns;
+	uint64_t limit = c->job->quiesce_timeout_ns, unmapped_at = 0;
 
 	it->obs.mapped_at_return = -1;
 	for (;;) {
 		uint64_t waited = p2pb_now_ns() - it->t0_ns;
 		bool returned = __atomic_load_n(&tt->done, __ATOMIC_ACQUIRE);
+		unsigned int mapped = count_mapped(c);
 
 		if (returned && it->obs.mapped_at_return < 0)
-			it->obs.mapped_at_return = (int)count_mapped(c);
-		if (returned && (it->obs.mapped_at_return == 0 || !count_mapped(c)))
+			it->obs.mapped_at_return = (int)mapped;
+		if (returned && (it->obs.mapped_at_return == 0 || !mapped))
 			return true;
+		if (!mapped && !unmapped_at)
+			unmapped_at = waited;
 		if (!it->forced_unmap && waited > limit) {
 			force_unmap_all(c);
 			it->forced_unmap = true;
 		}
-		if (it->forced_unmap && waited > 2 * limit + 30000000000ull) {
+		if (!returned && waited > c->job->watchdog_ns && (it->forced_unmap || !mapped)) {
 			it->obs.trigger_ns = waited;
+			it->obs.stuck_mapped = mapped;
+			it->obs.stuck_unmapped_for_ns = unmapped_at ? waited - unmapped_at : 0;
+			stuck_stack(__atomic_load_n(&tt->tid, __ATOMIC_ACQUIRE), it);
 			return false;
 		}
 		p2pb_sleep_ns(waited < 10000000ull ? 100000ull : 1000000ull);

@@ -63,6 +63,7 @@ struct p2pb_iter_result {
 	bool load;			/* load_obs is filled */
 	struct p2pb_load_obs load_obs;
 	json_object *kernel_events;	/* with --trace: lib/trace's events, owned */
+	char stuck_stack[1024];		/* a hung trigger's kernel stack, a function a line */
 };
 
 struct p2pb_importer_info {

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "revoke.h"
 
+#include "child.h"
 #include "clock.h"
 #include "error.h"
 #include "engine.h"
@@ -354,8 +355,9 @@ static int check_clauses(struct check_ctx *x, const char *imp_dev, int c5_failed
 	struct clause_tally t = { 0 };
 	unsigned int i, k;
 
-	for (i = 0; p2pb_triggers[i] && !p2pb_interrupted; i++)
-		for (k = 0; k < N_CLAUSE_KINDS && !p2pb_triggers[i]->for_tests && !p2pb_interrupted; k++)
+	for (i = 0; p2pb_triggers[i] && !p2pb_interrupted && !p2pb_case_kernel_stuck(); i++)
+		for (k = 0; k < N_CLAUSE_KINDS && !p2pb_triggers[i]->for_tests && !p2pb_interrupted &&
+		     !p2pb_case_kernel_stuck(); k++)
 			run_clause_case(x, p2pb_triggers[i], k, imp_dev, &t);
 	for (i = 0; i < P2PB_N_CLAUSES; i++)
 		if (!p2pb_clause_needs_load(i))
@@ -624,6 +626,8 @@ static int check_run(struct check_ctx *x, const char *imp_bdf, bool bind, const 
 	/* the revoke cases open the device themselves */
 	p2pb_vfio_close(&x->d);
 	errors = check_clauses(x, x->imp_bdf, c5_failed);
+	if (p2pb_case_kernel_stuck())
+		return errors;	/* the device is in the kernel for good: nothing more to ask of it */
 	if ((err = p2pb_vfio_open(&x->d, x->job.device)))
 		return err;
 	conf_sysfs_reset(x);
@@ -655,9 +659,10 @@ int p2pb_cmd_check(int argc, char **argv)
 	errors = check_run(x, imp_dev, bind, ktap_path);
 	if (errors < 0)
 		fprintf(stderr, "p2pbench check: %s\n", p2pb_error());
-	for (i = 0; i < N_ATTACH_RULES; i++)
+	for (i = 0; i < N_ATTACH_RULES && !p2pb_case_kernel_stuck(); i++)
 		kimp_close(&x->imp[i]);
-	p2pb_vfio_close(&x->d);
+	if (!p2pb_case_kernel_stuck())
+		p2pb_vfio_close(&x->d);
 	doc = p2pb_result_new("check", argc, argv);
 	json_object_object_add(doc, "device", json_object_new_string(x->job.device));
 	json_object_object_add(doc, "checks", x->results);
@@ -668,6 +673,15 @@ int p2pb_cmd_check(int argc, char **argv)
 		fprintf(x->ktap.f, "# Totals: pass:%u fail:%u xfail:%u xpass:%u skip:%u error:%d\n", x->count[CHK_PASS],
 			x->count[CHK_FAIL], x->count[CHK_XFAIL], x->count[CHK_XPASS], x->count[CHK_SKIP],
 			errors > 0 ? errors : 0);
+	if (p2pb_case_kernel_stuck()) {
+		if (x->ktap.f)
+			fprintf(x->ktap.f, "Bail out! a revoke trigger is stuck in the kernel\n");
+		p2pb_ktap_close(&x->ktap);
+		fprintf(stderr, "p2pbench check: a trigger is stuck in the kernel; results written, device bindings "
+			"left as they are\n");
+		fflush(NULL);
+		p2pb_detach_now(1);
+	}
 	p2pb_ktap_close(&x->ktap);
 	rc = x->count[CHK_FAIL] ? 1 : errors ? 2 : 0;
 	if (p2pb_session_finish(&x->s) && !rc)

@@ -18,6 +18,7 @@ void p2pb_job_defaults(struct p2pb_job *j)
 	j->iterations = 10;
 	j->warmup = 1;
 	j->quiesce_timeout_ns = 10ull * 1000000000ull;
+	j->watchdog_ns = 30ull * 1000000000ull;
 	j->seed = 1;
 	j->dwell_ns = UINT64_MAX;
 }
@@ -107,6 +108,11 @@ static int set_quiesce_timeout(struct p2pb_job *j, const char *v)
 	       -EINVAL : 0;
 }
 
+static int set_watchdog(struct p2pb_job *j, const char *v)
+{
+	return p2pb_parse_duration_ns(v, 1000000000ull, &j->watchdog_ns) || !j->watchdog_ns ? -EINVAL : 0;
+}
+
 static int set_seed(struct p2pb_job *j, const char *v)
 {
 	return uint_in(v, 0, UINT64_MAX, &j->seed);
@@ -156,6 +162,9 @@ static const struct job_key {
 	{ "iterations", "N", "measured revokes, 1..1000000 (default 10)", set_iterations },
 	{ "warmup", "N", "revokes before measuring, 0..1000 (default 1)", set_warmup },
 	{ "quiesce-timeout", "D", "release a stuck importer after D, e.g. 10s (default 10s)", set_quiesce_timeout },
+	{ "watchdog", "D", "a trigger still in the kernel D after it started, every importer unmapped or "
+	  "released, is a hung revoke: C1 FAIL with the stuck task's kernel stack, partial results written, "
+	  "the run ends (default 30s)", set_watchdog },
 	{ "seed", "N", "seed for delay distributions (default 1)", set_seed },
 	{ "config-probe", "0|1", "time a config read and a BAR read issued 2 ms into each revoke", set_config_probe },
 	{ "verify", "0|1", "1: fill the exported ranges with a pattern naming each 4 KiB block, and after each "

@@ -31,6 +31,7 @@ struct p2pb_job {
 	bool importers_from_section;	/* a section's importer= replaces the global ones */
 	unsigned int iterations, warmup;
 	uint64_t quiesce_timeout_ns;
+	uint64_t watchdog_ns;		/* a trigger not back after this, importers gone: stuck (C1 FAIL) */
 	uint64_t seed;
 	bool config_probe;		/* time a config read issued during each revoke */
 	bool verify;			/* check the data in the exported ranges after each iteration (C8) */

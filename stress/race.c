@@ -562,6 +562,70 @@ static void module_unload(struct race *R)
 		R->restore->n_mod = mods_before;
 }
 
+/* The child of fatal_signal_in_wait: it revokes (mem-off) on the device fds it inherited. */
+static void revoke_child(void *arg, int report_fd)
+{
+	struct race *R = arg;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	p2pb_child_report(report_fd, 0);
+	_exit(do_trigger(R, "mem-off") ? 4 : 0);
+}
+
+/*
+ * SIGKILL to the task waiting in a revoke. The wait is uninterruptible, so
+ * the task dies only once the importer has unmapped: a kernel that lets a
+ * fatal signal end the wait returns with the mapping live. Then the device
+ * must behave as before: memory on maps again, and the next revoke waits
+ * again (the kref and the completion were re-armed, not left half-used).
+ */
+static void fatal_signal_in_wait(struct race *R)
+{
+	struct p2pb_engine_stats st = { 0 };
+	struct p2pb_export x;
+	struct attach_arg aa;
+	struct bg rev;
+	uint64_t t0, killed_ns, died_ns;
+	int rc, err;
+	pid_t pid;
+
+	if (!slow_mapped(R, &x, &aa))
+		return;
+	pid = p2pb_child_start(revoke_child, R, &rc);
+	t0 = p2pb_now_ns();
+	expect(R, "child_setup", pid > 0 && !rc, "a child revoking on the device: %s", err_name(pid > 0 ? rc : pid));
+	if (pid <= 0) {
+		R->hung = true;
+		return;
+	}
+	p2pb_sleep_ns(AT_MS * 1000000ull);
+	killed_ns = p2pb_now_ns();
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	died_ns = p2pb_now_ns();
+	err = R->slow.spec->ops->stats(&R->slow, &aa.a, &st);
+	expect(R, "no_early_return", !err && !st.mapped && died_ns - t0 >= (SLOW_MS - 50) * 1000000ull,
+	       "SIGKILL at %.1f ms into the wait; the revoking task died at %.1f ms with the importer %s (its unmap "
+	       "was due at %d ms)", MS(killed_ns - t0), MS(died_ns - t0), err ? "unknown" : st.mapped ? "still mapped" :
+	       "unmapped", SLOW_MS);
+	expect(R, "restore", !mem_on(R), "memory enabled again");
+	err = R->slow.spec->ops->map(&R->slow, &aa.a);
+	expect(R, "maps_again", !err, "the importer maps again after the killed revoke: %s", err_name(err));
+	if (err) {
+		do_detach(R, &aa);
+		R->x.ops->unexport(&R->x, &x);
+		return;
+	}
+	t0 = p2pb_now_ns();
+	bg_start(&rev, R, do_trigger, "mem-off", t0);
+	if (!bg_join(&rev, R, "next_revoke_returns"))
+		return;
+	expect_waited(R, "next_revoke_waits", &rev, t0);
+	expect(R, "restore_again", !mem_on(R), "memory enabled again");
+	do_detach(R, &aa);
+	R->x.ops->unexport(&R->x, &x);
+}
+
 static const struct {
 	const char *name;
 	void (*run)(struct race *R);
@@ -574,6 +638,8 @@ static const struct {
 	{ "second-trigger", second_trigger, "FLR and hot reset while a revoke waits" },
 	{ "close-during-revoke", close_during_revoke, "the device fd closed while a revoke waits" },
 	{ "unrevoke-vs-remap", unrevoke_vs_remap, "an importer remapping as fast as it can across an un-revoke" },
+	{ "fatal-signal-in-wait", fatal_signal_in_wait,
+	  "SIGKILL to the task waiting in a revoke: it dies only once the importer unmapped; the next revoke waits" },
 	{ "module-unload", module_unload,
 	  "the importer module unloaded after its holder, with attachments in every state, is killed inside a "
 	  "revoke's wait" },
@@ -745,7 +811,8 @@ out:
 	if (R->hung) {
 		/* a thread is stuck in the kernel on the device: leave without touching it */
 		fprintf(stderr, "p2pbench race: a call never returned; leaving the device as it is\n");
-		_exit(1);
+		fflush(NULL);
+		p2pb_detach_now(1);
 	}
 	if (R->slow_open)
 		R->slow.spec->ops->close(&R->slow);

@@ -134,6 +134,23 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 	add(o, "t0_ns", ju64(it->t0_ns));
 	add(o, "trigger_ns", ju64(ob->trigger_ns));
 	add(o, "trigger_returned", json_object_new_boolean(ob->trigger_returned));
+	if (!ob->trigger_returned && !ob->trigger_errno) {
+		json_object *st = json_object_new_object(), *frames = json_object_new_array();
+		const char *p = it->stuck_stack;
+
+		/* the watchdog fired: how long, the importers' state, the kernel stack */
+		add(st, "after_ns", ju64(ob->trigger_ns));
+		add(st, "unmapped_for_ns", ju64(ob->stuck_unmapped_for_ns));
+		add(st, "mapped", jint(ob->stuck_mapped));
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+
+			json_object_array_add(frames, json_object_new_string_len(p, (int)n));
+			p += n + (p[n] == '\n');
+		}
+		add(st, "kernel_stack", frames);
+		add(o, "stuck", st);
+	}
 	add(o, "trigger_errno", jint(ob->trigger_errno));
 	add(o, "mapped_at_trigger_return", jint(ob->mapped_at_return));
 	add(o, "revoke_timeouts", jint(ob->bound_timeouts));

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include "revoke.h"
+#include "child.h"
 
 #include "clock.h"
 #include "error.h"
@@ -371,8 +372,10 @@ static void sweep_finish(struct p2pb_session *s, struct sweep *w, struct p2pb_kt
 	if (p2pb_interrupted && ktap->f)
 		fprintf(ktap->f, "Bail out! interrupted\n");
 	if (p2pb_revoke_kernel_stuck()) {
+		if (ktap->f)
+			fprintf(ktap->f, "Bail out! a revoke trigger is stuck in the kernel\n");
 		fflush(NULL);
-		_exit(1);	/* exit() would wait for the stuck thread's files */
+		p2pb_detach_now(1);	/* exit() would wait for the stuck thread for ever */
 	}
 }
 

@@ -125,7 +125,10 @@ static void judge_wait(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ct
 	judged(v, P2PB_C1_WAITS);
 	if (!it->trigger_returned) {
 		violation(v, P2PB_C1_WAITS, (int)it->index,
-			  "%s never returned (%.0f ms) although every importer had unmapped", ctx->trigger, ms);
+			  "%s has not returned after %.1f s, every importer unmapped %.1f s before%s; stuck in %s",
+			  ctx->trigger, ms / 1e3, (double)it->stuck_unmapped_for_ns / 1e9,
+			  it->stuck_mapped ? " (released by p2pbench)" : "",
+			  it->stuck_in[0] ? it->stuck_in : "(stack unknown)");
 		return;
 	}
 	if (!live && !never_inv) {

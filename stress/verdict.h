@@ -84,7 +84,10 @@ struct p2pb_iter_obs {
 	unsigned int index;
 	uint64_t trigger_ns;
 	int trigger_errno;
-	bool trigger_returned;		/* false: still in the kernel when we gave up */
+	bool trigger_returned;		/* false: still in the kernel when the watchdog fired */
+	unsigned int stuck_mapped;	/* then: mappings still live (after the forced release) */
+	uint64_t stuck_unmapped_for_ns;	/* then: how long every importer had been unmapped */
+	char stuck_in[160];		/* then: its kernel stack, "fn <- caller <- ..." */
 	int mapped_at_return;		/* live mappings when the trigger returned */
 	unsigned int n_atts;
 	const struct p2pb_att_obs *atts;

@@ -33,6 +33,7 @@ struct p2pb_att {
 	struct pci_dev *pdev;		/* referenced until freed */
 	struct pci_dev *exporter;	/* the exporting function, or NULL; referenced */
 	struct pid *owner;		/* thread group (TGID) that attached; referenced */
+	struct file *file;		/* the session's file: compared, never referenced */
 	struct dma_buf *dmabuf;
 	struct dma_buf_attachment *attach; /* NULL once torn down */
 

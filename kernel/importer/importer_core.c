@@ -32,6 +32,7 @@
 #include <linux/dma-fence.h>
 #include <linux/dma-mapping.h>
 #include <linux/dma-resv.h>
+#include <linux/fdtable.h>
 #include <linux/hrtimer.h>
 #include <linux/io.h>
 #include <linux/io-64-nonatomic-lo-hi.h>
@@ -126,6 +127,7 @@ struct p2pb_hold_fence {
 struct p2pb_session {
 	struct mutex lock;	/* serialises ioctls on one file */
 	struct xarray atts;	/* id -> struct p2pb_att */
+	struct file *file;	/* ours: compared, never referenced */
 };
 
 static void p2pb_record_ev(struct p2pb_att *a, const struct p2pb_event *e)
@@ -419,28 +421,42 @@ static enum hrtimer_restart p2pb_unmap_timer_fn(struct hrtimer *t)
 	return HRTIMER_NORESTART;
 }
 
+static int p2pb_is_file(const void *file, struct file *f, unsigned int fd)
+{
+	return f == file;
+}
+
 /*
- * The attaching process is going away: a fatal signal (SIGKILL) or an exit
- * of the whole thread group. Its file may not be released for a long time:
- * a thread of it blocked in an uninterruptible revoke that waits for this
- * very mapping keeps the process, and so the file, alive.
+ * The attaching process is going away while it still holds our file: its
+ * thread group is exiting (SIGNAL_GROUP_EXIT: a fatal signal such as
+ * SIGKILL, or exit_group()) and a thread of it that has not got that far
+ * keeps the fd table holding the file: a thread blocked in an
+ * uninterruptible revoke that waits for this very mapping, which would
+ * otherwise keep the file, and so the revoke, for ever. Not an exit of
+ * ours: an exec by a thread other than the leader (it kills the old leader
+ * without a group exit), or a group whose threads have all let go of their
+ * files and left ours to a child it forked, which is alive.
  */
 static bool p2pb_owner_exiting(struct p2pb_att *a)
 {
-	struct task_struct *t = get_pid_task(a->owner, PIDTYPE_TGID);
-	bool exiting;
+	struct task_struct *leader = get_pid_task(a->owner, PIDTYPE_TGID), *t;
+	bool holds = false;
 
-	/*
-	 * A fatal signal or exit_group() sets SIGNAL_GROUP_EXIT on the whole
-	 * group; an exec by another thread kills the old leader without it,
-	 * and a group that is gone altogether left its file to a child (or
-	 * another process) that is still alive: neither is an exit of ours.
-	 */
-	if (!t)
+	if (!leader)
 		return false;
-	exiting = READ_ONCE(t->signal->flags) & SIGNAL_GROUP_EXIT;
-	put_task_struct(t);
-	return exiting;
+	if (READ_ONCE(leader->signal->flags) & SIGNAL_GROUP_EXIT) {
+		rcu_read_lock();
+		for_each_thread(leader, t) {
+			task_lock(t);
+			holds = t->files && iterate_fd(t->files, 0, p2pb_is_file, a->file) > 0;
+			task_unlock(t);
+			if (holds)
+				break;
+		}
+		rcu_read_unlock();
+	}
+	put_task_struct(leader);
+	return holds;
 }
 
 /*
@@ -670,6 +686,34 @@ out:
  * waits for (the context's fences signal in order). NULL if no fence could
  * be had (the transfer is then skipped).
  */
+/*
+ * A fence of context @ctx is in @resv (signalled or not): adding a later
+ * one of that context replaces it and needs no new slot. Resv held.
+ */
+static bool p2pb_resv_has_context(struct dma_resv *resv, u64 ctx)
+{
+	struct dma_resv_iter cursor;
+	struct dma_fence *f;
+
+	dma_resv_for_each_fence(&cursor, resv, DMA_RESV_USAGE_BOOKKEEP, f)
+		if (f->context == ctx)
+			return true;
+	return false;
+}
+
+/*
+ * The slot for a fence of context @ctx. Reserving may allocate, and
+ * reclaim may wait for fences: while a fence of ours is unsignalled (only
+ * we signal it) that could deadlock. But an unsignalled fence of ours is
+ * in the resv (nobody else can replace it), so the new one replaces it and
+ * needs no slot; when none of ours is there, none is pending and an
+ * allocation may reclaim safely.
+ */
+static int p2pb_resv_reserve_for(struct dma_resv *resv, u64 ctx)
+{
+	return p2pb_resv_has_context(resv, ctx) ? 0 : dma_resv_reserve_fences(resv, 1);
+}
+
 struct dma_fence *p2pb_dma_fence_publish(struct p2pb_att *a, gfp_t gfp, bool record)
 {
 	struct dma_resv *resv = a->dmabuf->resv;
@@ -678,7 +722,7 @@ struct dma_fence *p2pb_dma_fence_publish(struct p2pb_att *a, gfp_t gfp, bool rec
 	u64 seqno;
 
 	dma_resv_assert_held(resv);
-	if (dma_resv_reserve_fences(resv, 1))
+	if (p2pb_resv_reserve_for(resv, a->fence_ctx + 1))
 		return NULL;
 	f = kzalloc_obj(*f, gfp);
 	if (!f)
@@ -998,6 +1042,7 @@ static long p2pb_ioc_attach(struct p2pb_session *s, void __user *uarg)
 	a = p2pb_att_alloc(&req);
 	if (!a)
 		return -ENOMEM;
+	a->file = s->file;
 	a->pdev = pci_get_domain_bus_and_slot(req.pci_domain, req.pci_bus, req.pci_devfn);
 	if (!a->pdev) {
 		err = -ENXIO;
@@ -1288,6 +1333,7 @@ static int p2pb_open(struct inode *inode, struct file *file)
 		return -ENOMEM;
 	mutex_init(&s->lock);
 	xa_init_flags(&s->atts, XA_FLAGS_ALLOC);
+	s->file = file;
 	file->private_data = s;
 	return 0;
 }

@@ -22,7 +22,6 @@
 #include <linux/math64.h>
 #include <linux/mm.h>
 #include <linux/scatterlist.h>
-#include <linux/sched/mm.h>
 #include <linux/sched/task.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -42,6 +41,7 @@ struct p2pb_load_slot {
 	bool stale;		/* submitted after an invalidate */
 	u32 len;
 	u32 batch;		/* index into p2pb_load_state.batch */
+	u64 off;		/* byte offset into the range (its slot of the range) */
 	u64 submit_ns;
 	u64 map_ns;		/* of the mapping it was submitted into */
 	u64 epoch_ns;		/* its map, or the invalidate it was submitted after */
@@ -322,6 +322,21 @@ static bool p2pb_load_rate_allows(struct p2pb_load_state *l, u64 now)
 	return l->tokens >= l->req.block_size;
 }
 
+/*
+ * A command in flight on the range's block at @off: a second one there (the
+ * queue deeper than the range has blocks) could read into the mapping while
+ * the other writes from it, and what either moved would be torn.
+ */
+static bool p2pb_load_off_busy(const struct p2pb_load_state *l, u64 off)
+{
+	u32 i;
+
+	for (i = 0; i < l->req.qdepth; i++)
+		if (l->slot[i].busy && l->slot[i].off == off)
+			return true;
+	return false;
+}
+
 static int p2pb_load_free_slot(struct p2pb_load_state *l)
 {
 	u32 i;
@@ -373,27 +388,6 @@ static bool p2pb_load_map_ok(struct p2pb_att *a, struct p2pb_load_state *l)
 	return l->map_ok;
 }
 
-/*
- * dma_resv_reserve_fences() may allocate, and reclaim may wait for fences:
- * while our earlier fences are unsignalled (only this thread signals them)
- * it must not enter reclaim. The kernel has no "no reclaim" scope but
- * PF_MEMALLOC (noreclaim), which may also dip into the reserves: accepted
- * for this one small allocation, which is rare (our fence replaces its own
- * slot; debug kernels reset the reservation on unlock). -ENOMEM skips a pass.
- */
-static int p2pb_load_reserve(struct p2pb_att *a, struct p2pb_load_state *l)
-{
-	unsigned int noreclaim;
-	int err;
-
-	if (!l->b_count)
-		return dma_resv_reserve_fences(a->dmabuf->resv, 1);
-	noreclaim = memalloc_noreclaim_save();
-	err = dma_resv_reserve_fences(a->dmabuf->resv, 1);
-	memalloc_noreclaim_restore(noreclaim);
-	return err;
-}
-
 /* Submit as many commands as the queue depth and the rate allow, one fence for them. */
 static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 {
@@ -417,10 +411,12 @@ static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 	b->fence = NULL;
 	b->pending = 0;
 	b->err = 0;
-	/* no fence for IOVAs no longer mapped: nobody can wait for them */
+	/*
+	 * No fence for IOVAs no longer mapped: nobody can wait for them. The
+	 * slot needs no allocation while a batch of ours is in flight (see
+	 * p2pb_dma_fence_publish()); the fence itself is GFP_NOWAIT.
+	 */
 	if (a->sgt) {
-		if (p2pb_load_reserve(a, l))
-			goto out;
 		b->fence = p2pb_dma_fence_publish(a, GFP_NOWAIT | __GFP_NOWARN, false);
 		if (!b->fence)
 			goto out;
@@ -432,6 +428,8 @@ static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 		if (slot < 0)
 			break;
 		off = (l->seq % l->nslots) * l->req.block_size;
+		if (p2pb_load_off_busy(l, off))
+			break;	/* its block is still in flight: the next pass */
 		s = &l->slot[slot];
 		s->write = (l->seq % 100) >= l->req.read_pct;
 		err = p2pb_nvme_submit(l->nvme, slot, s->write, off, iova + off, l->req.block_size);
@@ -440,6 +438,7 @@ static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 			break;
 		}
 		s->busy = true;
+		s->off = off;
 		s->stale = stale;
 		s->len = l->req.block_size;
 		s->batch = bidx;
@@ -457,11 +456,40 @@ out:
 	dma_resv_unlock(resv);
 }
 
+/*
+ * The longest pause between polls while commands are in flight: no longer
+ * than a bin, so that a completion is counted in the bin it happened in.
+ */
+static unsigned long p2pb_load_poll_max_us(const struct p2pb_load_state *l)
+{
+	u64 bin_us = div_u64(l->req.bin_ns, NSEC_PER_USEC);
+
+	if (!bin_us)
+		return P2PB_LOAD_POLL_MAX_US;
+	return clamp_t(u64, bin_us, P2PB_LOAD_POLL_MIN_US, P2PB_LOAD_POLL_MAX_US);
+}
+
+/*
+ * Reap, retire and signal: the path every fence of the load waits on. It
+ * takes no lock an exporter holds while waiting for our fences (the resv)
+ * and does not allocate (reclaim may wait for fences), as
+ * dma_fence_begin_signalling() lets lockdep check.
+ */
+static bool p2pb_load_progress(struct p2pb_att *a, struct p2pb_load_state *l)
+{
+	bool cookie = dma_fence_begin_signalling();
+	bool reaped = l->inflight && p2pb_load_reap(a, l);
+
+	p2pb_load_check_drained(a, l);
+	dma_fence_end_signalling(cookie);
+	return reaped;
+}
+
 static int p2pb_load_thread(void *data)
 {
 	struct p2pb_att *a = data;
 	struct p2pb_load_state *l = a->load;
-	unsigned long poll_us = P2PB_LOAD_POLL_MIN_US;
+	unsigned long poll_us = P2PB_LOAD_POLL_MIN_US, poll_max = p2pb_load_poll_max_us(l);
 
 	/* on a stop, commands in flight are let finish (bounded by the timeout) */
 	while (!kthread_should_stop() || l->inflight) {
@@ -470,11 +498,10 @@ static int p2pb_load_thread(void *data)
 		 * polling CPU is taken from the rest of the machine (in an
 		 * emulator, from the device model itself).
 		 */
-		if (l->inflight && p2pb_load_reap(a, l))
+		if (p2pb_load_progress(a, l))
 			poll_us = P2PB_LOAD_POLL_MIN_US;
 		else
-			poll_us = min(2 * poll_us, P2PB_LOAD_POLL_MAX_US);
-		p2pb_load_check_drained(a, l);
+			poll_us = min(2 * poll_us, poll_max);
 		if (!kthread_should_stop() && !l->dead)
 			p2pb_load_submit(a, l);
 		if (l->inflight)

@@ -158,6 +158,28 @@ check_importer_sigkill_escape() {
 		fail "the exporter is not usable after the escape"
 }
 
+# a non-leader thread's exec, and an exit that leaves the importer fd to a
+# forked child, are not the owner's death: the mapping stays until the fd is
+# closed (about 2 s later), not released by the module's owner watch
+check_importer_owner_exec_fork() {
+	local m d i
+	imp_setup || return 1
+	for m in exec fork; do
+		rm -f /tmp/owner-$m.marker
+		stuck_importer $EXP $IMP /tmp/owner-$m.marker $m >/tmp/owner-$m.out 2>&1 &
+		for i in $(seq 100); do [ -s /tmp/owner-$m.marker ] && break; sleep 0.1; done
+		wait $! 2>/dev/null
+		cat /tmp/owner-$m.out /tmp/owner-$m.marker
+		d=$(sed -n 's/^revoke_returned_after_ns=\([0-9]*\) err=0$/\1/p' /tmp/owner-$m.marker 2>/dev/null)
+		[ -n "$d" ] || fail "$m: the revoke did not return within 10 s" || return 1
+		[ "$d" -ge 1500000000 ] || fail "$m: the revoke returned after $((d / 1000000)) ms: the mapping of a live process was released" || return 1
+		echo "$m: the revoke returned after $((d / 1000000)) ms, when the fd was closed"
+	done
+	sleep 2.5	# the forked keeper is gone, its file closed
+	! klog_new | grep "released the mapping it withheld" || fail "the owner watch released a mapping" || return 1
+	klog_clean && imp_unload
+}
+
 # the importer module's NVMe driver (p2pbench_nvme) brings the traffic NVMe up
 # by hand (admin queue, a polled I/O queue pair) and reads its self-naming
 # blocks; an LBA out of range is an error, not silence; unbinding stops the

@@ -151,7 +151,7 @@ check_race_scenarios() {
 	cat "$OUT/race.ktap"
 	[ $rc = 0 ] || fail "exited $rc: $(grep '^not ok' "$OUT/race.ktap" | head -n 3 | tr '\n' ' ')" || return 1
 	[ "$(grep -c '^ok ' "$OUT/race.ktap")" = "$(sed -n 's/^1\.\.//p' "$OUT/race.ktap")" ] &&
-		[ "$(jq '.scenarios | length' "$OUT/race.json")" = 6 ] ||
+		[ "$(jq '.scenarios | length' "$OUT/race.json")" = 7 ] ||
 		fail "not every scenario ran, or the plan does not match"
 }
 
@@ -172,5 +172,9 @@ check_race_faults() {
 	modprobe vfio-pci && modprobe p2pbench_importer || fail "modprobe failed" || return 1
 	race_fault no-wait export-attach-during-revoke revoke_waits || return 1
 	race_fault map-while-revoked unrevoke-vs-remap no_map_before_unrevoke || return 1
-	race_fault close-unrevoke close-during-revoke old_dmabuf_stays_revoked
+	race_fault close-unrevoke close-during-revoke old_dmabuf_stays_revoked || return 1
+	# a revoke that returns before the importer unmapped: the "killed" task is gone with the mapping live
+	race_fault no-wait fatal-signal-in-wait no_early_return || return 1
+	# the killed revoke waited; the one after it must too
+	race_fault no-rearm fatal-signal-in-wait next_revoke_waits
 }

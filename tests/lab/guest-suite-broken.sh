@@ -282,6 +282,39 @@ check_verdicts_pass_without_fault() {
 	done
 }
 
+# A hung revoke (lost-completion: the wake-up of the revoke's wait is lost):
+# mem-off never returns although the importer unmapped at once. The
+# watchdog (3 s) reports C1 FAIL with the stuck task's kernel stack, the
+# partial result and the KTAP bail-out are written, and p2pbench exits 1 at
+# once while its stuck thread stays in the kernel, holding the exporter: the
+# suite's last check on the exporter (reset_exporter leaves it alone after).
+check_watchdog_lost_completion() {
+	local t0 t1 rc
+	set_fault lost-completion || fail "cannot select lost-completion" || return 1
+	t0=$(date +%s)
+	timeout 90 p2pbench revoke --device $EXP --bind --warmup 0 --trigger mem-off --importer kmod:dev=$IMP \
+		--iterations 3 --watchdog 3s --json "$OUT/lost.json" --ktap "$OUT/lost.ktap"
+	rc=$? t1=$(date +%s)
+	echo $rc >"$OUT/lost.rc"
+	touch "$OUT/exporter-stuck"
+	echo none >$FAULT
+	echo "p2pbench exited $rc after $((t1 - t0)) s"
+	cat "$OUT/lost.ktap"
+	[ $rc = 1 ] || fail "p2pbench exited $rc, expected 1 (and not 124: it hung)" || return 1
+	[ $((t1 - t0)) -lt 45 ] || fail "p2pbench took $((t1 - t0)) s to report a 3 s watchdog" || return 1
+	jq -c '{kernel_stuck, c: .cases[0] | {status, v: .verdict.violations, stuck: .iterations[0].stuck}}' "$OUT/lost.json"
+	jq -e '.kernel_stuck and (.cases[0] | .status == "fail" and (.iterations | length) == 1 and
+		(.iterations[0] | .trigger_returned == false and .stuck.after_ns >= 3000000000 and .stuck.mapped == 0 and
+			any(.stuck.kernel_stack[]; . == "vfio_pci_dma_buf_move")))' "$OUT/lost.json" >/dev/null ||
+		fail "the result does not hold the hung trigger with its stack" || return 1
+	verdict_fails lost C1 'mem-off has not returned after [0-9.]+ s, every importer unmapped [0-9.]+ s before; stuck in .*vfio_pci_dma_buf_move' ||
+		return 1
+	grep -q '^Bail out! a revoke trigger is stuck in the kernel' "$OUT/lost.ktap" || fail "no KTAP bail-out" || return 1
+	# its stuck part is still in the revoke, in D state: the lab powers off under it (and says so)
+	grep -l vfio_pci_dma_buf_move /proc/[0-9]*/task/[0-9]*/stack 2>/dev/null | head -1 | grep -q . ||
+		fail "no task is left in the revoke: what did the watchdog see?"
+}
+
 # last: the faults break the contract, never the kernel
 check_kernel_no_oops() {
 	! dmesg | grep -E "BUG:|Oops|general protection" || fail "the kernel log has a BUG/Oops"

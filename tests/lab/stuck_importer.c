@@ -20,6 +20,15 @@
  * release_withheld parameter), the thread writes MARKER_FILE, and the main
  * thread prints the UNMAP events of its attachment ("UNMAP cause=N") and
  * "DONE", then waits to be killed.
+ *
+ * With "exec" or "fork", the revoke runs in a child as above and the
+ * process that attached lets go in a way that must not release the mapping
+ * of a live process: "exec", a thread other than the leader execs
+ * "sleep 2", which keeps the importer fd (the process lives on as sleep);
+ * "fork", the process forks one that keeps the fd for 2 s and exits at
+ * once. Either way the revoke must return only when the fd is closed, about
+ * 2 s later, not when the module watching the attaching process mistakes
+ * the exec or the exit for its death.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -124,20 +133,70 @@ static void close_importer_fds(void)
 		closedir(dir);
 }
 
+/* The importer fds survive an exec (the engine opens them close-on-exec). */
+static void keep_importer_fds(void)
+{
+	struct dirent *de;
+	char path[300], target[64];
+	DIR *dir = opendir("/proc/self/fd");
+	ssize_t n;
+
+	while (dir && (de = readdir(dir))) {
+		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
+		n = readlink(path, target, sizeof(target) - 1);
+		if (n > 0 && (target[n] = 0, !strcmp(target, "/dev/p2pbench_importer")))
+			fcntl(atoi(de->d_name), F_SETFD, 0);
+	}
+	if (dir)
+		closedir(dir);
+}
+
+static void *exec_sleep(void *arg)
+{
+	(void)arg;
+	execl("/bin/sleep", "sleep", "2", (char *)NULL);
+	return NULL;
+}
+
+/* exec: a non-leader thread execs; fork: a child keeps the fd, we exit. */
+static int let_go(const char *how)
+{
+	pthread_t t;
+	pid_t keeper;
+
+	usleep(300000);	/* the revoke is blocked, the module watches us */
+	keep_importer_fds();
+	if (!strcmp(how, "exec")) {
+		if (pthread_create(&t, NULL, exec_sleep, NULL))
+			return 2;
+		pthread_join(t, NULL);	/* returns only if the exec failed */
+		return 3;
+	}
+	keeper = fork();
+	if (keeper < 0)
+		return 2;
+	if (!keeper) {
+		sleep(2);
+		_exit(0);
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	static struct lab_importer li;
 	char spec[P2PB_SPEC_LEN];
+	const char *mode = argc == 5 ? argv[4] : "";
 	pid_t child;
 
-	if (argc != 4 && !(argc == 5 && !strcmp(argv[4], "thread"))) {
-		fprintf(stderr, "usage: %s EXPORTER_BDF IMPORTER_BDF MARKER_FILE [thread]\n", argv[0]);
+	if (argc != 4 && !(argc == 5 && (!strcmp(mode, "thread") || !strcmp(mode, "exec") || !strcmp(mode, "fork")))) {
+		fprintf(stderr, "usage: %s EXPORTER_BDF IMPORTER_BDF MARKER_FILE [thread|exec|fork]\n", argv[0]);
 		return 2;
 	}
 	snprintf(spec, sizeof(spec), "kmod:delay=never,dev=%s", argv[2]);
 	if (lab_importer_setup(&li, "stuck_importer", argv[1], spec))
 		return 2;
-	if (argc == 5)
+	if (!strcmp(mode, "thread"))
 		return run_thread_mode(&li.d, &li.e, &li.att, argv[3]);
 	child = fork();
 	if (child < 0)
@@ -148,6 +207,8 @@ int main(int argc, char **argv)
 	}
 	printf("READY %d\n", (int)child);
 	fflush(stdout);
+	if (mode[0])
+		return let_go(mode);
 	for (;;)
 		pause();
 }

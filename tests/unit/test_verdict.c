@@ -125,11 +125,20 @@ static void test_clauses(void)
 	v = judge(&plain, it, 1);
 	CHECK(!v.violated && v.outcome == P2PB_ERROR && strstr(v.error, "quiesce timeout"));
 
-	/* a trigger that never came back */
+	/* a trigger that never came back: the watchdog's evidence names how long and where it is stuck */
 	it[0] = good_iter(0, &a[0]);
 	it[0].trigger_returned = false;
+	it[0].trigger_ns = 3000500000ull;
+	it[0].stuck_unmapped_for_ns = 2990000000ull;
+	snprintf(it[0].stuck_in, sizeof(it[0].stuck_in), "vfio_pci_dma_buf_move <- vfio_basic_config_write");
 	v = judge(&plain, it, 1);
-	CHECK(only(&v, 1u << P2PB_C1_WAITS) && strstr(v.v[0].evidence, "never returned"));
+	CHECK(only(&v, 1u << P2PB_C1_WAITS));
+	CHECK_STR(v.v[0].evidence, "mem-off has not returned after 3.0 s, every importer unmapped 3.0 s before; "
+		  "stuck in vfio_pci_dma_buf_move <- vfio_basic_config_write");
+	it[0].stuck_mapped = 1;
+	it[0].stuck_in[0] = 0;
+	v = judge(&plain, it, 1);
+	CHECK(strstr(v.v[0].evidence, "(released by p2pbench); stuck in (stack unknown)") != NULL);
 }
 
 static void test_c5(void)

@@ -243,7 +243,9 @@ struct p2pb_dma {
  * list) are IOVAs of the mapping, qdepth of them in flight. Command n uses
  * slot s = n mod (range / block_size): bytes [s * block_size, +block_size)
  * of the mapping and of namespace 1, so after reads the mapping's first
- * `range` bytes equal the namespace's. It reads (device -> dma-buf) when
+ * `range` bytes equal the namespace's. At most one command is in flight on
+ * a slot (a queue deeper than the range has slots waits for it), so a
+ * mixed load never reads into a block while writing from it. It reads (device -> dma-buf) when
  * n mod 100 < read_pct, else writes (dma-buf -> device). rate_bps > 0 caps
  * the bytes submitted per second. Commands submitted in one pass share one
  * fence in the dma-buf's resv (DMA_RESV_USAGE_WRITE) that signals when all
