@@ -18,6 +18,7 @@
 
 #include "clock.h"
 #include "error.h"
+#include "fold.h"
 #include "verify.h"
 
 #include <errno.h>
@@ -36,20 +37,12 @@ bool p2pb_case_kernel_stuck(void)
 	return kernel_stuck;
 }
 
-#define PENDING_FENCES 64
 #define EVENTS_MAX 1024		/* drained per attachment at once */
-
-/* A fence an importer added to the resv and has not signalled yet. */
-struct pending_fence {
-	uint64_t seqno, added_ns;
-	bool late;		/* already reported late */
-};
 
 struct att_state {
 	struct p2pb_attachment att;
 	bool attached;
-	struct pending_fence fence[PENDING_FENCES];
-	unsigned int n_fences;
+	struct p2pb_fold fold;		/* its fences pending across iterations */
 };
 
 struct imp_inst {
@@ -240,99 +233,7 @@ static int remap_all(struct case_run *c, uint64_t *done_ns)
 	return first;
 }
 
-/* ---- importer events: invalidate/unmap stamps and fences ---- */
-
-struct revoke_window {
-	uint64_t t0, trigger_end;
-};
-
-static void fence_added(struct att_state *st, uint64_t seqno, uint64_t ts)
-{
-	if (st->n_fences == PENDING_FENCES) {
-		memmove(st->fence, st->fence + 1, sizeof(st->fence[0]) * (PENDING_FENCES - 1));
-		st->n_fences--;
-	}
-	st->fence[st->n_fences++] = (struct pending_fence){ .seqno = seqno, .added_ns = ts };
-}
-
-static void late_fence(struct p2pb_att_obs *o, uint64_t late_ns)
-{
-	o->fences_late++;
-	if (late_ns > o->fence_late_max_ns)
-		o->fence_late_max_ns = late_ns;
-}
-
-/* A fence added before the invalidate must signal before the trigger returns (C4). */
-static void fence_signalled(struct att_state *st, uint64_t seqno, uint64_t ts, const struct revoke_window *w,
-			    struct p2pb_att_obs *o, uint64_t inv_ts)
-{
-	unsigned int f;
-
-	for (f = 0; f < st->n_fences && st->fence[f].seqno != seqno; f++)
-		;
-	if (f == st->n_fences)
-		return;
-	if (w && o && o->invalidated && !st->fence[f].late && st->fence[f].added_ns < inv_ts) {
-		o->fences_checked++;
-		if (ts > w->trigger_end)
-			late_fence(o, ts - w->trigger_end);
-	}
-	st->fence[f] = st->fence[--st->n_fences];
-}
-
-static void stamp_event(const struct p2pb_engine_event *e, const struct revoke_window *w, struct p2pb_att_obs *o,
-			uint64_t *inv_ts, uint64_t *unmap_ts)
-{
-	if (!w || e->ts_ns < w->t0)
-		return;
-	if (e->type == P2PB_EE_INVALIDATE) {
-		if (!o->invalidated && e->arg == 1) {
-			o->invalidated = true;
-			o->exporter_at_invalidate = e->exporter;
-			*inv_ts = e->ts_ns;
-			o->injected_never = e->value == P2PB_NEVER;
-			o->injected_delay_ns = o->injected_never ? 0 : e->value;
-		} else {
-			/* released by the quiesce timeout before the kernel got to it, then reached */
-			o->reached_late |= !o->invalidated && o->forced;
-			o->later_invalidates++;
-		}
-	} else if (e->type == P2PB_EE_UNMAP && o->invalidated && !o->unmapped) {
-		o->unmapped = true;
-		*unmap_ts = e->ts_ns;
-		o->unmap_cause = e->arg;
-		o->exporter_at_unmap = e->exporter;
-		o->forced = e->arg == P2PB_UNMAP_FORCED;
-	} else if (e->type == P2PB_EE_UNMAP_DONE && o->unmapped && !o->exporter_unmap_ns && e->ts_ns >= *unmap_ts) {
-		o->exporter_unmap_ns = e->ts_ns - *unmap_ts;
-	} else if (e->type == P2PB_EE_UNMAP && !o->invalidated && e->arg == P2PB_UNMAP_FORCED) {
-		o->forced = true;
-	}
-}
-
-/* The load's own marks: its last completion before a revoke, its first after. */
-static void load_event(const struct p2pb_engine_event *e, uint64_t t0, struct p2pb_load_obs *lo)
-{
-	if (!lo)
-		return;
-	if (e->type == P2PB_EE_IO_LAST && e->ts_ns > lo->last_before_ns)
-		lo->last_before_ns = e->ts_ns;
-	/* the importer that recovered last decides when traffic is back */
-	else if (e->type == P2PB_EE_IO_FIRST && e->ts_ns > t0 && e->ts_ns > lo->first_after_ns)
-		lo->first_after_ns = e->ts_ns;
-}
-
-/*
- * C4 for a load's fences (one per batch of I/O, too many to stamp): the
- * I/O in flight at the invalidate completed, and so its fences signalled,
- * before the trigger returned.
- */
-static void load_drained(const struct p2pb_engine_event *e, const struct revoke_window *w, struct p2pb_att_obs *o)
-{
-	o->fences_checked++;
-	if (e->ts_ns > w->trigger_end)
-		late_fence(o, e->ts_ns - w->trigger_end);
-}
+/* ---- importer events: folded by fold.c ---- */
 
 static int read_events(struct imp_inst *in, unsigned int k, struct p2pb_engine_event *ev, uint32_t cap, uint32_t *n)
 {
@@ -354,47 +255,20 @@ static int read_events(struct imp_inst *in, unsigned int k, struct p2pb_engine_e
  * they fill o; without, only the fence bookkeeping is kept. A load's marks
  * after t0 go to lo (when given).
  */
-static int drain_events(struct imp_inst *in, unsigned int k, const struct revoke_window *w, struct p2pb_att_obs *o,
-			uint64_t t0, struct p2pb_load_obs *lo)
+static int drain_events(struct imp_inst *in, unsigned int k, const struct p2pb_fold_window *w, struct p2pb_att_obs *o,
+			struct p2pb_load_obs *lo)
 {
-	struct att_state *st = &in->a[k];
 	struct p2pb_engine_event *ev = calloc(EVENTS_MAX, sizeof(*ev));
-	uint64_t inv_ts = 0, unmap_ts = 0, now;
-	uint32_t n, e, f;
+	uint32_t n;
 	int err;
 
 	if (!ev)
 		return -ENOMEM;
 	err = read_events(in, k, ev, EVENTS_MAX, &n);
-	for (e = 0; !err && e < n; e++) {
-		stamp_event(&ev[e], w, o, &inv_ts, &unmap_ts);
-		load_event(&ev[e], t0, lo);
-	}
-	for (e = 0; !err && e < n; e++) {
-		if (ev[e].type == P2PB_EE_FENCE_ADD)
-			fence_added(st, ev[e].value, ev[e].ts_ns);
-		else if (ev[e].type == P2PB_EE_FENCE_SIGNAL)
-			fence_signalled(st, ev[e].value, ev[e].ts_ns, w, o, inv_ts);
-		else if (ev[e].type == P2PB_EE_IO_LAST && w && o && o->invalidated)
-			load_drained(&ev[e], w, o);
-	}
+	if (!err)
+		p2pb_fold_events(&in->a[k].fold, ev, n, w, o, lo, p2pb_now_ns());
 	free(ev);
-	if (err || !w)
-		return err;
-	if (o->invalidated) {
-		o->trigger_to_invalidate_ns = inv_ts - w->t0;
-		if (o->unmapped)
-			o->invalidate_to_unmap_ns = unmap_ts - inv_ts;
-	}
-	/* still pending now, so not signalled when the trigger returned */
-	now = p2pb_now_ns();
-	for (f = 0; f < st->n_fences; f++)
-		if (o->invalidated && !st->fence[f].late && st->fence[f].added_ns < inv_ts) {
-			st->fence[f].late = true;
-			o->fences_checked++;
-			late_fence(o, now - w->trigger_end);
-		}
-	return 0;
+	return err;
 }
 
 static void drain_all(struct case_run *c)
@@ -402,7 +276,7 @@ static void drain_all(struct case_run *c)
 	unsigned int i, k;
 
 	for_each_att(c, i, k)
-		drain_events(&c->inst[i], k, NULL, NULL, 0, NULL);
+		drain_events(&c->inst[i], k, NULL, NULL, NULL);
 }
 
 /* ---- trigger and probe threads ---- */
@@ -592,7 +466,8 @@ static bool phase_trigger(struct case_run *c, struct p2pb_iter_result *it)
 
 static void phase_revoked(struct case_run *c, struct p2pb_iter_result *it)
 {
-	struct revoke_window w = { .t0 = it->t0_ns, .trigger_end = it->t0_ns + it->obs.trigger_ns };
+	struct p2pb_fold_window w = { .t0 = it->t0_ns, .trigger_end = it->t0_ns + it->obs.trigger_ns,
+				      .requests_are_releases = true };
 	struct imp_inst *in0 = &c->inst[0];
 	uint64_t last_unmap = 0;
 	unsigned int i, k, a = 0;
@@ -602,7 +477,7 @@ static void phase_revoked(struct case_run *c, struct p2pb_iter_result *it)
 
 		o->importer = i;
 		o->dmabuf = k;
-		drain_events(&c->inst[i], k, &w, o, it->t0_ns, &it->load_obs);
+		drain_events(&c->inst[i], k, &w, o, &it->load_obs);
 		if (o->unmapped && it->t0_ns + o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns > last_unmap)
 			last_unmap = it->t0_ns + o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns;
 	}
@@ -791,8 +666,10 @@ static void collect_load(struct case_run *c, struct p2pb_iter_result *it, const 
 	unsigned int i, k;
 	bool any = false;
 
+	struct p2pb_fold_window marks = { .t0 = it->t0_ns };	/* the load's marks, nothing judged */
+
 	for_each_att(c, i, k) {
-		drain_events(&c->inst[i], k, NULL, NULL, it->t0_ns, lo);
+		drain_events(&c->inst[i], k, &marks, NULL, lo);
 		if (moves_data(&c->inst[i]))
 			any |= !collect_bins(&c->inst[i], k, lo, from->ns, to->ns);
 	}

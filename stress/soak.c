@@ -16,6 +16,7 @@
  */
 #define _GNU_SOURCE
 #include "soak.h"
+#include "fold.h"
 #include "child.h"
 #include "clock.h"
 #include "error.h"
@@ -40,6 +41,7 @@
 struct att {
 	struct p2pb_attachment a;
 	bool used;
+	struct p2pb_fold fold;		/* its fences pending across revokes */
 };
 
 struct slot {
@@ -322,6 +324,7 @@ static int op_attach(struct worker *W, struct slot *sl, struct att *at)
 	pthread_mutex_lock(&W->mu);
 	at->a = a;
 	at->used = true;
+	memset(&at->fold, 0, sizeof(at->fold));
 	sl->n_used++;
 	pthread_mutex_unlock(&W->mu);
 	/* a mapping the exporter should have refused goes at once: a broken kernel's accounting stays sane */
@@ -467,6 +470,7 @@ static int op_kill(struct worker *W, unsigned int pick)
 static unsigned int drain_events(struct run *R, uint64_t t0, uint64_t t1, bool into)
 {
 	struct p2pb_engine_event ev[EVENTS_MAX];
+	struct p2pb_fold_window win = { .t0 = t0, .trigger_end = t1 };
 	unsigned int w, k, j, n_obs = 0;
 
 	for (w = 0; w < R->c->workers; w++) {
@@ -477,25 +481,13 @@ static unsigned int drain_events(struct run *R, uint64_t t0, uint64_t t1, bool i
 			for (j = 0; j < R->c->atts; j++) {
 				struct att *at = &W->slot[k].att[j];
 				struct p2pb_att_obs o = { .importer = w, .dmabuf = k };
-				uint64_t inval_ts = 0;
-				uint32_t n = 0, e;
+				uint32_t n = 0;
 
 				if (!at->used)
 					continue;
 				W->e.spec->ops->events(&W->e, &at->a, ev, EVENTS_MAX, &n);
-				for (e = 0; into && e < n; e++) {
-					if (ev[e].type == P2PB_EE_INVALIDATE && ev[e].arg && ev[e].ts_ns >= t0 &&
-					    ev[e].ts_ns <= t1 && !o.invalidated) {
-						o.invalidated = true;
-						inval_ts = ev[e].ts_ns;
-						o.trigger_to_invalidate_ns = inval_ts - t0;
-						o.injected_delay_ns = ev[e].value;
-					} else if (ev[e].type == P2PB_EE_UNMAP && o.invalidated && !o.unmapped) {
-						o.unmapped = ev[e].ts_ns <= t1;
-						o.invalidate_to_unmap_ns = ev[e].ts_ns - inval_ts;
-						o.unmap_cause = ev[e].arg;
-					}
-				}
+				/* the revoke case's fold: the same rules judge every command */
+				p2pb_fold_events(&at->fold, ev, n, into ? &win : NULL, &o, NULL, p2pb_now_ns());
 				if (into && o.invalidated && n_obs < R->obs_cap)
 					R->obs[n_obs++] = o;
 			}
@@ -565,8 +557,10 @@ static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 	it.trigger_returned = true;
 	it.n_atts = drain_events(R, t0, t1, true);
 	it.atts = R->obs;
+	/* drained right after the return: an unmap stamped after it came too late */
 	for (unsigned int i = 0; i < it.n_atts; i++)
-		it.mapped_at_return += !R->obs[i].unmapped;
+		it.mapped_at_return += !R->obs[i].unmapped ||
+				       R->obs[i].trigger_to_invalidate_ns + R->obs[i].invalidate_to_unmap_ns > it.trigger_ns;
 	pthread_mutex_lock(&R->res_mu);
 	n_v = t->verdict.n_v;
 	dropped = t->verdict.v_dropped;

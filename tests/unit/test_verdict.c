@@ -6,6 +6,7 @@
  * finds what C7 forbids and lets through only what a bound announces.
  */
 #include "verdict.h"
+#include "fold.h"
 #include "check.h"
 
 #include <errno.h>
@@ -344,10 +345,48 @@ static void test_memory_live(void)
 	CHECK(!p2pb_clause_needs_load(P2PB_C9_MEMORY_LIVE) && p2pb_clause_needs_load(P2PB_C8_DATA_INTACT));
 }
 
+/* The one fold of importer events (stress/fold.c): the rules revoke cases and stress share. */
+static void test_fold(void)
+{
+	const uint32_t live = P2PB_EXPORTER_READ | P2PB_EXPORTER_MEM;
+	const struct p2pb_engine_event ev[] = {
+		{ .ts_ns = 5, .type = P2PB_EE_FENCE_ADD, .value = 1 },
+		{ .ts_ns = 1010, .type = P2PB_EE_INVALIDATE, .arg = 1, .value = 50, .exporter = live },
+		{ .ts_ns = 1060, .type = P2PB_EE_UNMAP, .arg = P2PB_UNMAP_FORCED, .exporter = live },
+		{ .ts_ns = 1070, .type = P2PB_EE_UNMAP_DONE, .arg = P2PB_UNMAP_FORCED },
+		{ .ts_ns = 1200, .type = P2PB_EE_FENCE_SIGNAL, .value = 1 },
+		{ .ts_ns = 1300, .type = P2PB_EE_INVALIDATE, .arg = 0 },
+	};
+	struct p2pb_fold_window w = { .t0 = 1000, .trigger_end = 1100, .requests_are_releases = true };
+	struct p2pb_fold f = { 0 };
+	struct p2pb_att_obs o = { 0 };
+
+	p2pb_fold_events(&f, ev, 6, &w, &o, NULL, 2000);
+	CHECK(o.invalidated && o.unmapped && o.forced && o.injected_delay_ns == 50 && !o.injected_never);
+	CHECK(o.trigger_to_invalidate_ns == 10 && o.invalidate_to_unmap_ns == 50 && o.exporter_unmap_ns == 10);
+	CHECK(o.exporter_at_invalidate == live && o.exporter_at_unmap == live && o.later_invalidates == 1);
+	/* the fence added before the invalidate signalled 100 ns after the trigger returned: C4 */
+	CHECK(o.fences_checked == 1 && o.fences_late == 1 && o.fence_late_max_ns == 100 && f.n_fences == 0);
+	/* stress: a worker's unmap by request is an unmap, not p2pbench releasing a stuck importer */
+	memset(&f, 0, sizeof(f));
+	memset(&o, 0, sizeof(o));
+	w.requests_are_releases = false;
+	p2pb_fold_events(&f, ev, 6, &w, &o, NULL, 2000);
+	CHECK(o.unmapped && !o.forced && o.unmap_cause == P2PB_UNMAP_FORCED);
+	/* without a window only the fences are kept: still pending at the next trigger, then late */
+	memset(&f, 0, sizeof(f));
+	memset(&o, 0, sizeof(o));
+	p2pb_fold_events(&f, ev, 2, NULL, &o, NULL, 2000);
+	CHECK(!o.invalidated && f.n_fences == 1);
+	p2pb_fold_events(&f, ev + 1, 2, &w, &o, NULL, 5000);
+	CHECK(o.fences_checked == 1 && o.fences_late == 1 && o.fence_late_max_ns == 3900);
+}
+
 int main(void)
 {
 	test_clauses();
 	test_memory_live();
+	test_fold();
 	test_c5();
 	test_bounded_and_log();
 	test_injected();
