@@ -798,6 +798,55 @@ static void watch_memory(struct case_run *c, struct p2pb_iter_result *it)
 	}
 }
 
+/* The load's bytes binned in [from, to) (ns since t0). */
+static uint64_t load_bytes_between(const struct p2pb_iter_result *it, uint64_t from, uint64_t to)
+{
+	const struct p2pb_load_obs *lo = &it->load_obs;
+	uint64_t sum = 0, start;
+	unsigned int b;
+
+	for (b = 0; lo->bin_ns && b < lo->n_bins; b++) {
+		start = lo->bins_start_ns + b * lo->bin_ns - it->t0_ns;
+		if (start + lo->bin_ns > from && start < to)
+			sum += lo->bin_bytes[b];
+	}
+	return sum;
+}
+
+/*
+ * Harm: an importer still mapped after the trigger returned whose
+ * exporter's memory went away meanwhile (the kernel's event, or the
+ * function the importer read at its unmap): from then to its unmap the
+ * device could DMA into a dead BAR. Measured on every iteration; only a
+ * return with live mappings (BOUNDED, or a C1 failure) can have any.
+ */
+static void measure_harm(struct p2pb_iter_result *it)
+{
+	const struct p2pb_iter_obs *ob = &it->obs;
+	unsigned int a;
+
+	for (a = 0; a < ob->n_atts; a++) {
+		const struct p2pb_att_obs *o = &it->atts[a];
+		uint64_t unmap_ns = o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns, gone_ns;
+
+		if (!o->invalidated || !o->unmapped || unmap_ns <= ob->trigger_ns)
+			continue;
+		if (ob->memory_gone)
+			gone_ns = ob->memory_gone_ns;
+		else if ((o->exporter_at_unmap & P2PB_EXPORTER_READ) && !p2pb_exporter_live(o->exporter_at_unmap))
+			gone_ns = ob->trigger_ns;	/* the importer saw it gone; at the latest since the return */
+		else
+			continue;
+		if (unmap_ns <= gone_ns)
+			continue;
+		it->harm_atts++;
+		if (unmap_ns - gone_ns > it->harm_dead_mapped_ns)
+			it->harm_dead_mapped_ns = unmap_ns - gone_ns;
+		if (it->load)
+			it->harm_bytes += load_bytes_between(it, gone_ns, unmap_ns);
+	}
+}
+
 /* false: stop the case (the device did not come back, or the kernel is stuck) */
 static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 {
@@ -858,6 +907,9 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 		it->obs.iommu_fault_irqs = p2pb_iommu_fault_irqs() - fault_irqs;
 		collect_load(c, it, &tr[0], &tr[5]);
 	}
+	measure_harm(it);
+	if (it->harm_dead_mapped_ns > c->r->harm_dead_mapped_max_ns)
+		c->r->harm_dead_mapped_max_ns = it->harm_dead_mapped_ns;
 	if (c->job->verify && !it->obs.unrevoke_failed) {
 		verify_check(c, &it->obs);
 		c->r->data_blocks += it->obs.data_blocks;

@@ -64,6 +64,15 @@ struct p2pb_iter_result {
 	struct p2pb_load_obs load_obs;
 	json_object *kernel_events;	/* with --trace: lib/trace's events, owned */
 	char stuck_stack[1024];		/* a hung trigger's kernel stack, a function a line */
+	/*
+	 * What a return with live mappings let through (a bounded revoke):
+	 * the longest an importer kept its mapping into the exporter's memory
+	 * after that memory went away, how many did, and what a load moved
+	 * through the mapping in that time (docs/methodology.md, "Harm").
+	 */
+	uint64_t harm_dead_mapped_ns;
+	unsigned int harm_atts;
+	uint64_t harm_bytes;
 };
 
 struct p2pb_importer_info {
@@ -97,6 +106,7 @@ struct p2pb_case_result {
 	uint64_t readback_blocks, readback_bad;	/* --verify, a write load's device at the end */
 	struct p2pb_kmsg_counts klog;	/* the whole case */
 	uint64_t iommu_fault_irqs;
+	uint64_t harm_dead_mapped_max_ns;	/* the worst iteration's harm_dead_mapped_ns */
 	struct p2pb_verdict_ctx ctx;
 	struct p2pb_verdict verdict;
 	bool kernel_stuck;		/* a trigger never came back: the device was left alone */

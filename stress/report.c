@@ -183,6 +183,14 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 	if (it->revoke_to_quiesce_ns)
 		add(o, "revoke_to_quiesce_ns", ju64(it->revoke_to_quiesce_ns));
 	add(o, "kernel_log", p2pb_json_kmsg(&ob->klog));
+	if (it->harm_atts) {
+		json_object *h = json_object_new_object();
+
+		add(h, "dead_bar_mapped_ns", ju64(it->harm_dead_mapped_ns));
+		add(h, "attachments", jint(it->harm_atts));
+		add(h, "bytes", it->load ? ju64(it->harm_bytes) : NULL);
+		add(o, "harm", h);
+	}
 	if (ob->memory_watched) {
 		json_object *g = NULL;
 
@@ -374,6 +382,8 @@ json_object *p2pb_case_json(const struct p2pb_case_result *r)
 	add(o, "revoke_bound_ms", jint(r->ctx.bound_ms));
 	/* C9's kernel side: the exporter's state changes from kprobes, or why not */
 	add(o, "memory_watch", json_object_new_string(r->memory_watched ? "kprobes" : r->memory_watch_off));
+	/* the worst iteration's harm: how long a mapping outlived the exporter's memory */
+	add(o, "harm_dead_bar_mapped_ns", ju64(r->harm_dead_mapped_max_ns));
 	add(o, "status", json_object_new_string(status_name(r->verdict.outcome)));
 	if (reason(r))
 		add(o, "reason", json_object_new_string(reason(r)));

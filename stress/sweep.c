@@ -65,6 +65,7 @@ struct sweep_row {
 	unsigned int timeouts, warnings, mapped;
 	bool dma;
 	uint64_t dma_revoked_bytes, fault_irqs;
+	uint64_t harm_ns;	/* longest a mapping outlived the exporter's memory */
 	enum p2pb_outcome outcome;
 	char clauses[32];	/* the violated ones */
 };
@@ -87,6 +88,7 @@ static void fill_row(struct sweep_row *w, const struct p2pb_case_result *r)
 	w->dma = r->dma;
 	w->dma_revoked_bytes = r->dma_during.bytes;
 	w->fault_irqs = r->iommu_fault_irqs;
+	w->harm_ns = r->harm_dead_mapped_max_ns;
 	w->outcome = r->verdict.outcome;
 	for (i = 0; i < P2PB_N_CLAUSES; i++)
 		if (r->verdict.violated & (1u << i))
@@ -96,29 +98,35 @@ static void fill_row(struct sweep_row *w, const struct p2pb_case_result *r)
 
 static void print_table(const struct sweep_row *rows, unsigned int n)
 {
-	char b[7][32], dma_rev[24], faults[24];
+	char b[8][32], dma_rev[24], faults[24];
 	unsigned int i;
 
-	printf("\n%-10s %-20s %-8s %-9s %9s %9s %9s %9s %8s %5s %9s %9s %6s %8s %6s %s\n", "TRIGGER",
+	printf("\n%-10s %-20s %-8s %-9s %9s %9s %9s %9s %8s %5s %9s %9s %6s %9s %8s %6s %s\n", "TRIGGER",
 	       "IMPORTER DELAY", "TIMEOUT", "POLICY", "r2q p50", "r2q max", "trig p50", "trig max", "timeouts",
-	       "WARN", "cfg max", "BAR max", "mapped", "DMA rev", "faults", "VERDICT");
+	       "WARN", "cfg max", "BAR max", "mapped", "harm", "DMA rev", "faults", "VERDICT");
 	for (i = 0; i < n; i++) {
 		const struct sweep_row *w = &rows[i];
 
 		snprintf(b[5], 32, w->timeout_ms ? "%u ms" : "none", w->timeout_ms);
 		snprintf(dma_rev, sizeof(dma_rev), w->dma ? "%llu" : "-", (unsigned long long)w->dma_revoked_bytes);
 		snprintf(faults, sizeof(faults), w->dma ? "%llu" : "-", (unsigned long long)w->fault_irqs);
-		printf("%-10s %-20.20s %-8s %-9s %9s %9s %9s %9s %8u %5u %9s %9s %6u %8s %6s %s%s\n", w->trigger,
+		if (w->harm_ns)
+			p2pb_fmt_ns(w->harm_ns, b[7], 32);
+		else
+			snprintf(b[7], 32, "-");
+		printf("%-10s %-20.20s %-8s %-9s %9s %9s %9s %9s %8u %5u %9s %9s %6u %9s %8s %6s %s%s\n", w->trigger,
 		       w->delay, b[5], w->timeout_ms ? w->policy : "-", p2pb_fmt_ns(w->r2q_p50, b[0], 32),
 		       p2pb_fmt_ns(w->r2q_max, b[1], 32), p2pb_fmt_ns(w->trig_p50, b[2], 32),
 		       p2pb_fmt_ns(w->trig_max, b[3], 32), w->timeouts, w->warnings, p2pb_fmt_ns(w->cfg_max, b[4], 32),
-		       p2pb_fmt_ns(w->bar_max, b[6], 32), w->mapped, dma_rev, faults, p2pb_outcome_name(w->outcome),
-		       w->clauses);
+		       p2pb_fmt_ns(w->bar_max, b[6], 32), w->mapped, b[7], dma_rev, faults,
+		       p2pb_outcome_name(w->outcome), w->clauses);
 	}
 	printf("\nr2q: revoke-to-quiesce (trigger -> last importer unmapped); trig: the trigger syscall;\n"
 	       "timeouts: revoke timeouts logged (proceed and warn-wait); WARN: kernel WARNs;\n"
 	       "cfg/BAR max: longest config-space / BAR read through VFIO issued 2 ms into a revoke;\n"
-	       "mapped: most mappings still live when the trigger returned; DMA rev: bytes the importer's\n"
+	       "mapped: most mappings still live when the trigger returned; harm: the longest an importer\n"
+	       "kept its mapping after the exporter's memory went away (memory off, reset, D3): the time its\n"
+	       "device could DMA into a dead BAR; DMA rev: bytes the importer's\n"
 	       "device wrote from the trigger until the revoke was undone; faults: IOMMU fault interrupts;\n"
 	       "VERDICT: PASS, BOUNDED (the timeout let the trigger return with live mappings), FAIL and\n"
 	       "the violated contract clauses, ERROR. See docs/timeout-evaluation.md.\n");
