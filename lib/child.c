@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -111,4 +112,28 @@ void p2pb_detach_now(int status)
 	if (detach_fd >= 0 && write(detach_fd, &status, sizeof(status)) != sizeof(status))
 		status = status ? status : 1;
 	_exit(status);
+}
+
+void p2pb_kernel_stack(pid_t tid, char *chain, size_t chain_len, char *frames, size_t frames_len)
+{
+	char path[64], line[256], fn[128];
+	size_t used = 0, uc = 0;
+	FILE *f;
+
+	chain[0] = frames[0] = 0;
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)tid);
+	if (!(f = fopen(path, "r"))) {
+		snprintf(chain, chain_len, "(no kernel stack: %s)", strerror(errno));
+		return;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		/* "[<0>] wait_for_completion+0x9c/0x150" */
+		if (sscanf(line, "[<%*[^>]>] %127[^+ \n]", fn) != 1)
+			continue;
+		if (used + 1 < frames_len)
+			used += (size_t)snprintf(frames + used, frames_len - used, "%s%s", used ? "\n" : "", fn);
+		if (uc + 1 < chain_len && !strstr(fn, "entry_SYSCALL") && strncmp(fn, "do_syscall", 10))
+			uc += (size_t)snprintf(chain + uc, chain_len - uc, "%s%s", uc ? " <- " : "", fn);
+	}
+	fclose(f);
 }

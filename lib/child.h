@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #ifndef P2PB_CHILD_H
 #define P2PB_CHILD_H
+#include <stddef.h>
 #include <sys/types.h>
 
 /*
@@ -29,5 +30,12 @@ void p2pb_child_report(int report_fd, int value);
 void p2pb_run_detachable(void);
 /* In the child: make the waiting parent exit with @status now; then _exit(@status). */
 void p2pb_detach_now(int status) __attribute__((noreturn));
+
+/*
+ * The kernel stack of thread @tid of this process (root only): into
+ * @chain "fn <- caller <- ..." without the syscall entry frames, into
+ * @frames one function a line. On failure @chain says why.
+ */
+void p2pb_kernel_stack(pid_t tid, char *chain, size_t chain_len, char *frames, size_t frames_len);
 
 #endif

@@ -16,6 +16,7 @@
 #define _GNU_SOURCE
 #include "case.h"
 
+#include "child.h"
 #include "clock.h"
 #include "error.h"
 #include "fold.h"
@@ -349,42 +350,6 @@ static void probe_result(struct p2pb_iter_result *it, const struct probe_thread 
  * means unmapped, whether or not the trigger waited for it: a kernel that
  * gives up waiting returns while importers still hold mappings. A stuck
  * importer is released after the quiesce timeout; a trigger still in the
- * kernel long after that means the kernel is stuck (returns false).
- */
-/*
- * The hung trigger's kernel stack, "fn <- caller <- ..." (root only; the
- * offsets dropped), and the whole of it for the result document.
- */
-static void stuck_stack(pid_t tid, struct p2pb_iter_result *it)
-{
-	char path[64], line[256], fn[128];
-	size_t used = 0, uf = 0;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stack", (int)tid);
-	if (!(f = fopen(path, "r"))) {
-		snprintf(it->obs.stuck_in, sizeof(it->obs.stuck_in), "(no kernel stack: %s)", strerror(errno));
-		return;
-	}
-	while (fgets(line, sizeof(line), f)) {
-		/* "[<0>] wait_for_completion+0x9c/0x150" */
-		if (sscanf(line, "[<%*[^>]>] %127[^+ \n]", fn) != 1)
-			continue;
-		if (used + 1 < sizeof(it->stuck_stack))
-			used += (size_t)snprintf(it->stuck_stack + used, sizeof(it->stuck_stack) - used, "%s%s",
-						 used ? "\n" : "", fn);
-		if (uf + 1 < sizeof(it->obs.stuck_in) && !strstr(fn, "entry_SYSCALL") && strncmp(fn, "do_syscall", 10))
-			uf += (size_t)snprintf(it->obs.stuck_in + uf, sizeof(it->obs.stuck_in) - uf, "%s%s",
-					       uf ? " <- " : "", fn);
-	}
-	fclose(f);
-}
-
-/*
- * Wait until the trigger returned and every importer unmapped. Quiesced
- * means unmapped, whether or not the trigger waited for it: a kernel that
- * gives up waiting returns while importers still hold mappings. A stuck
- * importer is released after the quiesce timeout; a trigger still in the
  * kernel after the watchdog with every importer unmapped or released is a
  * hung revoke (returns false, the stack and the importers' state kept).
  */
@@ -412,18 +377,24 @@ static bool quiesce(struct case_run *c, struct trigger_thread *tt, struct p2pb_i
 			it->obs.trigger_ns = waited;
 			it->obs.stuck_mapped = mapped;
 			it->obs.stuck_unmapped_for_ns = unmapped_at ? waited - unmapped_at : 0;
-			stuck_stack(__atomic_load_n(&tt->tid, __ATOMIC_ACQUIRE), it);
+			p2pb_kernel_stack(__atomic_load_n(&tt->tid, __ATOMIC_ACQUIRE), it->obs.stuck_in,
+					  sizeof(it->obs.stuck_in), it->stuck_stack, sizeof(it->stuck_stack));
 			return false;
 		}
 		p2pb_sleep_ns(waited < 10000000ull ? 100000ull : 1000000ull);
 	}
 }
 
-/* The patched vfio-pci's exact count of timed-out revoke waits; -1 without one. */
+/*
+ * The patched vfio-pci's exact count of timed-out revoke waits, from debugfs
+ * (or the module parameter of an older build); -1 without one.
+ */
 static long long bound_timeouts(void)
 {
 	char v[32];
 
+	if (!p2pb_read_file("/sys/kernel/debug/vfio_pci_dmabuf/revoke_timeouts", v, sizeof(v)))
+		return strtoll(v, NULL, 10);
 	return p2pb_vfio_param_read("revoke_timeouts", v, sizeof(v)) ? -1 : strtoll(v, NULL, 10);
 }
 

@@ -104,6 +104,7 @@ struct run {
 	const struct p2pb_oplog *script;
 	unsigned int script_started;	/* atomic: operations of the file started so far */
 	uint64_t trigger_since_ns;	/* atomic: a trigger call in the kernel since, 0: none */
+	pid_t trigger_tid;		/* atomic: the thread making it */
 	struct p2pb_stress_trigger_result *trigger_now;	/* that trigger's */
 };
 
@@ -544,6 +545,7 @@ static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 	cycle = __atomic_fetch_add(&R->cycles, 1, __ATOMIC_RELAXED);
 	t0 = p2pb_now_ns();
 	R->trigger_now = t;
+	__atomic_store_n(&R->trigger_tid, gettid(), __ATOMIC_RELEASE);
 	__atomic_store_n(&R->trigger_since_ns, t0, __ATOMIC_RELEASE);
 	err = T->revoke(&R->x);
 	__atomic_store_n(&R->trigger_since_ns, 0, __ATOMIC_RELEASE);
@@ -851,15 +853,24 @@ static void quiesce_watch(struct run *R, bool *released)
 	for (w = 0; w < R->c->workers; w++) {
 		struct worker *W = &R->w[w];
 
-		pthread_mutex_lock(&W->mu);
+		/* a worker in the kernel behind the waiting revoke holds its lock: nothing of it to release */
+		if (pthread_mutex_trylock(&W->mu))
+			continue;
 		for (k = 0; k < R->c->slots; k++)
-			for (j = 0; j < R->c->atts; j++)
-				if (W->slot[k].att[j].used) {
-					W->e.spec->ops->unmap(&W->e, &W->slot[k].att[j].a);
-					n++;
-				}
+			for (j = 0; j < R->c->atts; j++) {
+				struct p2pb_engine_stats st = { 0 };
+				struct att *at = &W->slot[k].att[j];
+
+				if (!at->used)
+					continue;
+				n += !W->e.spec->ops->stats(&W->e, &at->a, &st) && st.mapped;
+				W->e.spec->ops->unmap(&W->e, &at->a);
+			}
 		pthread_mutex_unlock(&W->mu);
 	}
+	/* nothing was mapped: the wait is for nobody, the watchdog's to report (a hung revoke) */
+	if (!n)
+		return;
 	/*
 	 * Every importer unmaps within its delay once asked, and none is told
 	 * never to: what held the wait is a mapping the revoke never asked to
@@ -867,8 +878,30 @@ static void quiesce_watch(struct run *R, bool *released)
 	 */
 	judge_clause(R, &R->trigger_now->verdict, P2PB_C2_NO_MAP_REVOKED, false, R->trigger_now->name,
 		     "%s was still waiting after %.1f s for a mapping it never asked to drop (a map let in while it "
-		     "revoked; --quiesce-timeout is above the importers' unmap delays); p2pbench unmapped all %u "
-		     "attachments to release it", R->trigger_now->name, (double)R->c->quiesce_ns / 1e9, n);
+		     "revoked; --quiesce-timeout is above the importers' unmap delays); p2pbench unmapped the %u "
+		     "mapped attachment(s) to release it", R->trigger_now->name, (double)R->c->quiesce_ns / 1e9, n);
+}
+
+/*
+ * A trigger still in the kernel --watchdog after it started, its importers
+ * released: a hung revoke (C1), with the stuck thread's kernel stack. The
+ * run ends without waiting for that thread; true then.
+ */
+static bool hang_watch(struct run *R, bool released)
+{
+	uint64_t since = __atomic_load_n(&R->trigger_since_ns, __ATOMIC_ACQUIRE);
+	char chain[160], frames[512];
+
+	if (!since || !released || p2pb_now_ns() - since < R->c->watchdog_ns)
+		return false;
+	p2pb_kernel_stack(__atomic_load_n(&R->trigger_tid, __ATOMIC_ACQUIRE), chain, sizeof(chain), frames,
+			  sizeof(frames));
+	judge_clause(R, &R->trigger_now->verdict, P2PB_C1_WAITS, false, R->trigger_now->name,
+		     "%s has not returned after %.1f s, every importer unmapped; stuck in %s", R->trigger_now->name,
+		     (double)(p2pb_now_ns() - since) / 1e9, chain);
+	R->r->kernel_stuck = true;
+	__atomic_store_n(&R->stop, 1, __ATOMIC_RELAXED);
+	return true;
 }
 
 /* The main thread: watches the log and the clock, runs the checkpoints. */
@@ -884,6 +917,8 @@ static void supervise(struct run *R, struct p2pb_kmsg *k)
 		p2pb_sleep_ns(100 * 1000000ULL);
 		watch_log(R, k);
 		quiesce_watch(R, &released);
+		if (hang_watch(R, released))
+			return;	/* a worker is in the kernel for good: nobody waits for it */
 		if (c->duration_ns && p2pb_now_ns() - t_start >= c->duration_ns)
 			__atomic_store_n(&R->stop, 1, __ATOMIC_RELAXED);
 		pthread_mutex_lock(&R->pause_mu);
@@ -1133,6 +1168,14 @@ int p2pb_stress_run(const struct p2pb_stress_cfg *c, struct p2pb_session *s, str
 		if (err)
 			__atomic_store_n(&R->stop, 1, __ATOMIC_RELAXED);
 		supervise(R, &kmsg);
+		if (r->kernel_stuck) {
+			/* results and the replay only: joining, checkpoints and teardown would wait for ever */
+			watch_log(R, &kmsg);
+			collect(R);
+			finish_verdicts(R);
+			write_replay(R, record_path, true);
+			return 0;
+		}
 		for (w = 0; w < c->workers; w++)
 			if (R->w[w].started)
 				pthread_join(R->w[w].th, NULL);

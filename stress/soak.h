@@ -76,6 +76,7 @@ struct p2pb_stress_cfg {
 	uint64_t max_cycles, max_ops;
 	uint32_t hold_max_us;		/* a revoke holds 0..this */
 	uint64_t quiesce_ns;		/* a trigger still waiting after this: its importers are unmapped */
+	uint64_t watchdog_ns;		/* still in the kernel this long, nothing mapped: a hung revoke (C1) */
 	uint32_t pace_us;		/* sleep between a worker's operations */
 	unsigned int checkpoint_cycles;	/* drain and compare leaks every N cycles (0: only at the end) */
 	bool keep_going;		/* do not stop at the first finding */
@@ -149,6 +150,7 @@ struct p2pb_stress_result {
 	char findings[P2PB_STRESS_MAX_FINDINGS][256];
 	unsigned int n_findings, findings_dropped;
 	bool stopped_early;		/* a finding stopped the run */
+	bool kernel_stuck;		/* a trigger never came back: its worker and the device are left as they are */
 	bool interrupted;
 	unsigned int replay_ops;	/* operations in the written replay file */
 	const char *replay_written;	/* the replay file written, or NULL */

@@ -2,6 +2,7 @@
 /* p2pbench stress: options, job file, the findings table and the result document. */
 #define _GNU_SOURCE
 #include "soak.h"
+#include "child.h"
 #include "case.h"
 #include "error.h"
 #include "result.h"
@@ -61,6 +62,9 @@ static void usage(FILE *f)
 		"  --quiesce-timeout D    a trigger still waiting after D (default 10s) waits for a mapping\n"
 		"                         it never asked to drop (C2): every attachment is unmapped to\n"
 		"                         release it; keep D above dma-bufs x the importers' slowest unmap\n"
+		"  --watchdog D           a trigger still in the kernel D after it started (default 30s),\n"
+		"                         its importers unmapped or released: a hung revoke (C1 FAIL with\n"
+		"                         its kernel stack); results written, exit 1 at once\n"
 		"  --checkpoint N         give everything back and compare leaks every N cycles (default 100)\n"
 		"  --keep-going           do not stop at the first finding\n"
 		"  --record FILE          where the failing sequence goes (default p2pbench-stress.replay.json)\n"
@@ -82,7 +86,7 @@ static void usage(FILE *f)
 
 enum { O_BAR = 256, O_SIZE, O_IMPORTER, O_IMPDEV, O_TRIGGERS, O_WORKERS, O_DMABUFS, O_ATTS, O_MIX, O_SEED,
        O_CYCLES, O_OPS, O_HOLD, O_PACE, O_CHECKPOINT, O_KEEP, O_RECORD, O_RECORD_ALWAYS, O_REPLAY, O_JOB,
-       O_JSON, O_BIND, O_DEVICE, O_REPEAT, O_QUIESCE };
+       O_JSON, O_BIND, O_DEVICE, O_REPEAT, O_QUIESCE, O_WATCHDOG };
 
 static const struct option long_opts[] = {
 	{ "device", required_argument, 0, O_DEVICE }, { "bind", no_argument, 0, O_BIND },
@@ -97,6 +101,7 @@ static const struct option long_opts[] = {
 	{ "keep-going", no_argument, 0, O_KEEP }, { "record", required_argument, 0, O_RECORD },
 	{ "record-always", no_argument, 0, O_RECORD_ALWAYS }, { "replay", required_argument, 0, O_REPLAY },
 	{ "repeat", required_argument, 0, O_REPEAT }, { "quiesce-timeout", required_argument, 0, O_QUIESCE },
+	{ "watchdog", required_argument, 0, O_WATCHDOG },
 	{ "job", required_argument, 0, O_JOB }, { "json", required_argument, 0, O_JSON },
 	{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0 },
 };
@@ -211,6 +216,10 @@ static int set_opt(struct stress_args *a, int o, const char *v)
 		if (c->quiesce_ns < 1000000000ull)
 			return p2pb_fail(-EINVAL, "--quiesce-timeout must be at least 1s");
 		return 0;
+	case O_WATCHDOG:
+		if (duration_arg("watchdog", v, 1000000000ull, &c->watchdog_ns) || !c->watchdog_ns)
+			return -EINVAL;
+		return 0;
 	case O_CHECKPOINT: return count_arg("checkpoint", v, 0, 1000000, &c->checkpoint_cycles);
 	case O_KEEP: c->keep_going = true; return 0;
 	case O_RECORD: a->record_path = v; return 0;
@@ -281,6 +290,7 @@ static void defaults(struct stress_args *a)
 	c->hold_max_us = 20000;
 	c->checkpoint_cycles = 100;
 	c->quiesce_ns = 10ull * 1000000000ull;
+	c->watchdog_ns = 30ull * 1000000000ull;
 	p2pb_stress_default_mix(c->mix);
 	a->record_path = "p2pbench-stress.replay.json";
 	a->repeat = 1;
@@ -508,6 +518,7 @@ static int write_json(const struct stress_args *a, int argc, char **argv, int er
 	int rc;
 
 	json_object_object_add(doc, "interrupted", json_object_new_boolean(r->interrupted));
+	json_object_object_add(doc, "kernel_stuck", json_object_new_boolean(r->kernel_stuck));
 	json_object_object_add(doc, "error", err && err != -EINTR ? json_object_new_string(p2pb_error()) : NULL);
 	json_object_object_add(doc, "stress", stress_json(a, r));
 	json_object_object_add(doc, "kernel_log", p2pb_json_kmsg(&r->klog));
@@ -555,6 +566,12 @@ int p2pb_cmd_stress(int argc, char **argv)
 	if (a.json_path && write_json(&a, argc, argv, err, r)) {
 		fprintf(stderr, "p2pbench stress: %s\n", p2pb_error());
 		rc = rc ? rc : 2;
+	}
+	if (r->kernel_stuck) {
+		fprintf(stderr, "p2pbench stress: a trigger is stuck in the kernel; results written, device bindings "
+			"left as they are\n");
+		fflush(NULL);
+		p2pb_detach_now(1);	/* exit() would wait for the stuck worker for ever */
 	}
 	free(r);
 	if (p2pb_session_finish(&s) && !rc)

@@ -103,11 +103,13 @@ check_stress_interrupt() {
 # Broken suite: a fault switched on before the run is caught by its clause,
 # and the run stops at the first finding with a replay file.
 stress_fault() {
-	local fault=$1 clause=$2 extra=$3 j=$OUT/stress-$1.json rc=0
+	local fault=$1 clause=$2 extra=$3 j=$OUT/stress-$1.json rc=0 args=$STRESS_ARGS
+	# $4: an importer of the check's own instead of the default one
+	[ -z "${4:-}" ] || args="--device $EXP --bind --importer $4"
 	modprobe vfio-pci && modprobe p2pbench_importer || fail "modprobe failed" || return 1
 	echo "$fault" >/sys/module/vfio_pci_core/parameters/p2pb_fault
 	# shellcheck disable=SC2086
-	p2pbench stress $STRESS_ARGS --seed 3 -D 60s -q $extra --json "$j" \
+	p2pbench stress $args --seed 3 -D 60s -q $extra --json "$j" \
 		--record "$OUT/stress-$fault.replay.json" || rc=$?
 	echo none >/sys/module/vfio_pci_core/parameters/p2pb_fault
 	stress_summary "$j"
@@ -121,8 +123,10 @@ stress_fault() {
 
 check_stress_fault_no_wait() {
 	# one worker: its replay is exact. With four, the finding can come from an attach that raced the
-	# revoke, which a replay need not land in the same window (a fresh clone's run once missed it 5 times)
-	stress_fault no-wait ': C1 ' "--triggers mem-off,d3hot --workers 1" || return 1
+	# revoke, which a replay need not land in the same window (a fresh clone's run once missed it 5 times).
+	# A 50 ms importer: a revoke that does not wait returns in a few ms, long before any unmap (the
+	# default importer's 0-20 ms draw can unmap inside a slow no-wait revoke, and a replay then misses it)
+	stress_fault no-wait ': C1 ' "--triggers mem-off,d3hot --workers 1" "kmod:delay=50ms,dev=$IMP" || return 1
 	# the failing sequence replays into the same finding
 	local j=$OUT/stress-no-wait-replay.json rc=0
 	echo no-wait >/sys/module/vfio_pci_core/parameters/p2pb_fault
