@@ -745,6 +745,27 @@ static struct p2pb_iter_result *new_iteration(struct case_run *c, unsigned int i
 }
 
 /*
+ * --verify with a load: the blocks are read back once the load has moved
+ * twice the range since the remap (after the fill): its commands go round
+ * the range's blocks in order with at most a queue (no more than the range)
+ * in flight, so every block was written since the fill, however slow the
+ * machine is today. The after-window's figures are taken before; this only
+ * delays the check, by at most 10 s.
+ */
+static void verify_wait_coverage(struct case_run *c, const struct traffic *remapped)
+{
+	uint64_t want = 0, until = p2pb_now_ns() + 10000000000ull;
+	unsigned int k;
+
+	if (!c->r->dma)
+		return;
+	for (k = 0; k < c->r->n_dmabufs; k++)
+		want += 2 * c->r->range[k].length;
+	while (traffic_now(c).bytes - remapped->bytes < want && p2pb_now_ns() < until && !p2pb_interrupted)
+		p2pb_sleep_ns(10000000ull);
+}
+
+/*
  * C9's kernel side: the first event between the trigger's start and its
  * return that took the exporter's memory away. Without @it the events so
  * far are only dropped.
@@ -882,6 +903,7 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 	if (it->harm_dead_mapped_ns > c->r->harm_dead_mapped_max_ns)
 		c->r->harm_dead_mapped_max_ns = it->harm_dead_mapped_ns;
 	if (c->job->verify && !it->obs.unrevoke_failed) {
+		verify_wait_coverage(c, &tr[4]);
 		verify_check(c, &it->obs);
 		c->r->data_blocks += it->obs.data_blocks;
 		c->r->data_device += it->obs.data_device;

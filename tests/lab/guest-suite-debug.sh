@@ -13,6 +13,8 @@ MATRIX_ITERATIONS=2
 STRESS_SHORT=60s
 STRESS_CHECKPOINT=15
 STRESS_MIN_CYCLES=1
+# p2pbench check runs two cases on every trigger, then the matrix: minutes under KASAN
+CHECK_TIMEOUT=900
 . "$HERE/lib.sh"
 . "$HERE/checks-stress.sh"
 

@@ -15,11 +15,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 rm -rf "$out"; mkdir -p "$out"
 suite=$here/guest-suite-$vfio.sh
+guest_timeout=1200
 case $vfio in
-debug) lab_opts=(--kernel debug) ;;
+debug) lab_opts=(--kernel debug) guest_timeout=1800 ;;	# KASAN and lockdep under TCG
 *) lab_opts=(--vfio "$vfio") ;;
 esac
-P2PBENCH_BUILD=$build "$root/scripts/lab" "${lab_opts[@]}" --timeout 1200 -- "$suite" "$out" "$build"
+P2PBENCH_BUILD=$build "$root/scripts/lab" "${lab_opts[@]}" --timeout $guest_timeout -- "$suite" "$out" "$build"
 rc=$?
 echo "lab suite exited $rc; results in $out"
 ls "$out"/*.status >/dev/null 2>&1 || { echo "no lab check ran"; exit 1; }
