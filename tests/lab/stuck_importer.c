@@ -115,8 +115,8 @@ static int run_thread_mode(struct p2pb_vfio_dev *d, struct p2pb_engine *e, struc
 		pause();
 }
 
-/* The child must not hold the importer: close every fd open on its device node. */
-static void close_importer_fds(void)
+/* @fn on every fd of ours open on the importer's device node. */
+static void each_importer_fd(void (*fn)(int fd))
 {
 	struct dirent *de;
 	char path[300], target[64];
@@ -127,28 +127,21 @@ static void close_importer_fds(void)
 		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
 		n = readlink(path, target, sizeof(target) - 1);
 		if (n > 0 && (target[n] = 0, !strcmp(target, "/dev/p2pbench_importer")))
-			close(atoi(de->d_name));
+			fn(atoi(de->d_name));
 	}
 	if (dir)
 		closedir(dir);
 }
 
-/* The importer fds survive an exec (the engine opens them close-on-exec). */
-static void keep_importer_fds(void)
+static void close_fd(int fd)
 {
-	struct dirent *de;
-	char path[300], target[64];
-	DIR *dir = opendir("/proc/self/fd");
-	ssize_t n;
+	close(fd);
+}
 
-	while (dir && (de = readdir(dir))) {
-		snprintf(path, sizeof(path), "/proc/self/fd/%s", de->d_name);
-		n = readlink(path, target, sizeof(target) - 1);
-		if (n > 0 && (target[n] = 0, !strcmp(target, "/dev/p2pbench_importer")))
-			fcntl(atoi(de->d_name), F_SETFD, 0);
-	}
-	if (dir)
-		closedir(dir);
+/* The importer fds survive an exec (the engine opens them close-on-exec). */
+static void keep_on_exec(int fd)
+{
+	fcntl(fd, F_SETFD, 0);
 }
 
 static void *exec_sleep(void *arg)
@@ -165,7 +158,7 @@ static int let_go(const char *how)
 	pid_t keeper;
 
 	usleep(300000);	/* the revoke is blocked, the module watches us */
-	keep_importer_fds();
+	each_importer_fd(keep_on_exec);
 	if (!strcmp(how, "exec")) {
 		if (pthread_create(&t, NULL, exec_sleep, NULL))
 			return 2;
@@ -202,7 +195,7 @@ int main(int argc, char **argv)
 	if (child < 0)
 		return 2;
 	if (!child) {
-		close_importer_fds();	/* only the parent holds the importer */
+		each_importer_fd(close_fd);	/* only the parent holds the importer */
 		_exit(revoke_once(&li.d, argv[3]) ? 4 : 0);
 	}
 	printf("READY %d\n", (int)child);
