@@ -182,6 +182,9 @@ static u32 p2pb_exporter_state(struct pci_dev *exp)
 
 	if (!exp)
 		return 0;
+	/* removed: its bus (and the bus's ops) may be gone too; not read */
+	if (pci_dev_is_disconnected(exp) || !device_is_registered(&exp->dev))
+		return st | P2PB_EXP_GONE;
 	if (pci_read_config_word(exp, PCI_COMMAND, &cmd) || PCI_POSSIBLE_ERROR(cmd))
 		return st | P2PB_EXP_GONE;
 	if (exp->pm_cap &&
@@ -435,7 +438,10 @@ static int p2pb_is_file(const void *file, struct file *f, unsigned int fd)
  * otherwise keep the file, and so the revoke, for ever. Not an exit of
  * ours: an exec by a thread other than the leader (it kills the old leader
  * without a group exit), or a group whose threads have all let go of their
- * files and left ours to a child it forked, which is alive.
+ * files and left ours to a child it forked, which is alive. Accepted for a
+ * test module: a process sharing the fd table through clone(CLONE_FILES)
+ * without CLONE_THREAD loses the mapping with the group; the fd table is
+ * walked (under its lock) every P2PB_OWNER_POLL_MS only while withheld.
  */
 static bool p2pb_owner_exiting(struct p2pb_att *a)
 {
@@ -707,7 +713,10 @@ static bool p2pb_resv_has_context(struct dma_resv *resv, u64 ctx)
  * we signal it) that could deadlock. But an unsignalled fence of ours is
  * in the resv (nobody else can replace it), so the new one replaces it and
  * needs no slot; when none of ours is there, none is pending and an
- * allocation may reclaim safely.
+ * allocation may reclaim safely. This rests on three rules of ours: every
+ * fence of the context is added with DMA_RESV_USAGE_WRITE, they signal in
+ * seqno order (32-bit compare: no 64-bit seqno flag), and nobody else adds
+ * fences of our contexts.
  */
 static int p2pb_resv_reserve_for(struct dma_resv *resv, u64 ctx)
 {
@@ -782,7 +791,7 @@ static int p2pb_dma_thread(void *data)
 			continue;
 		}
 		dma_resv_lock(resv, NULL);
-		if (a->sgt && (!a->dma_quiesce || a->dma_flags & P2PB_DMA_F_AFTER_UNMAP)) {
+		if (a->sgt && a->sgt->nents && (!a->dma_quiesce || a->dma_flags & P2PB_DMA_F_AFTER_UNMAP)) {
 			/* a fence per transfer: the exporter's fence wait covers it */
 			fence = p2pb_dma_fence_publish(a, GFP_KERNEL, true);
 			if (fence) {

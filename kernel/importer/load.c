@@ -406,6 +406,9 @@ static void p2pb_load_submit(struct p2pb_att *a, struct p2pb_load_state *l)
 		return;		/* an exporter holds it, maybe waiting for our fences */
 	if (!p2pb_load_target(a, &iova, &stale) || !p2pb_load_map_ok(a, l))
 		goto out;
+	/* the next command's block still in flight: no batch (and no fence) for nothing */
+	if (p2pb_load_off_busy(l, (l->seq % l->nslots) * l->req.block_size))
+		goto out;
 	bidx = (l->b_head + l->b_count) % P2PB_LOAD_MAX_QD;
 	b = &l->batch[bidx];
 	b->fence = NULL;
@@ -458,7 +461,8 @@ out:
 
 /*
  * The longest pause between polls while commands are in flight: no longer
- * than a bin, so that a completion is counted in the bin it happened in.
+ * than a bin, so that a completion is stamped (after the poll that saw it)
+ * at most about a bin late.
  */
 static unsigned long p2pb_load_poll_max_us(const struct p2pb_load_state *l)
 {
@@ -505,7 +509,7 @@ static int p2pb_load_thread(void *data)
 		if (!kthread_should_stop() && !l->dead)
 			p2pb_load_submit(a, l);
 		if (l->inflight)
-			usleep_range(poll_us, poll_us + poll_us / 2);
+			usleep_range(poll_us, min(poll_us + poll_us / 2, poll_max));
 		else if (l->dead)
 			schedule_timeout_interruptible(HZ / 10);
 		else

@@ -220,7 +220,7 @@ static int p2pb_nvme_enable(struct p2pb_nvme *n)
 	int err;
 
 	n->db_stride = 4 << ((cap >> 32) & 0xf);
-	/* the last doorbell we ring (the I/O CQ's) must be inside BAR0 as mapped */
+	/* the last doorbell we ring (the I/O CQ's; n->io is set up before this) must be inside BAR0 */
 	if (NVME_REG_DBS + (2 * n->io.qid + 2) * (u64)n->db_stride > pci_resource_len(n->pdev, 0)) {
 		pci_err(n->pdev, "doorbell stride %u puts queue %u's doorbells past BAR0 (%llu bytes)\n",
 			n->db_stride, n->io.qid, (u64)pci_resource_len(n->pdev, 0));
