@@ -5,6 +5,7 @@
 #include "trace.h"
 
 #include <errno.h>
+#include <linux/pci_regs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,22 +35,11 @@ const char *const p2pb_exporter_watch_kprobes[] = {
 	NULL,
 };
 
-#define PCI_COMMAND_OFF 4
-#define PCI_COMMAND_MEMORY_BIT 0x2
-
 static void remove_all(void)
 {
-	char line[64];
-	size_t i;
-
 	p2pb_write_file(INSTANCE "events/" GROUP "/enable", "0", false);
 	rmdir(INSTANCE);
-	for (i = 0; p2pb_exporter_watch_kprobes[i]; i++) {
-		const char *name = p2pb_exporter_watch_kprobes[i] + 2;
-
-		snprintf(line, sizeof(line), "-:%.*s", (int)strcspn(name, " "), name);
-		p2pb_write_file(TRACEFS "kprobe_events", line, true);
-	}
+	p2pb_trace_kprobes_remove(p2pb_exporter_watch_kprobes);
 }
 
 static int off(struct p2pb_exporter_watch *w, int err, const char *why)
@@ -120,7 +110,7 @@ bool p2pb_exporter_watch_gone(const char *name, const char *args, const struct p
 	if (strncmp(name, "cfg_", 4) || !arg_u(args, "pos", &pos) || !arg_u(args, "val", &v))
 		return false;
 	/* byte, word or dword: a write at PCI_COMMAND covers its memory enable bit */
-	if (pos == PCI_COMMAND_OFF && !(v & PCI_COMMAND_MEMORY_BIT)) {
+	if (pos == PCI_COMMAND && !(v & PCI_COMMAND_MEMORY)) {
 		snprintf(what, len, "a PCI_COMMAND write of 0x%04llx (memory disabled)", v & 0xffff);
 		return true;
 	}

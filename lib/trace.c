@@ -27,19 +27,24 @@ static int put(const char *file, const char *val, bool append)
 	return p2pb_write_file(file, val, append);
 }
 
-static void remove_kprobes(void)
+void p2pb_trace_kprobes_remove(const char *const *lines)
 {
 	char line[64];
 	size_t i;
 
-	put(TRACEFS "events/p2pbench/enable", "0", false);
-	for (i = 0; p2pb_trace_kprobes[i]; i++) {
-		/* "-:p2pbench/NAME" */
-		const char *name = strchr(p2pb_trace_kprobes[i], ':') + 1;
+	for (i = 0; lines[i]; i++) {
+		/* "p:GROUP/NAME ..." goes with "-:GROUP/NAME" */
+		const char *name = strchr(lines[i], ':') + 1;
 
 		snprintf(line, sizeof(line), "-:%.*s", (int)strcspn(name, " "), name);
 		put(TRACEFS "kprobe_events", line, true);
 	}
+}
+
+static void remove_kprobes(void)
+{
+	put(TRACEFS "events/p2pbench/enable", "0", false);
+	p2pb_trace_kprobes_remove(p2pb_trace_kprobes);
 }
 
 int p2pb_trace_start(struct p2pb_trace *t)

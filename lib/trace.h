@@ -20,6 +20,8 @@ struct p2pb_trace {
 
 /* The kprobe_events lines for a stock kernel, NULL-terminated. */
 extern const char *const p2pb_trace_kprobes[];
+/* Remove the probes of NULL-terminated kprobe_events @lines (disabled first); absent ones are no error. */
+void p2pb_trace_kprobes_remove(const char *const *lines);
 
 int p2pb_trace_start(struct p2pb_trace *t);
 /* Appends {event, t_ns (since t0), args} for every event at or after t0 and

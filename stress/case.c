@@ -449,8 +449,8 @@ static void phase_revoked(struct case_run *c, struct p2pb_iter_result *it)
 		o->importer = i;
 		o->dmabuf = k;
 		drain_events(&c->inst[i], k, &w, o, &it->load_obs);
-		if (o->unmapped && it->t0_ns + o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns > last_unmap)
-			last_unmap = it->t0_ns + o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns;
+		if (o->unmapped && it->t0_ns + p2pb_att_unmap_ns(o) > last_unmap)
+			last_unmap = it->t0_ns + p2pb_att_unmap_ns(o);
 	}
 	if (last_unmap)
 		it->revoke_to_quiesce_ns = last_unmap - it->t0_ns;
@@ -634,10 +634,9 @@ static void collect_load(struct case_run *c, struct p2pb_iter_result *it, const 
 			 const struct traffic *to)
 {
 	struct p2pb_load_obs *lo = &it->load_obs;
+	struct p2pb_fold_window marks = { .t0 = it->t0_ns };	/* the load's marks, nothing judged */
 	unsigned int i, k;
 	bool any = false;
-
-	struct p2pb_fold_window marks = { .t0 = it->t0_ns };	/* the load's marks, nothing judged */
 
 	for_each_att(c, i, k) {
 		drain_events(&c->inst[i], k, &marks, NULL, lo);
@@ -772,17 +771,17 @@ static void verify_wait_coverage(struct case_run *c, const struct traffic *remap
  */
 static void watch_memory(struct case_run *c, struct p2pb_iter_result *it)
 {
+	const struct p2pb_pci_addr *fn = &c->exp[0].function;	/* every export is of this function */
 	struct p2pb_memory_gone g;
-	struct p2pb_pci_addr fn;
 
-	if (!c->s->watch.on || p2pb_pci_parse(c->x.vfio.bdf, &fn, NULL))
+	if (!c->s->watch.on || !c->exp[0].has_function)
 		return;
 	if (!it) {
-		p2pb_exporter_watch_first_gone(&c->s->watch, &fn, 0, 0, &g);
+		p2pb_exporter_watch_first_gone(&c->s->watch, fn, 0, 0, &g);
 		return;
 	}
 	it->obs.memory_watched = true;
-	it->obs.memory_gone = p2pb_exporter_watch_first_gone(&c->s->watch, &fn, it->t0_ns,
+	it->obs.memory_gone = p2pb_exporter_watch_first_gone(&c->s->watch, fn, it->t0_ns,
 							     it->t0_ns + it->obs.trigger_ns, &g);
 	if (it->obs.memory_gone) {
 		it->obs.memory_gone_ns = g.ts_ns > it->t0_ns ? g.ts_ns - it->t0_ns : 0;
@@ -819,7 +818,7 @@ static void measure_harm(struct p2pb_iter_result *it)
 
 	for (a = 0; a < ob->n_atts; a++) {
 		const struct p2pb_att_obs *o = &it->atts[a];
-		uint64_t unmap_ns = o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns, gone_ns;
+		uint64_t unmap_ns = p2pb_att_unmap_ns(o), gone_ns;
 
 		if (!o->invalidated || !o->unmapped || unmap_ns <= ob->trigger_ns)
 			continue;

@@ -16,7 +16,6 @@
 #define _GNU_SOURCE
 #include "revoke.h"
 
-#include "child.h"
 #include "clock.h"
 #include "error.h"
 #include "engine.h"
@@ -673,15 +672,8 @@ int p2pb_cmd_check(int argc, char **argv)
 		fprintf(x->ktap.f, "# Totals: pass:%u fail:%u xfail:%u xpass:%u skip:%u error:%d\n", x->count[CHK_PASS],
 			x->count[CHK_FAIL], x->count[CHK_XFAIL], x->count[CHK_XPASS], x->count[CHK_SKIP],
 			errors > 0 ? errors : 0);
-	if (p2pb_case_kernel_stuck()) {
-		if (x->ktap.f)
-			fprintf(x->ktap.f, "Bail out! a revoke trigger is stuck in the kernel\n");
-		p2pb_ktap_close(&x->ktap);
-		fprintf(stderr, "p2pbench check: a trigger is stuck in the kernel; results written, device bindings "
-			"left as they are\n");
-		fflush(NULL);
-		p2pb_detach_now(1);
-	}
+	if (p2pb_case_kernel_stuck())
+		p2pb_revoke_bail_out_stuck("check", &x->ktap);
 	p2pb_ktap_close(&x->ktap);
 	rc = x->count[CHK_FAIL] ? 1 : errors ? 2 : 0;
 	if (p2pb_session_finish(&x->s) && !rc)

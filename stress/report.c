@@ -585,7 +585,7 @@ static unsigned int tl_ours(const char *trigger, const struct p2pb_iter_result *
 		snprintf(e[n++].text, sizeof(e[0].text), "importer%-2u invalidate, dma-buf %u", o->importer, o->dmabuf);
 		if (!o->unmapped)
 			continue;
-		e[n].t = (int64_t)(o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns);
+		e[n].t = (int64_t)p2pb_att_unmap_ns(o);
 		snprintf(e[n++].text, sizeof(e[0].text), "importer%-2u unmap, dma-buf %u", o->importer, o->dmabuf);
 	}
 	return n;

@@ -77,14 +77,13 @@ static int claim_all(struct p2pb_session *s, const struct p2pb_job *jobs, unsign
 	return 0;
 }
 
-/* A trigger is stuck in the kernel: results are written; nothing can be undone. */
-static void bail_out_stuck(struct p2pb_ktap *ktap)
+void p2pb_revoke_bail_out_stuck(const char *prog, struct p2pb_ktap *ktap)
 {
 	if (ktap->f)
 		fprintf(ktap->f, "Bail out! a revoke trigger is stuck in the kernel\n");
 	p2pb_ktap_close(ktap);
-	fprintf(stderr, "p2pbench revoke: a trigger is stuck in the kernel; results written, "
-		"device bindings left as they are\n");
+	fprintf(stderr, "p2pbench %s: a trigger is stuck in the kernel; results written, "
+		"device bindings left as they are\n", prog);
 	fflush(NULL);
 	p2pb_detach_now(1);	/* exit() would wait for the stuck thread for ever; whoever waits for us need not */
 }
@@ -301,7 +300,7 @@ static int run_jobs(struct p2pb_session *s, const struct revoke_args *a, const s
 		p2pb_case_summary_table(sums, i);
 	free(sums);
 	if (p2pb_revoke_kernel_stuck())
-		bail_out_stuck(ktap);
+		p2pb_revoke_bail_out_stuck("revoke", ktap);
 	if (!p2pb_interrupted)
 		return p2pb_verdict_exit_status(worst);
 	if (ktap->f)

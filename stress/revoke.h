@@ -27,4 +27,10 @@ enum p2pb_outcome p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job
 				   struct p2pb_case_summary *summary);
 /* A trigger never came back from the kernel: stop, leave the device alone. */
 bool p2pb_revoke_kernel_stuck(void);
+/*
+ * Then, once the results are written: the KTAP bail-out, one line on
+ * stderr naming @prog, and the exit (1) that does not wait for the stuck
+ * thread (lib/child.h). Nothing can be undone.
+ */
+void p2pb_revoke_bail_out_stuck(const char *prog, struct p2pb_ktap *ktap) __attribute__((noreturn));
 #endif

@@ -562,7 +562,7 @@ static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 	/* drained right after the return: an unmap stamped after it came too late */
 	for (unsigned int i = 0; i < it.n_atts; i++)
 		it.mapped_at_return += !R->obs[i].unmapped ||
-				       R->obs[i].trigger_to_invalidate_ns + R->obs[i].invalidate_to_unmap_ns > it.trigger_ns;
+				       p2pb_att_unmap_ns(&R->obs[i]) > it.trigger_ns;
 	pthread_mutex_lock(&R->res_mu);
 	n_v = t->verdict.n_v;
 	dropped = t->verdict.v_dropped;

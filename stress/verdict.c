@@ -219,7 +219,7 @@ static void judge_order(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *c
 
 	for (a = 0; a < it->n_atts; a++) {
 		const struct p2pb_att_obs *o = &it->atts[a];
-		uint64_t unmap_ns = o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns;
+		uint64_t unmap_ns = p2pb_att_unmap_ns(o);
 
 		if (!o->invalidated)
 			continue;

@@ -80,6 +80,12 @@ struct p2pb_att_obs {
 	uint64_t exporter_unmap_ns;	/* what the exporter's unmap callback took; 0 not seen */
 };
 
+/* When @o unmapped, in ns since its trigger started (invalidated and unmapped ones only). */
+static inline uint64_t p2pb_att_unmap_ns(const struct p2pb_att_obs *o)
+{
+	return o->trigger_to_invalidate_ns + o->invalidate_to_unmap_ns;
+}
+
 struct p2pb_iter_obs {
 	unsigned int index;
 	uint64_t trigger_ns;
