@@ -362,7 +362,7 @@ static void check_modules(struct doctor *d)
 {
 	char v[32];
 	unsigned int ms;
-	bool proceeds;
+	bool proceeds, two_pass;
 
 	if (p2pb_module_loaded("p2pbench_importer"))
 		say(d, V_OK, "importer module", "p2pbench_importer loaded");
@@ -379,8 +379,10 @@ static void check_modules(struct doctor *d)
 		return;
 	}
 	p2pb_vfio_revoke_bound(&ms, &proceeds);
-	say(d, V_INFO, "vfio-pci", "patched (kernel/vfio): revoke_timeout_ms=%u, policy %s", ms,
-	    proceeds ? "proceed" : "wait");
+	two_pass = !p2pb_vfio_param_read("revoke_two_pass", v, sizeof(v)) && v[0] == 'Y';
+	say(d, V_INFO, "vfio-pci", "patched (kernel/vfio): revoke_timeout_ms=%u, policy %s, %s", ms,
+	    proceeds ? "proceed" : "warn-wait",
+	    two_pass || ms ? "dma-bufs revoked in two passes" : "dma-bufs revoked one after another");
 }
 
 static void check_tools(struct doctor *d)
