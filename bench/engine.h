@@ -135,6 +135,13 @@ struct p2pb_engine_key {
  * @bins: drain up to @max closed throughput bins of @a into @b (*@n of them,
  *	oldest first), their width into *@bin_ns; -EOVERFLOW when some were
  *	lost. Optional (NULL: the engine keeps none). Any thread, never blocks.
+ * @filled: the 4 KiB blocks of @a's current mapping that must hold the
+ *	device's data now: a read completed into them since the mapping was
+ *	made, before any write from them. Bit b of @bits[b / 64] for block b,
+ *	@max_blocks of them (the caller zeroed @bits); *@reads: how many are
+ *	set. -EOPNOTSUPP: the options move no data from a device into the
+ *	mapping that the engine accounts for per block. Optional. Any thread,
+ *	never blocks.
  * @detach: unmap and detach; never fails for a caller to handle.
  * @writes_device: the options make the engine write data from the mapping
  *	to its device (verify reads it back with @readback). Pure. Optional.
@@ -165,6 +172,8 @@ struct p2pb_engine_ops {
 	int (*start)(struct p2pb_engine *e, struct p2pb_attachment *a);
 	int (*bins)(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_bin *b, uint32_t max,
 		    uint32_t *n, uint64_t *bin_ns);
+	int (*filled)(struct p2pb_engine *e, struct p2pb_attachment *a, uint64_t *bits, uint64_t max_blocks,
+		      uint64_t *reads);
 	void (*detach)(struct p2pb_engine *e, struct p2pb_attachment *a);
 	bool (*writes_device)(const void *opts);
 	int (*readback)(struct p2pb_engine *e, uint64_t off, void *buf, size_t len);

@@ -622,6 +622,21 @@ static int kmod_bins(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2
 	return req.dropped ? -EOVERFLOW : 0;
 }
 
+/* A load that reads knows which blocks its reads filled since the map (P2PB_IOC_FILLED). */
+static int kmod_filled(struct p2pb_engine *e, struct p2pb_attachment *a, uint64_t *bits, uint64_t max_blocks,
+		       uint64_t *reads)
+{
+	struct p2pb_filled req = { .id = a->id, .bitmap_ptr = (uintptr_t)bits, .max_blocks = max_blocks };
+
+	*reads = 0;
+	if (!K(e)->o->io || !K(e)->o->io_read_pct)
+		return -EOPNOTSUPP;
+	if (ioctl(K(e)->fd, P2PB_IOC_FILLED, &req))
+		return -errno;
+	*reads = req.reads;
+	return 0;
+}
+
 /* Why the module refused a load, in the user's terms. */
 static int load_error(struct p2pb_engine *e, int err)
 {
@@ -806,6 +821,7 @@ const struct p2pb_engine_ops p2pb_engine_kmod = {
 	.stats = kmod_stats,
 	.start = kmod_start,
 	.bins = kmod_bins,
+	.filled = kmod_filled,
 	.detach = kmod_detach,
 	.writes_device = kmod_writes_device,
 	.readback = kmod_readback,

@@ -42,8 +42,11 @@ void p2pb_kmsg_count_line(const char *line, struct p2pb_kmsg_counts *c)
 {
 	bool timeout_msg = has(line, "timed out waiting for dma-buf unmap") ||
 			   has(line, "Timed out waiting for DMABUF unmap");
-	/* the patched vfio-pci's WARN_ONCE text, printed between "cut here" and "WARNING:" */
-	bool announcing = has(line, "dma-buf revoke proceeded with importer mappings live");
+	/*
+	 * the patched vfio-pci's WARN text (once per device), printed between "cut here" and
+	 * "WARNING:": "... proceeded with importer mappings live" or "... fences unsignalled"
+	 */
+	bool announcing = has(line, "dma-buf revoke proceeded with importer");
 
 	if (is_lockdep(line))
 		finding(c, &c->lockdep, line);

@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 /* set when a trigger never returned: nothing more is safe to do */
@@ -64,7 +65,7 @@ struct case_run {
 	struct p2pb_kmsg kmsg;
 	struct p2pb_kmsg_counts outside;	/* logged outside any iteration */
 	unsigned long long fault_irqs_start;
-	uint32_t verify_seq;			/* --verify: the latest fill */
+	uint32_t verify_seq;			/* --verify: the latest fill (0: none yet) */
 };
 
 #define for_each_att(c, i, k) \
@@ -516,6 +517,20 @@ static void phase_remap(struct case_run *c, struct p2pb_iter_result *it)
 
 /* ---- --verify: every 4 KiB block names its own offset (verify.h) ---- */
 
+/*
+ * The first fill number is random: a device keeps what a write load copied
+ * to it across runs, and a read that brings back an earlier run's fill must
+ * not pass for a block the data never arrived in.
+ */
+static uint32_t verify_seed(void)
+{
+	uint32_t seed;
+
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = (uint32_t)(p2pb_now_ns() ^ (uint64_t)getpid() << 20);
+	return seed;
+}
+
 /* Write a new fill's probes (head and tail) into every block of every exported range. */
 static int verify_fill(struct case_run *c)
 {
@@ -524,7 +539,7 @@ static int verify_fill(struct case_run *c)
 	uint64_t b, off;
 	int err;
 
-	c->verify_seq++;
+	c->verify_seq = p2pb_verify_next_seq(c->verify_seq, c->verify_seq ? 0 : verify_seed());
 	for (k = 0; k < c->r->n_dmabufs; k++)
 		for (b = 0; b < c->r->range[k].length / P2PB_VERIFY_BLOCK; b++)
 			for (p = 0; p < 2; p++) {
@@ -538,42 +553,124 @@ static int verify_fill(struct case_run *c)
 	return 0;
 }
 
-static void verify_block(struct case_run *c, struct p2pb_iter_obs *o, unsigned int k, uint64_t b)
+/* Where in a block the evidence is: "dma-buf 0 block 3 (BAR2 0x3000), bytes 0..63" */
+static void block_where(const struct case_run *c, unsigned int k, uint64_t b, size_t at, char *out, size_t len)
+{
+	uint64_t off = c->r->range[k].offset + b * P2PB_VERIFY_BLOCK + at;
+
+	snprintf(out, len, "dma-buf %u block %llu (BAR%u %#llx), bytes %zu..%zu", k, (unsigned long long)b,
+		 c->job->bar, (unsigned long long)off, at, at + P2PB_VERIFY_PROBE - 1);
+}
+
+/*
+ * Block @b of dma-buf @k: its head and tail, judged against the current
+ * fill; @filled: a read completed into it since the fill.
+ */
+static void verify_block(struct case_run *c, struct p2pb_iter_obs *o, unsigned int k, uint64_t b, bool filled)
 {
 	const size_t *at = p2pb_verify_probe_at;
 	uint64_t off = c->r->range[k].offset + b * P2PB_VERIFY_BLOCK;
-	char buf[P2PB_VERIFY_PROBE], where[96];
-	enum p2pb_block_kind kind[2];
-	int p, err;
+	char buf[2][P2PB_VERIFY_PROBE], where[96], found[48];
+	enum p2pb_block_kind kind[2] = { P2PB_BLOCK_BAD, P2PB_BLOCK_BAD };
+	enum p2pb_block_state state;
+	uint32_t seq[2] = { 0, 0 };
+	int p, err = 0;
 
 	for (p = 0; p < 2; p++) {
-		err = p2pb_vfio_bar_read(&c->x.vfio, c->job->bar, off + at[p], buf, sizeof(buf));
-		kind[p] = err ? P2PB_BLOCK_BAD : p2pb_verify_probe(buf, at[p], b);
+		err = p2pb_vfio_bar_read(&c->x.vfio, c->job->bar, off + at[p], buf[p], sizeof(buf[p]));
+		kind[p] = err ? P2PB_BLOCK_BAD : p2pb_verify_probe(buf[p], at[p], b, &seq[p]);
 		if (kind[p] == P2PB_BLOCK_BAD)
 			break;	/* one bad probe makes the block bad */
 	}
+	state = p2pb_verify_state(kind, seq, c->verify_seq);
 	o->data_blocks++;
-	if (p == 2) {
-		o->data_device += kind[0] == P2PB_BLOCK_DEVICE && kind[1] == P2PB_BLOCK_DEVICE;
+	o->data_filled += filled;
+	o->data_device += state == P2PB_BLOCK_STATE_DEVICE;
+	if (p2pb_verify_intact(state, filled))
+		return;
+	if (state == P2PB_BLOCK_STATE_BAD) {
+		if (o->data_bad++)
+			return;
+		block_where(c, k, b, at[p], where, sizeof(where));
+		p2pb_verify_evidence(o->data_evidence, sizeof(o->data_evidence), where, buf[p], err);
 		return;
 	}
-	if (o->data_bad++)
+	if (o->data_missing++)
 		return;
-	snprintf(where, sizeof(where), "dma-buf %u block %llu (BAR%u %#llx), bytes %zu..%zu", k, (unsigned long long)b,
-		 c->job->bar, (unsigned long long)(off + at[p]), at[p], at[p] + P2PB_VERIFY_PROBE - 1);
-	p2pb_verify_evidence(o->data_evidence, sizeof(o->data_evidence), where, buf, err);
+	/* the probe that still holds the fill */
+	p = kind[0] == P2PB_BLOCK_FILL && seq[0] == c->verify_seq ? 0 : 1;
+	block_where(c, k, b, at[p], where, sizeof(where));
+	p2pb_verify_describe(buf[p], found, sizeof(found));
+	snprintf(o->data_missing_evidence, sizeof(o->data_missing_evidence), "%s: read into since fill %u, holds '%s...'",
+		 where, c->verify_seq, found);
 }
 
-/* Read back every block of every exported range, while the load goes on. */
-static void verify_check(struct case_run *c, struct p2pb_iter_obs *o)
+/*
+ * The blocks of dma-buf @k a read completed into since its mapping was made
+ * (the fill came before the map), from every importer that accounts for
+ * them: @bits, zeroed by the caller. False when none does.
+ */
+static bool verify_filled(struct case_run *c, struct p2pb_iter_obs *o, unsigned int k, uint64_t *bits,
+			  uint64_t blocks)
 {
+	const struct p2pb_engine_ops *ops;
+	uint64_t *mine = calloc((blocks + 63) / 64, sizeof(*mine)), reads, w;
+	bool tracked = false;
+	unsigned int i;
+	int err;
+
+	if (!mine) {
+		p2pb_verdict_error(&c->r->verdict, "iteration %u: --verify: out of memory", o->index);
+		return false;
+	}
+	for (i = 0; i < c->n_inst; i++) {
+		if (!moves_data(&c->inst[i]) || !EOPS(&c->inst[i])->filled)
+			continue;
+		memset(mine, 0, (blocks + 63) / 64 * sizeof(*mine));
+		err = EOPS(&c->inst[i])->filled(&c->inst[i].e, &c->inst[i].a[k].att, mine, blocks, &reads);
+		if (err == -EOPNOTSUPP || err == -ENODATA)
+			continue;	/* moves no data in, or runs no load on this dma-buf */
+		if (err) {
+			p2pb_verdict_error(&c->r->verdict, "iteration %u: the blocks importer %s filled: %s", o->index,
+					   c->inst[i].e.spec->text, strerror(-err));
+			continue;
+		}
+		tracked = true;
+		ops = EOPS(&c->inst[i]);
+		if (ops->writes_device && ops->writes_device(c->inst[i].e.spec->opts))
+			o->data_reads_only = false;
+		for (w = 0; w < (blocks + 63) / 64; w++)
+			bits[w] |= mine[w];
+	}
+	free(mine);
+	return tracked;
+}
+
+/*
+ * Read back every block of every exported range, while the load goes on.
+ * What the importers say they filled is taken first: those blocks hold
+ * device data from then on, unless it never arrived.
+ */
+static void verify_check(struct case_run *c, struct p2pb_iter_obs *o, uint64_t moved_bytes)
+{
+	uint64_t b, blocks, *bits;
 	unsigned int k;
-	uint64_t b;
 
 	o->data_checked = true;
-	for (k = 0; k < c->r->n_dmabufs; k++)
-		for (b = 0; b < c->r->range[k].length / P2PB_VERIFY_BLOCK; b++)
-			verify_block(c, o, k, b);
+	o->data_moved_bytes = moved_bytes;
+	o->data_reads_only = true;	/* until an importer that accounts for its reads also writes */
+	for (k = 0; k < c->r->n_dmabufs; k++) {
+		blocks = c->r->range[k].length / P2PB_VERIFY_BLOCK;
+		bits = calloc((blocks + 63) / 64, sizeof(*bits));
+		if (!bits) {
+			p2pb_verdict_error(&c->r->verdict, "iteration %u: --verify: out of memory", o->index);
+			return;
+		}
+		o->data_tracked |= verify_filled(c, o, k, bits, blocks);
+		for (b = 0; b < blocks; b++)
+			verify_block(c, o, k, b, bits[b / 64] >> (b % 64) & 1);
+		free(bits);
+	}
 }
 
 /* ---- the load's timeline ---- */
@@ -903,10 +1000,12 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 		c->r->harm_dead_mapped_max_ns = it->harm_dead_mapped_ns;
 	if (c->job->verify && !it->obs.unrevoke_failed) {
 		verify_wait_coverage(c, &tr[4]);
-		verify_check(c, &it->obs);
+		verify_check(c, &it->obs, traffic_now(c).bytes - tr[4].bytes);
 		c->r->data_blocks += it->obs.data_blocks;
 		c->r->data_device += it->obs.data_device;
+		c->r->data_filled += it->obs.data_filled;
 		c->r->data_bad += it->obs.data_bad;
+		c->r->data_missing += it->obs.data_missing;
 	}
 	if (c->s->trace.on) {
 		it->kernel_events = json_object_new_array();
@@ -1049,7 +1148,7 @@ static void verify_readback(struct case_run *c)
 		err = EOPS(in)->readback(&in->e, b * P2PB_VERIFY_BLOCK, buf, sizeof(buf));
 		if (err == -ERANGE)
 			break;
-		if (!err && p2pb_verify_probe(buf, 0, b) != P2PB_BLOCK_BAD)
+		if (!err && p2pb_verify_probe(buf, 0, b, NULL) != P2PB_BLOCK_BAD)
 			continue;
 		if (!bad++) {
 			snprintf(where, sizeof(where), "device block %llu", (unsigned long long)b);

@@ -102,7 +102,7 @@ struct p2pb_case_result {
 	uint64_t dma_stale;
 	bool load;			/* some iteration had a load timeline */
 	uint64_t load_revoked_bytes, load_io_errors, load_io_timeouts;
-	uint64_t data_blocks, data_device, data_bad;	/* --verify, every iteration */
+	uint64_t data_blocks, data_device, data_filled, data_bad, data_missing;	/* --verify, every iteration */
 	uint64_t readback_blocks, readback_bad;	/* --verify, a write load's device at the end */
 	struct p2pb_kmsg_counts klog;	/* the whole case */
 	uint64_t iommu_fault_irqs;

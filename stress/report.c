@@ -177,6 +177,10 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 		add(d, "device_blocks", ju64(ob->data_device));
 		add(d, "bad_blocks", ju64(ob->data_bad));
 		add(d, "first_bad", ob->data_bad ? json_object_new_string(ob->data_evidence) : NULL);
+		add(d, "filled_blocks", ob->data_tracked ? ju64(ob->data_filled) : NULL);
+		add(d, "missing_blocks", ob->data_tracked ? ju64(ob->data_missing) : NULL);
+		add(d, "first_missing", ob->data_missing ? json_object_new_string(ob->data_missing_evidence) : NULL);
+		add(d, "moved_bytes", ju64(ob->data_moved_bytes));
 		add(o, "data", d);
 	}
 	add(o, "forced_unmap", json_object_new_boolean(it->forced_unmap));
@@ -532,9 +536,11 @@ void p2pb_case_table(const struct p2pb_case_result *r)
 		       rate_kb(&r->dma_after), (unsigned long long)r->dma_stale);
 	}
 	if (r->job.verify && r->data_blocks)
-		printf("%-28s data (--verify): %llu blocks read back, %llu holding the device's data, %llu bad\n", "",
+		printf("%-28s data (--verify): %llu blocks read back, %llu holding the device's data, %llu bad, "
+		       "%llu filled by a read, %llu of those missing the data\n", "",
 		       (unsigned long long)r->data_blocks, (unsigned long long)r->data_device,
-		       (unsigned long long)r->data_bad);
+		       (unsigned long long)r->data_bad, (unsigned long long)r->data_filled,
+		       (unsigned long long)r->data_missing);
 	if (r->readback_blocks)
 		printf("%-28s data written to the device, read back: %llu blocks, %llu bad\n", "",
 		       (unsigned long long)r->readback_blocks, (unsigned long long)r->readback_bad);

@@ -51,6 +51,7 @@ void p2pb_verdict_init(struct p2pb_verdict *v)
 {
 	memset(v, 0, sizeof(*v));
 	v->waited_iteration = -1;
+	v->bounded_last = -1;
 	v->never_unmap.fault = "never-unmap";
 	v->dma_after_unmap.fault = "dma-after-unmap";
 }
@@ -116,6 +117,30 @@ static unsigned int still_mapped(const struct p2pb_iter_obs *it, unsigned int *n
 	return n;
 }
 
+/* A proceed bound fired in @it: what it let through is BOUNDED, not a failure. */
+static bool bound_fired(const struct p2pb_verdict_ctx *ctx, const struct p2pb_iter_obs *it)
+{
+	return ctx->bound_ms && ctx->bound_proceeds && it->bound_timeouts;
+}
+
+/* @it is a BOUNDED iteration (counted once, whichever clause the bound let through). */
+static void count_bounded(struct p2pb_verdict *v, const struct p2pb_iter_obs *it, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+static void count_bounded(struct p2pb_verdict *v, const struct p2pb_iter_obs *it, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v->bounded_last == (int)it->index)
+		return;
+	v->bounded_last = (int)it->index;
+	v->bounded_iterations++;
+	if (v->bounded_evidence[0])
+		return;
+	va_start(ap, fmt);
+	vsnprintf(v->bounded_evidence, sizeof(v->bounded_evidence), fmt, ap);
+	va_end(ap);
+}
+
 /* C1, and C3's "the next revoke waits again". */
 static void judge_wait(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx, const struct p2pb_iter_obs *it)
 {
@@ -141,12 +166,9 @@ static void judge_wait(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ct
 			  never_inv, it->n_atts, ctx->trigger);
 		return;
 	}
-	if (ctx->bound_ms && ctx->bound_proceeds && it->bound_timeouts) {
-		v->bounded_iterations++;
-		if (!v->bounded_evidence[0])
-			snprintf(v->bounded_evidence, sizeof(v->bounded_evidence),
-				 "%s returned after %.1f ms with %u live mapping(s) after the configured %u ms timeout",
-				 ctx->trigger, ms, live, ctx->bound_ms);
+	if (bound_fired(ctx, it)) {
+		count_bounded(v, it, "%s returned after %.1f ms with %u live mapping(s) after the configured %u ms timeout",
+			      ctx->trigger, ms, live, ctx->bound_ms);
 		return;
 	}
 	violation(v, P2PB_C1_WAITS, (int)it->index, "%s returned after %.1f ms with %u of %u mapping(s) live and %s",
@@ -232,8 +254,12 @@ static void judge_order(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *c
 	}
 }
 
-/* Judged only where an importer had fences in flight when it was invalidated. */
-static void judge_fences(struct p2pb_verdict *v, const struct p2pb_iter_obs *it)
+/*
+ * Judged only where an importer had fences in flight when it was
+ * invalidated. A proceed bound that gave up on them is BOUNDED, as for
+ * live mappings.
+ */
+static void judge_fences(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx, const struct p2pb_iter_obs *it)
 {
 	unsigned int a;
 
@@ -242,7 +268,11 @@ static void judge_fences(struct p2pb_verdict *v, const struct p2pb_iter_obs *it)
 
 		if (o->fences_checked)
 			judged(v, P2PB_C4_FENCES);
-		if (o->fences_late)
+		if (o->fences_late && bound_fired(ctx, it))
+			count_bounded(v, it, "%s returned after %.1f ms with %u unsignalled fence(s) after the configured "
+				      "%u ms timeout", ctx->trigger, (double)it->trigger_ns / 1e6, o->fences_late,
+				      ctx->bound_ms);
+		else if (o->fences_late)
 			violation(v, P2PB_C4_FENCES, (int)it->index,
 				  "importer %u dma-buf %u: %u fence(s) added before the invalidate had not signalled "
 				  "when the trigger returned (still unsignalled %.1f ms after it)", o->importer, o->dmabuf,
@@ -300,6 +330,31 @@ static void account_injected(struct p2pb_verdict *v, const struct p2pb_verdict_c
 				   (unsigned long long)it->io_errors, (unsigned long long)it->io_timeouts);
 }
 
+/*
+ * C8: every block names its own offset; a block a read completed into
+ * since the fill holds the device's data; and a load that only reads and
+ * moved bytes left device data in some block, whatever the importer says
+ * it filled (with writes mixed in, a block written before it is read
+ * rightly holds the fill).
+ */
+static void judge_data(struct p2pb_verdict *v, const struct p2pb_iter_obs *it)
+{
+	judged(v, P2PB_C8_DATA_INTACT);
+	if (it->data_bad)
+		violation(v, P2PB_C8_DATA_INTACT, (int)it->index, "%llu of %llu blocks not intact; first: %s",
+			  (unsigned long long)it->data_bad, (unsigned long long)it->data_blocks, it->data_evidence);
+	if (it->data_missing)
+		violation(v, P2PB_C8_DATA_INTACT, (int)it->index,
+			  "%llu of %llu blocks read into since the fill lack the device's data (never arrived); first: %s",
+			  (unsigned long long)it->data_missing, (unsigned long long)it->data_filled,
+			  it->data_missing_evidence);
+	else if (it->data_tracked && it->data_reads_only && it->data_moved_bytes && !it->data_device)
+		violation(v, P2PB_C8_DATA_INTACT, (int)it->index,
+			  "the load moved %llu bytes since the remap, but none of the %llu blocks checked holds the "
+			  "device's data (%llu recorded as filled by a read)", (unsigned long long)it->data_moved_bytes,
+			  (unsigned long long)it->data_blocks, (unsigned long long)it->data_filled);
+}
+
 void p2pb_verdict_iteration(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx,
 			    const struct p2pb_iter_obs *it)
 {
@@ -310,7 +365,7 @@ void p2pb_verdict_iteration(struct p2pb_verdict *v, const struct p2pb_verdict_ct
 		return;
 	}
 	judge_wait(v, ctx, it);
-	judge_fences(v, it);
+	judge_fences(v, ctx, it);
 	judge_order(v, ctx, it);
 	if (it->map_while_revoked_tried) {
 		judged(v, P2PB_C2_NO_MAP_REVOKED);
@@ -333,13 +388,8 @@ void p2pb_verdict_iteration(struct p2pb_verdict *v, const struct p2pb_verdict_ct
 				  "importers could not map again after %s was undone: %s", ctx->trigger,
 				  strerror(it->remap_errno));
 	}
-	if (it->data_checked) {
-		judged(v, P2PB_C8_DATA_INTACT);
-		if (it->data_bad)
-			violation(v, P2PB_C8_DATA_INTACT, (int)it->index, "%llu of %llu blocks not intact; first: %s",
-				  (unsigned long long)it->data_bad, (unsigned long long)it->data_blocks,
-				  it->data_evidence);
-	}
+	if (it->data_checked)
+		judge_data(v, it);
 	judge_log(v, ctx, (int)it->index, &it->klog);
 	account_injected(v, ctx, it);
 }

@@ -110,8 +110,14 @@ struct p2pb_iter_obs {
 	bool data_checked;		/* --verify: the exported ranges were read back */
 	uint64_t data_blocks;		/* 4 KiB blocks checked */
 	uint64_t data_bad;		/* of those, not naming their own offset */
-	uint64_t data_device;		/* of those, holding the traffic device's data (head and tail) */
+	uint64_t data_device;		/* of those, holding the device's data (head and tail) */
+	bool data_tracked;		/* an importer said which blocks its reads filled */
+	bool data_reads_only;		/* and every such importer only reads into the mapping */
+	uint64_t data_filled;		/* blocks a read completed into since the fill */
+	uint64_t data_missing;		/* of those, not holding the device's data: it never arrived */
+	uint64_t data_moved_bytes;	/* the load's bytes between the remap and the check */
 	char data_evidence[160];	/* the first bad one */
+	char data_missing_evidence[224];	/* the first missing one */
 	struct p2pb_kmsg_counts klog;	/* logged during this iteration */
 	/* C9, the kernel's side (lib/exporter_watch): the first event of the trigger that took the memory away */
 	bool memory_watched;		/* the kernel events were recorded */
@@ -144,6 +150,7 @@ struct p2pb_verdict {
 	struct p2pb_violation v[P2PB_MAX_VIOLATIONS];
 	unsigned int n_v, v_dropped;	/* violations beyond the array are counted only */
 	unsigned int bounded_iterations;
+	int bounded_last;		/* the last iteration counted as BOUNDED, or -1 */
 	char bounded_evidence[P2PB_EVIDENCE_LEN];
 	struct p2pb_injected never_unmap, dma_after_unmap;
 	char error[P2PB_EVIDENCE_LEN];	/* first harness/setup error */

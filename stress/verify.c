@@ -60,7 +60,7 @@ static long long probe_seq(const char *buf, size_t at, size_t line_len)
 	return seq;
 }
 
-enum p2pb_block_kind p2pb_verify_probe(const char *buf, size_t at, uint64_t block)
+enum p2pb_block_kind p2pb_verify_probe(const char *buf, size_t at, uint64_t block, uint32_t *seq_out)
 {
 	char line[LINE_MAX_LEN];
 	size_t n = device_line(block, line);
@@ -73,7 +73,48 @@ enum p2pb_block_kind p2pb_verify_probe(const char *buf, size_t at, uint64_t bloc
 	if (seq < 0 || seq > UINT32_MAX)
 		return P2PB_BLOCK_BAD;
 	n = fill_line(block, (uint32_t)seq, line);
-	return repeats(buf, at, P2PB_VERIFY_PROBE, line, n) ? P2PB_BLOCK_FILL : P2PB_BLOCK_BAD;
+	if (!repeats(buf, at, P2PB_VERIFY_PROBE, line, n))
+		return P2PB_BLOCK_BAD;
+	if (seq_out)
+		*seq_out = (uint32_t)seq;
+	return P2PB_BLOCK_FILL;
+}
+
+uint32_t p2pb_verify_next_seq(uint32_t seq, uint32_t seed)
+{
+	if (!seq)
+		return seed % P2PB_VERIFY_SEQ_MAX + 1;
+	return seq % P2PB_VERIFY_SEQ_MAX + 1;
+}
+
+/* Device data in one probe: the traffic pattern, or a fill other than the current one. */
+static bool probe_is_device(enum p2pb_block_kind kind, uint32_t seq, uint32_t fill_seq)
+{
+	return kind == P2PB_BLOCK_DEVICE || (kind == P2PB_BLOCK_FILL && seq != fill_seq);
+}
+
+enum p2pb_block_state p2pb_verify_state(const enum p2pb_block_kind kind[2], const uint32_t seq[2],
+					uint32_t fill_seq)
+{
+	bool dev0, dev1;
+
+	if (kind[0] == P2PB_BLOCK_BAD || kind[1] == P2PB_BLOCK_BAD)
+		return P2PB_BLOCK_STATE_BAD;
+	dev0 = probe_is_device(kind[0], seq[0], fill_seq);
+	dev1 = probe_is_device(kind[1], seq[1], fill_seq);
+	if (!dev0 && !dev1)
+		return P2PB_BLOCK_STATE_FILL;
+	/* one 4 KiB block comes from one device block: the same pattern head and tail */
+	if (dev0 && dev1 && kind[0] == kind[1] && (kind[0] == P2PB_BLOCK_DEVICE || seq[0] == seq[1]))
+		return P2PB_BLOCK_STATE_DEVICE;
+	return P2PB_BLOCK_STATE_PARTIAL;
+}
+
+bool p2pb_verify_intact(enum p2pb_block_state state, bool filled)
+{
+	if (state == P2PB_BLOCK_STATE_BAD)
+		return false;
+	return !filled || state == P2PB_BLOCK_STATE_DEVICE;
 }
 
 const size_t p2pb_verify_probe_at[2] = { 0, P2PB_VERIFY_BLOCK - P2PB_VERIFY_PROBE };

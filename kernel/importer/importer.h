@@ -87,6 +87,7 @@ void p2pb_dma_fence_done(struct p2pb_att *a, struct dma_fence *f, int err, bool 
 /* load.c */
 long p2pb_ioc_load(struct p2pb_att *a, struct p2pb_load *req);
 long p2pb_ioc_bins(struct p2pb_att *a, struct p2pb_bins *req);
+long p2pb_ioc_filled(struct p2pb_att *a, struct p2pb_filled *req);
 void p2pb_load_stop(struct p2pb_att *a);
 void p2pb_load_free(struct p2pb_att *a);
 u32 p2pb_load_inflight(struct p2pb_att *a);

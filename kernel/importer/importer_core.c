@@ -1264,6 +1264,20 @@ static long p2pb_ioctl_bins(struct p2pb_session *s, void __user *uarg)
 	return ret;
 }
 
+static long p2pb_ioctl_filled(struct p2pb_session *s, void __user *uarg)
+{
+	struct p2pb_filled req;
+	struct p2pb_att *a = p2pb_req_att(s, uarg, &req, sizeof(req));
+	long ret;
+
+	if (IS_ERR(a))
+		return PTR_ERR(a);
+	ret = p2pb_ioc_filled(a, &req);
+	if (!ret && copy_to_user(uarg, &req, sizeof(req)))
+		ret = -EFAULT;
+	return ret;
+}
+
 static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct p2pb_session *s = file->private_data;
@@ -1323,6 +1337,9 @@ static long p2pb_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case P2PB_IOC_BINS:
 		ret = p2pb_ioctl_bins(s, uarg);
+		break;
+	case P2PB_IOC_FILLED:
+		ret = p2pb_ioctl_filled(s, uarg);
 		break;
 	case P2PB_IOC_STATUS:
 		ret = p2pb_ioc_status(s, uarg);

@@ -16,6 +16,7 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <linux/bitmap.h>
 #include <linux/delay.h>
 #include <linux/dma-resv.h>
 #include <linux/kthread.h>
@@ -78,6 +79,12 @@ struct p2pb_load_batch {
  * @bins: under the attachment's ev_lock: a ring of @bin_count from @bin_head
  * @cur: the bin being filled, under ev_lock
  * @last_closed: start of the last bin closed, under ev_lock: later completions go after it
+ * @nblocks: 4 KiB blocks of the range
+ * @filled: under ev_lock: blocks a read completed into, before any write from them, since
+ *	the mapping @filled_map_ns was made (P2PB_IOC_FILLED)
+ * @written: under ev_lock: blocks a write completed from since that mapping was made
+ * @filled_map_ns: map_ns of the mapping @filled and @written are of
+ * @filled_reads: bits set in @filled
  */
 struct p2pb_load_state {
 	struct p2pb_load req;
@@ -97,6 +104,9 @@ struct p2pb_load_state {
 	u32 bin_head, bin_count, bin_dropped;
 	struct p2pb_bin cur;
 	u64 last_closed;
+	u64 nblocks;
+	unsigned long *filled, *written;
+	u64 filled_map_ns, filled_reads;
 };
 
 u32 p2pb_load_inflight(struct p2pb_att *a)
@@ -179,6 +189,31 @@ static void p2pb_load_check_drained(struct p2pb_att *a, struct p2pb_load_state *
 	l->drain_count = 0;
 }
 
+/*
+ * A good command of the mapping @s was submitted into, under ev_lock: a
+ * read marks the blocks it filled with device data, unless a write had
+ * copied them to the device first (they then hold what the mapping held).
+ */
+static void p2pb_load_mark(struct p2pb_load_state *l, const struct p2pb_load_slot *s)
+{
+	u64 b = div_u64(s->off, P2PB_LOAD_PAGE), end = b + s->len / P2PB_LOAD_PAGE;
+
+	if (s->stale || s->map_ns < l->filled_map_ns)
+		return;		/* not into the latest mapping */
+	if (s->map_ns > l->filled_map_ns) {
+		bitmap_zero(l->filled, l->nblocks);
+		bitmap_zero(l->written, l->nblocks);
+		l->filled_map_ns = s->map_ns;
+		l->filled_reads = 0;
+	}
+	for (; b < end && b < l->nblocks; b++) {
+		if (s->write)
+			__set_bit(b, l->written);
+		else if (!test_bit(b, l->written) && !__test_and_set_bit(b, l->filled))
+			l->filled_reads++;
+	}
+}
+
 /* One command is over: @status is its NVMe status, or -ETIMEDOUT. */
 static void p2pb_load_complete(struct p2pb_att *a, struct p2pb_load_state *l, u16 cid, int status,
 			       u64 now)
@@ -209,6 +244,7 @@ static void p2pb_load_complete(struct p2pb_att *a, struct p2pb_load_state *l, u1
 		a->revoked_bytes += s->stale ? s->len : 0;
 		a->dma_last_ns = now;
 		first = s->map_ns > l->first_for_map;
+		p2pb_load_mark(l, s);
 	}
 	p2pb_bin_add(l, now, s->len, status);
 	spin_unlock_irqrestore(&a->ev_lock, flags);
@@ -545,6 +581,8 @@ void p2pb_load_free(struct p2pb_att *a)
 {
 	if (!a->load)
 		return;
+	kvfree(a->load->filled);
+	kvfree(a->load->written);
 	kvfree(a->load->bins);
 	kfree(a->load);
 	a->load = NULL;
@@ -602,16 +640,45 @@ static int p2pb_load_alloc(struct p2pb_att *a)
 	return 0;
 }
 
-/* A new load starts from zero: slots, batches, bins. */
+/* The block bitmaps of a load of @range bytes; the old ones are freed. */
+static int p2pb_load_alloc_blocks(struct p2pb_load_state *l, u64 range)
+{
+	u64 nblocks = div_u64(range, P2PB_LOAD_PAGE);
+	unsigned long *filled, *written;
+
+	/* the bitmap helpers take unsigned int; kvcalloc: a large range is not one high-order page */
+	if (nblocks > UINT_MAX)
+		return -EINVAL;
+	filled = kvcalloc(BITS_TO_LONGS(nblocks), sizeof(*filled), GFP_KERNEL);
+	written = kvcalloc(BITS_TO_LONGS(nblocks), sizeof(*written), GFP_KERNEL);
+	if (!filled || !written) {
+		kvfree(filled);
+		kvfree(written);
+		return -ENOMEM;
+	}
+	kvfree(l->filled);
+	kvfree(l->written);
+	l->filled = filled;
+	l->written = written;
+	l->nblocks = nblocks;
+	return 0;
+}
+
+/* A new load starts from zero: slots, batches, bins, block bitmaps. */
 static void p2pb_load_reset(struct p2pb_att *a, const struct p2pb_load *req, struct p2pb_nvme *n)
 {
 	struct p2pb_load_state *l = a->load;
 	struct p2pb_bin *bins = l->bins;
+	unsigned long *filled = l->filled, *written = l->written;
+	u64 nblocks = l->nblocks;
 	unsigned long flags;
 
 	spin_lock_irqsave(&a->ev_lock, flags);
 	memset(l, 0, sizeof(*l));
 	l->bins = bins;
+	l->filled = filled;
+	l->written = written;
+	l->nblocks = nblocks;
 	l->req = *req;
 	l->nvme = n;
 	l->nslots = div64_u64(req->range, req->block_size);
@@ -663,6 +730,8 @@ long p2pb_ioc_load(struct p2pb_att *a, struct p2pb_load *req)
 	err = req->block_size > max_io ? -E2BIG : p2pb_load_range(a, &r, capacity);
 	if (!err)
 		err = p2pb_load_alloc(a);
+	if (!err)
+		err = p2pb_load_alloc_blocks(a->load, r.range);
 	if (err)
 		goto err_release;
 	p2pb_load_reset(a, &r, n);
@@ -726,4 +795,50 @@ long p2pb_ioc_bins(struct p2pb_att *a, struct p2pb_bins *req)
 	}
 	kvfree(copy);
 	return 0;
+}
+
+/**
+ * p2pb_ioc_filled - the blocks of @a's load range that must hold device data
+ * @a: the attachment; caller holds the session lock (the load stays)
+ * @req: in: id, max_blocks, bitmap_ptr; out: blocks, map_ns, reads
+ *
+ * Copies min(max_blocks, blocks) bits of the current mapping (struct
+ * p2pb_filled in the uAPI header); none is set when nothing completed into
+ * it yet. A snapshot: the running load may set more bits right after.
+ *
+ * Return: 0, -ENODATA when no load was started, -EINVAL for a bad request,
+ * -ENOMEM, -EFAULT.
+ */
+long p2pb_ioc_filled(struct p2pb_att *a, struct p2pb_filled *req)
+{
+	struct p2pb_load_state *l = a->load;
+	unsigned long flags;
+	u64 n, words;
+	u64 *arr;
+	long ret = 0;
+
+	if (req->pad0 || memchr_inv(req->reserved, 0, sizeof(req->reserved)))
+		return -EINVAL;
+	if (!l || !l->filled)
+		return -ENODATA;
+	n = min(req->max_blocks, l->nblocks);
+	words = DIV_ROUND_UP(n, 64);
+	arr = kvcalloc(max_t(u64, words, 1), sizeof(*arr), GFP_KERNEL);
+	if (!arr)
+		return -ENOMEM;
+	spin_lock_irqsave(&a->ev_lock, flags);
+	req->blocks = l->nblocks;
+	req->map_ns = 0;
+	req->reads = 0;
+	/* bits of an older mapping say nothing about this one */
+	if (l->filled_map_ns && l->filled_map_ns == READ_ONCE(a->map_ns)) {
+		bitmap_to_arr64(arr, l->filled, n);
+		req->map_ns = l->filled_map_ns;
+		req->reads = l->filled_reads;
+	}
+	spin_unlock_irqrestore(&a->ev_lock, flags);
+	if (words && copy_to_user(u64_to_user_ptr(req->bitmap_ptr), arr, words * sizeof(*arr)))
+		ret = -EFAULT;
+	kvfree(arr);
+	return ret;
 }

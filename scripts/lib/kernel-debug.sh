@@ -79,4 +79,4 @@ debug_config_check() {
 	[ -z "$missing" ] || die "the debug kernel's configuration lost:$missing"
 }
 
-debug_build_estimate() { echo "10 minutes on 2 cores"; }
+debug_build_estimate() { echo "15 minutes on 2 cores"; }

@@ -37,7 +37,8 @@ check_load_revoke_triggers() {
 	grep -A3 "^nvme-load" "$OUT/matrix.out"
 	[ "$(jq "$sel | length" "$OUT/matrix.json")" = 6 ] || fail "not one nvme-load case per trigger" || return 1
 	jq -e "$sel | all(.[]; $LOAD_CASE_OK and .verdict.clauses.C4 == \"pass\" and .verdict.clauses.C8 == \"pass\" and
-		all(.iterations[]; .data.blocks == 512 and .data.bad_blocks == 0 and .data.device_blocks == 512))" \
+		all(.iterations[]; .data.blocks == 512 and .data.bad_blocks == 0 and .data.device_blocks == 512 and
+			.data.filled_blocks == 512 and .data.missing_blocks == 0))" \
 		"$OUT/matrix.json" >/dev/null ||
 		fail "traffic did not stop and resume cleanly: $(jq -c "$sel | [.[] | {name, status,
 			it: [.iterations[] | {d: .dma.during.bytes, l: (.load | del(.timeline))}]}]" "$OUT/matrix.json")" ||
@@ -64,8 +65,10 @@ check_load_block_sizes() {
 		.device_readback.bad_blocks == 0' "$OUT/load-8k.json" >/dev/null ||
 		fail "io=write: the device's blocks were not read back intact: $(jq -c '.cases[0].device_readback' \
 			"$OUT/load-8k.json")" || return 1
-	# reads: every block of the CMB holds the traffic device's block of the same offset
-	jq -e 'all(.cases[].iterations[]; .data.device_blocks == 128)' "$OUT/load-4k.json" >/dev/null ||
+	# reads: every block of the CMB holds the traffic device's block of the same offset, and the
+	# importer recorded a read into each since the fill
+	jq -e 'all(.cases[].iterations[]; .data.device_blocks == 128 and .data.filled_blocks == 128 and
+		.data.missing_blocks == 0)' "$OUT/load-4k.json" >/dev/null ||
 		fail "io=read did not bring every block of the device: $(jq -c '[.cases[].iterations[].data]' \
 			"$OUT/load-4k.json")" || return 1
 	load_run load-rate "$LOAD_IMP,io=read,bs=4k,qd=8,rate=1m" --trigger mem-off --iterations 1 || return 1

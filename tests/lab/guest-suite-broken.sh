@@ -211,6 +211,28 @@ check_fault_wrong_offset() {
 	[ -z "$(driver_of $TRAFFIC)" ] || fail "$TRAFFIC left bound"
 }
 
+# C8, data that never arrived: every map points the range's own length
+# further into the CMB, so the read load's data lands outside the exported
+# range and its commands complete as a success. Every block still names its
+# own offset (it holds the fill), which alone passed before; but the
+# importer completed a read into each since the fill, so each must hold
+# the device's data, and none does.
+check_fault_beyond_range() {
+	set_fault beyond-range || fail "cannot select beyond-range" || return 1
+	revoke_json beyond-range --trigger mem-off --size 2M --verify 1 \
+		--importer kmod:dev=$TRAFFIC,io=read,bs=64k,qd=16 --iterations 2
+	set_fault none
+	jq -c '[.cases[0].iterations[].data]' "$OUT/beyond-range.json"
+	verdict_fails beyond-range C8 '512 of 512 blocks read into since the fill lack the device.s data \(never arrived\); first: dma-buf 0 block 0 .*: read into since fill [0-9]+, holds .p2pbench fill block 0000000000 seq' ||
+		return 1
+	jq -e '.cases[0] | .verdict.clauses.C1 == "pass" and all(.verdict.violations[]; .clause == "C8") and
+		all(.iterations[]; .data.bad_blocks == 0 and .data.device_blocks == 0 and .data.filled_blocks == 512 and
+			.data.missing_blocks == 512 and .data.moved_bytes > 0)' "$OUT/beyond-range.json" >/dev/null ||
+		fail "expected every block to name its offset, be filled by a read and miss the data, C8 alone failing" ||
+		return 1
+	[ -z "$(driver_of $TRAFFIC)" ] || fail "$TRAFFIC left bound"
+}
+
 # C9: the memory goes before the revoke on four paths, each revoke still
 # waiting for its 50 ms importer. mem-off, d3hot and close: the importer
 # reads the function as memory-disabled (D3hot) when it is invalidated.
@@ -270,7 +292,8 @@ check_verdicts_pass_without_fault() {
 	revoke_json none-fence --trigger mem-off --importer kmod:fence=200ms,dev=$IMP --iterations 2 || return 1
 	revoke_json none-verify --trigger mem-off --size 2M --verify 1 \
 		--importer kmod:dev=$TRAFFIC,io=read,bs=64k,qd=16 --iterations 2 || return 1
-	jq -e '.cases[0] | .verdict.clauses.C8 == "pass" and all(.iterations[]; .data.device_blocks == 512)' \
+	jq -e '.cases[0] | .verdict.clauses.C8 == "pass" and all(.iterations[]; .data.device_blocks == 512 and
+		.data.filled_blocks == 512 and .data.missing_blocks == 0)' \
 		"$OUT/none-verify.json" >/dev/null || fail "C8 not judged, or the load did not fill every block" || return 1
 	jq -e '.cases[0] | .verdict.clauses.C4 == "pass" and all(.iterations[]; .trigger_ns >= 200000000)' \
 		"$OUT/none-fence.json" >/dev/null || fail "C4 not judged, or the revoke did not wait for the fence" || return 1

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Lab checks on the debug kernel (scripts/lab --kernel debug: lockdep,
-# KASAN, DEBUG_ATOMIC_SLEEP, DMA-API debug, debug objects) with the
+# KASAN, UBSAN, DEBUG_ATOMIC_SLEEP, DMA-API and dma-buf debug, debug
+# objects, the hung-task detector, kmemleak) with the
 # distribution's vfio-pci source built for it: the contract (its revoke
 # cases run every trigger with a late and a fenced importer), a short
 # stress and the race scenarios, where a race that corrupts memory or takes
@@ -21,7 +22,15 @@ CHECK_TIMEOUT=900
 . "$HERE/checks-stress.sh"
 
 # Forbidden on a debug kernel: what C7 forbids, and every checker's report.
-DEBUG_FINDINGS='WARNING:|BUG:|Oops|general protection|refcount_t|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|DMA-API: .*device driver|ODEBUG:|KASAN'
+DEBUG_FINDINGS='WARNING:|BUG:|Oops|general protection|refcount_t|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|DMA-API: .*device driver|ODEBUG:|KASAN|UBSAN:|blocked for more than'
+# A leak is ours when its allocation's stack passes through the code under test
+KMEMLEAK=/sys/kernel/debug/kmemleak
+OURS='vfio|dma_buf|dma_resv|dma_fence|p2pb|p2pdma|iommu|iova|nvme'
+# Known 7.3.4 bug, not ours: dma_buf_phys_vec_to_sgt() sets the table's
+# orig_nents to 0 (it has no CPU list) and dma_buf_free_sgt() frees it with
+# sg_free_table(), which frees orig_nents entries: every map of a VFIO
+# dma-buf leaks its scatterlist (32 bytes per entry). Matched by its stack.
+KNOWN_LEAK='__sg_alloc_table\+[^|]*\| *sg_alloc_table\+[^|]*\| *dma_buf_phys_vec_to_sgt\+'
 
 check_debug_loaded() {
 	case $(uname -r) in *-p2pb-debug) ;; *) fail "not the debug kernel: $(uname -r)"; return 1 ;; esac
@@ -38,6 +47,36 @@ check_debug_contract() {
 
 check_debug_stress() {
 	check_stress_short
+}
+
+# After everything above: kmemleak's scan (twice: an object is reported
+# once it was unreferenced for a scan past its minimum age) finds no leak
+# whose allocation came through vfio, dma-buf, the IOMMU, p2pdma or our
+# importer; others (the rest of the kernel's) are listed, not judged. One
+# leak of 7.3.4 is known and expected (KNOWN_LEAK): it shows on every run
+# that kmemleak sees leaks on the path under test, and its absence fails
+# too (kmemleak blind, or a kernel that fixed it: then drop it here). The
+# whole report is kept in $OUT/kmemleak.txt.
+check_debug_kmemleak() {
+	local leaks ours known unknown
+	[ -w $KMEMLEAK ] || fail "no $KMEMLEAK: kmemleak is off (or disabled itself at boot: $(dmesg | grep -m1 kmemleak))" ||
+		return 1
+	echo scan >$KMEMLEAK && sleep 6 && echo scan >$KMEMLEAK || fail "kmemleak scan failed" || return 1
+	leaks=$(cat $KMEMLEAK)
+	printf '%s\n' "$leaks" >"$OUT/kmemleak.txt"
+	# one line per leak: its header and its backtrace, joined
+	ours=$(awk '/^unreferenced object/ { if (r != "") print r; r = $0; next } { r = r " |" $0 } END { if (r != "") print r }' \
+		<<<"$leaks" | grep -E "backtrace.*($OURS)")
+	known=$(grep -E "$KNOWN_LEAK" <<<"$ours")
+	unknown=$(grep -vE "$KNOWN_LEAK" <<<"$ours")
+	echo "kmemleak: $(grep -c '^unreferenced object' <<<"$leaks") unreferenced objects in all, $(grep -c . <<<"$ours") ours," \
+		"$(grep -c . <<<"$known") of them the known leak of every map (KNOWN_LEAK: dma_buf_free_sgt() frees none of the" \
+		"scatterlist dma_buf_phys_vec_to_sgt() allocated)"
+	[ -z "$unknown" ] ||
+		fail "kmemleak: $(grep -c . <<<"$unknown") leak(s) through the code under test; first: $(head -n 1 <<<"$unknown" | cut -c1-600)" ||
+		return 1
+	[ -n "$known" ] ||
+		fail "kmemleak did not report the known scatterlist leak of every dma-buf map: kmemleak is not seeing leaks, or the kernel fixed it (then remove KNOWN_LEAK)"
 }
 
 # last: everything above ran under the checkers

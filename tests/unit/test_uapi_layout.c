@@ -12,7 +12,7 @@
 
 int main(void)
 {
-	CHECK_EQ_U64(P2PB_IMPORTER_ABI, 6);
+	CHECK_EQ_U64(P2PB_IMPORTER_ABI, 7);
 	CHECK_EQ_U64(sizeof(struct p2pb_attach), 80 + 8 * P2PB_MAX_DELAYS + 56);
 	CHECK_EQ_U64(offsetof(struct p2pb_attach, dmabuf_fd), 0);
 	CHECK_EQ_U64(offsetof(struct p2pb_attach, pci_bus), 12);
@@ -70,6 +70,11 @@ int main(void)
 	CHECK_EQ_U64(offsetof(struct p2pb_bins, count), 24);
 	CHECK_EQ_U64(_IOC_NR(P2PB_IOC_LOAD), 8);
 	CHECK_EQ_U64(_IOC_NR(P2PB_IOC_BINS), 9);
+	CHECK_EQ_U64(sizeof(struct p2pb_filled), 64);
+	CHECK_EQ_U64(offsetof(struct p2pb_filled, bitmap_ptr), 8);
+	CHECK_EQ_U64(offsetof(struct p2pb_filled, reads), 40);
+	CHECK_EQ_U64(_IOC_NR(P2PB_IOC_FILLED), 10);
+	CHECK_EQ_U64(_IOC_SIZE(P2PB_IOC_FILLED), sizeof(struct p2pb_filled));
 	CHECK_EQ_U64(sizeof(struct p2pb_dma), 40);
 	CHECK_EQ_U64(offsetof(struct p2pb_dma, interval_ns), 16);
 	CHECK_EQ_U64(_IOC_NR(P2PB_IOC_DMA), 7);

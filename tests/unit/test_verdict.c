@@ -183,6 +183,23 @@ static void test_bounded_and_log(void)
 	CHECK(v.outcome == P2PB_BOUNDED && v.bounded_iterations == 1 && v.announced_warnings == 1);
 	CHECK(strstr(v.bounded_evidence, "after the configured 100 ms timeout") != NULL);
 
+	/* a proceed bound that gave up on a fence, every mapping gone: BOUNDED, counted once */
+	it[1] = good_iter(1, &a[1]);
+	a[1].fences_checked = 1;
+	a[1].fences_late = 1;
+	it[1].bound_timeouts = 1;
+	v = judge(&bound, &it[1], 1);
+	CHECK(v.outcome == P2PB_BOUNDED && v.bounded_iterations == 1 && !v.violated);
+	CHECK(strstr(v.bounded_evidence, "with 1 unsignalled fence(s) after the configured 100 ms timeout") != NULL);
+	it[1].mapped_at_return = 1;
+	v = judge(&bound, &it[1], 1);
+	CHECK(v.outcome == P2PB_BOUNDED && v.bounded_iterations == 1);
+	/* no timeout fired: the late fence is C4's */
+	it[1].mapped_at_return = 0;
+	it[1].bound_timeouts = 0;
+	v = judge(&bound, &it[1], 1);
+	CHECK(only(&v, 1u << P2PB_C4_FENCES));
+
 	/* a bound configured but no timeout logged: the early return is not excused */
 	it[1] = good_iter(1, &a[1]);
 	it[1].mapped_at_return = 1;
@@ -382,10 +399,67 @@ static void test_fold(void)
 	CHECK(o.fences_checked == 1 && o.fences_late == 1 && o.fence_late_max_ns == 3900);
 }
 
+/* C8: named offsets, device data where a read completed, and a load that moved bytes left some */
+static void test_data(void)
+{
+	struct p2pb_att_obs a;
+	struct p2pb_iter_obs it = good_iter(0, &a);
+	struct p2pb_verdict v;
+
+	it.data_checked = true;
+	it.data_blocks = 512;
+	it.data_tracked = true;
+	it.data_reads_only = true;
+	it.data_filled = 512;
+	it.data_device = 512;
+	it.data_moved_bytes = 4u << 20;
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_PASS && (v.judged & 1u << P2PB_C8_DATA_INTACT));
+
+	/* reads completed, the blocks still hold the fill: the data never arrived */
+	it.data_device = 0;
+	it.data_missing = 512;
+	snprintf(it.data_missing_evidence, sizeof(it.data_missing_evidence), "dma-buf 0 block 0: holds the fill");
+	v = judge(&plain, &it, 1);
+	CHECK(only(&v, 1u << P2PB_C8_DATA_INTACT) && v.n_v == 1);
+	CHECK(strstr(v.v[0].evidence, "512 of 512 blocks read into since the fill lack the device's data (never arrived)") &&
+	      strstr(v.v[0].evidence, "dma-buf 0 block 0: holds the fill"));
+
+	/* bytes moved, nothing recorded as filled, no block holds device data */
+	it.data_missing = 0;
+	it.data_filled = 0;
+	v = judge(&plain, &it, 1);
+	CHECK(only(&v, 1u << P2PB_C8_DATA_INTACT) &&
+	      strstr(v.v[0].evidence, "the load moved 4194304 bytes since the remap, but none of the 512 blocks"));
+	/* ... but a load that moved nothing, or an importer that keeps no account, is not blamed */
+	it.data_moved_bytes = 0;
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_PASS);
+	it.data_moved_bytes = 1;
+	it.data_tracked = false;
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_PASS);
+	/* with writes mixed in, blocks written before they were read rightly hold the fill */
+	it.data_tracked = true;
+	it.data_reads_only = false;
+	v = judge(&plain, &it, 1);
+	CHECK(v.outcome == P2PB_PASS);
+	it.data_reads_only = true;
+
+	/* a block naming another offset, and a missing one: both said */
+	it.data_tracked = true;
+	it.data_filled = 10;
+	it.data_missing = 1;
+	it.data_bad = 2;
+	v = judge(&plain, &it, 1);
+	CHECK(only(&v, 1u << P2PB_C8_DATA_INTACT) && v.n_v == 2);
+}
+
 int main(void)
 {
 	test_clauses();
 	test_memory_live();
+	test_data();
 	test_fold();
 	test_c5();
 	test_bounded_and_log();

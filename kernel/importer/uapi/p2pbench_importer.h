@@ -14,7 +14,7 @@
 #include <linux/types.h>
 
 #define P2PB_IMPORTER_NAME	"p2pbench_importer"
-#define P2PB_IMPORTER_ABI	6
+#define P2PB_IMPORTER_ABI	7
 #define P2PB_MAX_DELAYS		64
 
 /* How the importer attaches; everything but DYNAMIC must be refused by VFIO. */
@@ -306,6 +306,28 @@ struct p2pb_bins {
 	__u64 reserved[2];	/* must be 0 */
 };
 
+/*
+ * Which 4 KiB blocks of the load's range must hold the device's data: bit b
+ * (bit b % 64 of word b / 64) is set when a read command completed without
+ * error into block b of the current mapping, and no write from block b had
+ * completed into this mapping before it (after such a write the block
+ * holds what the mapping held, which the write copied to the device). Every
+ * new mapping starts with no bit set. Completions are recorded after their
+ * data landed, so a block whose bit a reader saw holds device data from
+ * then on, unless the DMA never arrived. `reads` counts those first reads
+ * (blocks, not commands).
+ */
+struct p2pb_filled {
+	__u32 id;
+	__u32 pad0;
+	__u64 bitmap_ptr;	/* __u64[(max_blocks + 63) / 64] */
+	__u64 max_blocks;	/* bits the array at bitmap_ptr holds */
+	__u64 blocks;		/* out: 4 KiB blocks of the load's range */
+	__u64 map_ns;		/* out: the mapping the bits are of (0: none recorded yet) */
+	__u64 reads;		/* out: bits set over all blocks */
+	__u64 reserved[2];	/* must be 0 */
+};
+
 #define P2PB_IOC_MAGIC		0xB2
 #define P2PB_IOC_ABI		_IOR(P2PB_IOC_MAGIC, 0, __u32)
 #define P2PB_IOC_ATTACH		_IOWR(P2PB_IOC_MAGIC, 1, struct p2pb_attach)
@@ -317,5 +339,6 @@ struct p2pb_bins {
 #define P2PB_IOC_DMA		_IOW(P2PB_IOC_MAGIC, 7, struct p2pb_dma)
 #define P2PB_IOC_LOAD		_IOWR(P2PB_IOC_MAGIC, 8, struct p2pb_load)
 #define P2PB_IOC_BINS		_IOWR(P2PB_IOC_MAGIC, 9, struct p2pb_bins)
+#define P2PB_IOC_FILLED		_IOWR(P2PB_IOC_MAGIC, 10, struct p2pb_filled)
 
 #endif /* P2PBENCH_IMPORTER_UAPI_H */
