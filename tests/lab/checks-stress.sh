@@ -18,9 +18,9 @@ stress_summary() {
 # device reopens: no finding, every trigger exercised and PASS, every
 # checkpoint back at the baseline, the RSS flat, the kernel log clean.
 check_stress_short() {
-	local j=$OUT/stress-short.json rc=0 dur=${STRESS_SHORT:-60s}
+	local j=$OUT/stress-short.json rc=0 shape=${STRESS_SHAPE:--D 60s}
 	modprobe p2pbench_importer || fail "modprobe p2pbench_importer failed" || return 1
-	p2pbench stress $STRESS_ARGS -D "$dur" --seed 20261130 --triggers flr,mem-off,d3hot,hot-reset \
+	p2pbench stress $STRESS_ARGS $shape --seed 20261130 --triggers flr,mem-off,d3hot,hot-reset \
 		--mix reopen=1 --checkpoint "${STRESS_CHECKPOINT:-50}" --json "$j" --record "$OUT/stress-short.replay.json" ||
 		rc=$?
 	stress_summary "$j"
