@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyze.h"
+#include "commands.h"
 #include "doctor.h"
 #include "result.h"
 #include "revoke.h"

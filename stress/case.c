@@ -11,7 +11,7 @@
  *   remap    every importer maps again
  *   after    traffic, kernel log, verdict, histograms
  *
- * Everything measured lands in struct p2pb_case_result; report.c formats it.
+ * Everything measured lands in struct p2pb_case_result; case_format.c formats it.
  */
 #define _GNU_SOURCE
 #include "case.h"

@@ -17,7 +17,7 @@
 
 /*
  * One revoke case as plain data: what p2pb_case_run() measured, from which
- * report.c builds the JSON, the terminal table and the KTAP lines. Each
+ * case_format.c builds the JSON, the terminal table and the KTAP lines. Each
  * iteration runs the phases before -> trigger -> quiesce -> revoked ->
  * restore -> remap -> after (docs/methodology.md).
  */
@@ -125,7 +125,7 @@ void p2pb_case_result_free(struct p2pb_case_result *r);
 /* A trigger never came back from the kernel: stop, leave the device alone. */
 bool p2pb_case_kernel_stuck(void);
 
-/* report.c: formats, never measures. */
+/* case_format.c: formats, never measures. */
 json_object *p2pb_case_json(const struct p2pb_case_result *r);
 /* {outcome, clauses, violations, ...} of one verdict (results/schema/result-v2.md). */
 json_object *p2pb_verdict_json(const struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ctx);

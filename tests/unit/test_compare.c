@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "check.h"
-#include "compare.h"
+#include "regression.h"
 #include "error.h"
 #include "qualify.h"
 #include "resultset.h"

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* The HTML report: measure (the result set), then format (tables and figures). */
 #define _GNU_SOURCE
-#include "report.h"
+#include "html_report.h"
 #include "error.h"
 #include "format.h"
 #include "jsonq.h"

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* p2pbench compare: what got worse between two runs, by how much, and is it noise. */
 #define _GNU_SOURCE
-#include "analyze.h"
-#include "compare.h"
+#include "commands.h"
+#include "regression.h"
 #include "error.h"
 #include "format.h"
 #include "result.h"

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef P2PB_COMPARE_H
-#define P2PB_COMPARE_H
+#ifndef P2PB_REGRESSION_H
+#define P2PB_REGRESSION_H
 #include <stdbool.h>
 #include <stdio.h>
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef P2PB_REPORT_H
-#define P2PB_REPORT_H
+#ifndef P2PB_HTML_REPORT_H
+#define P2PB_HTML_REPORT_H
 #include <stdbool.h>
 
-#include "compare.h"
+#include "regression.h"
 #include "qualify.h"
 #include "resultset.h"
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #define _GNU_SOURCE
-#include "compare.h"
+#include "regression.h"
 #include "error.h"
 #include "stats.h"
 

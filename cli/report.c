@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /* p2pbench report: result documents into one HTML page with figures, CSV, and a qualification verdict. */
 #define _GNU_SOURCE
-#include "analyze.h"
+#include "commands.h"
 #include "error.h"
-#include "report.h"
+#include "html_report.h"
 
 #include <getopt.h>
 #include <stdio.h>
