@@ -613,8 +613,8 @@ static void verify_block(struct case_run *c, struct p2pb_iter_obs *o, unsigned i
 static bool verify_filled(struct case_run *c, struct p2pb_iter_obs *o, unsigned int k, uint64_t *bits,
 			  uint64_t blocks)
 {
-	const struct p2pb_engine_ops *ops;
-	uint64_t *mine = calloc((blocks + 63) / 64, sizeof(*mine)), reads, w;
+	size_t words = (blocks + 63) / 64, w;
+	uint64_t *mine = calloc(words, sizeof(*mine)), reads;
 	bool tracked = false;
 	unsigned int i;
 	int err;
@@ -624,10 +624,12 @@ static bool verify_filled(struct case_run *c, struct p2pb_iter_obs *o, unsigned 
 		return false;
 	}
 	for (i = 0; i < c->n_inst; i++) {
-		if (!moves_data(&c->inst[i]) || !EOPS(&c->inst[i])->filled)
+		const struct p2pb_engine_ops *ops = EOPS(&c->inst[i]);
+
+		if (!moves_data(&c->inst[i]) || !ops->filled)
 			continue;
-		memset(mine, 0, (blocks + 63) / 64 * sizeof(*mine));
-		err = EOPS(&c->inst[i])->filled(&c->inst[i].e, &c->inst[i].a[k].att, mine, blocks, &reads);
+		memset(mine, 0, words * sizeof(*mine));
+		err = ops->filled(&c->inst[i].e, &c->inst[i].a[k].att, mine, blocks, &reads);
 		if (err == -EOPNOTSUPP || err == -ENODATA)
 			continue;	/* moves no data in, or runs no load on this dma-buf */
 		if (err) {
@@ -636,10 +638,9 @@ static bool verify_filled(struct case_run *c, struct p2pb_iter_obs *o, unsigned 
 			continue;
 		}
 		tracked = true;
-		ops = EOPS(&c->inst[i]);
 		if (ops->writes_device && ops->writes_device(c->inst[i].e.spec->opts))
 			o->data_reads_only = false;
-		for (w = 0; w < (blocks + 63) / 64; w++)
+		for (w = 0; w < words; w++)
 			bits[w] |= mine[w];
 	}
 	free(mine);
