@@ -10,14 +10,8 @@
 #include <unistd.h>
 
 #include "commands.h"
-#include "doctor.h"
-#include "result.h"
-#include "revoke.h"
-#ifdef P2PB_HAVE_RDMA
-#include "rdma.h"
-#endif
-#include "soak.h"
 #include "child.h"
+#include "result.h"
 
 #ifndef P2PB_SOURCE_DIR
 #define P2PB_SOURCE_DIR ""

@@ -162,7 +162,9 @@ struct p2pb_session;
 int p2pb_stress_run(const struct p2pb_stress_cfg *c, struct p2pb_session *s, struct p2pb_stress_result *r,
 		    const char *record_path, bool record_always);
 
-int p2pb_cmd_stress(int argc, char **argv);
-int p2pb_cmd_race(int argc, char **argv);	/* stress/race.c */
+/* stress/soak_format.c: the findings table, the result object, the verdicts that failed */
+void p2pb_stress_table(const struct p2pb_stress_cfg *c, const struct p2pb_stress_result *r);
+json_object *p2pb_stress_json(const struct p2pb_stress_cfg *c, const struct p2pb_stress_result *r);
+unsigned int p2pb_stress_verdict_findings(const struct p2pb_stress_result *r, unsigned int n_triggers);
 
 #endif

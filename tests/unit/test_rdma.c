@@ -3,7 +3,7 @@
 #include <infiniband/verbs.h>
 #include <stdlib.h>
 
-#include "rdma.h"
+#include "rdma_args.h"
 #include "rdma/params.h"
 #include "check.h"
 

@@ -26,7 +26,7 @@
 #include "job.h"
 #include "jsonq.h"
 #include "result.h"
-#include "revoke.h"
+#include "commands.h"
 #include "units.h"
 
 #ifndef P2PB_GIT_REVISION

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef P2PB_RDMA_RUN_H
-#define P2PB_RDMA_RUN_H
+#ifndef P2PB_RDMA_RUNNER_H
+#define P2PB_RDMA_RUNNER_H
 #include "fault.h"
 #include "xfer.h"
 

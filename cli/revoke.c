@@ -6,13 +6,13 @@
  * trigger and prove that the importers can map again.
  */
 #define _GNU_SOURCE
-#include "revoke.h"
+#include "commands.h"
+#include "cli.h"
+#include "revoke_case.h"
 
 #include "error.h"
-#include "leak.h"
 #include "job.h"
 #include "result.h"
-#include "child.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -20,51 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-bool p2pb_revoke_kernel_stuck(void)
-{
-	return p2pb_case_kernel_stuck();
-}
-
-enum p2pb_outcome p2pb_revoke_case(struct p2pb_session *s, const struct p2pb_job *j, json_object *cases,
-				   struct p2pb_ktap *ktap, bool quiet, struct p2pb_case_result *keep,
-				   struct p2pb_case_summary *summary)
-{
-	struct p2pb_case_result *r = calloc(1, sizeof(*r));
-	struct p2pb_leak before, after;
-	json_object *cj;
-	char why[256];
-	enum p2pb_outcome o;
-
-	if (!r) {
-		fprintf(stderr, "p2pbench: out of memory\n");
-		return P2PB_ERROR;
-	}
-	/* what the case holds when it is over, against before: fds, dma-bufs, module references */
-	p2pb_leak_take(&before);
-	p2pb_case_run(s, j, r);
-	p2pb_leak_take(&after);
-	cj = p2pb_case_json(r);
-	json_object_object_add(cj, "leaks", p2pb_leak_json(&before, &after));
-	json_object_array_add(cases, cj);
-	/* a hung trigger keeps what it holds: nothing to report but the hang */
-	if (!r->kernel_stuck && p2pb_leak_compare(&before, &after, why, sizeof(why)) && !quiet)
-		printf("%-28s not given back after the case: %s\n", j->name, why);
-	p2pb_case_ktap(ktap, r);
-	if (!quiet)
-		p2pb_case_table(r);
-	if (s->timeline)
-		p2pb_case_timeline(r, s->trace.tracepoints, s->trace.on);
-	o = r->verdict.outcome;
-	if (summary)
-		p2pb_case_summarize(r, summary);
-	if (keep)
-		*keep = *r;
-	else
-		p2pb_case_result_free(r);
-	free(r);
-	return o;
-}
 
 /* Every device of every job must exist and be (or, with bind, become) vfio-pci's. */
 static int claim_all(struct p2pb_session *s, const struct p2pb_job *jobs, unsigned int n, bool bind)
@@ -75,17 +30,6 @@ static int claim_all(struct p2pb_session *s, const struct p2pb_job *jobs, unsign
 		if (p2pb_session_claim_device(s, jobs[i].device, bind))
 			return 2;
 	return 0;
-}
-
-void p2pb_revoke_bail_out_stuck(const char *prog, struct p2pb_ktap *ktap)
-{
-	if (ktap->f)
-		fprintf(ktap->f, "Bail out! a revoke trigger is stuck in the kernel\n");
-	p2pb_ktap_close(ktap);
-	fprintf(stderr, "p2pbench %s: a trigger is stuck in the kernel; results written, "
-		"device bindings left as they are\n", prog);
-	fflush(NULL);
-	p2pb_detach_now(1);	/* exit() would wait for the stuck thread for ever; whoever waits for us need not */
 }
 
 static void usage(FILE *f, bool as_trace)
@@ -272,7 +216,7 @@ static int prepare(struct p2pb_session *s, const struct revoke_args *a, const st
 static void write_doc(json_object *doc, const struct revoke_args *a)
 {
 	json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
-	json_object_object_add(doc, "kernel_stuck", json_object_new_boolean(p2pb_revoke_kernel_stuck()));
+	json_object_object_add(doc, "kernel_stuck", json_object_new_boolean(p2pb_case_kernel_stuck()));
 	if (a->json_path && p2pb_result_write(doc, a->json_path))
 		fprintf(stderr, "p2pbench %s: %s\n", a->prog, p2pb_error());
 }
@@ -291,7 +235,7 @@ static int run_jobs(struct p2pb_session *s, const struct revoke_args *a, const s
 	json_object_object_add(doc, "cases", cases);
 	if (!a->quiet)
 		p2pb_case_table_header();
-	for (i = 0; i < n && !p2pb_interrupted && !p2pb_revoke_kernel_stuck(); i++) {
+	for (i = 0; i < n && !p2pb_interrupted && !p2pb_case_kernel_stuck(); i++) {
 		o = p2pb_revoke_case(s, &jobs[i], cases, ktap, a->quiet, NULL, &sums[i]);
 		worst = o > worst ? o : worst;
 		write_doc(doc, a);
@@ -299,8 +243,8 @@ static int run_jobs(struct p2pb_session *s, const struct revoke_args *a, const s
 	if (!a->quiet && i > 1)
 		p2pb_case_summary_table(sums, i);
 	free(sums);
-	if (p2pb_revoke_kernel_stuck())
-		p2pb_revoke_bail_out_stuck("revoke", ktap);
+	if (p2pb_case_kernel_stuck())
+		p2pb_cli_exit_stuck("revoke", ktap);
 	if (!p2pb_interrupted)
 		return p2pb_verdict_exit_status(worst);
 	if (ktap->f)

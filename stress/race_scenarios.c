@@ -1,13 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pbench race: named race scenarios, each a short deterministic test of
+ * Named race scenarios (p2pbench race), each a short deterministic test of
  * what the kernel must do when two things meet on one device: a second
  * thread acts at a fixed point inside a revoke's wait for a slow importer
  * (docs/stress.md, "Race scenarios"). KTAP, one line per expectation.
  * The same meetings happen at random in p2pbench stress.
  */
 #define _GNU_SOURCE
-#include "soak.h"
+#include "race_scenarios.h"
+#include "engine.h"
 #include "child.h"
 #include "clock.h"
 #include "error.h"
@@ -19,7 +20,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -37,7 +37,7 @@
 #define MS(ns) ((double)(ns) / 1e6)
 
 struct race {
-	struct p2pb_ktap ktap;
+	struct p2pb_ktap ktap;		/* into a memory stream: the plan line comes first */
 	json_object *results, *cur;
 	unsigned int failed, passed;
 	struct p2pb_exporter x;
@@ -658,37 +658,6 @@ static const struct {
 };
 #define N_SCENARIOS (sizeof(scenarios) / sizeof(scenarios[0]))
 
-static void usage(FILE *f)
-{
-	size_t i;
-
-	fprintf(f, "Usage: p2pbench race --device BDF --importer-dev BDF [--bind] [--scenario NAME|all]\n"
-		   "                     [--ktap FILE] [--json FILE]\n\n"
-		   "Named race scenarios: a second thread acts %d ms into a revoke that waits for a %d ms\n"
-		   "importer; KTAP, one line per expectation (docs/stress.md, \"Race scenarios\").\n"
-		   "The kernel log must stay clean throughout (race.log_clean).\n\n", AT_MS, SLOW_MS);
-	for (i = 0; i < N_SCENARIOS; i++)
-		fprintf(f, "  %-28s %s\n", scenarios[i].name, scenarios[i].help);
-	fprintf(f, "\nExit status: 0 every expectation held; 1 one did not; 2 bad input or setup error.\n");
-}
-
-static int write_ktap(const char *path, int n, const char *body, size_t len)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
-
-	if (!f) {
-		fprintf(stderr, "p2pbench race: cannot write %s: %s\n", path, strerror(errno));
-		return -errno;
-	}
-	fprintf(f, "KTAP version 1\n1..%d\n", n);
-	fwrite(body, 1, len, f);
-	if (f != stdout)
-		fclose(f);
-	else
-		fflush(f);
-	return 0;
-}
-
 static int open_engine(struct race *R, struct p2pb_engine_spec *sp, struct p2pb_engine *e, const char *delay,
 		       const char *imp, unsigned int instance, struct p2pb_session *s)
 {
@@ -725,63 +694,32 @@ static int setup(struct race *R, const char *dev, const char *imp, struct p2pb_s
 	return err;
 }
 
-int p2pb_cmd_race(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "device", required_argument, 0, 'd' }, { "importer-dev", required_argument, 0, 'i' },
-		{ "scenario", required_argument, 0, 's' }, { "bind", no_argument, 0, 'b' },
-		{ "ktap", required_argument, 0, 'k' }, { "json", required_argument, 0, 'j' },
-		{ "help", no_argument, 0, 'h' }, { 0 },
-	};
-	const char *dev = NULL, *imp = NULL, *which = "all", *ktap = "-", *json = NULL;
-	char *body = NULL;
-	size_t body_len = 0;
-	struct p2pb_kmsg_counts kc = { 0 };
-	struct p2pb_session s;
-	struct race *R;
-	bool bind = false;
-	size_t i, n = 0;
-	int o, err, rc;
 
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (o) {
-		case 'd': dev = optarg; break;
-		case 'i': imp = optarg; break;
-		case 's': which = optarg; break;
-		case 'b': bind = true; break;
-		case 'k': ktap = optarg; break;
-		case 'j': json = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: fprintf(stderr, "p2pbench race: see --help\n"); return 2;
-		}
-	}
+void p2pb_race_help(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Named race scenarios: a second thread acts %d ms into a revoke that waits for a %d ms\n"
+		   "importer; KTAP, one line per expectation (docs/stress.md, \"Race scenarios\").\n"
+		   "The kernel log must stay clean throughout (race.log_clean).\n\n", AT_MS, SLOW_MS);
+	for (i = 0; i < N_SCENARIOS; i++)
+		fprintf(f, "  %-28s %s\n", scenarios[i].name, scenarios[i].help);
+}
+
+unsigned int p2pb_race_count(const char *which)
+{
+	unsigned int i, n = 0;
+
 	for (i = 0; i < N_SCENARIOS; i++)
 		n += !strcmp(which, "all") || !strcmp(which, scenarios[i].name);
-	if (!dev || !imp || !n || optind < argc) {
-		fprintf(stderr, "p2pbench race: %s\n", !dev ? "--device is required" : !imp ? "--importer-dev is required" :
-			optind < argc ? "unexpected argument" : "unknown scenario (see --help)");
-		return 2;
-	}
-	R = calloc(1, sizeof(*R));
-	if (!R)
-		return 2;
-	R->bar = 2;
-	R->size = 1 << 20;
-	R->results = json_object_new_array();
-	p2pb_session_init(&s, true);
-	err = p2pb_session_claim_device(&s, dev, bind);
-	if (!err)
-		err = setup(R, dev, imp, &s);
-	/* the plan line comes first: the lines are collected, then written behind it */
-	R->ktap.f = err ? NULL : open_memstream(&body, &body_len);
-	if (!err && !R->ktap.f)
-		err = p2pb_fail(-ENOMEM, "out of memory");
-	if (err) {
-		fprintf(stderr, "p2pbench race: %s\n", p2pb_error());
-		rc = 2;
-		goto out;
-	}
+	return n;
+}
+
+/* Every scenario asked for, then the kernel log over all of them. */
+static void run_scenarios(struct race *R, const char *which, struct p2pb_race_result *r)
+{
+	size_t i;
+
 	p2pb_kmsg_open(&R->kmsg);
 	for (i = 0; i < N_SCENARIOS && !R->hung && !p2pb_interrupted; i++) {
 		json_object *o = json_object_new_object();
@@ -795,46 +733,61 @@ int p2pb_cmd_race(int argc, char **argv)
 		json_object_object_add(o, "checks", R->cur);
 		json_object_array_add(R->results, o);
 	}
-	p2pb_kmsg_scan(&R->kmsg, &kc);
+	p2pb_kmsg_scan(&R->kmsg, &r->klog);
 	p2pb_kmsg_close(&R->kmsg);
 	R->scenario = "all";
 	R->cur = json_object_new_array();
-	expect(R, "log_clean", !p2pb_kmsg_findings(&kc), "%u forbidden kernel log message(s)%s%s",
-	       p2pb_kmsg_findings(&kc), kc.first_finding[0] ? "; first: " : "", kc.first_finding);
+	expect(R, "log_clean", !p2pb_kmsg_findings(&r->klog), "%u forbidden kernel log message(s)%s%s",
+	       p2pb_kmsg_findings(&r->klog), r->klog.first_finding[0] ? "; first: " : "", r->klog.first_finding);
 	json_object_put(R->cur);
 	p2pb_ktap_diag(&R->ktap, "%u passed, %u failed", R->passed, R->failed);
-	fclose(R->ktap.f);
-	rc = R->failed ? 1 : 0;
-	if (write_ktap(ktap, R->ktap.n, body, body_len) && !rc)
-		rc = 2;
-	free(body);
-	if (json) {
-		json_object *doc = p2pb_result_new("race", argc, argv);
+}
 
-		json_object_object_add(doc, "scenarios", json_object_get(R->results));
-		json_object_object_add(doc, "kernel_log", p2pb_json_kmsg(&kc));
-		json_object_object_add(doc, "passed", json_object_new_int((int)R->passed));
-		json_object_object_add(doc, "failed", json_object_new_int((int)R->failed));
-		if (p2pb_result_write(doc, json) && !rc)
-			rc = 2;
-		json_object_put(doc);
-	}
-out:
-	if (R->hung) {
-		/* a thread is stuck in the kernel on the device: leave without touching it */
-		fprintf(stderr, "p2pbench race: a call never returned; leaving the device as it is\n");
-		fflush(NULL);
-		p2pb_detach_now(1);
-	}
+/* Close what setup opened, unless a call never returned: then the device is left as it is. */
+static void teardown(struct race *R)
+{
+	if (R->hung)
+		return;
 	if (R->slow_open)
 		R->slow.spec->ops->close(&R->slow);
 	if (R->prompt_open)
 		R->prompt.spec->ops->close(&R->prompt);
 	if (R->x.open)
 		p2pb_exporter_close(&R->x);
-	json_object_put(R->results);
+}
+
+int p2pb_race_run(struct p2pb_session *s, const struct p2pb_race_params *p, struct p2pb_race_result *r)
+{
+	struct race *R = calloc(1, sizeof(*R));
+	int err;
+
+	memset(r, 0, sizeof(*r));
+	if (!R)
+		return p2pb_fail(-ENOMEM, "out of memory");
+	R->bar = 2;
+	R->size = 1 << 20;
+	R->results = json_object_new_array();
+	err = setup(R, p->device, p->importer_dev, s);
+	R->ktap.f = err ? NULL : open_memstream(&r->ktap_body, &r->ktap_len);
+	if (!err && !R->ktap.f)
+		err = p2pb_fail(-ENOMEM, "out of memory");
+	if (!err) {
+		run_scenarios(R, p->scenario, r);
+		fclose(R->ktap.f);
+	}
+	r->ktap_n = R->ktap.n;
+	r->passed = R->passed;
+	r->failed = R->failed;
+	r->hung = R->hung;
+	r->scenarios = R->results;
+	teardown(R);
 	free(R);
-	if (p2pb_session_finish(&s) && !rc)
-		rc = 2;
-	return rc;
+	return err;
+}
+
+void p2pb_race_result_release(struct p2pb_race_result *r)
+{
+	free(r->ktap_body);
+	json_object_put(r->scenarios);
+	memset(r, 0, sizeof(*r));
 }

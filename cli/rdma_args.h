@@ -1,22 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef P2PB_STRESS_RDMA_H
-#define P2PB_STRESS_RDMA_H
-#include <stdbool.h>
-
-#include "rdma/run.h"
-
-/* p2pbench rdma: RDMA traffic through a memory back-end, perftest style. */
-int p2pb_cmd_rdma(int argc, char **argv);
+#ifndef P2PB_CLI_RDMA_ARGS_H
+#define P2PB_CLI_RDMA_ARGS_H
+/* p2pbench rdma's command line, for the command and its unit test. */
+#include "rdma_report.h"
 
 /* Exit status of a run a device cannot do (dma-buf MR unsupported): kselftest's skip. */
 #define P2PB_EXIT_UNSUPPORTED 4
-
-struct p2pb_rdma_args {
-	struct p2pb_rdma_run_cfg run;
-	char dev[64];
-	const char *json_path;
-	bool quiet, bind, no_pin;
-};
 
 /*
  * The command line, checked and with perftest's defaults filled in. -1: go

@@ -7,7 +7,7 @@
  * own rules), the importer module and the patched vfio-pci.
  */
 #define _GNU_SOURCE
-#include "doctor.h"
+#include "commands.h"
 
 #include "error.h"
 #include "pci.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pbench timeout-sweep: how a bounded revoke wait behaves, cell by cell:
+ * How a bounded revoke wait behaves (p2pbench timeout-sweep), cell by cell:
  * importer unmap delay x revoke timeout x policy x trigger. Needs vfio-pci
  * with kernel/vfio/patches (module parameters revoke_timeout_ms and
  * revoke_timeout_policy); every cell is one revoke case with a config-space
@@ -10,28 +10,21 @@
  * kernel gave up waiting.
  */
 #define _GNU_SOURCE
-#include "revoke.h"
-#include "child.h"
+#include "timeout_sweep.h"
+#include "revoke_case.h"
 
 #include "clock.h"
 #include "error.h"
 #include "units.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_AXIS 16
+#define MAX_AXIS P2PB_SWEEP_MAX_AXIS
 
-struct axis {
-	char *v[MAX_AXIS];
-	unsigned int n;
-	char buf[512];
-};
-
-static int split(struct axis *a, const char *list, const char *what)
+static int split(struct p2pb_sweep_axis *a, const char *list, const char *what)
 {
 	char *t, *save = NULL;
 
@@ -57,20 +50,7 @@ static void cell_spec(char *buf, size_t len, const char *delay, const char *imp_
 		 dma ? ",dma=" : "", dma ? dma : "", dma && misbehave ? ",dma-after-unmap=1" : "");
 }
 
-/* One table row: a cell's parameters and the figures a maintainer reads first. */
-struct sweep_row {
-	const char *trigger, *delay, *policy;
-	unsigned int timeout_ms;
-	uint64_t r2q_p50, r2q_max, trig_p50, trig_max, cfg_max, bar_max;
-	unsigned int timeouts, warnings, mapped;
-	bool dma;
-	uint64_t dma_revoked_bytes, fault_irqs;
-	uint64_t harm_ns;	/* longest a mapping outlived the exporter's memory */
-	enum p2pb_outcome outcome;
-	char clauses[32];	/* the violated ones */
-};
-
-static void fill_row(struct sweep_row *w, const struct p2pb_case_result *r)
+static void fill_row(struct p2pb_sweep_row *w, const struct p2pb_case_result *r)
 {
 	unsigned int i;
 
@@ -96,7 +76,7 @@ static void fill_row(struct sweep_row *w, const struct p2pb_case_result *r)
 				 p2pb_clauses[i].id);
 }
 
-static void print_table(const struct sweep_row *rows, unsigned int n)
+void p2pb_sweep_table(const struct p2pb_sweep *sw)
 {
 	char b[8][32], dma_rev[24], faults[24];
 	unsigned int i;
@@ -104,8 +84,8 @@ static void print_table(const struct sweep_row *rows, unsigned int n)
 	printf("\n%-10s %-20s %-8s %-9s %9s %9s %9s %9s %8s %5s %9s %9s %6s %9s %8s %6s %s\n", "TRIGGER",
 	       "IMPORTER DELAY", "TIMEOUT", "POLICY", "r2q p50", "r2q max", "trig p50", "trig max", "timeouts",
 	       "WARN", "cfg max", "BAR max", "mapped", "harm", "DMA rev", "faults", "VERDICT");
-	for (i = 0; i < n; i++) {
-		const struct sweep_row *w = &rows[i];
+	for (i = 0; i < sw->done; i++) {
+		const struct p2pb_sweep_row *w = &sw->cells[i];
 
 		snprintf(b[5], 32, w->timeout_ms ? "%u ms" : "none", w->timeout_ms);
 		snprintf(dma_rev, sizeof(dma_rev), w->dma ? "%llu" : "-", (unsigned long long)w->dma_revoked_bytes);
@@ -132,7 +112,7 @@ static void print_table(const struct sweep_row *rows, unsigned int n)
 	       "the violated contract clauses, ERROR. See docs/timeout-evaluation.md.\n");
 }
 
-static int set_bound(const struct sweep_row *w)
+static int set_bound(const struct p2pb_sweep_row *w)
 {
 	char ms[16];
 
@@ -142,7 +122,7 @@ static int set_bound(const struct sweep_row *w)
 }
 
 /* One cell: its case in the JSON (with the cell's parameters) and the KTAP, its row kept. */
-static void run_cell(struct p2pb_session *s, const struct p2pb_job *j, struct sweep_row *w, json_object *cases,
+static void run_cell(struct p2pb_session *s, const struct p2pb_job *j, struct p2pb_sweep_row *w, json_object *cases,
 		     struct p2pb_ktap *ktap)
 {
 	struct p2pb_case_result r;
@@ -157,105 +137,8 @@ static void run_cell(struct p2pb_session *s, const struct p2pb_job *j, struct sw
 	json_object_object_add(json_object_array_get_idx(cases, json_object_array_length(cases) - 1), "sweep", sw);
 }
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: p2pbench timeout-sweep --device BDF --importer-dev BDF [options]\n\n"
-		"Runs a revoke case for every cell of importer unmap delay x revoke timeout x\n"
-		"timeout policy x trigger, on vfio-pci built with kernel/vfio/patches (in the lab:\n"
-		"scripts/lab --vfio patched). Prints one table row per cell; --json writes every\n"
-		"case in full. docs/timeout-evaluation.md explains how to read it.\n\n"
-		"Options:\n"
-		"  -d, --device BDF        exporter on vfio-pci (BAR2 is exported)\n"
-		"      --importer-dev BDF  PCI function the test importer attaches as, bound to\n"
-		"                          p2pbench_importer (required; the lab's edu: 0000:02:00.0)\n"
-		"  -t, --triggers LIST     default mem-off,flr ('all' for every trigger)\n"
-		"      --delays LIST       importer unmap delays, each a kmod delay= value\n"
-		"                          (default 1ms,100ms,1s,2s,lognormal:50ms:1.5,never)\n"
-		"      --timeouts LIST     revoke_timeout_ms values as durations, 0 = unbounded\n"
-		"                          (default 0,100ms,1s,5s)\n"
-		"      --policies LIST     default proceed,warn-wait (used when the timeout is not 0)\n"
-		"  -n, --iterations N      per cell (default 3, no warm-up)\n"
-		"      --quiesce-timeout D release a stuck importer after D (default 8s; must exceed\n"
-		"                          the longest timeout for 'never' cells to mean anything)\n"
-		"      --dma SIZE          the importer's device writes SIZE bytes per transfer into\n"
-		"                          the mapping (QEMU edu); the table then shows bytes written\n"
-		"                          while revoked and IOMMU faults: after a proceed timeout the\n"
-		"                          mapping is still live, so writes land without a fault\n"
-		"      --dma-misbehave     with --dma: the device ignores the invalidate and keeps\n"
-		"                          writing, also after the unmap (the IOMMU then faults)\n"
-		"      --bind              rebind the device to vfio-pci for the run, restore after\n"
-		"      --json FILE, --ktap FILE\n"
-		"  -q, --quiet             only the final table\n"
-		"  -h, --help\n\n"
-		"The module parameters are restored to their previous values at the end (Ctrl-C too).\n");
-}
-
-/* The command line, its axes, and what the run changed. */
-struct sweep {
-	const char *triggers, *delays, *timeouts, *policies, *iters, *qt;
-	const char *json_path, *ktap_path, *imp_dev, *dma;
-	bool misbehave, bind, quiet;
-	struct axis ax_trig, ax_delay, ax_to, ax_pol;
-	uint64_t to_ns[MAX_AXIS];
-	struct p2pb_job base;
-	struct sweep_row *cells;	/* every cell, in run order */
-	unsigned int n_cells, done;
-	char old_to[32], old_pol[32];	/* the module parameters to put back; "" when absent */
-};
-
-static const struct option sweep_opts[] = {
-	{ "device", required_argument, 0, 'd' }, { "importer-dev", required_argument, 0, 'I' },
-	{ "triggers", required_argument, 0, 't' }, { "delays", required_argument, 0, 'D' },
-	{ "timeouts", required_argument, 0, 'T' }, { "policies", required_argument, 0, 'P' },
-	{ "iterations", required_argument, 0, 'n' }, { "quiesce-timeout", required_argument, 0, 'Q' },
-	{ "bind", no_argument, 0, 'B' }, { "json", required_argument, 0, 'J' },
-	{ "ktap", required_argument, 0, 'K' }, { "quiet", no_argument, 0, 'q' },
-	{ "dma", required_argument, 0, 'M' }, { "dma-misbehave", no_argument, 0, 'W' },
-	{ "help", no_argument, 0, 'h' }, { 0 },
-};
-
-/* -1: go on; else the exit status. */
-static int sweep_parse(int argc, char **argv, struct sweep *w)
-{
-	int opt;
-
-	*w = (struct sweep){ .triggers = "mem-off,flr", .delays = "1ms,100ms,1s,2s,lognormal:50ms:1.5,never",
-			     .timeouts = "0,100ms,1s,5s", .policies = "proceed,warn-wait", .iters = "3", .qt = "8s" };
-	p2pb_job_defaults(&w->base);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:t:n:qh", sweep_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			if (p2pb_job_set(&w->base, "device", optarg)) {
-				fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-				return 2;
-			}
-			break;
-		case 'I': w->imp_dev = optarg; break;
-		case 't': w->triggers = optarg; break;
-		case 'D': w->delays = optarg; break;
-		case 'T': w->timeouts = optarg; break;
-		case 'P': w->policies = optarg; break;
-		case 'n': w->iters = optarg; break;
-		case 'Q': w->qt = optarg; break;
-		case 'B': w->bind = true; break;
-		case 'J': w->json_path = optarg; break;
-		case 'K': w->ktap_path = optarg; break;
-		case 'q': w->quiet = true; break;
-		case 'M': w->dma = optarg; break;
-		case 'W': w->misbehave = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (!strcmp(w->triggers, "all"))
-		w->triggers = p2pb_trigger_all();
-	return -1;
-}
-
 /* Every value of every axis is valid; 0 or -EINVAL with a message. */
-static int sweep_check(struct sweep *w)
+static int sweep_check(struct p2pb_sweep *w)
 {
 	char spec[P2PB_SPEC_LEN];
 	struct p2pb_engine_spec sp;
@@ -289,7 +172,7 @@ static int sweep_check(struct sweep *w)
 }
 
 /* The grid as a list: trigger x delay x timeout x policy (one policy for timeout 0). */
-static int sweep_cells(struct sweep *w)
+static int sweep_cells(struct p2pb_sweep *w)
 {
 	unsigned int it, id, io, ip, n = 0;
 
@@ -302,15 +185,25 @@ static int sweep_cells(struct sweep *w)
 		for (id = 0; id < w->ax_delay.n; id++)
 			for (io = 0; io < w->ax_to.n; io++)
 				for (ip = 0; ip < (w->to_ns[io] ? w->ax_pol.n : 1); ip++)
-					w->cells[w->n_cells++] = (struct sweep_row){
+					w->cells[w->n_cells++] = (struct p2pb_sweep_row){
 						.trigger = w->ax_trig.v[it], .delay = w->ax_delay.v[id],
 						.timeout_ms = (unsigned int)(w->to_ns[io] / 1000000),
 						.policy = w->to_ns[io] ? w->ax_pol.v[ip] : "none" };
 	return 0;
 }
 
-/* Claim the device, find the module parameters (needed for any bounded cell). */
-static int sweep_prepare(struct p2pb_session *s, struct sweep *w, struct p2pb_ktap *ktap)
+int p2pb_sweep_plan(struct p2pb_sweep *w)
+{
+	if (!strcmp(w->triggers, "all"))
+		w->triggers = p2pb_trigger_all();
+	/* every cell: a 2 MiB range, no warm-up, the config-space probe */
+	w->base.warmup = 0;
+	w->base.config_probe = true;
+	w->base.size = 2 * 1024 * 1024;
+	return sweep_check(w) ? -EINVAL : sweep_cells(w);
+}
+
+int p2pb_sweep_prepare(struct p2pb_session *s, struct p2pb_sweep *w, struct p2pb_ktap *ktap, const char *ktap_path)
 {
 	unsigned int i;
 
@@ -325,11 +218,11 @@ static int sweep_prepare(struct p2pb_session *s, struct sweep *w, struct p2pb_kt
 						 "parameter of vfio_pci_core): load vfio-pci built with kernel/vfio/patches "
 						 "(in the lab: scripts/lab --vfio patched), or sweep --timeouts 0 only");
 	}
-	return w->ktap_path && p2pb_ktap_open(ktap, w->ktap_path, (int)w->n_cells) ? -EIO : 0;
+	return ktap_path && p2pb_ktap_open(ktap, ktap_path, (int)w->n_cells) ? -EIO : 0;
 }
 
 /* Run the cells; the worst outcome. */
-static enum p2pb_outcome sweep_run(struct p2pb_session *s, struct sweep *w, struct p2pb_ktap *ktap,
+enum p2pb_outcome p2pb_sweep_run(struct p2pb_session *s, struct p2pb_sweep *w, struct p2pb_ktap *ktap,
 				   json_object *doc)
 {
 	json_object *cases = json_object_new_array();
@@ -337,8 +230,8 @@ static enum p2pb_outcome sweep_run(struct p2pb_session *s, struct sweep *w, stru
 	char spec[P2PB_SPEC_LEN];
 
 	json_object_object_add(doc, "cases", cases);
-	for (; w->done < w->n_cells && !p2pb_interrupted && !p2pb_revoke_kernel_stuck(); w->done++) {
-		struct sweep_row *c = &w->cells[w->done];
+	for (; w->done < w->n_cells && !p2pb_interrupted && !p2pb_case_kernel_stuck(); w->done++) {
+		struct p2pb_sweep_row *c = &w->cells[w->done];
 		struct p2pb_job j = w->base;
 
 		if (w->old_to[0] && set_bound(c)) {
@@ -361,70 +254,10 @@ static enum p2pb_outcome sweep_run(struct p2pb_session *s, struct sweep *w, stru
 	return worst;
 }
 
-/* Put the module parameters back, write and print what was measured. */
-static void sweep_finish(struct p2pb_session *s, struct sweep *w, struct p2pb_ktap *ktap, json_object *doc,
-			 uint64_t started)
+void p2pb_sweep_restore(struct p2pb_sweep *w)
 {
-	p2pb_session_progress_done(s);
-	if (w->old_to[0] && !p2pb_revoke_kernel_stuck()) {
+	if (w->old_to[0] && !p2pb_case_kernel_stuck()) {
 		p2pb_vfio_param_write("revoke_timeout_ms", w->old_to);
 		p2pb_vfio_param_write("revoke_timeout_policy", w->old_pol);
 	}
-	json_object_object_add(doc, "interrupted", json_object_new_boolean(p2pb_interrupted));
-	json_object_object_add(doc, "duration_ns", p2pb_json_u64(p2pb_now_ns() - started));
-	if (w->json_path && p2pb_result_write(doc, w->json_path))
-		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-	print_table(w->cells, w->done);
-	printf("%u of %u cells in %.0f s%s\n", w->done, w->n_cells, (double)(p2pb_now_ns() - started) / 1e9,
-	       p2pb_interrupted ? " (interrupted)" : "");
-	if (p2pb_interrupted && ktap->f)
-		fprintf(ktap->f, "Bail out! interrupted\n");
-	if (p2pb_revoke_kernel_stuck()) {
-		if (ktap->f)
-			fprintf(ktap->f, "Bail out! a revoke trigger is stuck in the kernel\n");
-		fflush(NULL);
-		p2pb_detach_now(1);	/* exit() would wait for the stuck thread for ever */
-	}
-}
-
-int p2pb_cmd_timeout_sweep(int argc, char **argv)
-{
-	struct sweep *w = calloc(1, sizeof(*w));
-	struct p2pb_session s;
-	struct p2pb_ktap ktap = { 0 };
-	uint64_t started = p2pb_now_ns();
-	json_object *doc;
-	int rc;
-
-	if (!w)
-		return 2;
-	rc = sweep_parse(argc, argv, w);
-	if (rc < 0 && (sweep_check(w) || sweep_cells(w))) {
-		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-		rc = 2;
-	}
-	if (rc >= 0) {
-		free(w->cells);
-		free(w);
-		return rc;
-	}
-	w->base.warmup = 0;
-	w->base.config_probe = true;
-	w->base.size = 2 * 1024 * 1024;
-	p2pb_session_init(&s, w->quiet);
-	if (sweep_prepare(&s, w, &ktap)) {
-		fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-		rc = 2;
-	} else {
-		doc = p2pb_result_new("timeout-sweep", argc, argv);
-		rc = p2pb_verdict_exit_status(sweep_run(&s, w, &ktap, doc));
-		sweep_finish(&s, w, &ktap, doc, started);
-		json_object_put(doc);
-	}
-	p2pb_ktap_close(&ktap);
-	if (p2pb_session_finish(&s) && !rc)
-		rc = 2;
-	free(w->cells);
-	free(w);
-	return p2pb_interrupted ? 130 : rc;
 }

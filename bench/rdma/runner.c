@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* A whole RDMA run: loopback, client or server, one step per message size. */
 #define _GNU_SOURCE
-#include "run.h"
+#include "runner.h"
 
 #include "chan.h"
 #include "clock.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * p2pbench check: the exporter's contract in one short run, as KTAP.
+ * The exporter's contract in one short run, as KTAP (p2pbench check).
  *
  *   export.*       dma-buf export requests VFIO must accept or refuse, with the errno
  *   attach.*       importers VFIO must refuse (C5) and the one it must accept
@@ -14,7 +14,8 @@
  * docs/methodology.md lists the rules and how each is judged.
  */
 #define _GNU_SOURCE
-#include "revoke.h"
+#include "contract_check.h"
+#include "case.h"
 
 #include "clock.h"
 #include "error.h"
@@ -25,7 +26,6 @@
 #include "vfio.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,13 +33,14 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-enum chk { CHK_PASS, CHK_FAIL, CHK_SKIP, CHK_XFAIL, CHK_XPASS, CHK_N };
+enum chk { CHK_PASS = P2PB_CHECK_PASS, CHK_FAIL = P2PB_CHECK_FAIL, CHK_SKIP = P2PB_CHECK_SKIP,
+	   CHK_XFAIL = P2PB_CHECK_XFAIL, CHK_XPASS = P2PB_CHECK_XPASS, CHK_N = P2PB_CHECK_N };
 
 struct check_ctx {
-	struct p2pb_ktap ktap;
+	struct p2pb_ktap *ktap;
 	json_object *results;
 	unsigned int count[CHK_N];
-	struct p2pb_session s;
+	struct p2pb_session *s;
 	struct p2pb_job job;		/* device and BAR */
 	struct p2pb_vfio_dev d;
 	char imp_bdf[P2PB_BDF_LEN];
@@ -69,15 +70,15 @@ static void report(struct check_ctx *x, const char *name, const char *rule, enum
 		va_end(ap);
 	}
 	x->count[st]++;
-	x->ktap.n++;
+	x->ktap->n++;
 	if (st == CHK_FAIL)
-		fprintf(x->ktap.f, "# %s: %s\nnot ok %d %s\n", name, why, x->ktap.n, name);
+		fprintf(x->ktap->f, "# %s: %s\nnot ok %d %s\n", name, why, x->ktap->n, name);
 	else if (st == CHK_PASS)
-		fprintf(x->ktap.f, "ok %d %s\n", x->ktap.n, name);
+		fprintf(x->ktap->f, "ok %d %s\n", x->ktap->n, name);
 	else
-		fprintf(x->ktap.f, "ok %d %s # %s %s\n", x->ktap.n, name, st == CHK_SKIP ? "SKIP" :
+		fprintf(x->ktap->f, "ok %d %s # %s %s\n", x->ktap->n, name, st == CHK_SKIP ? "SKIP" :
 			st == CHK_XFAIL ? "XFAIL" : "XPASS", why);
-	fflush(x->ktap.f);
+	fflush(x->ktap->f);
 	json_object_object_add(o, "name", json_object_new_string(name));
 	json_object_object_add(o, "rule", json_object_new_string(rule));
 	json_object_object_add(o, "status", json_object_new_string(st_name[st]));
@@ -150,7 +151,7 @@ static int kimp_open(struct check_ctx *x, struct kimp *k, const char *mode)
 		return err;
 	k->e = (struct p2pb_engine){ .spec = &k->sp };
 	k->open = true;
-	return k->sp.ops->open(&k->e, &x->s.restore);
+	return k->sp.ops->open(&k->e, &x->s->restore);
 }
 
 static void kimp_close(struct kimp *k)
@@ -296,11 +297,11 @@ static void run_clause_case(struct check_ctx *x, const struct p2pb_trigger_ops *
 			snprintf(t->unrun, sizeof(t->unrun), "case %s: %s", j.name, p2pb_error());
 		return;
 	}
-	p2pb_ktap_diag(&x->ktap, "case %s: %s, importer %s, %u iteration(s)", j.name, j.trigger->name, spec,
+	p2pb_ktap_diag(x->ktap, "case %s: %s, importer %s, %u iteration(s)", j.name, j.trigger->name, spec,
 		       j.iterations);
-	p2pb_case_run(&x->s, &j, &r);
+	p2pb_case_run(x->s, &j, &r);
 	if (r.verdict.outcome == P2PB_SKIP)
-		p2pb_ktap_diag(&x->ktap, "case %s skipped: %s", j.name, r.verdict.skip);
+		p2pb_ktap_diag(x->ktap, "case %s skipped: %s", j.name, r.verdict.skip);
 	tally_case(t, j.name, &r);
 	p2pb_case_result_free(&r);
 }
@@ -335,10 +336,10 @@ static void clause_line(struct check_ctx *x, const struct clause_tally *t, unsig
 	}
 	for (k = 0; k < t->n_v; k++)
 		if (t->v[k].clause == c)
-			p2pb_ktap_diag(&x->ktap, "%s: case %s iteration %d: %s", name, t->v_case[k], t->v[k].iteration,
+			p2pb_ktap_diag(x->ktap, "%s: case %s iteration %d: %s", name, t->v_case[k], t->v[k].iteration,
 				       t->v[k].evidence);
 	if (t->judged & (1u << c))
-		p2pb_ktap_diag(&x->ktap, "%s judged in: %s", name, judged_by(t, c, by, sizeof(by)));
+		p2pb_ktap_diag(x->ktap, "%s judged in: %s", name, judged_by(t, c, by, sizeof(by)));
 	if (t->violated & (1u << c))
 		report(x, name, ci->text, CHK_FAIL, "violated (evidence above)");
 	else if (c == P2PB_C1_WAITS && t->bounded[0])
@@ -508,86 +509,6 @@ static void conf_implicit_wakeup(struct check_ctx *x)
 	page_release(x, &p);
 }
 
-/* ---- the command ---- */
-
-static void usage(FILE *f)
-{
-	unsigned int i;
-
-	fprintf(f,
-		"Usage: p2pbench check --device BDF --importer-dev BDF [--bar N] [options]\n\n"
-		"Checks the exporter's contract in one short run and prints KTAP, one line per rule:\n"
-		"  export.*       dma-buf export requests VFIO must accept or refuse, with the errno\n"
-		"  attach.*       importers VFIO must refuse (static, non-revocable, no peer-to-peer)\n"
-		"                 and the one it must accept; the p2pbench_importer module attaches\n"
-		"                 as --importer-dev\n"
-		"  contract.*     the revoke contract, from short revoke cases on every trigger\n"
-		"                 (flr, mem-off, d3hot, low-power, hot-reset, close): late.TRIGGER\n"
-		"                 with an importer that unmaps 50 ms late (twice, close once) and\n"
-		"                 fence.TRIGGER with one whose fence signals 100 ms after its unmap;\n"
-		"                 each clause line says in which cases it was judged:\n");
-	for (i = 0; i < P2PB_N_CLAUSES; i++)
-		if (!p2pb_clause_needs_load(i))
-			fprintf(f, "                   %s %s\n", p2pb_clauses[i].id, p2pb_clauses[i].text);
-	fprintf(f,
-		"  conformance.*  where the 7.3 kernel is known to differ from the contract (a reset\n"
-		"                 through sysfs does not revoke; a dma-buf exported in low power starts\n"
-		"                 un-revoked; an implicit wakeup leaves dma-bufs revoked): a known bug is\n"
-		"                 '# XFAIL' with its reason, a fixed one '# XPASS'\n\n"
-		"Options:\n"
-		"  -d, --device BDF        exporter, bound to vfio-pci\n"
-		"  -b, --bar N             BAR to export (default 2)\n"
-		"      --importer-dev BDF  PCI function the test importer attaches as, bound to\n"
-		"                          p2pbench_importer (required; the lab's edu: 0000:02:00.0)\n"
-		"      --bind              rebind the device to vfio-pci for the run, restore after\n"
-		"      --ktap FILE         KTAP output (default: stdout)\n"
-		"      --json FILE         versioned result document\n"
-		"  -h, --help\n\n"
-		"Exit status: 0 every rule held (XFAIL/XPASS/SKIP included), 1 a rule was broken,\n"
-		"2 bad input or a setup error.\n");
-}
-
-static int parse_args(int argc, char **argv, struct p2pb_job *job, const char **imp_dev, bool *bind,
-		      const char **ktap_path, const char **json_path)
-{
-	static const struct option opts[] = {
-		{ "device", required_argument, 0, 'd' }, { "bar", required_argument, 0, 'b' },
-		{ "importer-dev", required_argument, 0, 'I' }, { "bind", no_argument, 0, 'B' },
-		{ "ktap", required_argument, 0, 'K' }, { "json", required_argument, 0, 'J' },
-		{ "help", no_argument, 0, 'h' }, { 0 },
-	};
-	int opt;
-
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:b:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-		case 'b':
-			if (p2pb_job_set(job, opt == 'd' ? "device" : "bar", optarg)) {
-				fprintf(stderr, "p2pbench check: %s\n", p2pb_error());
-				return 2;
-			}
-			break;
-		case 'I': *imp_dev = optarg; break;
-		case 'B': *bind = true; break;
-		case 'K': *ktap_path = optarg; break;
-		case 'J': *json_path = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "p2pbench check: unexpected argument '%s' (see --help)\n", argv[optind]);
-		return 2;
-	}
-	if (!job->device[0] || !*imp_dev) {
-		fprintf(stderr, "p2pbench check: %s\n", !job->device[0] ? "no device: give --device BDF" :
-			"no importer device: give --importer-dev BDF (bound to p2pbench_importer)");
-		return 2;
-	}
-	return -1;
-}
-
 /* Claim the device, open it and the importer; 0 or -errno with a message. */
 static int check_open(struct check_ctx *x, const char *imp_bdf, bool bind)
 {
@@ -597,7 +518,7 @@ static int check_open(struct check_ctx *x, const char *imp_bdf, bool bind)
 
 	if (p2pb_pci_parse(imp_bdf, &a, x->imp_bdf) || !p2pb_pci_exists(x->imp_bdf))
 		return p2pb_fail(-ENODEV, "importer device %s: not a PCI device on this machine", imp_bdf);
-	if ((err = p2pb_session_claim_device(&x->s, x->job.device, bind)) || (err = p2pb_vfio_open(&x->d, x->job.device)) ||
+	if ((err = p2pb_session_claim_device(x->s, x->job.device, bind)) || (err = p2pb_vfio_open(&x->d, x->job.device)) ||
 	    (err = p2pb_vfio_dmabuf_supported(&x->d)))
 		return err;
 	for (i = 0; i < N_ATTACH_RULES; i++)
@@ -616,9 +537,9 @@ static int check_run(struct check_ctx *x, const char *imp_bdf, bool bind, const 
 
 	if ((err = check_open(x, imp_bdf, bind)))
 		return err;
-	if (p2pb_ktap_open(&x->ktap, ktap_path, 8 + (int)N_ATTACH_RULES + P2PB_N_EXPORTER_CLAUSES + 3))
+	if (p2pb_ktap_open(x->ktap, ktap_path, 8 + (int)N_ATTACH_RULES + P2PB_N_EXPORTER_CLAUSES + 3))
 		return -EIO;
-	p2pb_ktap_diag(&x->ktap, "exporter %s BAR%u (%llu bytes), importer attaches as %s", x->d.bdf, x->job.bar,
+	p2pb_ktap_diag(x->ktap, "exporter %s BAR%u (%llu bytes), importer attaches as %s", x->d.bdf, x->job.bar,
 		       (unsigned long long)x->bar_size, x->imp_bdf);
 	check_exports(x);
 	c5_failed = check_attaches(x);
@@ -635,49 +556,40 @@ static int check_run(struct check_ctx *x, const char *imp_bdf, bool bind, const 
 	return errors;
 }
 
-int p2pb_cmd_check(int argc, char **argv)
-{
-	const char *ktap_path = "-", *json_path = NULL, *imp_dev = NULL;
-	struct check_ctx *x = calloc(1, sizeof(*x));
-	json_object *doc;
-	bool bind = false;
-	unsigned int i;
-	int rc, errors;
 
-	if (!x)
-		return 2;
-	p2pb_job_defaults(&x->job);
-	rc = parse_args(argc, argv, &x->job, &imp_dev, &bind, &ktap_path, &json_path);
-	if (rc >= 0) {
-		free(x);
-		return rc;
-	}
-	x->d.container_fd = x->d.group_fd = x->d.device_fd = -1;
-	x->results = json_object_new_array();
-	p2pb_session_init(&x->s, true);
-	errors = check_run(x, imp_dev, bind, ktap_path);
-	if (errors < 0)
-		fprintf(stderr, "p2pbench check: %s\n", p2pb_error());
-	for (i = 0; i < N_ATTACH_RULES && !p2pb_case_kernel_stuck(); i++)
+/* Let go of the importers and the device, unless a trigger holds it in the kernel for good. */
+static void check_close(struct check_ctx *x)
+{
+	unsigned int i;
+
+	if (p2pb_case_kernel_stuck())
+		return;
+	for (i = 0; i < N_ATTACH_RULES; i++)
 		kimp_close(&x->imp[i]);
-	if (!p2pb_case_kernel_stuck())
-		p2pb_vfio_close(&x->d);
-	doc = p2pb_result_new("check", argc, argv);
-	json_object_object_add(doc, "device", json_object_new_string(x->job.device));
-	json_object_object_add(doc, "checks", x->results);
-	if (json_path && p2pb_result_write(doc, json_path))
-		fprintf(stderr, "p2pbench check: %s\n", p2pb_error());
-	json_object_put(doc);
-	if (x->ktap.f)
-		fprintf(x->ktap.f, "# Totals: pass:%u fail:%u xfail:%u xpass:%u skip:%u error:%d\n", x->count[CHK_PASS],
+	p2pb_vfio_close(&x->d);
+}
+
+int p2pb_check_run(struct p2pb_session *s, const struct p2pb_check_params *p, struct p2pb_ktap *ktap,
+		   struct p2pb_check_result *r)
+{
+	struct check_ctx *x = calloc(1, sizeof(*x));
+	int errors;
+
+	r->checks = json_object_new_array();
+	if (!x) {
+		r->errors = p2pb_fail(-ENOMEM, "out of memory");
+		return r->errors;
+	}
+	*x = (struct check_ctx){ .ktap = ktap, .results = r->checks, .s = s, .job = p->job };
+	x->d.container_fd = x->d.group_fd = x->d.device_fd = -1;
+	errors = check_run(x, p->importer_dev, p->bind, p->ktap_path);
+	check_close(x);
+	if (ktap->f)
+		fprintf(ktap->f, "# Totals: pass:%u fail:%u xfail:%u xpass:%u skip:%u error:%d\n", x->count[CHK_PASS],
 			x->count[CHK_FAIL], x->count[CHK_XFAIL], x->count[CHK_XPASS], x->count[CHK_SKIP],
 			errors > 0 ? errors : 0);
-	if (p2pb_case_kernel_stuck())
-		p2pb_revoke_bail_out_stuck("check", &x->ktap);
-	p2pb_ktap_close(&x->ktap);
-	rc = x->count[CHK_FAIL] ? 1 : errors ? 2 : 0;
-	if (p2pb_session_finish(&x->s) && !rc)
-		rc = 2;
+	memcpy(r->count, x->count, sizeof(r->count));
+	r->errors = errors;
 	free(x);
-	return rc;
+	return errors < 0 ? errors : 0;
 }
