@@ -655,15 +655,26 @@ static void section_verdicts(struct report *r)
 	table_emit(r, &t);
 }
 
-static const char *const summary_metrics[] = {
-	"revoke_to_quiesce_ns", "trigger_ns", "trigger_to_invalidate_ns", "invalidate_to_unmap_ns", "unrevoke_ns",
-	"remap_ns", "load.stall_ns", "load.first_io_after_unrevoke_ns", "dma.before.bytes_per_s",
-	"dma.after.bytes_per_s", "revoke_ns", "ops_per_s", "bytes_per_s", "latency_ns",
-};
+/* What each metric in the table means, from its declaration (lib/metric.c). */
+static void metric_legend(struct report *r, const bool shown[P2PB_N_METRICS])
+{
+	unsigned int k;
 
-/* Every case's metrics as percentiles (revoke, stress, rdma documents). */
+	fprintf(r->html, "<dl class=\"legend\">\n");
+	for (k = 0; k < P2PB_N_METRICS; k++) {
+		if (!shown[k])
+			continue;
+		fprintf(r->html, "<dt>%s (%s)</dt><dd>", p2pb_metrics[k].name, p2pb_metrics[k].unit);
+		p2pb_html_text(r->html, p2pb_metrics[k].help);
+		fprintf(r->html, "</dd>\n");
+	}
+	fprintf(r->html, "</dl>\n");
+}
+
+/* Every case's metrics as percentiles (revoke, stress, rdma documents), in the metrics' declared order. */
 static void table_summary(struct report *r, size_t doc)
 {
+	bool shown[P2PB_N_METRICS] = { false };
 	struct table t;
 	char id[48], title[200];
 	size_t i, k;
@@ -676,12 +687,13 @@ static void table_summary(struct report *r, size_t doc)
 
 		if (c->doc != doc)
 			continue;
-		for (k = 0; k < sizeof(summary_metrics) / sizeof(summary_metrics[0]); k++) {
-			const struct p2pb_series *sr = p2pb_rcase_series(c, summary_metrics[k]);
+		for (k = 0; k < P2PB_N_METRICS; k++) {
+			const struct p2pb_series *sr = p2pb_rcase_series(c, p2pb_metrics[k].name);
 			char n[24], a[32], b[32], cc[32], d[32];
 
 			if (!sr || !sr->count)
 				continue;
+			shown[k] = true;
 			snprintf(n, sizeof(n), "%zu", sr->count);
 			table_row(&t, c->name, sr->metric, n, fmtv(sr->p50, sr->unit, a, sizeof(a)),
 				  fmtv(sr->p90, sr->unit, b, sizeof(b)), fmtv(sr->p99, sr->unit, cc, sizeof(cc)),
@@ -689,6 +701,7 @@ static void table_summary(struct report *r, size_t doc)
 		}
 	}
 	table_emit(r, &t);
+	metric_legend(r, shown);
 }
 
 static int section_revoke(struct report *r, size_t doc)
@@ -797,6 +810,7 @@ static const char page_style[] =
 	".v-PASS,.v-XFAIL,.v-improvement{background:#e6f4ea}.v-FAIL,.v-ERROR,.v-regression{background:#fce8e6}"
 	".v-BOUNDED,.v-changed,.v-XPASS{background:#fef7e0}.v-SKIP{background:#f1f3f4}"
 	".banner{font-size:1.2em;font-weight:bold;padding:.5em}a.csv{font-size:.75em;font-weight:normal}"
+	"dl.legend{font-size:.85em;color:#555}dl.legend dt{font-family:monospace}dl.legend dd{margin:0 0 .3em 2em}"
 	"figure{margin:1em 0}figcaption{font-size:.85em;color:#555;max-width:900px}svg{max-width:100%;height:auto}";
 
 static int copy_file(const char *from, const char *to)

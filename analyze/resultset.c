@@ -151,31 +151,41 @@ static void outcome_from_verdict(struct p2pb_rcase *c, json_object *verdict_hold
 	snprintf(c->reason, sizeof(c->reason), "%s", p2pb_jstr(verdict_holder, reason_key, ""));
 }
 
-static const char *const iteration_times[] = { "revoke_to_quiesce_ns", "trigger_ns", "unrevoke_ns", "remap_ns" };
-static const char *const dma_windows[] = { "before", "during", "after" };
-static const char *const load_times[] = { "stall_ns", "first_io_after_unrevoke_ns" };
-
-static void revoke_iteration(struct p2pb_rcase *c, json_object *it)
+/* A sample at @path: a number, or "A/B", the quotient of two (NAN where either is missing). */
+static double metric_value(json_object *o, const char *path)
 {
-	json_object *atts = p2pb_jpath(it, "attachments");
-	char metric[64];
-	size_t i;
+	const char *slash = strchr(path, '/');
+	char num[96];
 
-	for (i = 0; i < sizeof(iteration_times) / sizeof(iteration_times[0]); i++)
-		sample_add(c, iteration_times[i], "ns", P2PB_LOWER_BETTER, p2pb_jnum(it, iteration_times[i]));
-	for (i = 0; atts && i < p2pb_jlen(atts); i++) {
-		json_object *a = json_object_array_get_idx(atts, i);
+	if (!slash)
+		return p2pb_jnum(o, path);
+	snprintf(num, sizeof(num), "%.*s", (int)(slash - path), path);
+	return p2pb_jnum(o, num) / p2pb_jnum(o, slash + 1);
+}
 
-		sample_add(c, "trigger_to_invalidate_ns", "ns", P2PB_LOWER_BETTER, p2pb_jnum(a, "trigger_to_invalidate_ns"));
-		sample_add(c, "invalidate_to_unmap_ns", "ns", P2PB_LOWER_BETTER, p2pb_jnum(a, "invalidate_to_unmap_ns"));
-	}
-	for (i = 0; i < sizeof(dma_windows) / sizeof(dma_windows[0]); i++) {
-		snprintf(metric, sizeof(metric), "dma.%s.bytes_per_s", dma_windows[i]);
-		sample_add(c, metric, "B/s", P2PB_HIGHER_BETTER, p2pb_jnum(it, metric));
-	}
-	for (i = 0; i < sizeof(load_times) / sizeof(load_times[0]); i++) {
-		snprintf(metric, sizeof(metric), "load.%s", load_times[i]);
-		sample_add(c, metric, "ns", P2PB_LOWER_BETTER, p2pb_jnum(it, metric));
+/*
+ * The metrics of @family found in @o: with @iteration, the per-iteration
+ * and per-attachment ones of one measured iteration; else the case's own
+ * (one sample, or a summary). lib/metric.c says where each is.
+ */
+static void metrics_add(struct p2pb_rcase *c, enum p2pb_metric_family family, json_object *o, bool iteration)
+{
+	json_object *atts = p2pb_jarr(o, "attachments");
+	unsigned int i;
+	size_t a;
+
+	for (i = 0; i < P2PB_N_METRICS; i++) {
+		const struct p2pb_metric *m = &p2pb_metrics[i];
+
+		if (m->family != family || iteration != (m->where == P2PB_PER_ITERATION || m->where == P2PB_PER_ATTACHMENT))
+			continue;
+		if (m->where == P2PB_PER_ITERATION || m->where == P2PB_PER_CASE)
+			sample_add(c, m->name, m->unit, m->better, metric_value(o, m->path));
+		else if (m->where == P2PB_SUMMARY_ONLY)
+			summary_add(c, m->name, m->unit, m->better, p2pb_jpath(o, m->summary));
+		for (a = 0; m->where == P2PB_PER_ATTACHMENT && a < p2pb_jlen(atts); a++)
+			sample_add(c, m->name, m->unit, m->better,
+				   metric_value(json_object_array_get_idx(atts, a), m->path));
 	}
 }
 
@@ -218,7 +228,7 @@ static void doc_revoke(struct p2pb_rset *s, size_t d, json_object *root, const c
 			json_object *it = json_object_array_get_idx(its, j), *w = p2pb_jpath(it, "warmup");
 
 			if (!(w && json_object_get_boolean(w)))
-				revoke_iteration(c, it);
+				metrics_add(c, P2PB_FAMILY_REVOKE, it, true);
 		}
 		series_finish(c);
 	}
@@ -261,7 +271,7 @@ static void doc_stress(struct p2pb_rset *s, size_t d, json_object *root)
 		if (!c)
 			return;
 		outcome_from_verdict(c, t, "verdict.violations.0.evidence");
-		summary_add(c, "revoke_ns", "ns", P2PB_LOWER_BETTER, p2pb_jpath(t, "revoke_ns"));
+		metrics_add(c, P2PB_FAMILY_STRESS_TRIGGER, t, false);
 	}
 	c = case_new(s, d, st, "stress", "stress/run");
 	if (!c)
@@ -270,7 +280,7 @@ static void doc_stress(struct p2pb_rset *s, size_t d, json_object *root)
 	snprintf(c->reason, sizeof(c->reason), "%s", p2pb_jstr(st, "findings.0", ""));
 	snprintf(c->params, sizeof(c->params), "workers=%.0f seed=%.0f", p2pb_jnum(st, "workers"), p2pb_jnum(st, "seed"));
 	if (elapsed > 0)
-		sample_add(c, "ops_per_s", "ops/s", P2PB_HIGHER_BETTER, p2pb_jnum(st, "ops_total") / elapsed);
+		metrics_add(c, P2PB_FAMILY_STRESS_RUN, st, false);
 	series_finish(c);
 }
 
@@ -291,10 +301,8 @@ static void doc_rdma(struct p2pb_rset *s, size_t d, json_object *root)
 			return;
 		snprintf(c->params, sizeof(c->params), "driver=%s memory=%s qps=%.0f", p2pb_jstr(r, "driver", "?"),
 			 p2pb_jstr(r, "memory.kind", "?"), p2pb_jnum(r, "qps"));
-		sample_add(c, "bytes_per_s", "B/s", P2PB_HIGHER_BETTER, p2pb_jnum(st, "bytes_per_s"));
+		metrics_add(c, P2PB_FAMILY_RDMA_STEP, st, false);
 		series_finish(c);
-		summary_add(c, "latency_ns", "ns", P2PB_LOWER_BETTER, p2pb_jpath(st, "latency_ns"));
-		summary_add(c, "stall_ns", "ns", P2PB_LOWER_BETTER, p2pb_jpath(st, "disturbance.stall_ns"));
 	}
 }
 
@@ -368,9 +376,7 @@ static void doc_scale(struct p2pb_rset *s, size_t d, json_object *root)
 			snprintf(c->params, sizeof(c->params), "trigger=%s importer_delay=%s", p2pb_jstr(root, "trigger", "?"),
 				 p2pb_jstr(root, "importer_delay", "?"));
 			snprintf(c->outcome, sizeof(c->outcome), "%s", !strcmp(p2pb_jstr(p, "status", ""), "pass") ? "PASS" : "FAIL");
-			sample_add(c, "revoke_to_quiesce_p50_ns", "ns", P2PB_LOWER_BETTER,
-				   p2pb_jnum(p, "revoke_to_quiesce_p50_ns"));
-			sample_add(c, "trigger_p50_ns", "ns", P2PB_LOWER_BETTER, p2pb_jnum(p, "trigger_p50_ns"));
+			metrics_add(c, P2PB_FAMILY_SCALE_POINT, p, false);
 			series_finish(c);
 		}
 	}

@@ -6,14 +6,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "metric.h"
+
 /*
  * Result documents read back: every document p2pbench and its benchmarks
  * write (result-v2, the bench/ ratio documents, revoke-scale fits) flattened
  * into cases, each a set of named series of numbers, so that compare and
  * report need not know each document's shape.
  */
-
-enum p2pb_better { P2PB_LOWER_BETTER, P2PB_HIGHER_BETTER };
 
 /* One metric of one case: its samples, or only a summary of them. */
 struct p2pb_series {

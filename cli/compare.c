@@ -22,11 +22,8 @@ static void usage(FILE *f)
 		"compared (summaries alone: the medians further apart than the p90-p50 spread). A change\n"
 		"beyond noise, in the worse direction and at least the thresholds (default 10%%, and\n"
 		"100 us for times) is a regression; so is a verdict that got worse (PASS -> BOUNDED,\n"
-		"FAIL, ERROR) and a baseline case the new run lacks. Metrics: revoke_to_quiesce_ns,\n"
-		"trigger_ns, unrevoke_ns, remap_ns, trigger_to_invalidate_ns, invalidate_to_unmap_ns,\n"
-		"dma.{before,during,after}.bytes_per_s, load.stall_ns, load.first_io_after_unrevoke_ns,\n"
-		"stress revoke_ns and ops_per_s, rdma bytes_per_s and latency_ns, the bench/ ratios and\n"
-		"their samples.\n\n"
+		"FAIL, ERROR) and a baseline case the new run lacks. Every metric below is compared,\n"
+		"and the bench/ documents' ratios and samples.\n\n"
 		"BASELINE and NEW are result documents (--json of any command, bench/*.sh output) or\n"
 		"directories of them (searched two levels deep: a results directory, a nightly's runs).\n"
 		"Several runs of one job on a side are pooled; different hosts on the two sides compare\n"
@@ -39,7 +36,9 @@ static void usage(FILE *f)
 		"      --csv FILE         one row per case and metric ('-' stdout, as --json)\n"
 		"  -h, --help\n\n"
 		"Exit status: 0 no regression, 1 a regression, 2 bad input (missing files, other schema\n"
-		"versions, no cases in common).\n");
+		"versions, no cases in common).\n\n"
+		"Metrics (what [metric GLOB] and [limit] keys of a thresholds file name):\n");
+	p2pb_metric_help(f);
 }
 
 static const char *case_status(const struct p2pb_cmp_case *cc)

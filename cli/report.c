@@ -35,7 +35,9 @@ static void usage(FILE *f)
 		"                           limits are not used; --qualify's file is read after it)\n"
 		"  -h, --help\n\n"
 		"Exit status: 0 written (qualification PASS, no regression), 1 written but the qualification\n"
-		"failed or the baseline comparison found a regression, 2 bad input (nothing written).\n");
+		"failed or the baseline comparison found a regression, 2 bad input (nothing written).\n\n"
+		"Metrics (what [limit] keys name as METRIC.STAT, STAT one of p50, p90, p99, max, min, value):\n");
+	p2pb_metric_help(f);
 }
 
 int p2pb_cmd_report(int argc, char **argv)

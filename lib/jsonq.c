@@ -59,3 +59,26 @@ size_t p2pb_jlen(json_object *arr)
 {
 	return json_object_is_type(arr, json_type_array) ? json_object_array_length(arr) : 0;
 }
+
+void p2pb_jset(json_object *o, const char *path, json_object *v)
+{
+	char buf[160], *tok, *next, *save = NULL;
+	json_object *child;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok; tok = next) {
+		next = strtok_r(NULL, ".", &save);
+		if (!json_object_is_type(o, json_type_object))
+			break;
+		if (!next) {
+			json_object_object_add(o, tok, v);
+			return;
+		}
+		if (!json_object_object_get_ex(o, tok, &child)) {
+			child = json_object_new_object();
+			json_object_object_add(o, tok, child);
+		}
+		o = child;
+	}
+	json_object_put(v);
+}

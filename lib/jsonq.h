@@ -19,4 +19,10 @@ const char *p2pb_jstr(json_object *o, const char *path, const char *def);
 double p2pb_jnum(json_object *o, const char *path);
 /* Elements of an array, 0 for anything else (NULL included). */
 size_t p2pb_jlen(json_object *arr);
+/*
+ * Writing: put @v (its reference is taken) at PATH in object @o, making the
+ * objects on the way that are not there yet; an existing key is replaced.
+ * A step through something that is not an object drops @v.
+ */
+void p2pb_jset(json_object *o, const char *path, json_object *v);
 #endif

@@ -778,26 +778,66 @@ static uint64_t dwell_ns(const struct case_run *c)
 	return j->dwell_ns != UINT64_MAX ? j->dwell_ns : c->r->dma ? 400000000ull : 0;
 }
 
+uint64_t p2pb_window_rate(const struct p2pb_window *w)
+{
+	return w->ns ? (uint64_t)((double)w->bytes * 1e9 / (double)w->ns) : 0;
+}
+
+void p2pb_iter_metrics(const struct p2pb_iter_result *it, struct p2pb_metric_values *mv)
+{
+	memset(mv, 0, sizeof(*mv));
+	p2pb_metric_set(mv, P2PB_M_TRIGGER, it->obs.trigger_ns);
+	if (it->revoke_to_quiesce_ns)
+		p2pb_metric_set(mv, P2PB_M_REVOKE_TO_QUIESCE, it->revoke_to_quiesce_ns);
+	if (it->unrevoke_timed)
+		p2pb_metric_set(mv, P2PB_M_UNREVOKE, it->unrevoke_ns);
+	if (it->obs.remap_tried)
+		p2pb_metric_set(mv, P2PB_M_REMAP, it->remap_ns);
+	if (it->probed) {
+		p2pb_metric_set(mv, P2PB_M_CONFIG_READ, it->cfg_ns);
+		p2pb_metric_set(mv, P2PB_M_BAR_READ, it->bar_ns);
+	}
+	if (it->dma) {
+		p2pb_metric_set(mv, P2PB_M_DMA_BEFORE, p2pb_window_rate(&it->before));
+		p2pb_metric_set(mv, P2PB_M_DMA_DURING, p2pb_window_rate(&it->during));
+		p2pb_metric_set(mv, P2PB_M_DMA_AFTER, p2pb_window_rate(&it->after));
+	}
+	if (it->load && p2pb_load_stall_ns(&it->load_obs))
+		p2pb_metric_set(mv, P2PB_M_LOAD_STALL, p2pb_load_stall_ns(&it->load_obs));
+	if (it->load && p2pb_load_recovery_ns(it))
+		p2pb_metric_set(mv, P2PB_M_LOAD_FIRST_IO, p2pb_load_recovery_ns(it));
+}
+
+void p2pb_att_metrics(const struct p2pb_att_obs *a, struct p2pb_metric_values *mv)
+{
+	memset(mv, 0, sizeof(*mv));
+	if (a->invalidated)
+		p2pb_metric_set(mv, P2PB_M_TRIGGER_TO_INVALIDATE, a->trigger_to_invalidate_ns);
+	if (a->invalidated && a->unmapped)
+		p2pb_metric_set(mv, P2PB_M_INVALIDATE_TO_UNMAP, a->invalidate_to_unmap_ns);
+}
+
+/* Every metric the observation measured that the case keeps a histogram of. */
+static void hists_add(struct p2pb_case_result *r, const struct p2pb_metric_values *mv)
+{
+	unsigned int m;
+
+	for (m = 0; m < P2PB_N_CASE_METRICS; m++)
+		if (p2pb_metrics[m].summary && p2pb_metric_has(mv, m))
+			p2pb_hist_add(&r->h[m], mv->v[m]);
+}
+
 static void add_to_hists(struct p2pb_case_result *r, const struct p2pb_iter_result *it)
 {
+	struct p2pb_metric_values mv;
 	unsigned int a;
 
-	p2pb_hist_add(&r->h.trigger, it->obs.trigger_ns);
-	if (it->revoke_to_quiesce_ns)
-		p2pb_hist_add(&r->h.r2q, it->revoke_to_quiesce_ns);
-	if (it->unrevoke_timed)
-		p2pb_hist_add(&r->h.unrevoke, it->unrevoke_ns);
-	if (it->obs.remap_tried)
-		p2pb_hist_add(&r->h.remap, it->remap_ns);
-	if (it->probed) {
-		p2pb_hist_add(&r->h.cfg, it->cfg_ns);
-		p2pb_hist_add(&r->h.bar, it->bar_ns);
+	p2pb_iter_metrics(it, &mv);
+	hists_add(r, &mv);
+	for (a = 0; a < it->obs.n_atts; a++) {
+		p2pb_att_metrics(&it->atts[a], &mv);
+		hists_add(r, &mv);
 	}
-	for (a = 0; a < it->obs.n_atts; a++)
-		if (it->atts[a].invalidated && it->atts[a].unmapped) {
-			p2pb_hist_add(&r->h.t2i, it->atts[a].trigger_to_invalidate_ns);
-			p2pb_hist_add(&r->h.i2u, it->atts[a].invalidate_to_unmap_ns);
-		}
 	if (it->dma) {
 		r->dma_before.bytes += it->before.bytes, r->dma_before.ns += it->before.ns;
 		r->dma_during.bytes += it->during.bytes, r->dma_during.ns += it->during.ns;
@@ -808,10 +848,6 @@ static void add_to_hists(struct p2pb_case_result *r, const struct p2pb_iter_resu
 		const struct p2pb_load_obs *lo = &it->load_obs;
 
 		r->load = true;
-		if (p2pb_load_stall_ns(lo))
-			p2pb_hist_add(&r->h.stall, p2pb_load_stall_ns(lo));
-		if (p2pb_load_recovery_ns(it))
-			p2pb_hist_add(&r->h.first_io, p2pb_load_recovery_ns(it));
 		r->load_revoked_bytes += lo->revoked_bytes;
 		r->load_io_errors += lo->io_errors;
 		r->load_io_timeouts += lo->io_timeouts;
@@ -1184,16 +1220,8 @@ static void init_result(struct p2pb_case_result *r, const struct p2pb_job *j)
 
 	memset(r, 0, sizeof(*r));
 	r->job = *j;
-	p2pb_hist_init(&r->h.trigger);
-	p2pb_hist_init(&r->h.r2q);
-	p2pb_hist_init(&r->h.t2i);
-	p2pb_hist_init(&r->h.i2u);
-	p2pb_hist_init(&r->h.unrevoke);
-	p2pb_hist_init(&r->h.remap);
-	p2pb_hist_init(&r->h.cfg);
-	p2pb_hist_init(&r->h.bar);
-	p2pb_hist_init(&r->h.stall);
-	p2pb_hist_init(&r->h.first_io);
+	for (i = 0; i < P2PB_N_CASE_METRICS; i++)
+		p2pb_hist_init(&r->h[i]);
 	p2pb_verdict_init(&r->verdict);
 	r->ctx.trigger = j->trigger->name;
 	r->ctx.trigger_unrevokes = j->trigger->restore && !j->trigger->permanent;

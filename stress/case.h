@@ -10,6 +10,7 @@
 #include "hist.h"
 #include "job.h"
 #include "kmsg.h"
+#include "metric.h"
 #include "result.h"
 #include "session.h"
 #include "verdict.h"
@@ -83,10 +84,15 @@ struct p2pb_importer_info {
 /* Un-revoke (or remap request, whichever is later) to the first good I/O; 0: not seen. */
 uint64_t p2pb_load_recovery_ns(const struct p2pb_iter_result *it);
 
-struct p2pb_case_hists {
-	struct p2pb_hist trigger, r2q, t2i, i2u, unrevoke, remap, cfg, bar;
-	struct p2pb_hist stall, first_io;	/* load: last-before to first-after; un-revoke to first good I/O */
-};
+/*
+ * The metrics an iteration and an attachment measured, by id
+ * (lib/metric.h): what the case's histograms, the JSON and the table read.
+ * Adding a metric of a revoke case starts here.
+ */
+/* A window's bytes per second, 0 for an empty one. */
+uint64_t p2pb_window_rate(const struct p2pb_window *w);
+void p2pb_iter_metrics(const struct p2pb_iter_result *it, struct p2pb_metric_values *mv);
+void p2pb_att_metrics(const struct p2pb_att_obs *a, struct p2pb_metric_values *mv);
 
 struct p2pb_case_result {
 	struct p2pb_job job;
@@ -96,7 +102,7 @@ struct p2pb_case_result {
 	unsigned int n_importers;
 	struct p2pb_iter_result *iters;
 	unsigned int n_iters, measured, forced_iters;
-	struct p2pb_case_hists h;	/* measured iterations only */
+	struct p2pb_hist h[P2PB_N_CASE_METRICS];	/* by metric id, measured iterations only */
 	bool dma;
 	struct p2pb_window dma_before, dma_during, dma_after;
 	uint64_t dma_stale;

@@ -7,6 +7,7 @@
 #define _GNU_SOURCE
 #include "case.h"
 
+#include "jsonq.h"
 #include "topo.h"
 #include "units.h"
 
@@ -19,14 +20,54 @@
 #define jint(v) json_object_new_int((int)(v))
 #define ju64(v) p2pb_json_u64(v)
 
+/* An iteration's window: bytes and time; its rate is a metric (dma.*.bytes_per_s). */
 static json_object *window_json(const struct p2pb_window *w)
 {
 	json_object *o = json_object_new_object();
 
 	add(o, "bytes", ju64(w->bytes));
 	add(o, "ns", ju64(w->ns));
-	add(o, "bytes_per_s", ju64(w->ns ? (uint64_t)((double)w->bytes * 1e9 / (double)w->ns) : 0));
 	return o;
+}
+
+/* The case's windows, all measured iterations together: bytes, time and their rate. */
+static json_object *window_total_json(const struct p2pb_window *w)
+{
+	json_object *o = window_json(w);
+
+	add(o, "bytes_per_s", ju64(p2pb_window_rate(w)));
+	return o;
+}
+
+/* The metrics an observation measured, each at its row's path (lib/metric.h). */
+static void metrics_json(json_object *o, const struct p2pb_metric_values *mv, enum p2pb_metric_where where)
+{
+	unsigned int m;
+
+	for (m = 0; m < P2PB_N_CASE_METRICS; m++)
+		if (p2pb_metrics[m].where == where && p2pb_metric_has(mv, m))
+			p2pb_jset(o, p2pb_metrics[m].path, ju64(mv->v[m]));
+}
+
+/*
+ * The case's histogram of each metric, at its row's summary path: when
+ * something was measured, or as {count: 0} where the summary's parent is
+ * there (the load's summaries only in a case with a load).
+ */
+static void summaries_json(json_object *o, const struct p2pb_case_result *r)
+{
+	char parent[96];
+	unsigned int m;
+
+	for (m = 0; m < P2PB_N_CASE_METRICS; m++) {
+		const char *path = p2pb_metrics[m].summary;
+
+		if (!path)
+			continue;
+		snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(path, '.') - path), path);
+		if (r->h[m].count || p2pb_jobj(o, parent))
+			p2pb_jset(o, path, p2pb_json_summary(&r->h[m]));
+	}
 }
 
 /* The exporter's state as an importer read it: {memory_live, text}. */
@@ -43,15 +84,13 @@ static json_object *exporter_state_json(uint32_t st)
 static json_object *att_json(const struct p2pb_att_obs *a)
 {
 	json_object *o = json_object_new_object();
+	struct p2pb_metric_values mv;
 
 	add(o, "importer", jint(a->importer));
 	add(o, "dmabuf", jint(a->dmabuf));
 	add(o, "invalidated", json_object_new_boolean(a->invalidated));
 	add(o, "unmapped", json_object_new_boolean(a->unmapped));
-	if (a->invalidated)
-		add(o, "trigger_to_invalidate_ns", ju64(a->trigger_to_invalidate_ns));
 	if (a->invalidated && a->unmapped) {
-		add(o, "invalidate_to_unmap_ns", ju64(a->invalidate_to_unmap_ns));
 		add(o, "injected_delay_ns", a->injected_never ? NULL : ju64(a->injected_delay_ns));
 		add(o, "unmap_cause", json_object_new_string(p2pb_unmap_cause_name(a->unmap_cause)));
 		add(o, "later_invalidates", jint(a->later_invalidates));
@@ -64,16 +103,16 @@ static json_object *att_json(const struct p2pb_att_obs *a)
 		add(o, "exporter_at_unmap", exporter_state_json(a->exporter_at_unmap));
 	if (a->exporter_unmap_ns)
 		add(o, "exporter_unmap_ns", ju64(a->exporter_unmap_ns));
+	p2pb_att_metrics(a, &mv);
+	metrics_json(o, &mv, P2PB_PER_ATTACHMENT);
 	return o;
 }
 
 static void iter_probe_json(json_object *o, const struct p2pb_iter_result *it)
 {
 	add(o, "config_read_start_ns", ju64(it->cfg_start_ns));
-	add(o, "config_read_ns", ju64(it->cfg_ns));
 	add(o, "config_read_errno", jint(it->cfg_errno));
 	add(o, "bar_read_start_ns", ju64(it->bar_start_ns));
-	add(o, "bar_read_ns", ju64(it->bar_ns));
 	add(o, "bar_read_errno", jint(it->bar_errno));
 }
 
@@ -104,8 +143,6 @@ static json_object *iter_load_json(const struct p2pb_iter_result *it)
 
 	add(o, "last_completion_ns", rel_ns(lo->last_before_ns, it->t0_ns));
 	add(o, "first_completion_ns", rel_ns(lo->first_after_ns, it->t0_ns));
-	add(o, "stall_ns", p2pb_load_stall_ns(lo) ? ju64(p2pb_load_stall_ns(lo)) : NULL);
-	add(o, "first_io_after_unrevoke_ns", p2pb_load_recovery_ns(it) ? ju64(p2pb_load_recovery_ns(it)) : NULL);
 	add(o, "revoked_bytes", ju64(lo->revoked_bytes));
 	add(o, "io_errors", ju64(lo->io_errors));
 	add(o, "io_timeouts", ju64(lo->io_timeouts));
@@ -127,12 +164,12 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 {
 	const struct p2pb_iter_obs *ob = &it->obs;
 	json_object *o = json_object_new_object(), *atts = json_object_new_array();
+	struct p2pb_metric_values mv;
 	unsigned int a;
 
 	add(o, "index", jint(ob->index));
 	add(o, "warmup", json_object_new_boolean(it->warmup));
 	add(o, "t0_ns", ju64(it->t0_ns));
-	add(o, "trigger_ns", ju64(ob->trigger_ns));
 	add(o, "trigger_returned", json_object_new_boolean(ob->trigger_returned));
 	if (!ob->trigger_returned && !ob->trigger_errno) {
 		json_object *st = json_object_new_object(), *frames = json_object_new_array();
@@ -160,12 +197,8 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 		add(o, "map_while_revoked_errno", jint(ob->map_while_revoked_errno));
 	if (ob->old_dmabuf_tried)
 		add(o, "old_dmabuf_map_errno", jint(ob->old_dmabuf_map_errno));
-	if (it->unrevoke_timed)
-		add(o, "unrevoke_ns", ju64(it->unrevoke_ns));
-	if (ob->remap_tried) {
+	if (ob->remap_tried)
 		add(o, "remap_ok", json_object_new_boolean(!ob->remap_errno));
-		add(o, "remap_ns", ju64(it->remap_ns));
-	}
 	if (it->dma)
 		add(o, "dma", iter_dma_json(it));
 	if (it->load)
@@ -184,8 +217,6 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 		add(o, "data", d);
 	}
 	add(o, "forced_unmap", json_object_new_boolean(it->forced_unmap));
-	if (it->revoke_to_quiesce_ns)
-		add(o, "revoke_to_quiesce_ns", ju64(it->revoke_to_quiesce_ns));
 	add(o, "kernel_log", p2pb_json_kmsg(&ob->klog));
 	if (it->harm_atts) {
 		json_object *h = json_object_new_object();
@@ -210,6 +241,8 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 	for (a = 0; a < ob->n_atts; a++)
 		json_object_array_add(atts, att_json(&it->atts[a]));
 	add(o, "attachments", atts);
+	p2pb_iter_metrics(it, &mv);
+	metrics_json(o, &mv, P2PB_PER_ITERATION);	/* last: into the dma and load objects above */
 	return o;
 }
 
@@ -296,27 +329,17 @@ static json_object *summary_json(const struct p2pb_case_result *r)
 {
 	json_object *sum = json_object_new_object(), *d;
 
-	add(sum, "revoke_to_quiesce_ns", p2pb_json_summary(&r->h.r2q));
-	add(sum, "trigger_ns", p2pb_json_summary(&r->h.trigger));
-	add(sum, "trigger_to_invalidate_ns", p2pb_json_summary(&r->h.t2i));
-	add(sum, "invalidate_to_unmap_ns", p2pb_json_summary(&r->h.i2u));
-	add(sum, "unrevoke_ns", p2pb_json_summary(&r->h.unrevoke));
-	add(sum, "remap_ns", p2pb_json_summary(&r->h.remap));
-	add(sum, "config_read_ns", p2pb_json_summary(&r->h.cfg));
-	add(sum, "bar_read_ns", p2pb_json_summary(&r->h.bar));
 	add(sum, "forced_iterations", jint(r->forced_iters));
 	if (r->dma) {
 		d = json_object_new_object();
-		add(d, "before", window_json(&r->dma_before));
-		add(d, "during", window_json(&r->dma_during));
-		add(d, "after", window_json(&r->dma_after));
+		add(d, "before", window_total_json(&r->dma_before));
+		add(d, "during", window_total_json(&r->dma_during));
+		add(d, "after", window_total_json(&r->dma_after));
 		add(d, "stale_transfers", ju64(r->dma_stale));
 		add(sum, "dma", d);
 	}
 	if (r->load) {
 		d = json_object_new_object();
-		add(d, "stall_ns", p2pb_json_summary(&r->h.stall));
-		add(d, "first_io_after_unrevoke_ns", p2pb_json_summary(&r->h.first_io));
 		add(d, "revoked_bytes", ju64(r->load_revoked_bytes));
 		add(d, "io_errors", ju64(r->load_io_errors));
 		add(d, "io_timeouts", ju64(r->load_io_timeouts));
@@ -395,6 +418,7 @@ json_object *p2pb_case_json(const struct p2pb_case_result *r)
 	add(o, "kernel_log", p2pb_json_kmsg(&r->klog));
 	add(o, "iommu_fault_irqs", ju64(r->iommu_fault_irqs));
 	add(o, "summary", summary_json(r));
+	summaries_json(o, r);
 	for (i = 0; i < r->n_iters; i++)
 		json_object_array_add(its, iter_json(&r->iters[i]));
 	add(o, "iterations", its);
@@ -502,7 +526,7 @@ static void verdict_rows(const struct p2pb_case_result *r)
 			printf("%-28s FAIL ... and %u more violations (see the JSON)\n", "", v->v_dropped);
 		break;
 	case P2PB_ERROR:
-		printf("%-28.28s ERROR: %s\n", r->h.r2q.count ? "" : r->job.name, v->error);
+		printf("%-28.28s ERROR: %s\n", r->h[P2PB_M_REVOKE_TO_QUIESCE].count ? "" : r->job.name, v->error);
 		break;
 	case P2PB_SKIP:
 		printf("%-28.28s SKIP: %s\n", r->job.name, v->skip);
@@ -514,17 +538,12 @@ void p2pb_case_table(const struct p2pb_case_result *r)
 {
 	const struct p2pb_kmsg_counts *k = &r->klog;
 
-	row(r->job.name, "revoke-to-quiesce", &r->h.r2q);
-	row("", "trigger syscall", &r->h.trigger);
-	row("", "trigger->invalidate", &r->h.t2i);
-	row("", "invalidate->unmap", &r->h.i2u);
-	row("", "un-revoke", &r->h.unrevoke);
-	row("", "remap", &r->h.remap);
-	row("", "config read meanwhile", &r->h.cfg);
-	row("", "BAR read meanwhile", &r->h.bar);
+	unsigned int m;
+
+	for (m = 0; m < P2PB_N_CASE_METRICS; m++)
+		if (p2pb_metrics[m].summary)
+			row(m ? "" : r->job.name, p2pb_metrics[m].label, &r->h[m]);
 	if (r->load) {
-		row("", "load stall", &r->h.stall);
-		row("", "un-revoke->first I/O", &r->h.first_io);
 		printf("%-28s load: %.2f MB/s before, %.2f while revoked, %.2f after; %llu bytes moved while "
 		       "revoked; %llu I/O errors, %llu timeouts\n", "", rate_kb(&r->dma_before) / 1e3,
 		       rate_kb(&r->dma_during) / 1e3, rate_kb(&r->dma_after) / 1e3,
@@ -646,9 +665,9 @@ void p2pb_case_summarize(const struct p2pb_case_result *r, struct p2pb_case_summ
 	snprintf(s->name, sizeof(s->name), "%s", r->job.name);
 	s->outcome = r->verdict.outcome;
 	s->iterations = r->measured;
-	s->r2q_p50 = p2pb_hist_percentile(&r->h.r2q, 50);
-	s->r2q_max = r->h.r2q.max;
-	s->trigger_p50 = p2pb_hist_percentile(&r->h.trigger, 50);
+	s->r2q_p50 = p2pb_hist_percentile(&r->h[P2PB_M_REVOKE_TO_QUIESCE], 50);
+	s->r2q_max = r->h[P2PB_M_REVOKE_TO_QUIESCE].max;
+	s->trigger_p50 = p2pb_hist_percentile(&r->h[P2PB_M_TRIGGER], 50);
 	for (i = 0; i < P2PB_N_CLAUSES; i++)
 		if (r->verdict.violated & (1u << i))
 			snprintf(s->clauses + strlen(s->clauses), sizeof(s->clauses) - strlen(s->clauses), "%s%s",

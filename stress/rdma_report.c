@@ -7,6 +7,8 @@
 #include "rdma_report.h"
 
 #include "error.h"
+#include "jsonq.h"
+#include "metric.h"
 #include "result.h"
 #include "topo.h"
 
@@ -178,7 +180,8 @@ static json_object *outage_json(const struct p2pb_rdma_step_result *r, const str
 	return j;
 }
 
-static json_object *disturb_json(const struct p2pb_rdma_step_result *r)
+/* The step's disturbance, and the stall summary at its metric's path. */
+static void disturb_json(json_object *step, const struct p2pb_rdma_step_result *r)
 {
 	json_object *o = json_object_new_object(), *faults = json_object_new_array(), *outs = json_object_new_array();
 	json_object *data = json_object_new_object();
@@ -202,15 +205,15 @@ static json_object *disturb_json(const struct p2pb_rdma_step_result *r)
 	json_object_object_add(o, "outages", outs);
 	json_object_object_add(o, "outages_lost", p2pb_json_u64(r->c.outages_lost));
 	json_object_object_add(o, "recovered", json_object_new_int(st ? (int)st->recovered : 0));
-	json_object_object_add(o, "stall_ns", st ? p2pb_json_summary(&st->stall) : NULL);
 	json_object_object_add(o, "fault_to_first_good_ns", st ? p2pb_json_summary(&st->to_good) : NULL);
 	/* with a trigger: how long the revoke took with this NIC importing (VFIO waits for its unmap) */
 	json_object_object_add(o, "fault_call_ns", st ? p2pb_json_summary(&st->call) : NULL);
 	json_object_object_add(data, "checked_bytes", p2pb_json_u64(r->c.fault_checked));
 	json_object_object_add(data, "bad_bytes", p2pb_json_u64(r->c.fault_bad));
 	json_object_object_add(o, "data_at_faults", data);
+	json_object_object_add(step, "disturbance", o);
+	p2pb_jset(step, p2pb_metrics[P2PB_M_RDMA_STALL].summary, st ? p2pb_json_summary(&st->stall) : NULL);
 	free(st);
-	return o;
 }
 
 /* The 10 ms throughput timeline, up to the step's last completion. */
@@ -237,12 +240,12 @@ static json_object *step_json(const struct p2pb_rdma_args *a, const struct p2pb_
 	json_object_object_add(o, "ns", p2pb_json_u64(r->c.ns));
 	json_object_object_add(o, "ops", p2pb_json_u64(r->c.ops));
 	json_object_object_add(o, "bytes", p2pb_json_u64(r->c.bytes));
-	json_object_object_add(o, "bytes_per_s", p2pb_json_u64((uint64_t)per_s(r->c.bytes, r->c.ns)));
+	p2pb_jset(o, p2pb_metrics[P2PB_M_RDMA_BANDWIDTH].path, p2pb_json_u64((uint64_t)per_s(r->c.bytes, r->c.ns)));
 	json_object_object_add(o, "msgs_per_s", json_object_new_double(per_s(r->c.ops, r->c.ns)));
 	json_object_object_add(o, "link_share", pl->narrowest > 0 ?
 				json_object_new_double(per_s(r->c.bytes, r->c.ns) / pl->narrowest) : NULL);
-	json_object_object_add(o, "latency_ns", a->run.t.mode == P2PB_RDMA_LAT ?
-				p2pb_json_summary(&r->c.latency) : NULL);
+	p2pb_jset(o, p2pb_metrics[P2PB_M_RDMA_LATENCY].summary, a->run.t.mode == P2PB_RDMA_LAT ?
+		  p2pb_json_summary(&r->c.latency) : NULL);
 	json_object_object_add(o, "errors", errors_json(r->c.errors));
 	if (r->c.first_error_ns) {
 		json_object *fe = json_object_new_object();
@@ -264,7 +267,10 @@ static json_object *step_json(const struct p2pb_rdma_args *a, const struct p2pb_
 	json_object_object_add(sv, "errors", errors_json(r->served.errors));
 	json_object_object_add(o, "responder", sv);
 	json_object_object_add(o, "timeline", a->run.t.mode == P2PB_RDMA_BW && r->c.bins ? timeline_json(&r->c) : NULL);
-	json_object_object_add(o, "disturbance", a->run.disturb.kind != P2PB_FAULT_NONE ? disturb_json(r) : NULL);
+	if (a->run.disturb.kind != P2PB_FAULT_NONE)
+		disturb_json(o, r);
+	else
+		json_object_object_add(o, "disturbance", NULL);
 	return o;
 }
 

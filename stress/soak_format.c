@@ -3,6 +3,8 @@
 #define _GNU_SOURCE
 #include "soak.h"
 #include "case.h"
+#include "jsonq.h"
+#include "metric.h"
 #include "result.h"
 
 #include <stdio.h>
@@ -117,7 +119,7 @@ json_object *p2pb_stress_json(const struct p2pb_stress_cfg *c, const struct p2pb
 
 		json_object_object_add(t, "trigger", json_object_new_string(c->triggers[i]));
 		json_object_object_add(t, "cycles", p2pb_json_u64(r->trig[i].cycles));
-		json_object_object_add(t, "revoke_ns", p2pb_json_summary(&r->trig[i].revoke_ns));
+		p2pb_jset(t, p2pb_metrics[P2PB_M_STRESS_REVOKE].summary, p2pb_json_summary(&r->trig[i].revoke_ns));
 		json_object_object_add(t, "verdict", p2pb_verdict_json(&r->trig[i].verdict, &r->trig[i].ctx));
 		json_object_array_add(tr, t);
 	}

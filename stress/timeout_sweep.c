@@ -54,12 +54,12 @@ static void fill_row(struct p2pb_sweep_row *w, const struct p2pb_case_result *r)
 {
 	unsigned int i;
 
-	w->r2q_p50 = p2pb_hist_percentile(&r->h.r2q, 50);
-	w->r2q_max = r->h.r2q.max;
-	w->trig_p50 = p2pb_hist_percentile(&r->h.trigger, 50);
-	w->trig_max = r->h.trigger.max;
-	w->cfg_max = r->h.cfg.max;
-	w->bar_max = r->h.bar.max;
+	w->r2q_p50 = p2pb_hist_percentile(&r->h[P2PB_M_REVOKE_TO_QUIESCE], 50);
+	w->r2q_max = r->h[P2PB_M_REVOKE_TO_QUIESCE].max;
+	w->trig_p50 = p2pb_hist_percentile(&r->h[P2PB_M_TRIGGER], 50);
+	w->trig_max = r->h[P2PB_M_TRIGGER].max;
+	w->cfg_max = r->h[P2PB_M_CONFIG_READ].max;
+	w->bar_max = r->h[P2PB_M_BAR_READ].max;
 	w->timeouts = r->klog.revoke_timeouts + r->klog.revoke_still_waiting;
 	w->warnings = r->klog.warnings;
 	for (i = 0; i < r->n_iters; i++)

@@ -6,6 +6,7 @@
  * clause. The kernel paths themselves are the lab's (tests/lab).
  */
 #include "case.h"
+#include "jsonq.h"
 #include "check.h"
 
 #include <errno.h>
@@ -41,6 +42,33 @@ static bool has_violation(const struct p2pb_case_result *r, enum p2pb_clause c, 
 	return false;
 }
 
+/* The case's JSON holds every metric measured at its declared path, and the summaries (lib/metric.c). */
+static void check_metric_paths(const struct p2pb_case_result *r)
+{
+	json_object *cj = p2pb_case_json(r), *its = p2pb_jarr(cj, "iterations");
+	struct p2pb_metric_values mv;
+	unsigned int i, m, want = 0, found = 0;
+
+	for (i = 0; i < r->n_iters; i++) {
+		json_object *it = json_object_array_get_idx(its, i);
+
+		p2pb_iter_metrics(&r->iters[i], &mv);
+		for (m = 0; m < P2PB_N_CASE_METRICS; m++) {
+			want += p2pb_metric_has(&mv, m);
+			found += p2pb_metric_has(&mv, m) && p2pb_jnum(it, p2pb_metrics[m].path) == (double)mv.v[m];
+		}
+		p2pb_att_metrics(&r->iters[i].atts[0], &mv);
+		want += 2;
+		found += p2pb_jnum(it, "attachments.0.trigger_to_invalidate_ns") == (double)mv.v[P2PB_M_TRIGGER_TO_INVALIDATE];
+		found += p2pb_jnum(it, "attachments.0.invalidate_to_unmap_ns") == (double)mv.v[P2PB_M_INVALIDATE_TO_UNMAP];
+	}
+	CHECK(want >= 5 * r->n_iters);	/* trigger, revoke-to-quiesce, un-revoke, remap, and attachments */
+	CHECK_EQ_U64(found, want);
+	CHECK(p2pb_jnum(cj, "summary.revoke_to_quiesce_ns.count") == 3 &&
+	      p2pb_jnum(cj, "summary.invalidate_to_unmap_ns.count") == 3 && !p2pb_jpath(cj, "summary.load"));
+	json_object_put(cj);
+}
+
 /* A 50 ms importer: every phase runs, the revoke waits, the verdict is PASS. */
 static void test_phases(void)
 {
@@ -68,7 +96,8 @@ static void test_phases(void)
 		      it->warmup == (i == 0);
 	}
 	CHECK_EQ_U64(ok, 4);
-	CHECK(r.h.r2q.count == 3 && r.h.r2q.min >= 50000000);
+	CHECK(r.h[P2PB_M_REVOKE_TO_QUIESCE].count == 3 && r.h[P2PB_M_REVOKE_TO_QUIESCE].min >= 50000000);
+	check_metric_paths(&r);
 	p2pb_case_result_free(&r);
 }
 
