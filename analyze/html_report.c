@@ -4,7 +4,6 @@
 #include "html_report.h"
 #include "error.h"
 #include "format.h"
-#include "jsonq.h"
 #include "plot.h"
 #include "result.h"
 #include "stats.h"
@@ -231,35 +230,6 @@ static int fig_cdf(struct report *r, size_t doc, const char *group)
 				  "importer unmapped. Further right is slower; a long tail shows as a late rise.");
 }
 
-/* The iteration whose stall is the median one: the most typical timeline. */
-static json_object *median_timeline_iteration(json_object *jc)
-{
-	json_object *its = p2pb_jpath(jc, "iterations"), *best = NULL;
-	double stalls[512], median, best_d = INFINITY;
-	size_t n = 0, i;
-
-	for (i = 0; its && i < p2pb_jlen(its) && n < 512; i++) {
-		json_object *it = json_object_array_get_idx(its, i), *load = p2pb_jpath(it, "load");
-
-		if (p2pb_jpath(load, "timeline") && !json_object_get_boolean(p2pb_jpath(it, "warmup")))
-			stalls[n++] = p2pb_jnum(load, "stall_ns");
-	}
-	if (!n)
-		return NULL;
-	p2pb_sort_doubles(stalls, n);
-	median = stalls[n / 2];
-	for (i = 0; i < p2pb_jlen(its); i++) {
-		json_object *it = json_object_array_get_idx(its, i), *load = p2pb_jpath(it, "load");
-		double d = fabs(p2pb_jnum(load, "stall_ns") - median);
-
-		if (p2pb_jpath(load, "timeline") && !json_object_get_boolean(p2pb_jpath(it, "warmup")) && d < best_d) {
-			best = it;
-			best_d = d;
-		}
-	}
-	return best;
-}
-
 static void mark(FILE *gp, double ms, const char *label, const char *colour, int row)
 {
 	if (isnan(ms))
@@ -270,89 +240,73 @@ static void mark(FILE *gp, double ms, const char *label, const char *colour, int
 		colour);
 }
 
-/* Throughput of the traffic device through one revoke, with the events marked. */
+/* How a timeline's events are drawn: colour and label row, the first of each kind labelled. */
+static const struct {
+	const char *what, *colour;
+} mark_styles[] = {
+	{ "trigger", "#c0392b" }, { "invalidate", "#8e44ad" }, { "unmapped", "#2c3e50" },
+	{ "trigger returned", "#d35400" }, { "first good I/O", "#27ae60" }, { "disturbance", "#c0392b" },
+	{ "restored", "#d35400" }, { "first good completion", "#27ae60" },
+};
+
+static void timeline_marks(FILE *gp, const struct p2pb_timeline *tl)
+{
+	bool labelled[sizeof(mark_styles) / sizeof(mark_styles[0])] = { false };
+	size_t i, k, row = 0;
+
+	for (i = 0; i < tl->n_marks; i++) {
+		for (k = 0; k < sizeof(mark_styles) / sizeof(mark_styles[0]); k++)
+			if (!strcmp(mark_styles[k].what, tl->marks[i].what))
+				break;
+		if (k == sizeof(mark_styles) / sizeof(mark_styles[0]))
+			continue;
+		/* a long run has many disturbances: only the first of each kind is labelled */
+		mark(gp, tl->marks[i].t_ns / 1e6, labelled[k] ? "" : tl->marks[i].what, mark_styles[k].colour,
+		     labelled[k] ? 0 : (int)row++);
+		labelled[k] = true;
+	}
+}
+
+/*
+ * Throughput through one revoke (the iteration with the median stall) or
+ * through an RDMA step's disturbances, with the events marked.
+ */
 static int fig_timeline(struct report *r, const struct p2pb_rcase *c)
 {
-	json_object *it = median_timeline_iteration(c->raw), *tl, *bytes, *atts;
+	const struct p2pb_timeline *tl = c->timeline;
+	bool revoke = tl && tl->iteration >= 0;
 	struct p2pb_plot p;
 	char name[96], title[240];
-	double bin_ns, start_ns, inval = INFINITY;
 	size_t i;
 	int rc;
 
-	if (!it)
+	if (!tl)
 		return 0;
-	tl = p2pb_jpath(it, "load.timeline");
-	bytes = p2pb_jpath(tl, "bytes");
-	bin_ns = p2pb_jnum(tl, "bin_ns");
-	start_ns = p2pb_jnum(tl, "start_ns");
-	if (!bytes || !(bin_ns > 0))
-		return 0;
-	slug(name, sizeof(name), "timeline-", c->name);
+	slug(name, sizeof(name), revoke ? "timeline-" : "rdma-", c->name);
 	snprintf(name + strlen(name), sizeof(name) - strlen(name), "-%zu", c->doc);
-	snprintf(title, sizeof(title), "%s: throughput through a revoke (iteration %.0f, the median stall)", c->name,
-		 p2pb_jnum(it, "index"));
+	if (revoke)
+		snprintf(title, sizeof(title), "%s: throughput through a revoke (iteration %d, the median stall)",
+			 c->name, tl->iteration);
+	else
+		snprintf(title, sizeof(title), "%s: bandwidth through %zu disturbance(s)", c->name, tl->disturbances);
 	rc = p2pb_plot_begin(&p, r->plots, name, title, 900, 380);
 	if (rc)
 		return rc;
-	for (i = 0; i < p2pb_jlen(bytes); i++)
-		fprintf(p.dat, "%.3f %.3f\n", (start_ns + (double)i * bin_ns) / 1e6,
-			p2pb_jnum(json_object_array_get_idx(bytes, i), "") / bin_ns * 1e9 / 1048576.0);
-	atts = p2pb_jpath(it, "attachments");
-	for (i = 0; atts && i < p2pb_jlen(atts); i++)
-		inval = fmin(inval, p2pb_jnum(json_object_array_get_idx(atts, i), "trigger_to_invalidate_ns"));
-	mark(p.gp, 0, "trigger", "#c0392b", 0);
-	mark(p.gp, isfinite(inval) ? inval / 1e6 : NAN, "invalidate", "#8e44ad", 1);
-	mark(p.gp, p2pb_jnum(it, "revoke_to_quiesce_ns") / 1e6, "unmapped", "#2c3e50", 2);
-	mark(p.gp, p2pb_jnum(it, "trigger_ns") / 1e6, "trigger returned", "#d35400", 3);
-	mark(p.gp, p2pb_jnum(p2pb_jpath(it, "load"), "first_completion_ns") / 1e6, "first good I/O", "#27ae60", 4);
-	fprintf(p.gp, "set xlabel 'time from the trigger (ms)'\nset ylabel 'MiB/s (%.0f ms bins)'\nset key off\n"
-		      "plot '%s.dat' using 1:2 with steps lw 2 lc rgb '#2980b9'\n", bin_ns / 1e6, name);
+	for (i = 0; i < tl->n_bins; i++)
+		fprintf(p.dat, "%.3f %.3f\n", (tl->start_ns + (double)i * tl->bin_ns) / 1e6,
+			tl->bytes[i] / tl->bin_ns * 1e9 / 1048576.0);
+	timeline_marks(p.gp, tl);
+	fprintf(p.gp, "set xlabel 'time from the %s (ms)'\nset ylabel 'MiB/s (%.0f ms bins)'\nset key off\n"
+		      "plot '%s.dat' using 1:2 with steps lw 2 lc rgb '#2980b9'\n", revoke ? "trigger" : "step start",
+		tl->bin_ns / 1e6, name);
+	if (!revoke)
+		return figure_emit(r, &p, "Bytes completed without error per bin through the step; the marks are each "
+					  "disturbance (a revoke trigger or an injected fault), its restoration, and the "
+					  "first good completion after the first outage.");
 	return figure_emit(r, &p, "Bytes the traffic device moved through the dma-buf per bin, from the window "
 				  "before the trigger to the window after the remap. The gap is the stall; the marks "
 				  "are the trigger, the first invalidate, the last unmap, the trigger's return and the "
 				  "first good I/O after the un-revoke.");
-}
-
-/* RDMA bandwidth through the disturbances of one step (p2pbench rdma --revoke/--fault). */
-static int fig_rdma_timeline(struct report *r, const struct p2pb_rcase *c)
-{
-	json_object *tl = p2pb_jpath(c->raw, "timeline"), *bytes = p2pb_jpath(tl, "bytes");
-	json_object *dist = p2pb_jpath(c->raw, "disturbance"), *faults = p2pb_jpath(dist, "faults"), *outs = p2pb_jpath(dist, "outages");
-	struct p2pb_plot p;
-	char name[96], title[240];
-	double bin_ns = p2pb_jnum(tl, "bin_ns"), first_good = INFINITY;
-	size_t i;
-	int rc;
-
-	if (!bytes || !(bin_ns > 0) || !faults || !p2pb_jlen(faults))
-		return 0;
-	slug(name, sizeof(name), "rdma-", c->name);
-	snprintf(name + strlen(name), sizeof(name) - strlen(name), "-%zu", c->doc);
-	snprintf(title, sizeof(title), "%s: bandwidth through %zu disturbance(s)", c->name, p2pb_jlen(faults));
-	rc = p2pb_plot_begin(&p, r->plots, name, title, 900, 380);
-	if (rc)
-		return rc;
-	for (i = 0; i < p2pb_jlen(bytes); i++)
-		fprintf(p.dat, "%.3f %.3f\n", (double)i * bin_ns / 1e6,
-			p2pb_jnum(json_object_array_get_idx(bytes, i), "") / bin_ns * 1e9 / 1048576.0);
-	for (i = 0; i < p2pb_jlen(faults); i++) {
-		json_object *f = json_object_array_get_idx(faults, i);
-
-		/* the first disturbance labelled, the others only marked: a long run has many */
-		mark(p.gp, p2pb_jnum(f, "start_ns") / 1e6, i ? "" : "disturbance", "#c0392b", 0);
-		if (p2pb_jnum(f, "restored_ns") > p2pb_jnum(f, "start_ns"))
-			mark(p.gp, p2pb_jnum(f, "restored_ns") / 1e6, i ? "" : "restored", "#d35400", 1);
-	}
-	for (i = 0; outs && i < p2pb_jlen(outs); i++)
-		if (p2pb_jnum(json_object_array_get_idx(outs, i), "first_good_ns") > 0)
-			first_good = fmin(first_good, p2pb_jnum(json_object_array_get_idx(outs, i), "first_good_ns"));
-	mark(p.gp, isfinite(first_good) ? first_good / 1e6 : NAN, "first good completion", "#27ae60", 2);
-	fprintf(p.gp, "set xlabel 'time from the step start (ms)'\nset ylabel 'MiB/s (%.0f ms bins)'\nset key off\n"
-		      "plot '%s.dat' using 1:2 with steps lw 2 lc rgb '#2980b9'\n", bin_ns / 1e6, name);
-	return figure_emit(r, &p, "Bytes completed without error per bin through the step; the marks are each "
-				  "disturbance (a revoke trigger or an injected fault), its restoration, and the first "
-				  "good completion after the first outage.");
 }
 
 /* ---- the timeout sweep as heatmaps: delay x timeout, colour = trigger time ---- */
@@ -371,7 +325,6 @@ static size_t index_of(char list[][48], size_t *n, const char *s)
 
 static int fig_sweep(struct report *r, size_t doc, const char *trigger, const char *policy)
 {
-	json_object *cases = p2pb_jpath(r->set->docs[doc].root, "cases");
 	char delays[16][48], timeouts[16][48], name[96], title[200], tslug[48], pslug[48];
 	size_t nd = 0, nt = 0, i, cells = 0;
 	struct p2pb_plot p;
@@ -384,22 +337,22 @@ static int fig_sweep(struct report *r, size_t doc, const char *trigger, const ch
 	rc = p2pb_plot_begin(&p, r->plots, name, title, 760, 420);
 	if (rc)
 		return rc;
-	for (i = 0; cases && i < p2pb_jlen(cases); i++) {
-		json_object *c = json_object_array_get_idx(cases, i), *sw = p2pb_jpath(c, "sweep");
-		const char *pol = p2pb_jstr(sw, "policy", "");
-		double tmo = p2pb_jnum(sw, "timeout_ms"), trig = p2pb_jnum(p2pb_jpath(c, "summary.trigger_ns"), "p50");
-		const char *outcome = p2pb_jstr(c, "verdict.outcome", "");
+	for (i = 0; i < r->set->n_cases; i++) {
+		const struct p2pb_rcase *c = &r->set->cases[i];
+		const struct p2pb_series *sr = p2pb_rcase_series(c, p2pb_metrics[P2PB_M_TRIGGER].name);
+		double trig = sr && sr->count ? sr->p50 : NAN;
+		const char *outcome = c->outcome;
 		char tlabel[48];
 		size_t x, y;
 
-		if (!sw || strcmp(p2pb_jstr(c, "trigger", ""), trigger) ||
-		    (strcmp(pol, policy) && strcmp(pol, "none")))
+		if (c->doc != doc || !c->sweep.set || strcmp(c->trigger, trigger) ||
+		    (strcmp(c->sweep.policy, policy) && strcmp(c->sweep.policy, "none")))
 			continue;
-		if (tmo > 0)
-			snprintf(tlabel, sizeof(tlabel), "%.0f ms", tmo);
+		if (c->sweep.timeout_ms > 0)
+			snprintf(tlabel, sizeof(tlabel), "%.0f ms", c->sweep.timeout_ms);
 		else
 			snprintf(tlabel, sizeof(tlabel), "unbounded");
-		x = index_of(delays, &nd, p2pb_jstr(sw, "delay", ""));
+		x = index_of(delays, &nd, c->sweep.delay);
 		y = index_of(timeouts, &nt, tlabel);
 		fprintf(p.dat, "%zu %zu %.3f %c\n", x, y, isnan(trig) ? 0.001 : fmax(trig / 1e6, 0.001),
 			isalpha((unsigned char)outcome[0]) ? outcome[0] : '?');
@@ -441,16 +394,16 @@ static int figs_sweep(struct report *r, size_t doc)
 {
 	char triggers[16][48], policies[16][48];
 	size_t nt = 0, np = 0, i, k;
-	json_object *cases = p2pb_jpath(r->set->docs[doc].root, "cases");
 	int rc = 0;
 
-	for (i = 0; cases && i < p2pb_jlen(cases); i++) {
-		json_object *c = json_object_array_get_idx(cases, i);
-		const char *pol = p2pb_jstr(c, "sweep.policy", "");
+	for (i = 0; i < r->set->n_cases; i++) {
+		const struct p2pb_rcase *c = &r->set->cases[i];
 
-		index_of(triggers, &nt, p2pb_jstr(c, "trigger", ""));
-		if (pol && strcmp(pol, "none"))
-			index_of(policies, &np, pol);
+		if (c->doc != doc)
+			continue;
+		index_of(triggers, &nt, c->trigger);
+		if (c->sweep.set && strcmp(c->sweep.policy, "none"))
+			index_of(policies, &np, c->sweep.policy);
 	}
 	if (!np)	/* a stock-kernel sweep: unbounded only */
 		index_of(policies, &np, "none");
@@ -464,7 +417,7 @@ static int figs_sweep(struct report *r, size_t doc)
 static int fig_scale(struct report *r, size_t doc)
 {
 	static const char *const axes[] = { "dmabufs", "attachments" };
-	json_object *root = r->set->docs[doc].root;
+	const struct p2pb_rdoc *d = &r->set->docs[doc];
 	struct p2pb_plot p;
 	char name[64], title[200];
 	size_t a, i;
@@ -472,17 +425,18 @@ static int fig_scale(struct report *r, size_t doc)
 
 	snprintf(name, sizeof(name), "scale-%zu", doc);
 	snprintf(title, sizeof(title), "revoke cost against scale (%s, importer delay %s)",
-		 p2pb_jstr(root, "trigger", ""), p2pb_jstr(root, "importer_delay", ""));
+		 d->scale_trigger, d->scale_delay);
 	rc = p2pb_plot_begin(&p, r->plots, name, title, 760, 420);
 	if (rc)
 		return rc;
 	for (a = 0; a < 2; a++) {
-		json_object *pts = p2pb_jpath(p2pb_jpath(root, axes[a]), "points");
+		for (i = 0; i < r->set->n_cases; i++) {
+			const struct p2pb_rcase *c = &r->set->cases[i];
+			const struct p2pb_series *sr =
+				p2pb_rcase_series(c, p2pb_metrics[P2PB_M_SCALE_REVOKE_TO_QUIESCE].name);
 
-		for (i = 0; pts && i < p2pb_jlen(pts); i++) {
-			json_object *pt = json_object_array_get_idx(pts, i);
-
-			fprintf(p.dat, "%.0f %.6f\n", p2pb_jnum(pt, "n"), p2pb_jnum(pt, "revoke_to_quiesce_p50_ns") / 1e6);
+			if (c->doc == doc && !strcmp(c->scale_axis, axes[a]) && sr && sr->count)
+				fprintf(p.dat, "%.0f %.6f\n", c->scale_n, sr->p50 / 1e6);
 		}
 		fputs("\n\n", p.dat);
 	}
@@ -558,45 +512,15 @@ static void section_inputs(struct report *r)
 	table_init(&t, "runs", "Result documents", "document|kind|host|kernel|started|lab|interrupted|command");
 	for (i = 0; i < r->set->n_docs; i++) {
 		const struct p2pb_rdoc *d = &r->set->docs[i];
-		json_object *cmd = p2pb_jpath(d->root, "command");
-		char command[512] = "";
-		size_t k, len = 0;
 
-		for (k = 0; cmd && k < p2pb_jlen(cmd) && len < sizeof(command); k++)
-			len += (size_t)snprintf(command + len, sizeof(command) - len, "%s%s", k ? " " : "p2pbench ",
-						p2pb_jstr(json_object_array_get_idx(cmd, k), "", "?"));
 		table_row(&t, r->links[i], d->kind, d->host[0] ? d->host : "-", d->kernel, d->started,
-			  d->lab ? "yes" : "no", d->interrupted ? "yes" : "no", command);
+			  d->lab ? "yes" : "no", d->interrupted ? "yes" : "no", d->command);
 	}
 	table_emit(r, &t);
 	table_topology(r);
 }
 
-/* One device's place in the PCIe tree, as result documents record it (lib/topo.c). */
-static void topology_row(struct table *t, const char *doc, json_object *topo)
-{
-	json_object *path = p2pb_jpath(topo, "path");
-	char p[512] = "", numa[16], link[32];
-	size_t i, len = 0;
-
-	if (!topo || !p2pb_jpath(topo, "bdf"))
-		return;
-	for (i = 0; path && i < p2pb_jlen(path) && len < sizeof(p); i++) {
-		json_object *hop = json_object_array_get_idx(path, i);
-
-		len += (size_t)snprintf(p + len, sizeof(p) - len, "%s%s [%s %s, %.1f GT/s x%.0f%s]", i ? " > " : "",
-					p2pb_jstr(hop, "bdf", ""), p2pb_jstr(hop, "id", ""),
-					p2pb_jstr(hop, "port", ""), p2pb_jnum(hop, "link_gts"),
-					p2pb_jnum(hop, "link_width"), json_object_get_boolean(p2pb_jpath(hop, "acs_redirect")) ?
-					", ACS redirect" : "");
-	}
-	snprintf(numa, sizeof(numa), "%.0f", p2pb_jnum(topo, "numa_node"));
-	fmtv(p2pb_jnum(topo, "narrowest_link_bytes_per_s"), "B/s", link, sizeof(link));
-	table_row(t, doc, p2pb_jstr(topo, "bdf", ""), p2pb_jstr(topo, "host_bridge", ""),
-		  numa, p, link);
-}
-
-/* Each document's devices, once per device. */
+/* Each document's devices, once per device, as the result documents recorded them. */
 static void table_topology(struct report *r)
 {
 	struct table t;
@@ -604,27 +528,13 @@ static void table_topology(struct report *r)
 
 	table_init(&t, "topology", "PCIe topology of the devices measured",
 		   "document|device|host bridge|NUMA node|path from the root|narrowest link");
-	for (i = 0; i < r->set->n_cases; i++) {
-		const struct p2pb_rcase *c = &r->set->cases[i];
-		json_object *topo = p2pb_jpath(c->raw, "topology");
-		const char *bdf = p2pb_jstr(topo, "bdf", "");
-		size_t k;
-		bool seen = false;
+	for (i = 0; i < r->set->n_topo; i++) {
+		const struct p2pb_rtopo *d = &r->set->topo[i];
+		char numa[16], link[32];
 
-		for (k = 0; bdf && k < i; k++) {
-			json_object *other = p2pb_jpath(r->set->cases[k].raw, "topology");
-
-			seen |= r->set->cases[k].doc == c->doc && other &&
-				!strcmp(p2pb_jstr(other, "bdf", ""), bdf);
-		}
-		if (!seen)
-			topology_row(&t, r->links[c->doc], topo);
-	}
-	for (i = 0; i < r->set->n_docs; i++) {
-		json_object *rt = p2pb_jpath(r->set->docs[i].root, "rdma.topology");
-
-		topology_row(&t, r->links[i], p2pb_jpath(rt, "nic"));
-		topology_row(&t, r->links[i], p2pb_jpath(rt, "exporter"));
+		snprintf(numa, sizeof(numa), "%.0f", d->numa_node);
+		fmtv(d->narrowest, "B/s", link, sizeof(link));
+		table_row(&t, r->links[d->doc], d->bdf, d->host_bridge, numa, d->path, link);
 	}
 	table_emit(r, &t);
 }
@@ -933,7 +843,7 @@ static int write_body(struct report *r)
 				r->links[i]);
 			for (size_t k = 0; k < r->set->n_cases && !rc; k++)
 				if (r->set->cases[k].doc == i && !strcmp(kind, "rdma"))
-					rc = fig_rdma_timeline(r, &r->set->cases[k]);
+					rc = fig_timeline(r, &r->set->cases[k]);
 			table_summary(r, i);
 		}
 	}

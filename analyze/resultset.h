@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #ifndef P2PB_RESULTSET_H
 #define P2PB_RESULTSET_H
-#include <json-c/json.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -11,8 +10,11 @@
 /*
  * Result documents read back: every document p2pbench and its benchmarks
  * write (result-v2, the bench/ ratio documents, revoke-scale fits) flattened
- * into cases, each a set of named series of numbers, so that compare and
- * report need not know each document's shape.
+ * into cases, each a set of named series of numbers (the metrics of
+ * lib/metric.h), with what the report draws besides them (a timeline, a
+ * sweep cell's parameters, a scale point, the devices' topology), so that
+ * compare and report need not know any document's shape. resultset.c holds
+ * the set; doc_read.c reads each document kind.
  */
 
 /* One metric of one case: its samples, or only a summary of them. */
@@ -26,14 +28,41 @@ struct p2pb_series {
 	double min, p50, p90, p99, max;
 };
 
+/* An event on a timeline: "trigger", "invalidate", "unmapped", "disturbance", "restored", ... */
+struct p2pb_tl_mark {
+	double t_ns;			/* on the timeline's clock */
+	const char *what;
+};
+
+/* Throughput binned through a revoke or through an RDMA step's disturbances. */
+struct p2pb_timeline {
+	double start_ns, bin_ns;	/* bin i: [start_ns + i * bin_ns, +bin_ns) */
+	double *bytes;			/* per bin */
+	size_t n_bins;
+	struct p2pb_tl_mark *marks;
+	size_t n_marks;
+	int iteration;			/* a revoke: the iteration shown (the median stall; clock: its trigger's
+					 * start); -1 an RDMA step (clock: the step's start) */
+	size_t disturbances;		/* an RDMA step: how many */
+};
+
+/* One device's place in the PCIe tree, as a document recorded it (lib/topo.c). */
+struct p2pb_rtopo {
+	size_t doc;
+	char bdf[16], host_bridge[32];
+	char path[512];			/* hops from the root: "BDF [ID PORT, GT/s xW]" */
+	double numa_node, narrowest;	/* narrowest link in B/s; NAN unknown */
+};
+
 struct p2pb_rdoc {
 	char path[PATH_MAX];
-	json_object *root;
 	char kind[32];			/* "revoke", "timeout-sweep", "stress", "rdma", "bench:p2p-vs-fio", "scale" */
 	char job[64];			/* the job file's name ("lab-qualification"), "-" without one */
 	char host[64];			/* host.name, "" in documents older than it */
 	char kernel[96];
 	char started[32];
+	char command[512];		/* "p2pbench revoke --device ..." */
+	char scale_trigger[32], scale_delay[48];	/* a revoke-scale document's trigger and importer delay */
 	bool lab, interrupted;
 };
 
@@ -44,7 +73,15 @@ struct p2pb_rcase {
 	char outcome[12];		/* PASS, BOUNDED, FAIL, ERROR, SKIP; "" when the document judges nothing */
 	char reason[200];
 	size_t doc;			/* index in the set's docs */
-	json_object *raw;		/* the case in its document (borrowed) */
+	char trigger[32];		/* a revoke case's trigger, "" otherwise */
+	struct {
+		bool set;		/* a timeout-sweep cell */
+		char delay[48], policy[16];	/* policy "none": unbounded */
+		double timeout_ms;
+	} sweep;
+	char scale_axis[16];		/* a revoke-scale point: "dmabufs" or "attachments" ... */
+	double scale_n;			/* ... and how many */
+	struct p2pb_timeline *timeline;	/* NULL: none */
 	struct p2pb_series *series;
 	size_t n_series;
 };
@@ -54,6 +91,8 @@ struct p2pb_rset {
 	size_t n_docs;
 	struct p2pb_rcase *cases;
 	size_t n_cases;
+	struct p2pb_rtopo *topo;	/* each document's devices, once each */
+	size_t n_topo;
 };
 
 /*

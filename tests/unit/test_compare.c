@@ -5,6 +5,7 @@
  * errors bad input gets.
  */
 #define _GNU_SOURCE
+#include <json-c/json.h>
 #include <math.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -123,6 +124,66 @@ static void test_load(void)
 
 	CHECK(p2pb_rset_add(&s, REF "lab-7.3.4-revoke-scale.json") == 0);
 	CHECK(s.n_cases == 13 && !strcmp(s.cases[0].name, "scale/dmabufs=1"));
+	p2pb_rset_free(&s);
+}
+
+/* Two cases on one device, as a document of a machine with PCI topology records it. */
+static void with_topology(json_object *root)
+{
+	json_object *cases = json_object_object_get(root, "cases");
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		json_object_object_add(json_object_array_get_idx(cases, i), "topology", json_tokener_parse(
+			"{\"bdf\": \"0000:01:00.0\", \"host_bridge\": \"pci0000:00\", \"numa_node\": 0, "
+			"\"narrowest_link_bytes_per_s\": 985000000, \"path\": [{\"bdf\": \"0000:00:1c.0\", "
+			"\"id\": \"8086:a110\", \"port\": \"root\", \"link_gts\": 8, \"link_width\": 1, "
+			"\"acs_redirect\": true}, {\"bdf\": \"0000:01:00.0\", \"id\": \"1b36:0010\", "
+			"\"port\": \"endpoint\", \"link_gts\": 8, \"link_width\": 1}]}"));
+}
+
+/* What the report draws besides metrics, read back: timelines, sweep cells, scale points, devices, commands. */
+static void test_details(void)
+{
+	struct p2pb_rset s = { 0 };
+	const struct p2pb_timeline *tl;
+	size_t i, sweep_cells = 0, marks = 0;
+
+	CHECK(p2pb_rset_add(&s, QUAL) == 0);
+	tl = s.cases[12].timeline;	/* nvme-load/flr */
+	CHECK(tl && tl->iteration >= 1 && tl->n_bins > 10 && tl->bin_ns == 10e6 && tl->start_ns < 0);
+	for (i = 0; tl && i < tl->n_marks; i++)
+		marks += !strcmp(tl->marks[i].what, "trigger") || !strcmp(tl->marks[i].what, "first good I/O");
+	CHECK_EQ_U64(marks, 2);
+	CHECK(!s.cases[0].timeline && !strcmp(s.cases[0].trigger, "flr") && !s.cases[0].sweep.set);
+	CHECK(!strncmp(s.docs[0].command, "p2pbench revoke --job ", 22) && s.n_topo == 0);
+	p2pb_rset_free(&s);
+
+	CHECK(p2pb_rset_add(&s, modified(QUAL, "topo.json", with_topology)) == 0);
+	CHECK(s.n_topo == 1 && s.topo[0].doc == 0 && !strcmp(s.topo[0].bdf, "0000:01:00.0") &&
+	      !strcmp(s.topo[0].host_bridge, "pci0000:00") && s.topo[0].numa_node == 0 &&
+	      s.topo[0].narrowest == 985000000);
+	CHECK(s.n_topo == 1 && !strcmp(s.topo[0].path, "0000:00:1c.0 [8086:a110 root, 8.0 GT/s x1, ACS redirect] > "
+					       "0000:01:00.0 [1b36:0010 endpoint, 8.0 GT/s x1]"));
+	p2pb_rset_free(&s);
+
+	CHECK(p2pb_rset_add(&s, REF "lab-7.3.4-timeout-sweep.json") == 0);
+	for (i = 0; i < s.n_cases; i++)
+		sweep_cells += s.cases[i].sweep.set && s.cases[i].sweep.delay[0] && s.cases[i].sweep.policy[0] &&
+			       !isnan(s.cases[i].sweep.timeout_ms) && s.cases[i].trigger[0];
+	CHECK(sweep_cells == s.n_cases && sweep_cells > 10);
+	p2pb_rset_free(&s);
+
+	CHECK(p2pb_rset_add(&s, REF "lab-7.3.4-rdma-fault.json") == 0);
+	tl = s.cases[0].timeline;
+	CHECK(tl && tl->iteration == -1 && tl->disturbances == 2 && tl->n_marks >= 2 &&
+	      !strcmp(tl->marks[0].what, "disturbance"));
+	p2pb_rset_free(&s);
+
+	CHECK(p2pb_rset_add(&s, REF "lab-7.3.4-revoke-scale.json") == 0);
+	CHECK(!strcmp(s.docs[0].scale_trigger, "mem-off") && !strcmp(s.docs[0].scale_delay, "10ms"));
+	CHECK(!strcmp(s.cases[0].scale_axis, "dmabufs") && s.cases[0].scale_n == 1 &&
+	      !strcmp(s.cases[6].scale_axis, "attachments"));
 	p2pb_rset_free(&s);
 }
 
@@ -360,6 +421,7 @@ int main(void)
 	if (!mkdtemp(tmpdir))
 		return 1;
 	test_load();
+	test_details();
 	test_bad_input();
 	test_compare_same();
 	test_compare_regression();
