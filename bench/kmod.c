@@ -36,14 +36,16 @@ static const char *const attach_names[] = {
 	[P2PB_KMOD_STATIC] = "static",
 	[P2PB_KMOD_NONREVOCABLE] = "nonrevocable",
 	[P2PB_KMOD_NO_P2P] = "no-p2p",
+	NULL,	/* the end of attach='s choices */
 };
 
 const char *p2pb_kmod_attach_name(enum p2pb_kmod_attach a)
 {
-	return a < sizeof(attach_names) / sizeof(attach_names[0]) ? attach_names[a] : "?";
+	return a <= P2PB_KMOD_NO_P2P ? attach_names[a] : "?";
 }
 
-static int parse_delay(void *opts, const char *v)
+/* "0|D|never|uniform:MIN:MAX|exp:MEAN|lognormal:MEDIAN:SIGMA": a bare number is in the key's unit */
+static int parse_delay(const struct p2pb_opt *opt, void *opts, const char *v)
 {
 	struct p2pb_kmod_opts *o = opts;
 	char buf[96], *a, *b, *c, *end, *save = NULL;
@@ -60,79 +62,35 @@ static int parse_delay(void *opts, const char *v)
 		return -EINVAL;
 	if (!b) {
 		o->delay_kind = P2PB_DELAY_FIXED;
-		return p2pb_parse_duration_ns(a, 1000000, &o->delay_a_ns);
+		return p2pb_parse_duration_ns(a, opt->unit_ns, &o->delay_a_ns);
 	}
 	if (!strcmp(a, "uniform") && c) {
 		o->delay_kind = P2PB_DELAY_UNIFORM;
-		return p2pb_parse_duration_ns(b, 1000000, &o->delay_a_ns) ||
-		       p2pb_parse_duration_ns(c, 1000000, &o->delay_b_ns) || o->delay_b_ns < o->delay_a_ns ? -EINVAL : 0;
+		return p2pb_parse_duration_ns(b, opt->unit_ns, &o->delay_a_ns) ||
+		       p2pb_parse_duration_ns(c, opt->unit_ns, &o->delay_b_ns) || o->delay_b_ns < o->delay_a_ns ?
+		       -EINVAL : 0;
 	}
 	if (!strcmp(a, "exp") && !c) {
 		o->delay_kind = P2PB_DELAY_EXP;
-		return p2pb_parse_duration_ns(b, 1000000, &o->delay_a_ns);
+		return p2pb_parse_duration_ns(b, opt->unit_ns, &o->delay_a_ns);
 	}
 	if (!strcmp(a, "lognormal") && c) {
 		o->delay_kind = P2PB_DELAY_LOGNORMAL;
 		o->sigma = strtod(c, &end);
 		if (*end || !(o->sigma > 0) || o->sigma > 5)
 			return -EINVAL;
-		return p2pb_parse_duration_ns(b, 1000000, &o->delay_a_ns);
+		return p2pb_parse_duration_ns(b, opt->unit_ns, &o->delay_a_ns);
 	}
 	return -EINVAL;
 }
 
-static int parse_dev(void *opts, const char *v)
-{
-	struct p2pb_kmod_opts *o = opts;
-	struct p2pb_pci_addr a;
-
-	return p2pb_pci_parse(v, &a, o->dev) ? -EINVAL : 0;
-}
-
-static int parse_attach(void *opts, const char *v)
-{
-	struct p2pb_kmod_opts *o = opts;
-	unsigned int i;
-
-	for (i = 0; i < sizeof(attach_names) / sizeof(attach_names[0]); i++)
-		if (!strcmp(v, attach_names[i])) {
-			o->attach = i;
-			return 0;
-		}
-	return -EINVAL;
-}
-
-static int parse_dma(void *opts, const char *v)
-{
-	struct p2pb_kmod_opts *o = opts;
-	uint64_t n;
-
-	if (p2pb_parse_size(v, &n) || n < 1 || n > 4095)
-		return -EINVAL;
-	o->dma_size = (uint32_t)n;
-	return 0;
-}
-
-static int parse_dma_interval(void *opts, const char *v)
-{
-	return p2pb_parse_duration_ns(v, 1000000, &((struct p2pb_kmod_opts *)opts)->dma_interval_ns);
-}
-
-static int parse_dma_after_unmap(void *opts, const char *v)
-{
-	if (strcmp(v, "0") && strcmp(v, "1"))
-		return -EINVAL;
-	((struct p2pb_kmod_opts *)opts)->dma_after_unmap = v[0] == '1';
-	return 0;
-}
-
-#define FENCE_HOLD_MAX_NS (3600ull * 1000000000ull)
-
-static int parse_io(void *opts, const char *v)
+/* "read|write|rw[:READ%]": the direction and the share of reads */
+static int parse_io(const struct p2pb_opt *opt, void *opts, const char *v)
 {
 	struct p2pb_kmod_opts *o = opts;
 	uint64_t pct;
 
+	(void)opt;
 	o->io = true;
 	if (!strcmp(v, "read") || !strcmp(v, "write")) {
 		o->io_read_pct = v[0] == 'r' ? 100 : 0;
@@ -148,95 +106,46 @@ static int parse_io(void *opts, const char *v)
 	return 0;
 }
 
-static int parse_bs(void *opts, const char *v)
-{
-	uint64_t n;
+#define KMOD_FIELD(member) P2PB_OPT_FIELD(struct p2pb_kmod_opts, member)
 
-	if (p2pb_parse_size(v, &n) || !n || n % 4096 || n > P2PB_LOAD_MAX_BLOCK)
-		return -EINVAL;
-	((struct p2pb_kmod_opts *)opts)->io_bs = (uint32_t)n;
-	return 0;
-}
-
-static int parse_qd(void *opts, const char *v)
-{
-	uint64_t n;
-
-	if (p2pb_parse_u64(v, &n) || n < 1 || n > P2PB_LOAD_MAX_QD)
-		return -EINVAL;
-	((struct p2pb_kmod_opts *)opts)->io_qd = (uint32_t)n;
-	return 0;
-}
-
-static int parse_rate(void *opts, const char *v)
-{
-	struct p2pb_kmod_opts *o = opts;
-
-	return p2pb_parse_size(v, &o->io_rate_bps) || o->io_rate_bps > P2PB_LOAD_MAX_RATE ? -EINVAL : 0;
-}
-
-static int parse_bin(void *opts, const char *v)
-{
-	struct p2pb_kmod_opts *o = opts;
-
-	if (p2pb_parse_duration_ns(v, 1000000, &o->io_bin_ns))
-		return -EINVAL;
-	return o->io_bin_ns && (o->io_bin_ns < 100000 || o->io_bin_ns > 1000000000ull) ? -EINVAL : 0;
-}
-
-static int parse_range(void *opts, const char *v)
-{
-	struct p2pb_kmod_opts *o = opts;
-
-	return p2pb_parse_size(v, &o->io_range) || o->io_range % 4096 ? -EINVAL : 0;
-}
-
-static int parse_fence(void *opts, const char *v)
-{
-	struct p2pb_kmod_opts *o = opts;
-
-	return p2pb_parse_duration_ns(v, 1000000, &o->fence_hold_ns) || o->fence_hold_ns > FENCE_HOLD_MAX_NS ?
-	       -EINVAL : 0;
-}
-
-static const struct p2pb_engine_key kmod_keys[] = {
-	{ "delay", "0|D|never|uniform:MIN:MAX|exp:MEAN|lognormal:MEDIAN:SIGMA",
-	  "when to unmap after an invalidate (default 0: inside the callback; bare numbers are ms)", parse_delay },
-	{ "dev", "BDF", "the PCI function to attach as, bound to p2pbench_importer (required; in the lab the "
-	  "edu device, 0000:02:00.0)", parse_dev },
-	{ "attach", "dynamic|static|nonrevocable|no-p2p",
-	  "how to attach (default dynamic); the exporter must refuse the other three (clause C5)", parse_attach },
-	{ "fence", "D", "each map holds a fence (WRITE) that signals D after the next invalidate, whatever "
-	  "the unmap policy (clause C4; at most 1h)", parse_fence },
-	{ "dma", "SIZE", "the device (edu) writes SIZE bytes (1..4095) into the mapping per transfer, a fence "
-	  "for each", parse_dma },
-	{ "dma-interval", "D", "pause between two transfers", parse_dma_interval },
-	{ "io", "read|write|rw[:READ%]", "NVMe load: dev= is an NVMe controller (bound to " P2PB_KMOD_NVME_DRIVER
-	  ", or unbound: p2pbench binds it for the run) that reads into (read) or writes from (write) the "
-	  "mapping, or both (rw, 50% reads unless given); the data pointers are the mapping's IOVAs", parse_io },
-	{ "bs", "SIZE", "NVMe load: bytes per command, a multiple of 4 KiB up to 1 MiB (default 64k)", parse_bs },
-	{ "qd", "1..63", "NVMe load: commands in flight (default 16)", parse_qd },
-	{ "rate", "BYTES/s", "NVMe load: cap on bytes submitted per second, e.g. 4m, at most 1t (default 0: "
-	  "unlimited)",
-	  parse_rate },
-	{ "bin", "D", "NVMe load: throughput bin width, 100us..1s or 0 for none (default 10ms)", parse_bin },
-	{ "range", "SIZE", "NVMe load: bytes of the mapping used from its start, 4 KiB multiple (default: "
-	  "all, at most the namespace)", parse_range },
-	{ "dma-after-unmap", "0|1", "1: a misbehaving device that keeps moving data after the invalidate, to "
-	  "its old IOVAs once unmapped (the IOMMU must fault; an injected importer fault)",
-	  parse_dma_after_unmap },
+static const struct p2pb_opt kmod_keys[] = {
+	{ .name = "delay", .type = P2PB_OPT_CUSTOM, .parse = parse_delay, .def = "0", .unit_ns = P2PB_NS_PER_MS,
+	  .zero = "inside the callback", .metavar = "0|D|never|uniform:MIN:MAX|exp:MEAN|lognormal:MEDIAN:SIGMA",
+	  .help = "when to unmap after an invalidate" },
+	{ .name = "dev", .type = P2PB_OPT_BDF, KMOD_FIELD(dev),
+	  .help = "the PCI function to attach as, bound to p2pbench_importer (required; in the lab the edu device, "
+		  "0000:02:00.0)" },
+	{ .name = "attach", .type = P2PB_OPT_CHOICE, KMOD_FIELD(attach), .choices = attach_names, .def = "dynamic",
+	  .help = "how to attach; clause C5: the exporter must refuse all but dynamic" },
+	{ .name = "fence", .type = P2PB_OPT_DURATION, KMOD_FIELD(fence_hold_ns), .def = "0",
+	  .max = 3600 * P2PB_NS_PER_S, .unit_ns = P2PB_NS_PER_MS, .zero = "no fence",
+	  .help = "each map holds a fence (WRITE) that signals D after the next invalidate, whatever the unmap "
+		  "policy (clause C4)" },
+	{ .name = "dma", .type = P2PB_OPT_SIZE, KMOD_FIELD(dma_size), .min = 1, .max = 4095,
+	  .help = "the device (edu) writes SIZE bytes into the mapping per transfer, a fence for each" },
+	{ .name = "dma-interval", .type = P2PB_OPT_DURATION, KMOD_FIELD(dma_interval_ns), .def = "0",
+	  .unit_ns = P2PB_NS_PER_MS, .help = "pause between two transfers" },
+	{ .name = "io", .type = P2PB_OPT_CUSTOM, .parse = parse_io, .metavar = "read|write|rw[:READ%]",
+	  .help = "NVMe load: dev= is an NVMe controller (bound to " P2PB_KMOD_NVME_DRIVER ", or unbound: p2pbench "
+		  "binds it for the run) that reads into (read) or writes from (write) the mapping, or both (rw, 50% "
+		  "reads unless given); the data pointers are the mapping's IOVAs" },
+	{ .name = "bs", .type = P2PB_OPT_SIZE, KMOD_FIELD(io_bs), .def = "64k", .min = 4096,
+	  .max = P2PB_LOAD_MAX_BLOCK, .multiple = 4096, .help = "NVMe load: bytes per command" },
+	{ .name = "qd", .type = P2PB_OPT_UINT, KMOD_FIELD(io_qd), .def = "16", .min = 1, .max = P2PB_LOAD_MAX_QD,
+	  .help = "NVMe load: commands in flight" },
+	{ .name = "rate", .type = P2PB_OPT_SIZE, KMOD_FIELD(io_rate_bps), .def = "0", .max = P2PB_LOAD_MAX_RATE,
+	  .zero = "unlimited", .metavar = "BYTES/s",
+	  .help = "NVMe load: cap on bytes submitted per second, e.g. 4m" },
+	{ .name = "bin", .type = P2PB_OPT_DURATION, KMOD_FIELD(io_bin_ns), .def = "10ms", .min = 100000,
+	  .max = P2PB_NS_PER_S, .unit_ns = P2PB_NS_PER_MS, .zero = "none",
+	  .help = "NVMe load: throughput bin width" },
+	{ .name = "range", .type = P2PB_OPT_SIZE, KMOD_FIELD(io_range), .def = "0", .multiple = 4096,
+	  .zero = "all, at most the namespace", .help = "NVMe load: bytes of the mapping used from its start" },
+	{ .name = "dma-after-unmap", .type = P2PB_OPT_BOOL, KMOD_FIELD(dma_after_unmap), .def = "0",
+	  .help = "1: a misbehaving device that keeps moving data after the invalidate, to its old IOVAs once "
+		  "unmapped (the IOMMU must fault; an injected importer fault)" },
 	{ 0 },
 };
-
-static void kmod_defaults(void *opts)
-{
-	struct p2pb_kmod_opts *o = opts;
-
-	memset(o, 0, sizeof(*o));
-	o->io_bs = 64 * 1024;
-	o->io_qd = 16;
-	o->io_bin_ns = 10000000;
-}
 
 static int kmod_check_opts(const void *opts, const char *spec)
 {
@@ -807,7 +716,6 @@ const struct p2pb_engine_ops p2pb_engine_kmod = {
 		"moves data through the mapping with edu (dma=) or an NVMe controller (io=)",
 	.keys = kmod_keys,
 	.opts_size = sizeof(struct p2pb_kmod_opts),
-	.defaults = kmod_defaults,
 	.check = kmod_check_opts,
 	.injected = kmod_injected,
 	.moves_data = kmod_moves_data,

@@ -23,26 +23,12 @@ struct null_opts {
 
 _Static_assert(sizeof(struct null_opts) <= P2PB_ENGINE_OPTS, "null options fit a spec");
 
-static int parse_delay(void *opts, const char *v)
-{
-	struct null_opts *o = opts;
-
-	if (!strcmp(v, "never")) {
-		o->delay_ns = P2PB_NEVER;
-		return 0;
-	}
-	return p2pb_parse_duration_ns(v, 1000000, &o->delay_ns);
-}
-
-static const struct p2pb_engine_key null_keys[] = {
-	{ "delay", "0|D|never", "when to unmap after an invalidate (default 0: at once)", parse_delay },
+static const struct p2pb_opt null_keys[] = {
+	{ .name = "delay", .type = P2PB_OPT_DURATION, P2PB_OPT_FIELD(struct null_opts, delay_ns), .def = "0",
+	  .unit_ns = P2PB_NS_PER_MS, .flags = P2PB_OPT_NEVER, .zero = "at once",
+	  .help = "when to unmap after an invalidate" },
 	{ 0 },
 };
-
-static void null_defaults(void *opts)
-{
-	memset(opts, 0, sizeof(struct null_opts));
-}
 
 static unsigned int null_injected(const void *opts)
 {
@@ -219,7 +205,6 @@ const struct p2pb_engine_ops p2pb_engine_null = {
 	.help = "an in-process importer of the sim exporter, for tests without hardware",
 	.keys = null_keys,
 	.opts_size = sizeof(struct null_opts),
-	.defaults = null_defaults,
 	.injected = null_injected,
 	.open = null_open,
 	.attach = null_attach,

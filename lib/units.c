@@ -25,11 +25,18 @@ int p2pb_parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
+/* The suffixes of a duration, shortest first. */
+static const struct {
+	const char *sfx;
+	uint64_t ns;
+} duration_units[] = {
+	{ "ns", 1 }, { "us", 1000 }, { "ms", 1000000 }, { "s", 1000000000ull }, { "m", 60000000000ull },
+	{ "h", 3600000000000ull },
+};
+#define N_DURATION_UNITS (sizeof(duration_units) / sizeof(duration_units[0]))
+
 int p2pb_parse_duration_ns(const char *s, uint64_t def_unit_ns, uint64_t *out)
 {
-	static const struct { const char *sfx; double ns; } units[] = {
-		{ "ns", 1 }, { "us", 1e3 }, { "ms", 1e6 }, { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 },
-	};
 	char *end;
 	double v, mult = (double)def_unit_ns;
 	size_t i;
@@ -41,12 +48,12 @@ int p2pb_parse_duration_ns(const char *s, uint64_t def_unit_ns, uint64_t *out)
 	if (errno || end == s || !isfinite(v) || v < 0)
 		return -EINVAL;
 	if (*end) {
-		for (i = 0; i < sizeof(units) / sizeof(units[0]); i++)
-			if (!strcmp(end, units[i].sfx))
+		for (i = 0; i < N_DURATION_UNITS; i++)
+			if (!strcmp(end, duration_units[i].sfx))
 				break;
-		if (i == sizeof(units) / sizeof(units[0]))
+		if (i == N_DURATION_UNITS)
 			return -EINVAL;
-		mult = units[i].ns;
+		mult = (double)duration_units[i].ns;
 	}
 	if (v * mult > 1.8e19)
 		return -ERANGE;
@@ -54,11 +61,35 @@ int p2pb_parse_duration_ns(const char *s, uint64_t def_unit_ns, uint64_t *out)
 	return 0;
 }
 
+const char *p2pb_duration_unit(uint64_t unit_ns)
+{
+	size_t i;
+
+	for (i = 0; i < N_DURATION_UNITS; i++)
+		if (duration_units[i].ns == unit_ns)
+			return duration_units[i].sfx;
+	return NULL;
+}
+
+const char *p2pb_fmt_duration(uint64_t ns, char *buf, size_t len)
+{
+	size_t i = N_DURATION_UNITS - 1;
+
+	while (i && (!ns || ns % duration_units[i].ns))
+		i--;
+	snprintf(buf, len, "%llu%s", (unsigned long long)(ns / duration_units[i].ns), ns ? duration_units[i].sfx : "");
+	return buf;
+}
+
+/* The binary multiples of a size: K is 1 << 10, M 1 << 20... */
+static const char size_prefixes[] = "KMGT";
+
 int p2pb_parse_size(const char *s, uint64_t *out)
 {
 	char *end;
 	unsigned long long v;
 	unsigned int shift = 0;
+	const char *prefix;
 
 	if (!s || !isdigit((unsigned char)*s))
 		return -EINVAL;
@@ -67,13 +98,10 @@ int p2pb_parse_size(const char *s, uint64_t *out)
 	if (errno)
 		return -EINVAL;
 	if (*end) {
-		switch (toupper((unsigned char)*end)) {
-		case 'K': shift = 10; break;
-		case 'M': shift = 20; break;
-		case 'G': shift = 30; break;
-		case 'T': shift = 40; break;
-		default: return -EINVAL;
-		}
+		prefix = strchr(size_prefixes, toupper((unsigned char)*end));
+		if (!prefix)
+			return -EINVAL;
+		shift = 10 * (unsigned int)(prefix - size_prefixes + 1);
 		end++;
 		if (*end == 'i' || *end == 'I')
 			end++;
@@ -86,6 +114,21 @@ int p2pb_parse_size(const char *s, uint64_t *out)
 		return -ERANGE;
 	*out = (uint64_t)v << shift;
 	return 0;
+}
+
+const char *p2pb_fmt_size(uint64_t bytes, char *buf, size_t len)
+{
+	unsigned int i = sizeof(size_prefixes) - 1, shift;
+
+	for (; i; i--) {
+		shift = 10 * i;
+		if (bytes && !(bytes & ((1ull << shift) - 1))) {
+			snprintf(buf, len, "%llu %ciB", (unsigned long long)(bytes >> shift), size_prefixes[i - 1]);
+			return buf;
+		}
+	}
+	snprintf(buf, len, "%llu", (unsigned long long)bytes);
+	return buf;
 }
 
 const char *p2pb_fmt_ns(uint64_t ns, char *buf, size_t len)
