@@ -40,7 +40,15 @@ static void usage(FILE *f)
 	p2pb_metric_help(f);
 }
 
-int p2pb_cmd_report(int argc, char **argv)
+struct report_args {
+	struct p2pb_report_opts o;
+	const char *qual_path, *thr_path;
+	char **results;			/* the RESULT arguments */
+	int n_results;
+};
+
+/* -1: go on; else the exit status. */
+static int parse_args(int argc, char **argv, struct report_args *a)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' },   { "title", required_argument, NULL, 'T' },
@@ -48,71 +56,96 @@ int p2pb_cmd_report(int argc, char **argv)
 		{ "thresholds", required_argument, NULL, 't' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	struct p2pb_report_opts o = { .title = "p2pbench report" };
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "o:q:b:t:h", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'o': a->o.dir = optarg; break;
+		case 'T': a->o.title = optarg; break;
+		case 'q': a->qual_path = optarg; break;
+		case 'b': a->o.baseline_path = optarg; break;
+		case 't': a->thr_path = optarg; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (!a->o.dir || optind == argc) {
+		fprintf(stderr, "p2pbench report: give -o DIR and at least one RESULT (see --help)\n");
+		return 2;
+	}
+	a->results = argv + optind;
+	a->n_results = argc - optind;
+	a->o.thresholds_path = a->qual_path ? a->qual_path : a->thr_path;
+	return -1;
+}
+
+/* --thresholds gives compare rules only; limits come from --qualify's file (which may refine rules). */
+static int thresholds_read(const struct report_args *a, struct p2pb_thresholds *t)
+{
+	p2pb_thresholds_defaults(t);
+	if (a->thr_path && p2pb_thresholds_load(t, a->thr_path))
+		return -1;
+	t->n_limits = 0;
+	if (a->qual_path && p2pb_thresholds_load(t, a->qual_path))
+		return -1;
+	if (a->qual_path && !t->n_limits)
+		return p2pb_fail(-1, "%s has no [limit] section: nothing to qualify against", a->qual_path);
+	return 0;
+}
+
+static int results_read(const struct report_args *a, struct p2pb_rset *set)
+{
+	int i;
+
+	for (i = 0; i < a->n_results; i++)
+		if (p2pb_rset_add(set, a->results[i]))
+			return -1;
+	return set->n_cases ? 0 : p2pb_fail(-1, "the results hold no cases to report");
+}
+
+/* The lines after the report is written; the exit status. */
+static int summary(const struct report_args *a, const struct p2pb_report_stats *st, const struct p2pb_qual *q,
+		   const struct p2pb_compare *cmp)
+{
+	int rc = 0;
+
+	printf("report: %s/index.html (%u documents, %u figures, %u tables)\n", a->o.dir, st->documents,
+	       st->figures, st->tables);
+	if (a->o.qual) {
+		printf("qualification: %s (%zu of %zu checks met)\n", q->pass ? "PASS" : "FAIL", q->n_rows - q->failed,
+		       q->n_rows);
+		rc |= !q->pass;
+	}
+	if (a->o.cmp) {
+		printf("against %s: %zu regressions, %zu improvements\n", a->o.baseline_path, cmp->regressions,
+		       cmp->improvements);
+		rc |= cmp->regressions > 0;
+	}
+	return rc;
+}
+
+int p2pb_cmd_report(int argc, char **argv)
+{
+	struct report_args a = { .o = { .title = "p2pbench report" } };
 	struct p2pb_rset set = { 0 }, base = { 0 };
 	struct p2pb_thresholds t;
 	struct p2pb_qual q = { 0 };
 	struct p2pb_compare cmp = { 0 };
 	struct p2pb_report_stats st;
-	const char *qual_path = NULL, *thr_path = NULL;
-	int opt, i, rc = 2;
+	int rc = parse_args(argc, argv, &a);
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "o:q:b:t:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'o': o.dir = optarg; break;
-		case 'T': o.title = optarg; break;
-		case 'q': qual_path = optarg; break;
-		case 'b': o.baseline_path = optarg; break;
-		case 't': thr_path = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (!o.dir || optind == argc) {
-		fprintf(stderr, "p2pbench report: give -o DIR and at least one RESULT (see --help)\n");
-		return 2;
-	}
-	p2pb_thresholds_defaults(&t);
-	o.thresholds_path = qual_path ? qual_path : thr_path;
-	/* --thresholds gives compare rules only; limits come from --qualify's file (which may refine rules) */
-	if (thr_path && p2pb_thresholds_load(&t, thr_path))
+	if (rc >= 0)
+		return rc;
+	rc = 2;
+	if (thresholds_read(&a, &t) || results_read(&a, &set) || (a.qual_path && p2pb_qualify(&set, &t, &q)) ||
+	    (a.o.baseline_path && (p2pb_rset_add(&base, a.o.baseline_path) || p2pb_compare_run(&base, &set, &t, &cmp))))
 		goto fail;
-	t.n_limits = 0;
-	if (qual_path && p2pb_thresholds_load(&t, qual_path))
+	a.o.qual = a.qual_path ? &q : NULL;
+	a.o.cmp = a.o.baseline_path ? &cmp : NULL;
+	if (p2pb_report_write(&set, &a.o, &st))
 		goto fail;
-	if (qual_path && !t.n_limits) {
-		p2pb_fail(-1, "%s has no [limit] section: nothing to qualify against", qual_path);
-		goto fail;
-	}
-	for (i = optind; i < argc; i++)
-		if (p2pb_rset_add(&set, argv[i]))
-			goto fail;
-	if (!set.n_cases) {
-		p2pb_fail(-1, "the results hold no cases to report");
-		goto fail;
-	}
-	if (qual_path && p2pb_qualify(&set, &t, &q))
-		goto fail;
-	if (o.baseline_path && (p2pb_rset_add(&base, o.baseline_path) || p2pb_compare_run(&base, &set, &t, &cmp)))
-		goto fail;
-	o.qual = qual_path ? &q : NULL;
-	o.cmp = o.baseline_path ? &cmp : NULL;
-	if (p2pb_report_write(&set, &o, &st))
-		goto fail;
-	printf("report: %s/index.html (%u documents, %u figures, %u tables)\n", o.dir, st.documents, st.figures,
-	       st.tables);
-	rc = 0;
-	if (o.qual) {
-		printf("qualification: %s (%zu of %zu checks met)\n", q.pass ? "PASS" : "FAIL", q.n_rows - q.failed,
-		       q.n_rows);
-		rc |= !q.pass;
-	}
-	if (o.cmp) {
-		printf("against %s: %zu regressions, %zu improvements\n", o.baseline_path, cmp.regressions,
-		       cmp.improvements);
-		rc |= cmp.regressions > 0;
-	}
+	rc = summary(&a, &st, &q, &cmp);
 	goto out;
 fail:
 	fprintf(stderr, "p2pbench report: %s\n", p2pb_error());

@@ -160,6 +160,75 @@ static json_object *iter_load_json(const struct p2pb_iter_result *it)
 	return o;
 }
 
+/* The watchdog fired: how long, the importers' state, the trigger's kernel stack a frame a line. */
+static json_object *stuck_json(const struct p2pb_iter_result *it)
+{
+	json_object *st = json_object_new_object(), *frames = json_object_new_array();
+	const char *p = it->stuck_stack;
+
+	add(st, "after_ns", ju64(it->obs.trigger_ns));
+	add(st, "unmapped_for_ns", ju64(it->obs.stuck_unmapped_for_ns));
+	add(st, "mapped", jint(it->obs.stuck_mapped));
+	while (*p) {
+		size_t n = strcspn(p, "\n");
+
+		json_object_array_add(frames, json_object_new_string_len(p, (int)n));
+		p += n + (p[n] == '\n');
+	}
+	add(st, "kernel_stack", frames);
+	return st;
+}
+
+/* --verify: the blocks read back after the iteration (C8). */
+static json_object *data_json(const struct p2pb_iter_obs *ob)
+{
+	json_object *d = json_object_new_object();
+
+	add(d, "blocks", ju64(ob->data_blocks));
+	add(d, "device_blocks", ju64(ob->data_device));
+	add(d, "bad_blocks", ju64(ob->data_bad));
+	add(d, "first_bad", ob->data_bad ? json_object_new_string(ob->data_evidence) : NULL);
+	add(d, "filled_blocks", ob->data_tracked ? ju64(ob->data_filled) : NULL);
+	add(d, "missing_blocks", ob->data_tracked ? ju64(ob->data_missing) : NULL);
+	add(d, "first_missing", ob->data_missing ? json_object_new_string(ob->data_missing_evidence) : NULL);
+	add(d, "moved_bytes", ju64(ob->data_moved_bytes));
+	return d;
+}
+
+/* What a bounded return let through, and when the exporter's memory went away (C9). */
+static void harm_json(json_object *o, const struct p2pb_iter_result *it)
+{
+	const struct p2pb_iter_obs *ob = &it->obs;
+	json_object *h, *g = NULL;
+
+	if (it->harm_atts) {
+		h = json_object_new_object();
+		add(h, "dead_bar_mapped_ns", ju64(it->harm_dead_mapped_ns));
+		add(h, "attachments", jint(it->harm_atts));
+		add(h, "bytes", it->load ? ju64(it->harm_bytes) : NULL);
+		add(o, "harm", h);
+	}
+	if (!ob->memory_watched)
+		return;
+	if (ob->memory_gone) {
+		g = json_object_new_object();
+		add(g, "t_ns", ju64(ob->memory_gone_ns));
+		add(g, "what", json_object_new_string(ob->memory_gone_what));
+	}
+	add(o, "memory_gone", g);
+}
+
+/* What the contract's map attempts saw: while revoked, on the old dma-buf, the remap. */
+static void map_attempts_json(json_object *o, const struct p2pb_iter_obs *ob)
+{
+	if (ob->map_while_revoked_tried)
+		add(o, "map_while_revoked_errno", jint(ob->map_while_revoked_errno));
+	if (ob->old_dmabuf_tried)
+		add(o, "old_dmabuf_map_errno", jint(ob->old_dmabuf_map_errno));
+	if (ob->remap_tried)
+		add(o, "remap_ok", json_object_new_boolean(!ob->remap_errno));
+}
+
 static json_object *iter_json(const struct p2pb_iter_result *it)
 {
 	const struct p2pb_iter_obs *ob = &it->obs;
@@ -171,71 +240,23 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 	add(o, "warmup", json_object_new_boolean(it->warmup));
 	add(o, "t0_ns", ju64(it->t0_ns));
 	add(o, "trigger_returned", json_object_new_boolean(ob->trigger_returned));
-	if (!ob->trigger_returned && !ob->trigger_errno) {
-		json_object *st = json_object_new_object(), *frames = json_object_new_array();
-		const char *p = it->stuck_stack;
-
-		/* the watchdog fired: how long, the importers' state, the kernel stack */
-		add(st, "after_ns", ju64(ob->trigger_ns));
-		add(st, "unmapped_for_ns", ju64(ob->stuck_unmapped_for_ns));
-		add(st, "mapped", jint(ob->stuck_mapped));
-		while (*p) {
-			size_t n = strcspn(p, "\n");
-
-			json_object_array_add(frames, json_object_new_string_len(p, (int)n));
-			p += n + (p[n] == '\n');
-		}
-		add(st, "kernel_stack", frames);
-		add(o, "stuck", st);
-	}
+	if (!ob->trigger_returned && !ob->trigger_errno)
+		add(o, "stuck", stuck_json(it));
 	add(o, "trigger_errno", jint(ob->trigger_errno));
 	add(o, "mapped_at_trigger_return", jint(ob->mapped_at_return));
 	add(o, "revoke_timeouts", jint(ob->bound_timeouts));
 	if (it->probed)
 		iter_probe_json(o, it);
-	if (ob->map_while_revoked_tried)
-		add(o, "map_while_revoked_errno", jint(ob->map_while_revoked_errno));
-	if (ob->old_dmabuf_tried)
-		add(o, "old_dmabuf_map_errno", jint(ob->old_dmabuf_map_errno));
-	if (ob->remap_tried)
-		add(o, "remap_ok", json_object_new_boolean(!ob->remap_errno));
+	map_attempts_json(o, ob);
 	if (it->dma)
 		add(o, "dma", iter_dma_json(it));
 	if (it->load)
 		add(o, "load", iter_load_json(it));
-	if (ob->data_checked) {
-		json_object *d = json_object_new_object();
-
-		add(d, "blocks", ju64(ob->data_blocks));
-		add(d, "device_blocks", ju64(ob->data_device));
-		add(d, "bad_blocks", ju64(ob->data_bad));
-		add(d, "first_bad", ob->data_bad ? json_object_new_string(ob->data_evidence) : NULL);
-		add(d, "filled_blocks", ob->data_tracked ? ju64(ob->data_filled) : NULL);
-		add(d, "missing_blocks", ob->data_tracked ? ju64(ob->data_missing) : NULL);
-		add(d, "first_missing", ob->data_missing ? json_object_new_string(ob->data_missing_evidence) : NULL);
-		add(d, "moved_bytes", ju64(ob->data_moved_bytes));
-		add(o, "data", d);
-	}
+	if (ob->data_checked)
+		add(o, "data", data_json(ob));
 	add(o, "forced_unmap", json_object_new_boolean(it->forced_unmap));
 	add(o, "kernel_log", p2pb_json_kmsg(&ob->klog));
-	if (it->harm_atts) {
-		json_object *h = json_object_new_object();
-
-		add(h, "dead_bar_mapped_ns", ju64(it->harm_dead_mapped_ns));
-		add(h, "attachments", jint(it->harm_atts));
-		add(h, "bytes", it->load ? ju64(it->harm_bytes) : NULL);
-		add(o, "harm", h);
-	}
-	if (ob->memory_watched) {
-		json_object *g = NULL;
-
-		if (ob->memory_gone) {
-			g = json_object_new_object();
-			add(g, "t_ns", ju64(ob->memory_gone_ns));
-			add(g, "what", json_object_new_string(ob->memory_gone_what));
-		}
-		add(o, "memory_gone", g);
-	}
+	harm_json(o, it);
 	if (it->kernel_events)
 		add(o, "kernel_events", json_object_get(it->kernel_events));
 	for (a = 0; a < ob->n_atts; a++)
