@@ -40,7 +40,6 @@ static unsigned int null_injected(const void *opts)
 /* One attachment; everything but sa is under the sim device's lock. */
 struct null_att {
 	struct p2pb_sim_att *sa;
-	struct p2pb_sim_dev *dev;
 	uint64_t delay_ns, due_ns;	/* due_ns: a delayed unmap is armed */
 	struct p2pb_engine_event ring[NULL_RING];
 	unsigned int head, count, dropped;
@@ -102,17 +101,17 @@ static int null_open(struct p2pb_engine *e, struct p2pb_restore *r)
 
 static int null_attach(struct p2pb_engine *e, const struct p2pb_export *x, struct p2pb_attachment *a)
 {
+	struct p2pb_sim_buf *buf = p2pb_sim_export_buf(x);
 	struct null_att *n;
 	int err;
 
-	if (!x->sim)
+	if (!buf)
 		return p2pb_fail(-EINVAL, "importer %s: the null engine imports from the sim exporter only", e->spec->text);
 	n = calloc(1, sizeof(*n));
 	if (!n)
 		return -ENOMEM;
 	n->delay_ns = ((const struct null_opts *)e->spec->opts)->delay_ns;
-	n->dev = x->sim->dev;
-	if ((err = p2pb_sim_attach(x->sim, &null_importer, n, &n->sa))) {
+	if ((err = p2pb_sim_attach(buf, &null_importer, n, &n->sa))) {
 		free(n);
 		return err;
 	}

@@ -259,7 +259,7 @@ static int check_disturb(const struct p2pb_rdma_run_cfg *c)
 		return -1;
 	if (c->role != P2PB_RDMA_LOOPBACK || c->t.mode != P2PB_RDMA_BW)
 		why = "--revoke and --fault take a loopback bandwidth run (the recovery resets both ends of a QP)";
-	else if (c->disturb.kind == P2PB_FAULT_TRIGGER && c->mem.kind != P2PB_MEM_VFIO)
+	else if (c->disturb.kind == P2PB_FAULT_TRIGGER && !c->mem.kind->revocable)
 		why = "--revoke needs the responder's memory on the exporter: --mem vfio:BDF";
 	else if (c->disturb.kind == P2PB_FAULT_TRIGGER && !c->steps[0].duration_ns)
 		why = "--revoke needs --duration: traffic must still run on every QP when the device is revoked";
@@ -405,7 +405,7 @@ int p2pb_cmd_rdma(int argc, char **argv)
 	}
 	p2pb_session_init(&s, a.quiet);
 	p2pb_kmsg_open(&kmsg);	/* a WARN or a refcount splat during the run fails it, as clause C7 */
-	if (a.run.mem.kind == P2PB_MEM_VFIO)
+	if (a.run.mem.bdf[0])
 		err = p2pb_session_claim_device(&s, a.run.mem.bdf, a.bind);
 	if (!err)
 		err = p2pb_rdma_run(&a.run, res);

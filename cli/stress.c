@@ -6,6 +6,7 @@
 #include "soak.h"
 #include "case.h"
 #include "error.h"
+#include "exporter.h"
 #include "result.h"
 #include "session.h"
 #include "trigger.h"
@@ -301,7 +302,8 @@ static void defaults(struct stress_args *a)
 static int complete(struct stress_args *a)
 {
 	struct p2pb_stress_cfg *c = &a->c;
-	bool sim = !strncmp(c->device, "sim", 3);
+	/* a PCI function: the importer module, the PCI triggers; none (sim): the in-process importer, its own revoke */
+	bool pci = p2pb_exporter_function(c->device) != NULL;
 	char spec[P2PB_SPEC_LEN];
 
 	if (c->replay_path) {
@@ -320,8 +322,8 @@ static int complete(struct stress_args *a)
 	if (!c->device[0])
 		return p2pb_fail(-EINVAL, "--device is required (a BDF on vfio-pci, or sim)");
 	if (!a->importer_given) {
-		snprintf(spec, sizeof(spec), "%s%s%s", sim ? "null" : "kmod:delay=uniform:0:20ms",
-			 a->importer_dev[0] && !sim ? ",dev=" : "", sim ? "" : a->importer_dev);
+		snprintf(spec, sizeof(spec), "%s%s%s", pci ? "kmod:delay=uniform:0:20ms" : "null",
+			 a->importer_dev[0] && pci ? ",dev=" : "", pci ? a->importer_dev : "");
 		if (p2pb_engine_spec_parse(spec, &c->importer))
 			return -EINVAL;
 	} else if (a->importer_dev[0]) {
@@ -334,7 +336,7 @@ static int complete(struct stress_args *a)
 				 "(p2pbench revoke measures that case)");
 	if (c->importer.count > 1)
 		return p2pb_fail(-EINVAL, "count= is per worker here: use --attachments");
-	if (!a->triggers_given && parse_triggers(c, sim ? "sim" : "flr,mem-off,d3hot"))
+	if (!a->triggers_given && parse_triggers(c, pci ? "flr,mem-off,d3hot" : "sim"))
 		return -EINVAL;
 	if (!c->duration_ns && !c->max_cycles && !c->max_ops)
 		c->duration_ns = 60ull * 1000000000ull;
@@ -399,6 +401,7 @@ int p2pb_cmd_stress(int argc, char **argv)
 	struct stress_args a;
 	struct p2pb_stress_result *r;
 	struct p2pb_session s;
+	const char *function;
 	unsigned int attempt;
 	int rc = parse_args(argc, argv, &a), err = 0;
 
@@ -410,8 +413,8 @@ int p2pb_cmd_stress(int argc, char **argv)
 		return 2;
 	}
 	p2pb_session_init(&s, a.quiet);
-	if (strncmp(a.c.device, "sim", 3))
-		err = p2pb_session_claim_device(&s, a.c.device, a.bind);
+	if ((function = p2pb_exporter_function(a.c.device)))
+		err = p2pb_session_claim_device(&s, function, a.bind);
 	for (attempt = 1; !err; attempt++) {
 		memset(r, 0, sizeof(*r));
 		err = p2pb_stress_run(&a.c, &s, r, a.record_path, a.record_always);

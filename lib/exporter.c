@@ -1,131 +1,109 @@
 // SPDX-License-Identifier: GPL-2.0
-/* Memory back-ends: vfio-pci dma-bufs, and the sim stand-in for unit tests. */
+/* The memory back-end registry: a device string to its back-end, and what every back-end shares. */
 #define _GNU_SOURCE
 #include "exporter.h"
+#include "exporter_backend.h"
 #include "error.h"
-#include "sim.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-static int vfio_open(struct p2pb_exporter *x, const char *dev)
-{
-	int err = p2pb_vfio_open(&x->vfio, dev);
-
-	if (!err && (err = p2pb_vfio_dmabuf_supported(&x->vfio)))
-		p2pb_vfio_close(&x->vfio);
-	return err;
-}
-
-static uint64_t vfio_bar_size(struct p2pb_exporter *x, uint32_t bar)
-{
-	return bar < 6 ? x->vfio.bar[bar].size : 0;
-}
-
-static int vfio_export(struct p2pb_exporter *x, uint32_t bar, const struct p2pb_range *r, struct p2pb_export *out)
-{
-	int fd = p2pb_vfio_export(&x->vfio, bar, r, 1);
-
-	if (fd < 0)
-		return fd;
-	*out = (struct p2pb_export){ .fd = fd, .bar = bar, .offset = r->offset, .length = r->length };
-	out->has_function = !p2pb_pci_parse(x->vfio.bdf, &out->function, NULL);
-	return 0;
-}
-
-static void vfio_unexport(struct p2pb_exporter *x, struct p2pb_export *e)
-{
-	(void)x;
-	if (e->fd >= 0)
-		close(e->fd);
-	e->fd = -1;
-}
-
-static void vfio_close(struct p2pb_exporter *x)
-{
-	p2pb_vfio_close(&x->vfio);
-}
-
-const struct p2pb_exporter_ops p2pb_exporter_vfio = {
-	.name = "vfio",
-	.open = vfio_open,
-	.bar_size = vfio_bar_size,
-	.export = vfio_export,
-	.unexport = vfio_unexport,
-	.close = vfio_close,
+/* Every back-end, found by name; a new one is a file of its own and a line here. */
+static const struct p2pb_exporter_ops *const exporters[] = {
+	&p2pb_exporter_vfio,
+	&p2pb_exporter_sim,
+	&p2pb_exporter_host,
+	&p2pb_exporter_udmabuf,
+	&p2pb_exporter_heap,
+	NULL,
 };
 
-static int sim_open(struct p2pb_exporter *x, const char *dev)
+/* A bare PCI address names a vfio-pci function. */
+static const struct p2pb_exporter_ops *const by_address = &p2pb_exporter_vfio;
+
+const struct p2pb_exporter_ops *p2pb_exporter_find(const char *dev)
 {
-	return p2pb_sim_open(&x->sim, dev);
+	unsigned int i;
+	size_t n;
+
+	for (i = 0; exporters[i]; i++) {
+		n = strlen(exporters[i]->name);
+		if (!strncmp(dev, exporters[i]->name, n) && (!dev[n] || dev[n] == ':'))
+			return exporters[i];
+	}
+	return NULL;
 }
 
-static uint64_t sim_bar_size(struct p2pb_exporter *x, uint32_t bar)
+static const struct p2pb_exporter_ops *backend_of(const char *dev)
 {
-	(void)x;
-	return bar == 2 ? 64ull << 20 : 0;	/* like the lab's CMB */
+	const struct p2pb_exporter_ops *b = p2pb_exporter_find(dev);
+
+	return b ? b : by_address;
 }
 
-static int sim_export(struct p2pb_exporter *x, uint32_t bar, const struct p2pb_range *r, struct p2pb_export *out)
+int p2pb_exporter_open(const char *dev, struct p2pb_exporter **out)
 {
-	struct p2pb_sim_buf *b;
-
-	if (!r->length || r->offset % 4096 || r->length % 4096 || r->offset + r->length > sim_bar_size(x, bar))
-		return -EINVAL;
-	if (!(b = p2pb_sim_export(x->sim)))
-		return -ENOMEM;
-	*out = (struct p2pb_export){ .fd = -1, .bar = bar, .offset = r->offset, .length = r->length, .sim = b };
-	return 0;
-}
-
-static void sim_unexport(struct p2pb_exporter *x, struct p2pb_export *e)
-{
-	(void)x;
-	if (e->sim)
-		p2pb_sim_unexport(e->sim);
-	e->sim = NULL;
-}
-
-static void sim_close(struct p2pb_exporter *x)
-{
-	p2pb_sim_close(x->sim);
-	x->sim = NULL;
-}
-
-const struct p2pb_exporter_ops p2pb_exporter_sim = {
-	.name = "sim",
-	.open = sim_open,
-	.bar_size = sim_bar_size,
-	.export = sim_export,
-	.unexport = sim_unexport,
-	.close = sim_close,
-};
-
-int p2pb_exporter_open(struct p2pb_exporter *x, const char *dev)
-{
+	const struct p2pb_exporter_ops *b = backend_of(dev);
 	int err;
 
-	memset(x, 0, sizeof(*x));
-	x->vfio.container_fd = x->vfio.group_fd = x->vfio.device_fd = -1;
-	x->ops = !strncmp(dev, "sim", 3) ? &p2pb_exporter_sim : &p2pb_exporter_vfio;
-	snprintf(x->name, sizeof(x->name), "%s", dev);
-	err = x->ops->open(x, dev);
-	x->open = !err;
-	return err;
+	*out = NULL;
+	if ((b->check && (err = b->check(dev))) || (b->supported && (err = b->supported(dev))) ||
+	    (err = b->create(dev, out)))
+		return err;
+	(*out)->ops = b;
+	snprintf((*out)->name, sizeof((*out)->name), "%s", dev);
+	return 0;
 }
 
 void p2pb_exporter_close(struct p2pb_exporter *x)
 {
-	if (x->ops && x->open)
-		x->ops->close(x);
-	x->open = false;
+	if (x)
+		x->ops->destroy(x);
 }
 
-bool p2pb_exporter_alive(const struct p2pb_exporter *x)
+const char *p2pb_exporter_function(const char *dev)
 {
-	return x->open && (x->ops != &p2pb_exporter_vfio || x->vfio.device_fd >= 0);
+	const struct p2pb_exporter_ops *b = backend_of(dev);
+
+	return b->function ? b->function(dev) : NULL;
+}
+
+uint64_t p2pb_exporter_bar_size(struct p2pb_exporter *x, uint32_t bar)
+{
+	return x->ops->bar_size ? x->ops->bar_size(x, bar) : 0;
+}
+
+struct p2pb_vfio_dev *p2pb_exporter_vfio_dev(struct p2pb_exporter *x)
+{
+	return x && x->ops->vfio ? x->ops->vfio(x) : NULL;
+}
+
+/* A close trigger closes the device behind the ranges; the rest stay usable while open. */
+bool p2pb_exporter_alive(struct p2pb_exporter *x)
+{
+	struct p2pb_vfio_dev *d = p2pb_exporter_vfio_dev(x);
+
+	return x && (!d || d->device_fd >= 0);
+}
+
+static int node_missing(const char *path, int err, const char *lacks)
+{
+	return p2pb_fail(-err, "%s: %s (%s)", path, strerror(err), lacks);
+}
+
+int p2pb_exporter_open_node(const char *path, int flags, const char *lacks)
+{
+	int fd = open(path, flags | O_CLOEXEC);
+
+	return fd < 0 ? node_missing(path, errno, lacks) : fd;
+}
+
+int p2pb_exporter_has_node(const char *path, const char *lacks)
+{
+	return access(path, F_OK) ? node_missing(path, errno, lacks) : 0;
 }
 
 const char *p2pb_exporter_state_str(uint32_t st, char *buf, size_t len)

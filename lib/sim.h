@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct p2pb_export;
+
 /*
  * An in-process exporter with vfio-pci's revoke rules, for unit tests of
  * the orchestration and the verdicts: buffers importers attach to and map,
@@ -54,6 +56,9 @@ int p2pb_sim_open(struct p2pb_sim_dev **d, const char *name);
 void p2pb_sim_close(struct p2pb_sim_dev *d);
 struct p2pb_sim_buf *p2pb_sim_export(struct p2pb_sim_dev *d);
 void p2pb_sim_unexport(struct p2pb_sim_buf *b);
+
+/* The buffer behind an export of the sim back-end (lib/exporter.h); NULL for another back-end's. */
+struct p2pb_sim_buf *p2pb_sim_export_buf(const struct p2pb_export *e);
 
 int p2pb_sim_attach(struct p2pb_sim_buf *b, const struct p2pb_sim_importer *imp, void *priv,
 		    struct p2pb_sim_att **out);

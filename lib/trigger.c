@@ -2,17 +2,16 @@
 #define _GNU_SOURCE
 #include "trigger.h"
 #include "error.h"
-#include "sim.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <linux/pci_regs.h>
 #include <string.h>
 
-/* The vfio triggers drive the vfio-pci device of the vfio back-end. */
+/* The PCI triggers drive the vfio-pci device behind the exporter's ranges. */
 static int vfio_only(struct p2pb_exporter *x)
 {
-	if (x->ops != &p2pb_exporter_vfio)
+	if (!p2pb_exporter_vfio_dev(x))
 		return p2pb_fail(-EINVAL, "this trigger needs a vfio-pci device, not '%s'", x->name);
 	return 0;
 }
@@ -30,21 +29,17 @@ static int set_command_memory(struct p2pb_vfio_dev *d, bool on)
 
 static int mem_off(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
-
-	return set_command_memory(d, false);
+	return set_command_memory(p2pb_exporter_vfio_dev(x), false);
 }
 
 static int mem_on(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
-
-	return set_command_memory(d, true);
+	return set_command_memory(p2pb_exporter_vfio_dev(x), true);
 }
 
 static int d3hot_check(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
+	struct p2pb_vfio_dev *d = p2pb_exporter_vfio_dev(x);
 
 	if (vfio_only(x))
 		return -EINVAL;
@@ -70,60 +65,44 @@ static int set_power_state(struct p2pb_vfio_dev *d, uint16_t state)
 
 static int d3hot_enter(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
-
-	return set_power_state(d, 3);
+	return set_power_state(p2pb_exporter_vfio_dev(x), 3);
 }
 
 static int d3hot_exit(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
-
-	return set_power_state(d, 0);
+	return set_power_state(p2pb_exporter_vfio_dev(x), 0);
 }
 
 /* VFIO_DEVICE_RESET revokes, resets and un-revokes in one ioctl. */
 static int flr(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
-
-	return p2pb_vfio_reset(d);
+	return p2pb_vfio_reset(p2pb_exporter_vfio_dev(x));
 }
 
 static int low_power_enter(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
-
-	return p2pb_vfio_low_power(d, true);
+	return p2pb_vfio_low_power(p2pb_exporter_vfio_dev(x), true);
 }
 
 static int low_power_exit(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
-
-	return p2pb_vfio_low_power(d, false);
+	return p2pb_vfio_low_power(p2pb_exporter_vfio_dev(x), false);
 }
 
 static int hot_reset(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
-
-	return p2pb_vfio_hot_reset(d);
+	return p2pb_vfio_hot_reset(p2pb_exporter_vfio_dev(x));
 }
 
 static int close_device(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
-
-	p2pb_vfio_close_device(d);
+	p2pb_vfio_close_device(p2pb_exporter_vfio_dev(x));
 	return 0;
 }
 
 static int reopen_device(struct p2pb_exporter *x)
 {
-	struct p2pb_vfio_dev *d = &x->vfio;
-
-	return p2pb_vfio_open_device(d);
+	return p2pb_vfio_open_device(p2pb_exporter_vfio_dev(x));
 }
 
 static const struct p2pb_trigger_ops trig_flr = {
@@ -173,21 +152,22 @@ static const struct p2pb_trigger_ops trig_close = {
 	.permanent = true,
 };
 
+/* An exporter no device trigger reaches revokes by its own means. */
 static int sim_check(struct p2pb_exporter *x)
 {
-	if (!x->sim)
+	if (!x->ops->revoke)
 		return p2pb_fail(-EINVAL, "the sim trigger needs the sim exporter (device sim), not '%s'", x->name);
 	return 0;
 }
 
 static int sim_revoke(struct p2pb_exporter *x)
 {
-	return p2pb_sim_revoke(x->sim);
+	return x->ops->revoke(x, true);
 }
 
 static int sim_restore(struct p2pb_exporter *x)
 {
-	return p2pb_sim_unrevoke(x->sim);
+	return x->ops->revoke(x, false);
 }
 
 static const struct p2pb_trigger_ops trig_sim = {

@@ -58,7 +58,7 @@ struct case_run {
 	struct p2pb_case_result *r;
 	const struct p2pb_job *job;
 	struct p2pb_session *s;
-	struct p2pb_exporter x;
+	struct p2pb_exporter *x;
 	struct p2pb_export exp[P2PB_MAX_DMABUFS];
 	struct imp_inst *inst;
 	unsigned int n_inst;
@@ -78,11 +78,11 @@ static int export_all(struct case_run *c)
 	int err;
 
 	for (i = 0; i < c->r->n_dmabufs; i++) {
-		err = c->x.ops->export(&c->x, c->job->bar, &c->r->range[i], &c->exp[i]);
+		err = c->x->ops->export(c->x, c->job->bar, &c->r->range[i], &c->exp[i]);
 		if (err)
 			return p2pb_fail(err, "exporting BAR%u [%#llx, +%#llx) of %s as a dma-buf failed: %s",
 					 c->job->bar, (unsigned long long)c->r->range[i].offset,
-					 (unsigned long long)c->r->range[i].length, c->x.name, strerror(-err));
+					 (unsigned long long)c->r->range[i].length, c->x->name, strerror(-err));
 	}
 	return 0;
 }
@@ -92,8 +92,8 @@ static void unexport_all(struct case_run *c)
 	unsigned int i;
 
 	for (i = 0; i < P2PB_MAX_DMABUFS; i++) {
-		if (c->exp[i].fd >= 0 || c->exp[i].sim)
-			c->x.ops->unexport(&c->x, &c->exp[i]);
+		if (c->exp[i].ops)
+			c->x->ops->unexport(c->x, &c->exp[i]);
 		c->exp[i] = (struct p2pb_export){ .fd = -1 };
 	}
 }
@@ -403,11 +403,11 @@ static long long bound_timeouts(void)
 static bool phase_trigger(struct case_run *c, struct p2pb_iter_result *it)
 {
 	const struct p2pb_job *j = c->job;
-	struct trigger_thread tt = { .t = j->trigger, .x = &c->x };
-	struct probe_thread pt = { .dev = &c->x.vfio, .bar = j->bar };
+	struct trigger_thread tt = { .t = j->trigger, .x = c->x };
+	struct probe_thread pt = { .dev = p2pb_exporter_vfio_dev(c->x), .bar = j->bar };
 	pthread_t th, probe;
-	/* not with close: the fd it would read is the one being closed */
-	bool probing = j->config_probe && !j->trigger->permanent && c->x.ops == &p2pb_exporter_vfio;
+	/* a device to probe; not with close: the fd it would read is the one being closed */
+	bool probing = j->config_probe && !j->trigger->permanent && pt.dev;
 
 	it->t0_ns = pt.t0 = p2pb_now_ns();
 	if (pthread_create(&th, NULL, trigger_fn, &tt)) {
@@ -488,7 +488,7 @@ static void phase_restore(struct case_run *c, struct p2pb_iter_result *it)
 		return;
 	}
 	p2pb_clear_error();
-	err = t->restore(&c->x);
+	err = t->restore(c->x);
 	it->unrevoke_timed = true;
 	it->unrevoke_end_ns = p2pb_now_ns();
 	it->unrevoke_ns = it->unrevoke_end_ns - start;
@@ -536,19 +536,20 @@ static int verify_fill(struct case_run *c)
 {
 	char buf[P2PB_VERIFY_PROBE];
 	unsigned int k, p;
-	uint64_t b, off;
+	uint64_t b, at;
 	int err;
 
 	c->verify_seq = p2pb_verify_next_seq(c->verify_seq, c->verify_seq ? 0 : verify_seed());
 	for (k = 0; k < c->r->n_dmabufs; k++)
 		for (b = 0; b < c->r->range[k].length / P2PB_VERIFY_BLOCK; b++)
 			for (p = 0; p < 2; p++) {
-				off = c->r->range[k].offset + b * P2PB_VERIFY_BLOCK + p2pb_verify_probe_at[p];
+				at = b * P2PB_VERIFY_BLOCK + p2pb_verify_probe_at[p];
 				p2pb_verify_fill(b, c->verify_seq, p2pb_verify_probe_at[p], buf, sizeof(buf));
-				err = p2pb_vfio_bar_write(&c->x.vfio, c->job->bar, off, buf, sizeof(buf));
+				err = c->x->ops->write(c->x, &c->exp[k], at, buf, sizeof(buf));
 				if (err)
 					return p2pb_fail(err, "--verify: writing BAR%u at %#llx failed: %s",
-							 c->job->bar, (unsigned long long)off, strerror(-err));
+							 c->job->bar, (unsigned long long)(c->r->range[k].offset + at),
+							 strerror(-err));
 			}
 	return 0;
 }
@@ -569,7 +570,7 @@ static void block_where(const struct case_run *c, unsigned int k, uint64_t b, si
 static void verify_block(struct case_run *c, struct p2pb_iter_obs *o, unsigned int k, uint64_t b, bool filled)
 {
 	const size_t *at = p2pb_verify_probe_at;
-	uint64_t off = c->r->range[k].offset + b * P2PB_VERIFY_BLOCK;
+	uint64_t off = b * P2PB_VERIFY_BLOCK;	/* in the export */
 	char buf[2][P2PB_VERIFY_PROBE], where[96], found[48];
 	enum p2pb_block_kind kind[2] = { P2PB_BLOCK_BAD, P2PB_BLOCK_BAD };
 	enum p2pb_block_state state;
@@ -577,7 +578,7 @@ static void verify_block(struct case_run *c, struct p2pb_iter_obs *o, unsigned i
 	int p, err = 0;
 
 	for (p = 0; p < 2; p++) {
-		err = p2pb_vfio_bar_read(&c->x.vfio, c->job->bar, off + at[p], buf[p], sizeof(buf[p]));
+		err = c->x->ops->read(c->x, &c->exp[k], off + at[p], buf[p], sizeof(buf[p]));
 		kind[p] = err ? P2PB_BLOCK_BAD : p2pb_verify_probe(buf[p], at[p], b, &seq[p]);
 		if (kind[p] == P2PB_BLOCK_BAD)
 			break;	/* one bad probe makes the block bad */
@@ -1058,14 +1059,14 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 		p2pb_session_progress(c->s, "%s %u/%u revoke-to-quiesce %.1f ms", c->job->name,
 				      warm ? 0 : c->r->measured, c->job->iterations,
 				      (double)it->revoke_to_quiesce_ns / 1e6);
-	return p2pb_exporter_alive(&c->x);
+	return p2pb_exporter_alive(c->x);
 }
 
 /* ---- setup and teardown ---- */
 
 int p2pb_plan_ranges(struct p2pb_exporter *x, const struct p2pb_job *j, struct p2pb_range *range, unsigned int *n)
 {
-	uint64_t bar_size = x->ops->bar_size(x, j->bar), size, chunk;
+	uint64_t bar_size = p2pb_exporter_bar_size(x, j->bar), size, chunk;
 	unsigned int k;
 
 	if (!bar_size)
@@ -1132,28 +1133,30 @@ static int open_importers(struct case_run *c)
 /* 0 ready, 1 nothing to run (skip, or C5 judged at attach), -errno */
 static int setup_case(struct case_run *c)
 {
+	bool pci;
 	int err;
 
-	if ((err = p2pb_exporter_open(&c->x, c->job->device)) ||
-	    (err = p2pb_plan_ranges(&c->x, c->job, c->r->range, &c->r->n_dmabufs)))
+	if ((err = p2pb_exporter_open(c->job->device, &c->x)) ||
+	    (err = p2pb_plan_ranges(c->x, c->job, c->r->range, &c->r->n_dmabufs)))
 		return err;
-	if (c->x.ops == &p2pb_exporter_vfio && !c->s->watch_tried) {
+	pci = p2pb_exporter_function(c->job->device) != NULL;	/* the watch follows a PCI function's memory */
+	if (pci && !c->s->watch_tried) {
 		/* not fatal: without it C9 is judged from the importers' side only, and the result says so */
 		c->s->watch_tried = true;
 		p2pb_exporter_watch_start(&c->s->watch);
 	}
 	c->r->memory_watched = c->s->watch.on;
 	snprintf(c->r->memory_watch_off, sizeof(c->r->memory_watch_off), "%s",
-		 c->s->watch.on ? "" : c->x.ops != &p2pb_exporter_vfio ? "not a PCI exporter" : c->s->watch.why_off);
-	if (c->job->trigger->check(&c->x)) {
+		 c->s->watch.on ? "" : !pci ? "not a PCI exporter" : c->s->watch.why_off);
+	if (c->job->trigger->check(c->x)) {
 		p2pb_verdict_skip(&c->r->verdict, p2pb_error());
 		return 1;
 	}
 	if ((err = export_all(c)) || (err = open_importers(c)))
 		return err;
-	if (c->job->verify && c->x.ops != &p2pb_exporter_vfio)
+	if (c->job->verify && (!c->x->ops->read || !c->x->ops->write))
 		return p2pb_fail(-EINVAL, "--verify reads the exported ranges back through the device's BAR: it needs "
-				 "a vfio-pci exporter, not %s", c->x.name);
+				 "a vfio-pci exporter, not %s", c->x->name);
 	if (c->job->verify && (err = verify_fill(c)))
 		return err;
 	err = attach_all(c);
@@ -1211,7 +1214,8 @@ static void teardown_case(struct case_run *c)
 	free(c->inst);
 	c->inst = NULL;
 	unexport_all(c);
-	p2pb_exporter_close(&c->x);
+	p2pb_exporter_close(c->x);
+	c->x = NULL;
 }
 
 static void init_result(struct p2pb_case_result *r, const struct p2pb_job *j)

@@ -271,6 +271,7 @@ static json_object *iter_json(const struct p2pb_iter_result *it)
 static json_object *importer_json(const struct p2pb_importer_info *in, const char *device)
 {
 	json_object *o = json_object_new_object(), *dev = NULL;
+	const char *exporter = p2pb_exporter_function(device);
 
 	add(o, "spec", json_object_new_string(in->spec->text));
 	add(o, "kind", json_object_new_string(in->spec->ops->name));
@@ -279,8 +280,8 @@ static json_object *importer_json(const struct p2pb_importer_info *in, const cha
 			add(o, k, json_object_get(v));
 		json_object_object_get_ex(in->describe, "device", &dev);
 	}
-	if (dev && json_object_is_type(dev, json_type_string) && strncmp(device, "sim", 3))
-		add(o, "route", p2pb_topo_route_json(device, json_object_get_string(dev)));
+	if (dev && json_object_is_type(dev, json_type_string) && exporter)
+		add(o, "route", p2pb_topo_route_json(exporter, json_object_get_string(dev)));
 	return o;
 }
 
@@ -396,6 +397,7 @@ static const char *reason(const struct p2pb_case_result *r)
 json_object *p2pb_case_json(const struct p2pb_case_result *r)
 {
 	const struct p2pb_job *j = &r->job;
+	const char *exporter = p2pb_exporter_function(j->device);	/* its PCI function, NULL for none */
 	json_object *o = json_object_new_object(), *imps = json_object_new_array(), *bufs = json_object_new_array();
 	json_object *its = json_object_new_array();
 	unsigned int i;
@@ -403,7 +405,7 @@ json_object *p2pb_case_json(const struct p2pb_case_result *r)
 	add(o, "name", json_object_new_string(j->name));
 	add(o, "trigger", json_object_new_string(j->trigger->name));
 	add(o, "device", json_object_new_string(j->device));
-	add(o, "topology", strncmp(j->device, "sim", 3) ? p2pb_topo_json(j->device) : NULL);
+	add(o, "topology", exporter ? p2pb_topo_json(exporter) : NULL);
 	add(o, "bar", jint(j->bar));
 	for (i = 0; i < r->n_dmabufs; i++) {
 		json_object *b = json_object_new_object();

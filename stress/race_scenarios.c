@@ -16,7 +16,6 @@
 #include "result.h"
 #include "session.h"
 #include "trigger.h"
-#include "vfio.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,7 +39,7 @@ struct race {
 	struct p2pb_ktap ktap;		/* into a memory stream: the plan line comes first */
 	json_object *results, *cur;
 	unsigned int failed, passed;
-	struct p2pb_exporter x;
+	struct p2pb_exporter *x;
 	uint32_t bar;
 	uint64_t size;
 	struct p2pb_engine_spec slow_spec, prompt_spec;
@@ -122,12 +121,12 @@ static bool bg_join(struct bg *b, struct race *R, const char *what)
 
 static int do_trigger(struct race *R, void *name)
 {
-	return p2pb_trigger_find(name)->revoke(&R->x);
+	return p2pb_trigger_find(name)->revoke(R->x);
 }
 
 static int mem_on(struct race *R)
 {
-	return p2pb_trigger_find("mem-off")->restore(&R->x);
+	return p2pb_trigger_find("mem-off")->restore(R->x);
 }
 
 static int do_mem_on(struct race *R, void *p)
@@ -141,7 +140,7 @@ static int export_one(struct race *R, struct p2pb_export *e)
 	struct p2pb_range r = { .offset = 0, .length = R->size };
 
 	*e = (struct p2pb_export){ .fd = -1 };
-	return R->x.ops->export(&R->x, R->bar, &r, e);
+	return R->x->ops->export(R->x, R->bar, &r, e);
 }
 
 static int attach(struct p2pb_engine *e, struct p2pb_export *x, struct p2pb_attachment *a)
@@ -175,13 +174,6 @@ static int do_detach(struct race *R, void *p)
 static int do_export(struct race *R, void *p)
 {
 	return export_one(R, p);
-}
-
-static int do_close_device(struct race *R, void *p)
-{
-	(void)p;
-	p2pb_vfio_close_device(&R->x.vfio);
-	return 0;
 }
 
 static const char *err_name(int err)
@@ -244,7 +236,7 @@ static void last_close_vs_revoke(struct race *R)
 
 	if (!slow_mapped(R, &x, &aa))
 		return;
-	R->x.ops->unexport(&R->x, &x);		/* the importer holds the last reference now */
+	R->x->ops->unexport(R->x, &x);		/* the importer holds the last reference now */
 	t0 = p2pb_now_ns();
 	bg_start(&rev, R, do_trigger, "mem-off", t0);
 	bg_start(&det, R, do_detach, &aa, t0 + AT_MS * 1000000ull);
@@ -307,10 +299,10 @@ static void export_attach_during_revoke(struct race *R)
 	if (!exp.rc) {
 		err = map_once(R, &late);
 		expect(R, "new_dmabuf_maps_after", !err, "attach and map it after memory is on: %s", err_name(err));
-		R->x.ops->unexport(&R->x, &late);
+		R->x->ops->unexport(R->x, &late);
 	}
 	do_detach(R, &aa);
-	R->x.ops->unexport(&R->x, &x);
+	R->x->ops->unexport(R->x, &x);
 }
 
 /*
@@ -347,7 +339,7 @@ static void second_trigger(struct race *R)
 	R->slow.spec->ops->detach(&R->slow, &aa.a);
 	err = map_once(R, &x);
 	expect(R, "maps_again", !err, "attach and map after the three triggers: %s", err_name(err));
-	R->x.ops->unexport(&R->x, &x);
+	R->x->ops->unexport(R->x, &x);
 }
 
 /*
@@ -365,11 +357,11 @@ static void close_during_revoke(struct race *R)
 
 	if (!start_slow_revoke(R, &x, &aa, &rev, &t0))
 		return;
-	bg_start(&cls, R, do_close_device, NULL, t0 + AT_MS * 1000000ull);
+	bg_start(&cls, R, do_trigger, "close", t0 + AT_MS * 1000000ull);
 	if (!bg_join(&rev, R, "revoke_returns") || !bg_join(&cls, R, "close_returns"))
 		return;
 	expect_waited(R, "revoke_waits", &rev, t0);
-	err = p2pb_vfio_open_device(&R->x.vfio);
+	err = p2pb_trigger_find("close")->restore(R->x);
 	expect(R, "reopen", !err, "the device opens again: %s", err_name(err));
 	if (err) {
 		R->hung = true;		/* no device: nothing more can run */
@@ -379,11 +371,11 @@ static void close_during_revoke(struct race *R)
 	expect(R, "old_dmabuf_stays_revoked", err == -ENODEV, "map of the dma-buf of the closed device: %s",
 	       err_name(err));
 	R->slow.spec->ops->detach(&R->slow, &aa.a);
-	R->x.ops->unexport(&R->x, &x);
+	R->x->ops->unexport(R->x, &x);
 	err = export_one(R, &fresh);
 	if (!err) {
 		err = map_once(R, &fresh);
-		R->x.ops->unexport(&R->x, &fresh);
+		R->x->ops->unexport(R->x, &fresh);
 	}
 	expect(R, "new_dmabuf_maps", !err, "export, attach and map on the reopened device: %s", err_name(err));
 }
@@ -464,7 +456,7 @@ static void unrevoke_vs_remap(struct race *R)
 	else
 		p2pb_ktap_diag(&R->ktap, "race.%s: no remap got ENODEV after the un-revoke started", R->scenario);
 	do_detach(R, &aa);
-	R->x.ops->unexport(&R->x, &x);
+	R->x->ops->unexport(R->x, &x);
 }
 
 struct unload_arg {
@@ -554,7 +546,7 @@ static void module_unload(struct race *R)
 	       "mem-off %s, ended %.1f ms in; the child was killed at %.1f ms (its two mappings were due at %d ms each, "
 	       "one dma-buf after the other)", err_name(rev.rc), MS(rev.end_ns - t0), MS(killed_ns - t0), SLOW_MS);
 	for (i = 0; i < 4; i++)
-		R->x.ops->unexport(&R->x, &x[i]);
+		R->x->ops->unexport(R->x, &x[i]);
 	expect(R, "restore", !mem_on(R), "memory enabled again");
 	/* the last fput of the child's importer file may run from a workqueue: give it a moment */
 	for (i = 0; i < 100 && (err = unload_importer()) && (err == -EWOULDBLOCK || err == -EBUSY); i++)
@@ -625,7 +617,7 @@ static void fatal_signal_in_wait(struct race *R)
 	expect(R, "maps_again", !err, "the importer maps again after the killed revoke: %s", err_name(err));
 	if (err) {
 		do_detach(R, &aa);
-		R->x.ops->unexport(&R->x, &x);
+		R->x->ops->unexport(R->x, &x);
 		return;
 	}
 	t0 = p2pb_now_ns();
@@ -635,7 +627,7 @@ static void fatal_signal_in_wait(struct race *R)
 	expect_waited(R, "next_revoke_waits", &rev, t0);
 	expect(R, "restore_again", !mem_on(R), "memory enabled again");
 	do_detach(R, &aa);
-	R->x.ops->unexport(&R->x, &x);
+	R->x->ops->unexport(R->x, &x);
 }
 
 static const struct {
@@ -678,11 +670,11 @@ static int open_engine(struct race *R, struct p2pb_engine_spec *sp, struct p2pb_
 static int setup(struct race *R, const char *dev, const char *imp, struct p2pb_session *s)
 {
 	char delay[16];
-	int err = p2pb_exporter_open(&R->x, dev);
+	int err = p2pb_exporter_open(dev, &R->x);
 
 	if (err)
 		return err;
-	if (R->x.ops != &p2pb_exporter_vfio)
+	if (!p2pb_exporter_vfio_dev(R->x))
 		return p2pb_fail(-EINVAL, "race scenarios need a vfio-pci device, not '%s'", dev);
 	R->restore = &s->restore;
 	snprintf(delay, sizeof(delay), "%dms", SLOW_MS);
@@ -752,8 +744,7 @@ static void teardown(struct race *R)
 		R->slow.spec->ops->close(&R->slow);
 	if (R->prompt_open)
 		R->prompt.spec->ops->close(&R->prompt);
-	if (R->x.open)
-		p2pb_exporter_close(&R->x);
+	p2pb_exporter_close(R->x);
 }
 
 int p2pb_race_run(struct p2pb_session *s, const struct p2pb_race_params *p, struct p2pb_race_result *r)

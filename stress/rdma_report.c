@@ -48,7 +48,7 @@ void p2pb_rdma_place(struct p2pb_rdma_args *a, struct p2pb_rdma_placement *pl)
 		if (!p2pb_pci_path_read("/sys", pl->nic, &p))
 			pl->narrowest = p2pb_path_narrowest(&p);
 	}
-	if (a->run.mem.kind == P2PB_MEM_VFIO && !p2pb_pci_path_read("/sys", a->run.mem.bdf, &p) &&
+	if (a->run.mem.bdf[0] && !p2pb_pci_path_read("/sys", a->run.mem.bdf, &p) &&
 	    (n = p2pb_path_narrowest(&p)) > 0 && (!pl->narrowest || n < pl->narrowest))
 		pl->narrowest = n;
 	p2pb_clear_error();
@@ -58,7 +58,7 @@ static json_object *placement_json(const struct p2pb_rdma_args *a, const struct 
 {
 	json_object *o = json_object_new_object(), *nic;
 
-	if (pl->nic[0] && a->run.mem.kind == P2PB_MEM_VFIO) {
+	if (pl->nic[0] && a->run.mem.bdf[0]) {
 		json_object_put(o);
 		o = p2pb_topo_pair_json(a->run.mem.bdf, pl->nic);
 	} else if (pl->nic[0]) {
@@ -70,7 +70,7 @@ static json_object *placement_json(const struct p2pb_rdma_args *a, const struct 
 		json_object_object_add(nic, "why", json_object_new_string("a software device: no PCI function, "
 									   "no link, no NUMA node"));
 		json_object_object_add(o, "nic", nic);
-		if (a->run.mem.kind == P2PB_MEM_VFIO)
+		if (a->run.mem.bdf[0])
 			json_object_object_add(o, "exporter", p2pb_topo_json(a->run.mem.bdf));
 	}
 	json_object_object_add(o, "numa_node", json_object_new_int(pl->numa));
@@ -297,8 +297,8 @@ json_object *p2pb_rdma_json(const struct p2pb_rdma_args *a, const struct p2pb_rd
 	json_object_object_add(o, "cq_mod", json_object_new_int((int)c->t.cq_mod));
 	json_object_object_add(o, "inline", json_object_new_int((int)r->inline_size));
 	json_object_object_add(m, "spec", json_object_new_string(c->mem.text));
-	json_object_object_add(m, "kind", json_object_new_string(p2pb_rdma_mem_kind_name(c->mem.kind)));
-	json_object_object_add(m, "dmabuf", json_object_new_boolean(p2pb_rdma_mem_is_dmabuf(c->mem.kind)));
+	json_object_object_add(m, "kind", json_object_new_string(c->mem.kind->name));
+	json_object_object_add(m, "dmabuf", json_object_new_boolean(c->mem.kind->dmabuf));
 	json_object_object_add(o, "memory", m);
 	json_object_object_add(o, "verify", json_object_new_boolean(c->verify));
 	json_object_object_add(o, "seed", p2pb_json_u64(c->t.seed));

@@ -85,7 +85,7 @@ struct run {
 	const struct p2pb_stress_cfg *c;
 	struct p2pb_stress_result *r;
 	struct p2pb_session *s;
-	struct p2pb_exporter x;
+	struct p2pb_exporter *x;
 	const struct p2pb_trigger_ops *trig[P2PB_STRESS_MAX_TRIGGERS];
 	const struct p2pb_trigger_ops *close_trig;
 	pthread_mutex_t trig_mu, state_mu, res_mu, pause_mu;
@@ -279,7 +279,7 @@ static int op_export(struct worker *W, struct slot *sl)
 		return P2PB_OP_NOOP;
 	pthread_rwlock_rdlock(&R->dev_lock);
 	gen = R->st.gen;	/* stable: a reopen holds dev_lock for writing */
-	err = p2pb_exporter_alive(&R->x) ? R->x.ops->export(&R->x, R->c->bar, &range, &e) : -ENODEV;
+	err = p2pb_exporter_alive(R->x) ? R->x->ops->export(R->x, R->c->bar, &range, &e) : -ENODEV;
 	pthread_rwlock_unlock(&R->dev_lock);
 	if (err)
 		return err;
@@ -295,11 +295,11 @@ static int op_close(struct worker *W, struct slot *sl)
 {
 	struct run *R = W->run;
 
-	/* the sim's buffers die with their export: close them only once unattached */
-	if (!sl->exported || (sl->n_used && R->x.ops == &p2pb_exporter_sim))
+	/* an export its importers hold no reference to (sim) dies with it: close it only once unattached */
+	if (!sl->exported || (sl->n_used && !R->x->ops->importers_hold_ref))
 		return P2PB_OP_NOOP;
 	pthread_mutex_lock(&W->mu);
-	R->x.ops->unexport(&R->x, &sl->exp);
+	R->x->ops->unexport(R->x, &sl->exp);
 	sl->exp = (struct p2pb_export){ .fd = -1 };
 	sl->exported = false;
 	pthread_mutex_unlock(&W->mu);
@@ -536,7 +536,7 @@ static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 		pthread_mutex_unlock(&R->trig_mu);
 		return P2PB_OP_NOOP;
 	}
-	if (!p2pb_exporter_alive(&R->x)) {
+	if (!p2pb_exporter_alive(R->x)) {
 		err = -ENODEV;
 		goto out;
 	}
@@ -547,7 +547,7 @@ static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 	R->trigger_now = t;
 	__atomic_store_n(&R->trigger_tid, gettid(), __ATOMIC_RELEASE);
 	__atomic_store_n(&R->trigger_since_ns, t0, __ATOMIC_RELEASE);
-	err = T->revoke(&R->x);
+	err = T->revoke(R->x);
 	__atomic_store_n(&R->trigger_since_ns, 0, __ATOMIC_RELEASE);
 	t1 = p2pb_now_ns();
 	state_set(R, !err && T->restore ? (int)d->trigger : -1);
@@ -579,7 +579,7 @@ static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 		for (uint64_t end = p2pb_now_ns() + (uint64_t)d->hold_us * 1000; p2pb_now_ns() < end && !stopping(R);)
 			p2pb_sleep_ns(1000000);
 		state_set(R, -1);
-		rerr = T->restore(&R->x);
+		rerr = T->restore(R->x);
 		state_set(R, -1);
 		if (rerr)
 			finding(R, "undoing %s failed: %s", t->name, strerror(-rerr));
@@ -606,15 +606,15 @@ static int op_reopen(struct worker *W)
 	R->st.revoked_by = -1;
 	R->st.epoch++;
 	pthread_mutex_unlock(&R->state_mu);
-	err = R->close_trig->revoke(&R->x);
+	err = R->close_trig->revoke(R->x);
 	pthread_mutex_lock(&R->state_mu);
 	R->st.closed_below = R->st.gen;
 	pthread_mutex_unlock(&R->state_mu);
 	if (!err)
-		err = R->close_trig->restore(&R->x);
+		err = R->close_trig->restore(R->x);
 	pthread_rwlock_unlock(&R->dev_lock);
 	if (err)
-		finding(R, "reopening %s failed: %s", R->x.name, strerror(-err));
+		finding(R, "reopening %s failed: %s", R->x->name, strerror(-err));
 	return err;
 }
 
@@ -751,7 +751,7 @@ static void drain_worker(struct run *R, struct worker *W)
 			}
 		sl->n_used = 0;
 		if (sl->exported)
-			R->x.ops->unexport(&R->x, &sl->exp);
+			R->x->ops->unexport(R->x, &sl->exp);
 		sl->exp = (struct p2pb_export){ .fd = -1 };
 		sl->exported = false;
 	}
@@ -964,7 +964,7 @@ static int setup(struct run *R)
 		if (!R->trig[i] || R->trig[i]->permanent)
 			return p2pb_fail(-EINVAL, "'%s' is not a trigger stress can use (reopen is the 'reopen' "
 					 "operation)", c->triggers[i]);
-		err = R->trig[i]->check ? R->trig[i]->check(&R->x) : 0;
+		err = R->trig[i]->check ? R->trig[i]->check(R->x) : 0;
 		if (err)
 			return err;
 		t->name = R->trig[i]->name;
@@ -976,7 +976,8 @@ static int setup(struct run *R)
 	R->obs = calloc(R->obs_cap, sizeof(*R->obs));
 	if (!R->obs)
 		return p2pb_fail(-ENOMEM, "out of memory");
-	R->close_trig = R->x.ops == &p2pb_exporter_vfio ? p2pb_trigger_find("close") : NULL;
+	/* reopen closes and opens the vfio-pci device behind the ranges */
+	R->close_trig = p2pb_exporter_vfio_dev(R->x) ? p2pb_trigger_find("close") : NULL;
 	if (c->mix[P2PB_OP_REOPEN] && !R->close_trig)
 		return p2pb_fail(-EINVAL, "the reopen operation needs a vfio-pci device");
 	for (w = 0; w < c->workers; w++) {
@@ -1145,7 +1146,7 @@ int p2pb_stress_run(const struct p2pb_stress_cfg *c, struct p2pb_session *s, str
 	p2pb_verdict_init(&r->run_verdict);
 	r->run_ctx = (struct p2pb_verdict_ctx){ .trigger = "stress" };
 	p2pb_kmsg_open(&kmsg);
-	err = p2pb_exporter_open(&R->x, c->device);
+	err = p2pb_exporter_open(c->device, &R->x);
 	if (!err)
 		err = setup(R);
 	if (!err && c->replay_path) {
@@ -1187,8 +1188,7 @@ int p2pb_stress_run(const struct p2pb_stress_cfg *c, struct p2pb_session *s, str
 		write_replay(R, record_path, record_always);
 	}
 	teardown(R);
-	if (R->x.open)
-		p2pb_exporter_close(&R->x);
+	p2pb_exporter_close(R->x);
 	p2pb_kmsg_close(&kmsg);
 	p2pb_oplog_free(&R->log);
 	p2pb_oplog_free(&script);

@@ -66,19 +66,19 @@ static int measure(struct p2pb_session *s, const struct p2pb_steady_load_params 
 
 int p2pb_steady_load_run(struct p2pb_session *s, const struct p2pb_steady_load_params *a, struct p2pb_steady_load_result *res, json_object **describe)
 {
-	struct p2pb_exporter x = { 0 };
+	struct p2pb_exporter *x = NULL;
 	struct p2pb_export exp = { .fd = -1 };
 	struct p2pb_engine e = { .spec = &a->job.importers[0], .seed = a->job.seed };
 	unsigned int n;
 	int err;
 
 	/* the job's dmabufs is 1: one range */
-	if ((err = p2pb_exporter_open(&x, a->job.device)) || (err = p2pb_plan_ranges(&x, &a->job, &res->range, &n)))
+	if ((err = p2pb_exporter_open(a->job.device, &x)) || (err = p2pb_plan_ranges(x, &a->job, &res->range, &n)))
 		goto out;
-	err = x.ops->export(&x, a->job.bar, &res->range, &exp);
+	err = x->ops->export(x, a->job.bar, &res->range, &exp);
 	if (err) {
 		err = p2pb_fail(err, "exporting BAR%u [%#llx, +%#llx) of %s failed: %s", a->job.bar,
-				(unsigned long long)res->range.offset, (unsigned long long)res->range.length, x.name,
+				(unsigned long long)res->range.offset, (unsigned long long)res->range.length, x->name,
 				strerror(-err));
 		goto out;
 	}
@@ -88,9 +88,9 @@ int p2pb_steady_load_run(struct p2pb_session *s, const struct p2pb_steady_load_p
 	if (!err)
 		err = measure(s, a, &e, &exp, res);
 	e.spec->ops->close(&e);
-	x.ops->unexport(&x, &exp);
+	x->ops->unexport(x, &exp);
 out:
-	p2pb_exporter_close(&x);
+	p2pb_exporter_close(x);
 	return err;
 }
 

@@ -177,7 +177,7 @@ static void disturb_once(struct p2pb_rdma_disturber *ds, struct p2pb_rdma_fault_
 {
 	struct p2pb_rdma_fault_target *ft = ds->ft;
 	const struct p2pb_rdma_disturb *d = ft->d;
-	struct p2pb_exporter *x = &ft->r->ep->mem.x;
+	struct p2pb_exporter *x = ft->r->ep->mem.x;
 	uint64_t hold_end;
 
 	rec->start_ns = p2pb_now_ns() - ds->t0;

@@ -7,18 +7,16 @@
 #include "params.h"
 
 /*
- * The memory side of the RDMA generator: a buffer of one back-end, registered
- * as one MR, that the generator fills and checks through the CPU (vfio:
- * through the VFIO region, since a BAR dma-buf has no CPU mapping here).
+ * The memory side of the RDMA generator: one export of a memory back-end
+ * (lib/exporter.h), registered as one MR, that the generator fills and
+ * checks through the CPU (the back-end's read and write: a BAR through the
+ * VFIO region, since a BAR dma-buf has no CPU mapping here).
  */
 struct p2pb_rdma_mem {
 	struct p2pb_rdma_mem_spec spec;
 	uint64_t len;
-	void *cpu;			/* the CPU's view, NULL for vfio */
-	int dmabuf_fd;			/* -1 for host memory */
-	int memfd;			/* udmabuf's backing memfd, else -1 */
-	struct p2pb_exporter x;		/* vfio */
-	struct p2pb_export exp;		/* vfio: the exported range */
+	struct p2pb_exporter *x;	/* the back-end's device, NULL before open */
+	struct p2pb_export exp;		/* the buffer: a dma-buf (fd), memory mapped here (cpu), or both */
 };
 
 /* Allocate or export @len bytes; 0 or -errno with p2pb_fail(). */
@@ -34,7 +32,6 @@ struct ibv_mr *p2pb_rdma_mem_reg(struct p2pb_rdma_mem *m, struct ibv_pd *pd, con
 uint64_t p2pb_rdma_mem_addr(const struct p2pb_rdma_mem *m);
 int p2pb_rdma_mem_write(struct p2pb_rdma_mem *m, uint64_t off, const void *buf, size_t len);
 int p2pb_rdma_mem_read(struct p2pb_rdma_mem *m, uint64_t off, void *buf, size_t len);
+/* Release what open took; a zeroed struct (never opened) too. */
 void p2pb_rdma_mem_close(struct p2pb_rdma_mem *m);
-/* Kind names, for reports. */
-const char *p2pb_rdma_mem_kind_name(enum p2pb_rdma_mem_kind kind);
 #endif

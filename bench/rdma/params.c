@@ -31,12 +31,7 @@ int p2pb_rdma_op_parse(const char *s, enum p2pb_rdma_op *op)
 	return p2pb_fail(-EINVAL, "unknown operation '%s' (write, read or send)", s);
 }
 
-bool p2pb_rdma_mem_is_dmabuf(enum p2pb_rdma_mem_kind kind)
-{
-	return kind != P2PB_MEM_HOST;
-}
-
-static int vfio_key(struct p2pb_rdma_mem_spec *m, char *kv)
+static int range_key(struct p2pb_rdma_mem_spec *m, char *kv)
 {
 	char *val = strchr(kv, '=');
 	uint64_t v;
@@ -58,18 +53,21 @@ static int vfio_key(struct p2pb_rdma_mem_spec *m, char *kv)
 	return 0;
 }
 
-static int parse_vfio(struct p2pb_rdma_mem_spec *m, const char *args)
+/* A back-end with BARs: "DEV[,bar=N][,offset=SIZE][,len=SIZE]", DEV naming the PCI function. */
+static int parse_range(struct p2pb_rdma_mem_spec *m)
 {
-	char buf[sizeof(m->text)], *save = NULL, *tok;
+	char *keys = strchr(m->dev, ','), *save = NULL, *tok;
+	const char *bdf;
 	int err;
 
-	snprintf(buf, sizeof(buf), "%s", args);
-	tok = strtok_r(buf, ",", &save);
-	if (!tok || strlen(tok) >= sizeof(m->bdf) || strchr(tok, '='))
+	if (keys)
+		*keys++ = 0;
+	bdf = p2pb_exporter_function(m->dev);
+	if (!bdf || !bdf[0] || strlen(bdf) >= sizeof(m->bdf) || strchr(bdf, '='))
 		return p2pb_fail(-EINVAL, "--mem %s: give the exporter's PCI address, vfio:BDF[,bar=N]", m->text);
-	snprintf(m->bdf, sizeof(m->bdf), "%s", tok);
-	while ((tok = strtok_r(NULL, ",", &save)))
-		if ((err = vfio_key(m, tok)))
+	snprintf(m->bdf, sizeof(m->bdf), "%s", bdf);
+	for (tok = keys ? strtok_r(keys, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
+		if ((err = range_key(m, tok)))
 			return err;
 	return 0;
 }
@@ -81,21 +79,15 @@ int p2pb_rdma_mem_parse(const char *s, struct p2pb_rdma_mem_spec *m)
 	if (strlen(s) >= sizeof(m->text))
 		return p2pb_fail(-EINVAL, "--mem %.20s...: too long", s);
 	snprintf(m->text, sizeof(m->text), "%s", s);
-	if (!strcmp(s, "host")) {
-		m->kind = P2PB_MEM_HOST;
-	} else if (!strcmp(s, "udmabuf")) {
-		m->kind = P2PB_MEM_UDMABUF;
-	} else if (!strcmp(s, "heap") || !strncmp(s, "heap:", 5)) {
-		m->kind = P2PB_MEM_HEAP;
-		snprintf(m->heap, sizeof(m->heap), "%s", s[4] ? s + 5 : "system");
-		if (!m->heap[0] || strchr(m->heap, '/'))
-			return p2pb_fail(-EINVAL, "--mem %s: bad heap name", s);
-	} else if (!strncmp(s, "vfio:", 5)) {
-		m->kind = P2PB_MEM_VFIO;
-		return parse_vfio(m, s + 5);
-	} else {
+	snprintf(m->dev, sizeof(m->dev), "%s", s);
+	m->kind = p2pb_exporter_find(s);
+	/* a NIC registers a dma-buf or memory mapped here */
+	if (!m->kind || !(m->kind->dmabuf || m->kind->cpu_mapped))
 		return p2pb_fail(-EINVAL, "unknown memory '%s' (host, udmabuf, heap[:NAME], vfio:BDF[,bar=N,offset=,len=])", s);
-	}
+	if (m->kind->bar_size)
+		return parse_range(m);
+	if (m->kind->check && m->kind->check(m->dev))
+		return p2pb_fail(-EINVAL, "--mem %s: %s", s, p2pb_error());
 	return 0;
 }
 

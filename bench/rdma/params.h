@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "exporter.h"
+
 /*
  * What an RDMA run does, as values: the pure half of the RDMA generator
  * (parsing, data patterns, completion classes), unit-tested without a device.
@@ -21,27 +23,21 @@ enum p2pb_rdma_mode { P2PB_RDMA_BW, P2PB_RDMA_LAT };
 const char *p2pb_rdma_op_name(enum p2pb_rdma_op op);
 int p2pb_rdma_op_parse(const char *s, enum p2pb_rdma_op *op);
 
-/* Where a side's buffers live (the memory back-end). */
-enum p2pb_rdma_mem_kind {
-	P2PB_MEM_HOST,		/* anonymous memory, ibv_reg_mr */
-	P2PB_MEM_UDMABUF,	/* a memfd made a dma-buf by /dev/udmabuf */
-	P2PB_MEM_HEAP,		/* a dma-buf from /dev/dma_heap/NAME */
-	P2PB_MEM_VFIO,		/* a BAR range of a vfio-pci function, exported as a dma-buf */
-};
-
+/*
+ * Where a side's buffers live: a memory back-end of lib/exporter.h that a NIC
+ * can register (a dma-buf, or memory mapped here), by its device string.
+ */
 struct p2pb_rdma_mem_spec {
-	enum p2pb_rdma_mem_kind kind;
+	const struct p2pb_exporter_ops *kind;	/* its back-end: kind->name for reports */
 	char text[128];			/* as given */
-	char heap[32];			/* heap: its name (default "system") */
-	char bdf[32];			/* vfio */
-	uint32_t bar;			/* vfio (default 2, the lab's CMB) */
-	uint64_t offset, length;	/* vfio: the range; length 0 = what the run needs */
+	char dev[128];			/* the back-end's device string: text without the range keys */
+	char bdf[32];			/* the exporting PCI function, "" for none */
+	uint32_t bar;			/* a back-end with BARs (default 2, the lab's CMB) */
+	uint64_t offset, length;	/* its range in the BAR; length 0 = what the run needs */
 };
 
 /* "host", "udmabuf", "heap[:NAME]", "vfio:BDF[,bar=N][,offset=SIZE][,len=SIZE]"; -EINVAL with p2pb_fail(). */
 int p2pb_rdma_mem_parse(const char *s, struct p2pb_rdma_mem_spec *m);
-/* The kind takes the dma-buf MR path (ibv_reg_dmabuf_mr). */
-bool p2pb_rdma_mem_is_dmabuf(enum p2pb_rdma_mem_kind kind);
 
 /* "64k", "4k,64k,1M"; sorted as given, each 1..P2PB_RDMA_MAX_MSG. -EINVAL with p2pb_fail(). */
 int p2pb_rdma_sizes_parse(const char *s, uint64_t *sizes, unsigned int *n);

@@ -218,13 +218,14 @@ void p2pb_rdma_run_result_release(struct p2pb_rdma_run_result *res)
 static int run_loopback(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_ep *ep, struct peer *p,
 			struct p2pb_rdma_run_result *res)
 {
-	static const struct p2pb_rdma_mem_spec host = { .kind = P2PB_MEM_HOST, .text = "host" };
+	struct p2pb_rdma_mem_spec host;
 	struct p2pb_rdma_ep_cfg ec = cfg->ep;
 	struct p2pb_rdma_requester q = { .ep = ep, .t = cfg->t, .loopback = &p->resp };
 	struct p2pb_rdma_fault_target ft;
 	int err;
 
 	/* the responder's buffers are the memory under test; the requester's are host memory */
+	p2pb_rdma_mem_parse("host", &host);
 	ec.mem = &host;
 	if ((err = p2pb_rdma_ep_open(ep, &ec)))
 		return err;
@@ -247,7 +248,7 @@ static int run_loopback(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_ep
 		return run_steps(&q, p, cfg, NULL, res);
 	}
 	if (cfg->disturb.kind == P2PB_FAULT_TRIGGER && cfg->disturb.check &&
-	    (err = cfg->disturb.check(cfg->disturb.ctx, &p->ep.mem.x)))
+	    (err = cfg->disturb.check(cfg->disturb.ctx, p->ep.mem.x)))
 		return err;
 	p2pb_rdma_fault_target_init(&ft, &q, &p->resp, &cfg->disturb, cfg->recovery, cfg->verify);
 	res->recovery = ft.strategy;

@@ -115,7 +115,6 @@ int p2pb_rdma_ep_open(struct p2pb_rdma_ep *ep, const struct p2pb_rdma_ep_cfg *cf
 	ep->cfg = *cfg;
 	ep->port = cfg->port;
 	ep->slot = cfg->slot;
-	ep->mem.dmabuf_fd = ep->mem.memfd = ep->mem.exp.fd = -1;
 	ep->psn_seq = (uint32_t)getpid() * 2654435761u;
 	if ((err = open_device(ep, cfg->dev)) || (err = query_port(ep, cfg)))
 		goto fail;

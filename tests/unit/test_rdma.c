@@ -56,12 +56,12 @@ static void sizes_and_memory(void)
 	p2pb_rdma_sizes_all(s, &n);
 	CHECK(n == 23 && s[0] == 2 && s[22] == 8388608);
 
-	CHECK(!p2pb_rdma_mem_parse("host", &m) && m.kind == P2PB_MEM_HOST && !p2pb_rdma_mem_is_dmabuf(m.kind));
-	CHECK(!p2pb_rdma_mem_parse("udmabuf", &m) && m.kind == P2PB_MEM_UDMABUF && p2pb_rdma_mem_is_dmabuf(m.kind));
-	CHECK(!p2pb_rdma_mem_parse("heap", &m) && m.kind == P2PB_MEM_HEAP && !strcmp(m.heap, "system"));
-	CHECK(!p2pb_rdma_mem_parse("heap:cma", &m) && !strcmp(m.heap, "cma"));
+	CHECK(!p2pb_rdma_mem_parse("host", &m) && !strcmp(m.kind->name, "host") && !m.kind->dmabuf);
+	CHECK(!p2pb_rdma_mem_parse("udmabuf", &m) && !strcmp(m.kind->name, "udmabuf") && m.kind->dmabuf);
+	CHECK(!p2pb_rdma_mem_parse("heap", &m) && !strcmp(m.kind->name, "heap") && !strcmp(m.dev, "heap"));
+	CHECK(!p2pb_rdma_mem_parse("heap:cma", &m) && !strcmp(m.dev, "heap:cma"));
 	CHECK(p2pb_rdma_mem_parse("heap:../x", &m) < 0);
-	CHECK(!p2pb_rdma_mem_parse("vfio:0000:01:00.0", &m) && m.kind == P2PB_MEM_VFIO && m.bar == 2 &&
+	CHECK(!p2pb_rdma_mem_parse("vfio:0000:01:00.0", &m) && !strcmp(m.kind->name, "vfio") && m.bar == 2 &&
 	      !strcmp(m.bdf, "0000:01:00.0") && !m.offset && !m.length);
 	CHECK(!p2pb_rdma_mem_parse("vfio:0000:01:00.0,bar=4,offset=1M,len=8M", &m) && m.bar == 4 &&
 	      m.offset == 1048576 && m.length == 8388608);
@@ -112,7 +112,7 @@ static void command_line(void)
 	CHECK(parse(&a, "-d mlx5_0 -x 3 -q 4 -s 4k,1M --mem vfio:0000:01:00.0,bar=2 server1 -p 9000") == -1);
 	CHECK(a.run.role == P2PB_RDMA_CLIENT && !strcmp(a.run.server, "server1") && a.run.tcp_port == 9000);
 	CHECK(!strcmp(a.run.ep.dev, "mlx5_0") && a.run.ep.gid_index == 3 && a.run.ep.qps == 4);
-	CHECK(a.run.mem.kind == P2PB_MEM_VFIO && a.run.ep.mem == &a.run.mem && a.run.n_steps == 2);
+	CHECK(!strcmp(a.run.mem.kind->name, "vfio") && a.run.ep.mem == &a.run.mem && a.run.n_steps == 2);
 	CHECK(parse(&a, "--server --no-verify") == -1 && a.run.role == P2PB_RDMA_SERVER && !a.run.verify);
 	/* bad input: one message, status 2 */
 	CHECK(parse(&a, "-o atomic") == 2);
