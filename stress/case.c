@@ -974,6 +974,50 @@ static void measure_harm(struct p2pb_iter_result *it)
 }
 
 /* false: stop the case (the device did not come back, or the kernel is stuck) */
+/* The importers' traffic in the windows around the revoke (tr: before, trigger, quiesced, revoked, remapped, end). */
+static void traffic_windows(struct case_run *c, struct p2pb_iter_result *it, const struct traffic tr[6],
+			    unsigned long long fault_irqs)
+{
+	it->dma = true;
+	it->before = window(&tr[0], &tr[1]);
+	it->during = window(&tr[2], &tr[3]);
+	it->after = window(&tr[4], &tr[5]);
+	it->obs.stale_transfers = tr[5].stale_ops - tr[0].stale_ops;
+	it->obs.iommu_fault_irqs = p2pb_iommu_fault_irqs() - fault_irqs;
+	collect_load(c, it, &tr[0], &tr[5]);
+}
+
+/* --verify: read the ranges back once the load went round them since the remap (@remapped). */
+static void verify_iteration(struct case_run *c, struct p2pb_iter_result *it, const struct traffic *remapped)
+{
+	verify_wait_coverage(c, remapped);
+	verify_check(c, &it->obs, traffic_now(c).bytes - remapped->bytes);
+	c->r->data_blocks += it->obs.data_blocks;
+	c->r->data_device += it->obs.data_device;
+	c->r->data_filled += it->obs.data_filled;
+	c->r->data_bad += it->obs.data_bad;
+	c->r->data_missing += it->obs.data_missing;
+}
+
+/* The kernel's side (trace, log, bound timeouts since @timeouts), the verdict, the histograms, progress. */
+static void finish_iteration(struct case_run *c, struct p2pb_iter_result *it, bool warm, long long timeouts)
+{
+	if (c->s->trace.on) {
+		it->kernel_events = json_object_new_array();
+		p2pb_trace_collect(&c->s->trace, it->t0_ns, it->kernel_events);
+	}
+	p2pb_kmsg_scan(&c->kmsg, &it->obs.klog);
+	/* the log's count is the fallback: its messages are rate limited */
+	it->obs.bound_timeouts = timeouts < 0 ? it->obs.klog.revoke_timeouts : (unsigned int)(bound_timeouts() - timeouts);
+	p2pb_verdict_iteration(&c->r->verdict, &c->r->ctx, &it->obs);
+	if (!warm)
+		add_to_hists(c->r, it);
+	if (it->revoke_to_quiesce_ns)
+		p2pb_session_progress(c->s, "%s %u/%u revoke-to-quiesce %.1f ms", c->job->name,
+				      warm ? 0 : c->r->measured, c->job->iterations,
+				      (double)it->revoke_to_quiesce_ns / 1e6);
+}
+
 static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 {
 	struct p2pb_iter_result *it = new_iteration(c, idx, warm);
@@ -1024,41 +1068,14 @@ static bool one_iteration(struct case_run *c, unsigned int idx, bool warm)
 	if (dwell)
 		p2pb_sleep_ns(dwell);
 	tr[5] = traffic_now(c);
-	if (c->r->dma) {
-		it->dma = true;
-		it->before = window(&tr[0], &tr[1]);
-		it->during = window(&tr[2], &tr[3]);
-		it->after = window(&tr[4], &tr[5]);
-		it->obs.stale_transfers = tr[5].stale_ops - tr[0].stale_ops;
-		it->obs.iommu_fault_irqs = p2pb_iommu_fault_irqs() - fault_irqs;
-		collect_load(c, it, &tr[0], &tr[5]);
-	}
+	if (c->r->dma)
+		traffic_windows(c, it, tr, fault_irqs);
 	measure_harm(it);
 	if (it->harm_dead_mapped_ns > c->r->harm_dead_mapped_max_ns)
 		c->r->harm_dead_mapped_max_ns = it->harm_dead_mapped_ns;
-	if (c->job->verify && !it->obs.unrevoke_failed) {
-		verify_wait_coverage(c, &tr[4]);
-		verify_check(c, &it->obs, traffic_now(c).bytes - tr[4].bytes);
-		c->r->data_blocks += it->obs.data_blocks;
-		c->r->data_device += it->obs.data_device;
-		c->r->data_filled += it->obs.data_filled;
-		c->r->data_bad += it->obs.data_bad;
-		c->r->data_missing += it->obs.data_missing;
-	}
-	if (c->s->trace.on) {
-		it->kernel_events = json_object_new_array();
-		p2pb_trace_collect(&c->s->trace, it->t0_ns, it->kernel_events);
-	}
-	p2pb_kmsg_scan(&c->kmsg, &it->obs.klog);
-	/* the log's count is the fallback: its messages are rate limited */
-	it->obs.bound_timeouts = timeouts < 0 ? it->obs.klog.revoke_timeouts : (unsigned int)(bound_timeouts() - timeouts);
-	p2pb_verdict_iteration(&c->r->verdict, &c->r->ctx, &it->obs);
-	if (!warm)
-		add_to_hists(c->r, it);
-	if (it->revoke_to_quiesce_ns)
-		p2pb_session_progress(c->s, "%s %u/%u revoke-to-quiesce %.1f ms", c->job->name,
-				      warm ? 0 : c->r->measured, c->job->iterations,
-				      (double)it->revoke_to_quiesce_ns / 1e6);
+	if (c->job->verify && !it->obs.unrevoke_failed)
+		verify_iteration(c, it, &tr[4]);
+	finish_iteration(c, it, warm, timeouts);
 	return p2pb_exporter_alive(c->x);
 }
 

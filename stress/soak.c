@@ -518,15 +518,55 @@ static void remap_check(struct worker *W, struct p2pb_stress_trigger_result *t, 
 		}
 }
 
+/* One revoke cycle [t0, t1] of trigger @t judged as a revoke case's iteration, and counted. */
+static void judge_cycle(struct run *R, struct p2pb_stress_trigger_result *t, uint64_t cycle, int err, uint64_t t0,
+			uint64_t t1)
+{
+	struct p2pb_iter_obs it = { .index = (unsigned int)cycle, .trigger_ns = t1 - t0, .trigger_errno = -err,
+				    .trigger_returned = true };
+	unsigned int n_v, dropped, i;
+	bool had_error;
+
+	it.n_atts = drain_events(R, t0, t1, true);
+	it.atts = R->obs;
+	/* drained right after the return: an unmap stamped after it came too late */
+	for (i = 0; i < it.n_atts; i++)
+		it.mapped_at_return += !R->obs[i].unmapped || p2pb_att_unmap_ns(&R->obs[i]) > it.trigger_ns;
+	pthread_mutex_lock(&R->res_mu);
+	n_v = t->verdict.n_v;
+	dropped = t->verdict.v_dropped;
+	had_error = t->verdict.error[0];
+	p2pb_verdict_iteration(&t->verdict, &t->ctx, &it);
+	if (!err) {
+		p2pb_hist_add(&t->revoke_ns, t1 - t0);
+		t->cycles++;
+	}
+	pthread_mutex_unlock(&R->res_mu);
+	verdict_news(R, &t->verdict, n_v, dropped, had_error, t->name);
+}
+
+/* Keep the device revoked for @hold_us while other workers map into it (a finding cuts it short), then undo. */
+static int hold_and_restore(struct run *R, const struct p2pb_trigger_ops *T, struct p2pb_stress_trigger_result *t,
+			    unsigned int hold_us)
+{
+	int rerr;
+
+	for (uint64_t end = p2pb_now_ns() + (uint64_t)hold_us * 1000; p2pb_now_ns() < end && !stopping(R);)
+		p2pb_sleep_ns(1000000);
+	state_set(R, -1);
+	rerr = T->restore(R->x);
+	state_set(R, -1);
+	if (rerr)
+		finding(R, "undoing %s failed: %s", t->name, strerror(-rerr));
+	return rerr;
+}
+
 static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 {
 	struct run *R = W->run;
 	const struct p2pb_trigger_ops *T = R->trig[d->trigger];
 	struct p2pb_stress_trigger_result *t = &R->r->trig[d->trigger];
-	struct p2pb_iter_obs it = { 0 };
 	uint64_t t0, t1, cycle;
-	unsigned int n_v, dropped;
-	bool had_error;
 	int err, rerr = 0;
 
 	pthread_mutex_lock(&R->trig_mu);
@@ -553,37 +593,9 @@ static int op_revoke(struct worker *W, const struct p2pb_op_draw *d)
 	state_set(R, !err && T->restore ? (int)d->trigger : -1);
 	if (err == -EBUSY)
 		goto out;
-	it.index = (unsigned int)cycle;
-	it.trigger_ns = t1 - t0;
-	it.trigger_errno = -err;
-	it.trigger_returned = true;
-	it.n_atts = drain_events(R, t0, t1, true);
-	it.atts = R->obs;
-	/* drained right after the return: an unmap stamped after it came too late */
-	for (unsigned int i = 0; i < it.n_atts; i++)
-		it.mapped_at_return += !R->obs[i].unmapped ||
-				       p2pb_att_unmap_ns(&R->obs[i]) > it.trigger_ns;
-	pthread_mutex_lock(&R->res_mu);
-	n_v = t->verdict.n_v;
-	dropped = t->verdict.v_dropped;
-	had_error = t->verdict.error[0];
-	p2pb_verdict_iteration(&t->verdict, &t->ctx, &it);
-	if (!err) {
-		p2pb_hist_add(&t->revoke_ns, t1 - t0);
-		t->cycles++;
-	}
-	pthread_mutex_unlock(&R->res_mu);
-	verdict_news(R, &t->verdict, n_v, dropped, had_error, t->name);
-	if (!err && T->restore) {
-		/* other workers map into the revoked device; a finding cuts it short */
-		for (uint64_t end = p2pb_now_ns() + (uint64_t)d->hold_us * 1000; p2pb_now_ns() < end && !stopping(R);)
-			p2pb_sleep_ns(1000000);
-		state_set(R, -1);
-		rerr = T->restore(R->x);
-		state_set(R, -1);
-		if (rerr)
-			finding(R, "undoing %s failed: %s", t->name, strerror(-rerr));
-	}
+	judge_cycle(R, t, cycle, err, t0, t1);
+	if (!err && T->restore)
+		rerr = hold_and_restore(R, T, t, d->hold_us);
 	if (!err && !rerr)
 		remap_check(W, t, cycle);
 out:
@@ -1117,22 +1129,16 @@ static void write_replay(struct run *R, const char *path, bool always)
 	}
 }
 
-int p2pb_stress_run(const struct p2pb_stress_cfg *c, struct p2pb_session *s, struct p2pb_stress_result *r,
-		    const char *record_path, bool record_always)
+static struct run *run_new(const struct p2pb_stress_cfg *c, struct p2pb_session *s, struct p2pb_stress_result *r)
 {
 	struct run *R = calloc(1, sizeof(*R));
-	struct p2pb_oplog script = { 0 };
-	struct p2pb_kmsg kmsg;
-	unsigned int w;
-	int err;
 
-	if (!R)
-		return p2pb_fail(-ENOMEM, "out of memory");
-	R->w = calloc(c->workers, sizeof(*R->w));
-	if (!R->w) {
+	if (R && !(R->w = calloc(c->workers, sizeof(*R->w)))) {
 		free(R);
-		return p2pb_fail(-ENOMEM, "out of memory");
+		R = NULL;
 	}
+	if (!R)
+		return NULL;
 	R->c = c;
 	R->r = r;
 	R->s = s;
@@ -1145,47 +1151,78 @@ int p2pb_stress_run(const struct p2pb_stress_cfg *c, struct p2pb_session *s, str
 	pthread_rwlock_init(&R->dev_lock, NULL);
 	p2pb_verdict_init(&r->run_verdict);
 	r->run_ctx = (struct p2pb_verdict_ctx){ .trigger = "stress" };
+	return R;
+}
+
+/* --replay: the recorded operations, in order, split among the workers. */
+static int load_script(struct run *R, struct p2pb_oplog *script)
+{
+	struct p2pb_stress_cfg dummy = *R->c;
+	int err = p2pb_replay_read(R->c->replay_path, &dummy, script);
+
+	if (err)
+		return err;
+	p2pb_oplog_sort(script);
+	R->script = script;
+	return split_script(R, script);
+}
+
+/*
+ * Start the workers, supervise them, join them and judge. False when a
+ * trigger is stuck in the kernel: then only the results and the replay are
+ * there (joining, checkpoints and teardown would wait for ever).
+ */
+static bool run_workers(struct run *R, struct p2pb_kmsg *kmsg, const char *record_path, bool record_always)
+{
+	int err = start_workers(R);
+	unsigned int w;
+
+	if (err)
+		__atomic_store_n(&R->stop, 1, __ATOMIC_RELAXED);
+	supervise(R, kmsg);
+	if (R->r->kernel_stuck) {
+		watch_log(R, kmsg);
+		collect(R);
+		finish_verdicts(R);
+		write_replay(R, record_path, true);
+		return false;
+	}
+	for (w = 0; w < R->c->workers; w++)
+		if (R->w[w].started)
+			pthread_join(R->w[w].th, NULL);
+	if (!err && !p2pb_interrupted)
+		checkpoint(R);	/* the final one: everything given back */
+	watch_log(R, kmsg);
+	collect(R);
+	finish_verdicts(R);
+	write_replay(R, record_path, record_always);
+	return true;
+}
+
+int p2pb_stress_run(const struct p2pb_stress_cfg *c, struct p2pb_session *s, struct p2pb_stress_result *r,
+		    const char *record_path, bool record_always)
+{
+	struct run *R = run_new(c, s, r);
+	struct p2pb_oplog script = { 0 };
+	struct p2pb_kmsg kmsg;
+	int err;
+
+	if (!R)
+		return p2pb_fail(-ENOMEM, "out of memory");
 	p2pb_kmsg_open(&kmsg);
 	err = p2pb_exporter_open(c->device, &R->x);
 	if (!err)
 		err = setup(R);
-	if (!err && c->replay_path) {
-		struct p2pb_stress_cfg dummy = *c;
-
-		err = p2pb_replay_read(c->replay_path, &dummy, &script);
-		if (!err) {
-			p2pb_oplog_sort(&script);
-			R->script = &script;
-			err = split_script(R, &script);
-		}
-	}
+	if (!err && c->replay_path)
+		err = load_script(R, &script);
 	if (!err)
 		err = p2pb_oplog_init(&R->log, P2PB_OPLOG_MAX);
 	if (!err) {
 		p2pb_leak_take(&r->baseline);
 		r->rss_first_kib = r->baseline.rss_kib;
 		p2pb_oplog_reset(&R->log, p2pb_now_ns());
-		err = start_workers(R);
-		if (err)
-			__atomic_store_n(&R->stop, 1, __ATOMIC_RELAXED);
-		supervise(R, &kmsg);
-		if (r->kernel_stuck) {
-			/* results and the replay only: joining, checkpoints and teardown would wait for ever */
-			watch_log(R, &kmsg);
-			collect(R);
-			finish_verdicts(R);
-			write_replay(R, record_path, true);
-			return 0;
-		}
-		for (w = 0; w < c->workers; w++)
-			if (R->w[w].started)
-				pthread_join(R->w[w].th, NULL);
-		if (!err && !p2pb_interrupted)
-			checkpoint(R);	/* the final one: everything given back */
-		watch_log(R, &kmsg);
-		collect(R);
-		finish_verdicts(R);
-		write_replay(R, record_path, record_always);
+		if (!run_workers(R, &kmsg, record_path, record_always))
+			return 0;	/* a trigger is stuck: nothing can be let go */
 	}
 	teardown(R);
 	p2pb_exporter_close(R->x);
