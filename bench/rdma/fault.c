@@ -62,17 +62,30 @@ void p2pb_rdma_fault_target_destroy(struct p2pb_rdma_fault_target *ft)
 
 /* ---- recovery (traffic thread) ---- */
 
+/*
+ * How often a reconnect may find its QP moved out of RESET under it: the
+ * driver's work for the failed connection can still move the QP to ERROR
+ * after our reset (rxe, rarely: lab.rdma_fault_recovery saw RESET succeed
+ * and INIT then refused with EINVAL), and a fresh reset gets past it.
+ */
+#define RECONNECT_TRIES 3
+
 /* Reset QP pair @i and connect it again with fresh PSNs; receives posted. Lock held. */
 static int reconnect(struct p2pb_rdma_fault_target *ft, unsigned int i)
 {
 	struct p2pb_rdma_ep *req = ft->q->ep, *resp = ft->r->ep;
 	struct p2pb_rdma_qp_info li, ri;
+	unsigned int tries = 0;
 	int err;
 
-	p2pb_rdma_ep_info(req, i, &li);
-	p2pb_rdma_ep_info(resp, i, &ri);
-	if ((err = p2pb_rdma_ep_connect(resp, i, &ri, &li)) || (err = p2pb_rdma_ep_connect(req, i, &li, &ri)) ||
-	    (err = p2pb_rdma_post_recvs_qp(resp, i)) || (err = p2pb_rdma_post_recvs_qp(req, i)))
+	do {
+		p2pb_rdma_ep_info(req, i, &li);
+		p2pb_rdma_ep_info(resp, i, &ri);
+		err = p2pb_rdma_ep_connect(resp, i, &ri, &li);
+		if (!err)
+			err = p2pb_rdma_ep_connect(req, i, &li, &ri);
+	} while (err == -EINVAL && ++tries < RECONNECT_TRIES);
+	if (err || (err = p2pb_rdma_post_recvs_qp(resp, i)) || (err = p2pb_rdma_post_recvs_qp(req, i)))
 		return err;
 	ft->q->peer[i] = ri;
 	ft->r->peer[i] = li;
