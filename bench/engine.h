@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "exporter.h"
+#include "opt.h"
 #include "pci.h"
 
 /*
@@ -43,8 +44,6 @@ enum p2pb_unmap_reason {
 	P2PB_UNMAP_OTHER,
 };
 const char *p2pb_unmap_cause_name(enum p2pb_unmap_reason c);
-
-#define P2PB_NEVER UINT64_MAX
 
 struct p2pb_engine_event {
 	uint64_t ts_ns;
@@ -96,71 +95,6 @@ struct p2pb_engine {
 	uint64_t seed;			/* for anything the engine draws at random */
 	void *priv;			/* the engine's state, from open */
 };
-
-/*
- * One option key, declared once (fio's struct fio_option is the model): the
- * parser, the bounds, the default, --help and the error message all come
- * from the declaration. It names a field by its offset in an options
- * struct, so one table type serves any struct of key=value options.
- */
-enum p2pb_opt_type {
-	P2PB_OPT_DURATION,	/* ns: "200ms"; a bare number is in @unit_ns; P2PB_OPT_NEVER: "never" */
-	P2PB_OPT_SIZE,		/* bytes: "64k"; a multiple of @multiple if set */
-	P2PB_OPT_UINT,		/* a decimal number */
-	P2PB_OPT_CHOICE,	/* one of @choices, stored as its index */
-	P2PB_OPT_BOOL,		/* 0|1 into a bool */
-	P2PB_OPT_BDF,		/* a PCI function, stored as DDDD:BB:DD.F into char[P2PB_BDF_LEN] */
-	P2PB_OPT_CUSTOM,	/* a structured value: @parse */
-};
-
-#define P2PB_OPT_NEVER	(1u << 0)	/* DURATION: "never" is accepted, stored as P2PB_NEVER */
-
-/**
- * struct p2pb_opt - one key=value option
- * @name: the key
- * @type: how its value is read and stored
- * @off, @size: the field it fills (P2PB_OPT_FIELD); a number is stored in
- *	@size bytes and must fit them. CUSTOM may fill more fields.
- * @def: the default as a user would write it, parsed as one before the
- *	given keys and printed in help; NULL: the field stays zero
- * @min, @max: bounds of a DURATION, SIZE or UINT (@max 0: none but the field's)
- * @multiple: SIZE: the value is a multiple of it
- * @unit_ns: DURATION (and a CUSTOM made of durations): a bare number's unit
- * @zero: what 0 means; 0 is then accepted whatever @min
- * @choices: CHOICE: the names, NULL-terminated
- * @flags: P2PB_OPT_*
- * @metavar: the value's form in help and errors; NULL: made from the type
- * @help: what the key does; bounds, unit and default are added to it
- * @parse: CUSTOM: fill the struct at @opts from @val; 0 or -EINVAL (the
- *	declaration makes the message)
- */
-struct p2pb_opt {
-	const char *name;
-	enum p2pb_opt_type type;
-	size_t off, size;
-	const char *def;
-	uint64_t min, max, multiple, unit_ns;
-	const char *zero;
-	const char *const *choices;
-	unsigned int flags;
-	const char *metavar, *help;
-	int (*parse)(const struct p2pb_opt *opt, void *opts, const char *val);
-};
-
-#define P2PB_OPT_FIELD(type, member) .off = offsetof(type, member), .size = sizeof(((type *)0)->member)
-
-/* The declaration of @name in a table ending with a NULL name, or NULL. */
-const struct p2pb_opt *p2pb_opt_find(const struct p2pb_opt *table, const char *name);
-/* Set @opt's field(s) in @opts from @val; 0 or -EINVAL, no message (p2pb_opt_describe makes it). */
-int p2pb_opt_set(const struct p2pb_opt *opt, void *opts, const char *val);
-/* Every declared default of @table into @opts; -EINVAL with p2pb_fail() for a default that does not parse. */
-int p2pb_opts_defaults(const struct p2pb_opt *table, void *opts);
-/* The value's form: "1..63", "SIZE", "dynamic|static". */
-const char *p2pb_opt_metavar(const struct p2pb_opt *opt, char *buf, size_t len);
-/* @help with the bounds, the unit and the default: "...; 4 KiB..1 MiB (default 64k)". */
-const char *p2pb_opt_describe(const struct p2pb_opt *opt, char *buf, size_t len);
-/* The keys of @table appended to @buf, ", "-separated. */
-void p2pb_opts_names(const struct p2pb_opt *table, char *buf, size_t len);
 
 /**
  * struct p2pb_engine_ops - an engine

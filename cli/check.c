@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "contract_check.h"
 #include "case.h"
+#include "job_file.h"
 
 #include "error.h"
 #include "result.h"

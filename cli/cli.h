@@ -1,8 +1,37 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #ifndef P2PB_CLI_CLI_H
 #define P2PB_CLI_CLI_H
-/* What every command's front-end does the same way: exits it cannot undo. */
+/* What every command's front-end does the same way: declared keys as options, exits it cannot undo. */
+#include <getopt.h>
+#include <stdio.h>
+
+#include "opt.h"
 #include "result.h"
+
+/* A declared key that has a short option too: -d for device. */
+struct p2pb_cli_short {
+	int letter;
+	const char *key;
+};
+
+#define P2PB_CLI_MAX_OPTS 64
+#define P2PB_CLI_KEY 0x100	/* getopt_long's val of a key without a short option: this + its index */
+
+/*
+ * The getopt_long options of a command: every key of @keys (a FLAG without
+ * an argument, any other with one; a key of @shorts, which ends with a 0
+ * letter, returns its letter, any other P2PB_CLI_KEY + its index), then
+ * @extra up to its NULL name. Into @out, NULL-terminated; -E2BIG with a
+ * message past P2PB_CLI_MAX_OPTS.
+ */
+int p2pb_cli_options(const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts, const struct option *extra,
+		     struct option out[P2PB_CLI_MAX_OPTS + 1]);
+/* The key behind getopt_long's @val, or NULL: an option of the extra ones. */
+const struct p2pb_opt *p2pb_cli_key(const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts, int val);
+/* @opt's value from the command line into @opts; 0, or -EINVAL with "--KEY VALUE: KEY=VALUE: why". */
+int p2pb_cli_set(const struct p2pb_opt *keys, const struct p2pb_opt *opt, void *opts, const char *val);
+/* Every key as an option, for --help: "-D, --duration D", what it does, its bounds and default. */
+void p2pb_cli_keys_help(FILE *f, const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts);
 
 /*
  * A trigger is stuck in the kernel, and the results are written: the KTAP

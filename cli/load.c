@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "job_file.h"
 #include "steady_load.h"
 
 #include "error.h"

@@ -11,7 +11,7 @@
 #include "revoke_case.h"
 
 #include "error.h"
-#include "job.h"
+#include "job_file.h"
 #include "result.h"
 
 #include <errno.h>
@@ -32,21 +32,39 @@ static int claim_all(struct p2pb_session *s, const struct p2pb_job *jobs, unsign
 	return 0;
 }
 
+/* Job keys with a short option too; every job key is a long one. */
+static const struct p2pb_cli_short revoke_shorts[] = {
+	{ 'd', "device" }, { 'b', "bar" }, { 't', "trigger" }, { 'i', "importer" }, { 'n', "iterations" }, { 0 },
+};
+
+/* The options that are not job keys. */
+static const struct option revoke_extra[] = {
+	{ "trace", no_argument, 0, 'X' }, { "timeline", no_argument, 0, 'L' },
+	{ "job", required_argument, 0, 'j' }, { "bind", no_argument, 0, 'B' },
+	{ "json", required_argument, 0, 'J' }, { "ktap", required_argument, 0, 'K' },
+	{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0 },
+};
+
+static void trace_usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: p2pbench trace [revoke options]\n\n"
+		"A revoke run (options below) that also records the kernel's side of every\n"
+		"revoke from tracefs, on the same CLOCK_MONOTONIC timeline as p2pbench's and the\n"
+		"importers' own timestamps (trace_clock mono), and prints each iteration as one\n"
+		"merged timeline. Kernel events come from the vfio_pci_dmabuf tracepoints of a\n"
+		"patched vfio-pci (kernel/vfio) or, on a stock kernel, from kprobes on\n"
+		"vfio_pci_dma_buf_move (entry and return), dma_buf_invalidate_mappings and\n"
+		"vfio_pci_dma_buf_unmap. They are also in the JSON (kernel_events).\n"
+		"Same as: p2pbench revoke --trace --timeline ...\n\n");
+}
+
 static void usage(FILE *f, bool as_trace)
 {
 	unsigned int i;
 
 	if (as_trace)
-		fprintf(f,
-			"Usage: p2pbench trace [revoke options]\n\n"
-			"A revoke run (options below) that also records the kernel's side of every\n"
-			"revoke from tracefs, on the same CLOCK_MONOTONIC timeline as p2pbench's and the\n"
-			"importers' own timestamps (trace_clock mono), and prints each iteration as one\n"
-			"merged timeline. Kernel events come from the vfio_pci_dmabuf tracepoints of a\n"
-			"patched vfio-pci (kernel/vfio) or, on a stock kernel, from kprobes on\n"
-			"vfio_pci_dma_buf_move (entry and return), dma_buf_invalidate_mappings and\n"
-			"vfio_pci_dma_buf_unmap. They are also in the JSON (kernel_events).\n"
-			"Same as: p2pbench revoke --trace --timeline ...\n\n");
+		trace_usage(f);
 	fprintf(f,
 		"Usage: p2pbench revoke --device BDF --trigger NAME --importer SPEC [options]\n"
 		"       p2pbench revoke --job FILE [options]\n\n"
@@ -55,29 +73,13 @@ static void usage(FILE *f, bool as_trace)
 		"syscall, trigger->invalidate and invalidate->unmap per importer, and\n"
 		"revoke-to-quiesce (trigger start -> last importer unmapped); then undoes the\n"
 		"trigger and checks that every importer maps again. See docs/methodology.md.\n\n"
-		"Options (each is also a job-file key without the dashes):\n"
-		"  -d, --device BDF        exporter, bound to vfio-pci\n"
-		"  -b, --bar N             BAR to export (default 2)\n"
-		"      --offset SIZE, --size SIZE, --dmabufs N\n"
-		"  -t, --trigger LIST      comma list or 'all': one case per trigger\n"
-		"  -i, --importer SPEC     repeatable: importers attached together\n"
-		"  -n, --iterations N      measured iterations (default 10)\n"
-		"      --warmup N          unmeasured iterations first (default 1)\n"
-		"      --quiesce-timeout D force-unmap a stuck importer after D (default 10s)\n"
-		"      --watchdog D        a trigger not back D after it started although every importer\n"
-		"                          unmapped (or was released) is a hung revoke: C1 FAIL with the\n"
-		"                          stuck task's kernel stack; results written, exit 1 (default 30s)\n"
-		"      --seed N            seed for delay distributions\n"
-		"      --dwell D           measure the importers' traffic for D before, while revoked\n"
-		"                          and after each revoke (default 400ms when an importer\n"
-		"                          moves data: kmod dma= or io=)\n"
-		"      --verify 0|1        check after each iteration that every 4 KiB block of the\n"
-		"                          exported ranges names its own offset (clause C8; with an\n"
-		"                          NVMe load from the lab's traffic device)\n"
-		"      --config-probe 0|1  time a config-space read and a BAR read issued 2 ms into\n"
-		"                          each revoke (how long vfio-pci holds up other users)\n"
-		"      --name TEXT         case name\n"
-		"  -j, --job FILE          fio-style INI job file; options above are defaults\n"
+		"Options: every job file key below is also an option, --KEY VALUE; --trigger also\n"
+		"takes a comma list or 'all' (one case per trigger). Short forms:\n ");
+	for (i = 0; revoke_shorts[i].letter; i++)
+		fprintf(f, "%s -%c --%s", i ? "," : "", revoke_shorts[i].letter, revoke_shorts[i].key);
+	fprintf(f,
+		"\nBesides them:\n"
+		"  -j, --job FILE          fio-style INI job file; the options given are its [global] defaults\n"
 		"      --bind              rebind the device(s) to vfio-pci for the run and\n"
 		"                          restore the original driver afterwards (Ctrl-C too)\n"
 		"      --json FILE         write the versioned result document (- for stdout)\n"
@@ -89,6 +91,7 @@ static void usage(FILE *f, bool as_trace)
 		"Triggers:\n");
 	for (i = 0; p2pb_triggers[i]; i++)
 		fprintf(f, "  %-10s %s\n", p2pb_triggers[i]->name, p2pb_triggers[i]->help);
+	fprintf(f, "  %-10s %s\n", "all", p2pb_trigger_all());
 	fputc('\n', f);
 	p2pb_engine_help(f);
 	fprintf(f, "\nJob file keys (job files: fio-style INI, [global] then one section per case):\n");
@@ -114,46 +117,22 @@ struct revoke_args {
 	bool bind, quiet, trace, timeline;
 };
 
-static const struct option revoke_opts[] = {
-	{ "device", required_argument, 0, 'd' }, { "bar", required_argument, 0, 'b' },
-	{ "offset", required_argument, 0, 'O' }, { "size", required_argument, 0, 'S' },
-	{ "dmabufs", required_argument, 0, 'D' }, { "trigger", required_argument, 0, 't' },
-	{ "importer", required_argument, 0, 'i' }, { "iterations", required_argument, 0, 'n' },
-	{ "warmup", required_argument, 0, 'W' }, { "quiesce-timeout", required_argument, 0, 'Q' },
-	{ "watchdog", required_argument, 0, 'w' },
-	{ "seed", required_argument, 0, 'R' }, { "name", required_argument, 0, 'N' },
-	{ "config-probe", required_argument, 0, 'P' }, { "trace", no_argument, 0, 'X' },
-	{ "verify", required_argument, 0, 'V' },
-	{ "timeline", no_argument, 0, 'L' }, { "dwell", required_argument, 0, 'G' },
-	{ "job", required_argument, 0, 'j' }, { "bind", no_argument, 0, 'B' },
-	{ "json", required_argument, 0, 'J' }, { "ktap", required_argument, 0, 'K' },
-	{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0 },
-};
-
-/* A job key given as an option: the option's long name is the key. */
-static int job_option(struct revoke_args *a, int opt)
-{
-	unsigned int o;
-
-	for (o = 0; revoke_opts[o].name && revoke_opts[o].val != opt; o++)
-		;
-	if (p2pb_job_set(&a->defaults, revoke_opts[o].name, optarg)) {
-		fprintf(stderr, "p2pbench %s: --%s %s: %s\n", a->prog, revoke_opts[o].name, optarg, p2pb_error());
-		return 2;
-	}
-	return -1;
-}
-
 /* -1: go on; else the exit status (help printed, or bad input). */
 static int parse_args(int argc, char **argv, bool as_trace, struct revoke_args *a)
 {
-	int opt, rc;
+	struct option opts[P2PB_CLI_MAX_OPTS + 1];
+	const struct p2pb_opt *key;
+	int opt;
 
 	p2pb_job_defaults(&a->defaults);
 	a->trace = a->timeline = as_trace;
 	a->prog = as_trace ? "trace" : "revoke";
+	if (p2pb_cli_options(p2pb_job_keys, revoke_shorts, revoke_extra, opts)) {
+		fprintf(stderr, "p2pbench %s: %s\n", a->prog, p2pb_error());
+		return 2;
+	}
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:b:t:i:n:j:qh", revoke_opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "d:b:t:i:n:j:qh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': a->job_file = optarg; continue;
 		case 'B': a->bind = true; continue;
@@ -170,8 +149,11 @@ static int parse_args(int argc, char **argv, bool as_trace, struct revoke_args *
 				continue;
 			}
 		}
-		if ((rc = job_option(a, opt)) >= 0)
-			return rc;
+		key = p2pb_cli_key(p2pb_job_keys, revoke_shorts, opt);
+		if (key && p2pb_cli_set(p2pb_job_keys, key, &a->defaults, optarg)) {
+			fprintf(stderr, "p2pbench %s: %s\n", a->prog, p2pb_error());
+			return 2;
+		}
 	}
 	if (optind < argc) {
 		fprintf(stderr, "p2pbench %s: unexpected argument '%s' (see --help)\n", a->prog, argv[optind]);

@@ -23,7 +23,7 @@
 
 #include "error.h"
 #include <ini.h>
-#include "job.h"
+#include "job_file.h"
 #include "jsonq.h"
 #include "result.h"
 #include "commands.h"

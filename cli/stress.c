@@ -20,13 +20,137 @@
 #include <string.h>
 #include <time.h>
 
+/* Defaults that depend on other options, decided once every option was read (complete()). */
+#define STRESS_DURATION "60s"
+#define STRESS_IMPORTER "kmod:delay=uniform:0:20ms"
+#define STRESS_TRIGGERS "flr,mem-off,d3hot"
+
+/* A job file's value, kept as long as the run: record, replay and json point into them. */
+struct kept_value {
+	struct kept_value *next;
+	char text[];
+};
+
 struct stress_args {
 	struct p2pb_stress_cfg c;
 	const char *json_path, *record_path;
-	bool record_always, bind, quiet, importer_given, triggers_given, seed_given;
+	bool record_always, bind, quiet, importer_given, triggers_given;
 	unsigned int repeat;		/* replay: up to this many times until a finding shows */
 	char importer_dev[32];
-	char job_err[256];
+	struct kept_value *kept;
+};
+
+static int parse_importer(const struct p2pb_opt *opt, void *opts, const char *v)
+{
+	struct stress_args *a = opts;
+
+	(void)opt;
+	a->importer_given = true;
+	return p2pb_engine_spec_parse(v, &a->c.importer);
+}
+
+static int parse_triggers(const struct p2pb_opt *opt, void *opts, const char *v)
+{
+	struct stress_args *a = opts;
+	struct p2pb_stress_cfg *c = &a->c;
+	char buf[256], *save = NULL, *tok;
+
+	(void)opt;
+	a->triggers_given = true;
+	if (strlen(v) >= sizeof(buf))
+		return p2pb_fail(-EINVAL, "too long");
+	strcpy(buf, v);
+	c->n_triggers = 0;
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct p2pb_trigger_ops *t = p2pb_trigger_find(tok);
+
+		if (!t)
+			return p2pb_fail(-EINVAL, "unknown trigger '%s' (%s)", tok, p2pb_trigger_all());
+		if (t->permanent)
+			return p2pb_fail(-EINVAL, "'%s' revokes for good; use the reopen operation (--mix reopen=N)",
+					 tok);
+		if (c->n_triggers == P2PB_STRESS_MAX_TRIGGERS)
+			return p2pb_fail(-EINVAL, "at most %d triggers", P2PB_STRESS_MAX_TRIGGERS);
+		snprintf(c->triggers[c->n_triggers++], sizeof(c->triggers[0]), "%s", t->name);
+	}
+	return c->n_triggers ? 0 : p2pb_fail(-EINVAL, "no trigger in the list");
+}
+
+static int parse_mix(const struct p2pb_opt *opt, void *opts, const char *v)
+{
+	(void)opt;
+	return p2pb_stress_parse_mix(v, ((struct stress_args *)opts)->c.mix);
+}
+
+#define ARG(member) P2PB_OPT_FIELD(struct stress_args, member)
+
+/* Every option but --job and --help, which are also the keys of a job file's [stress] section. */
+static const struct p2pb_opt stress_keys[] = {
+	{ .name = "device", .type = P2PB_OPT_TEXT, ARG(c.device), .metavar = "BDF",
+	  .help = "the exporter, on vfio-pci (or sim[:no-wait|:map-while-revoked])" },
+	{ .name = "bind", .type = P2PB_OPT_FLAG, ARG(bind), .help = "bind it to vfio-pci for the run (and back)" },
+	{ .name = "bar", .type = P2PB_OPT_UINT, ARG(c.bar), .def = "2", .max = 5, .help = "BAR to export" },
+	{ .name = "size", .type = P2PB_OPT_SIZE, ARG(c.size), .def = "1M", .min = 4096, .multiple = 4096,
+	  .help = "bytes per dma-buf" },
+	{ .name = "importer", .type = P2PB_OPT_CUSTOM, .parse = parse_importer, .metavar = "SPEC",
+	  .unset = STRESS_IMPORTER "; sim: null", .help = "importer of every worker, KIND:key=value,... as in "
+	  "p2pbench revoke --help" },
+	{ .name = "importer-dev", .type = P2PB_OPT_TEXT, ARG(importer_dev), .metavar = "BDF",
+	  .help = "the default importer's PCI function (kmod dev=)" },
+	{ .name = "triggers", .type = P2PB_OPT_CUSTOM, .parse = parse_triggers, .metavar = "LIST",
+	  .unset = STRESS_TRIGGERS "; sim: sim", .help = "revoke triggers drawn from" },
+	{ .name = "workers", .type = P2PB_OPT_UINT, ARG(c.workers), .def = "4", .min = 1,
+	  .max = P2PB_STRESS_MAX_WORKERS, .help = "worker threads" },
+	{ .name = "dmabufs", .type = P2PB_OPT_UINT, ARG(c.slots), .def = "4", .min = 1, .max = P2PB_STRESS_MAX_SLOTS,
+	  .help = "dma-buf slots per worker" },
+	{ .name = "attachments", .type = P2PB_OPT_UINT, ARG(c.atts), .def = "2", .min = 1,
+	  .max = P2PB_STRESS_MAX_ATTS, .help = "attachment slots per dma-buf" },
+	{ .name = "mix", .type = P2PB_OPT_CUSTOM, .parse = parse_mix, .def = P2PB_STRESS_DEFAULT_MIX,
+	  .metavar = "OP=W,...", .help = "operation weights; the operations not named keep theirs" },
+	{ .name = "seed", .type = P2PB_OPT_UINT, ARG(c.seed), .max = INT64_MAX, .metavar = "N",
+	  .unset = "from the clock, printed", .help = "the seed: the same seed draws the same operations for every "
+	  "worker" },
+	{ .name = "duration", .type = P2PB_OPT_DURATION, ARG(c.duration_ns), .min = 1, .unit_ns = P2PB_NS_PER_S,
+	  .unset = STRESS_DURATION " unless --cycles or --ops", .help = "stop after D; of --duration, --cycles "
+	  "and --ops, the first reached ends the run" },
+	{ .name = "cycles", .type = P2PB_OPT_UINT, ARG(c.max_cycles), .min = 1, .metavar = "N",
+	  .help = "stop after N revoke cycles" },
+	{ .name = "ops", .type = P2PB_OPT_UINT, ARG(c.max_ops), .min = 1, .metavar = "N",
+	  .help = "stop after N operations" },
+	{ .name = "hold", .type = P2PB_OPT_DURATION, ARG(c.hold_max_us), .def = "20ms", .unit_ns = P2PB_NS_PER_MS,
+	  .stored_ns = 1000, .help = "a revoke holds the device revoked for 0..D" },
+	{ .name = "pace", .type = P2PB_OPT_DURATION, ARG(c.pace_us), .def = "0", .unit_ns = P2PB_NS_PER_MS,
+	  .stored_ns = 1000, .help = "each worker sleeps D between operations" },
+	{ .name = "quiesce-timeout", .type = P2PB_OPT_DURATION, ARG(c.quiesce_ns), .def = "10s",
+	  .min = P2PB_NS_PER_S, .unit_ns = P2PB_NS_PER_S, .help = "a trigger still waiting after D waits for a "
+	  "mapping it never asked to drop (C2): every attachment is unmapped to release it; keep D above dma-bufs "
+	  "x the importers' slowest unmap" },
+	{ .name = "watchdog", .type = P2PB_OPT_DURATION, ARG(c.watchdog_ns), .def = "30s", .min = 1,
+	  .unit_ns = P2PB_NS_PER_S, .help = "a trigger still in the kernel D after it started, its importers "
+	  "unmapped or released: a hung revoke (C1 FAIL with its kernel stack); results written, exit 1 at once" },
+	{ .name = "checkpoint", .type = P2PB_OPT_UINT, ARG(c.checkpoint_cycles), .def = "100", .max = 1000000,
+	  .zero = "only at the end", .help = "give everything back and compare leaks every N cycles" },
+	{ .name = "keep-going", .type = P2PB_OPT_FLAG, ARG(c.keep_going), .help = "do not stop at the first finding" },
+	{ .name = "record", .type = P2PB_OPT_STRING, ARG(record_path), .def = "p2pbench-stress.replay.json",
+	  .metavar = "FILE", .help = "where the failing sequence goes" },
+	{ .name = "record-always", .type = P2PB_OPT_FLAG, ARG(record_always),
+	  .help = "write the last segment's operations even without a finding" },
+	{ .name = "replay", .type = P2PB_OPT_STRING, ARG(c.replay_path), .metavar = "FILE",
+	  .help = "run a replay file's operations, per worker, at their recorded times and in their recorded "
+	  "start order" },
+	{ .name = "repeat", .type = P2PB_OPT_UINT, ARG(repeat), .def = "1", .min = 1, .max = 1000,
+	  .help = "replay up to N times until a finding shows: a race inside the kernel may need a few" },
+	{ .name = "json", .type = P2PB_OPT_STRING, ARG(json_path), .metavar = "FILE",
+	  .help = "result document (results/schema/result-v2.md, \"stress\")" },
+	{ .name = "quiet", .type = P2PB_OPT_FLAG, ARG(quiet), .help = "no table, no progress line" },
+	{ 0 },
+};
+
+static const struct p2pb_cli_short stress_shorts[] = { { 'D', "duration" }, { 'q', "quiet" }, { 0 } };
+
+enum { O_JOB = 'j', O_HELP = 'h' };
+static const struct option stress_extra[] = {
+	{ "job", required_argument, 0, O_JOB }, { "help", no_argument, 0, O_HELP }, { 0 },
 };
 
 static void usage(FILE *f)
@@ -41,198 +165,17 @@ static void usage(FILE *f)
 		"into a revoked or closed device (C2, C6), the kernel log all along (C7); at each\n"
 		"checkpoint the workers pause, give everything back, and the fds, dma-bufs and module\n"
 		"references must be back at the baseline. The first finding stops the run and writes\n"
-		"the operations since the last checkpoint as a replay file.\n\n"
-		"  --device BDF           the exporter, on vfio-pci (or sim[:no-wait|:map-while-revoked])\n"
-		"  --bind                 bind it to vfio-pci for the run (and back)\n"
-		"  --bar N                BAR to export (default 2)\n"
-		"  --size S               bytes per dma-buf (default 1M)\n"
-		"  --importer SPEC        importer of every worker (default kmod:delay=uniform:0:20ms; sim: null)\n"
-		"  --importer-dev BDF     the importer's PCI function (kmod dev=)\n"
-		"  --triggers LIST        revoke triggers drawn from (default flr,mem-off,d3hot; sim: sim)\n"
-		"  --workers N            worker threads (default 4, at most %d)\n"
-		"  --dmabufs N            dma-buf slots per worker (default 4, at most %d)\n"
-		"  --attachments N        attachment slots per dma-buf (default 2, at most %d)\n"
-		"  --mix OP=W,...         operation weights (default export=3,close=2,attach=4,detach=2,\n"
-		"                         map=4,unmap=2,revoke=1,reopen=0,spawn=1,kill=1)\n"
-		"  --seed N               the seed (default: from the clock, printed): the same seed\n"
-		"                         draws the same operations for every worker\n"
-		"  -D, --duration D       run for D (default 60s), or until\n"
-		"  --cycles N             N revoke cycles, or\n"
-		"  --ops N                N operations\n"
-		"  --hold D               a revoke holds the device revoked for 0..D (default 20ms)\n"
-		"  --pace D               each worker sleeps D between operations (default 0)\n"
-		"  --quiesce-timeout D    a trigger still waiting after D (default 10s) waits for a mapping\n"
-		"                         it never asked to drop (C2): every attachment is unmapped to\n"
-		"                         release it; keep D above dma-bufs x the importers' slowest unmap\n"
-		"  --watchdog D           a trigger still in the kernel D after it started (default 30s),\n"
-		"                         its importers unmapped or released: a hung revoke (C1 FAIL with\n"
-		"                         its kernel stack); results written, exit 1 at once\n"
-		"  --checkpoint N         give everything back and compare leaks every N cycles (default 100)\n"
-		"  --keep-going           do not stop at the first finding\n"
-		"  --record FILE          where the failing sequence goes (default p2pbench-stress.replay.json)\n"
-		"  --record-always        write the last segment's operations even without a finding\n"
-		"  --replay FILE          run a replay file's operations, per worker, at their recorded times\n"
-		"                         and in their recorded start order\n"
-		"  --repeat N             replay up to N times until a finding shows (default 1): a race\n"
-		"                         inside the kernel may need a few\n"
-		"  --job FILE             options from the [stress] section of an ini file (key = option name)\n"
-		"  --json FILE            result document (results/schema/result-v2.md, \"stress\")\n"
-		"  -q, --quiet            no table, no progress line\n\n"
-		"Operations: export close attach detach map unmap revoke reopen spawn (a child process\n"
+		"the operations since the last checkpoint as a replay file.\n\n");
+	p2pb_cli_keys_help(f, stress_keys, stress_shorts);
+	p2pb_help_entry(f, "--job FILE", "options from the [stress] section of an ini file: each key is an option "
+			"above without the dashes, key = value (a flag: key = 1)");
+	p2pb_help_entry(f, "-h, --help", "");
+	fprintf(f,
+		"\nOperations: export close attach detach map unmap revoke reopen spawn (a child process\n"
 		"attaches an importer of its own) kill (SIGKILL one: its importer goes with it).\n"
 		"Exit status: 0 no finding; 1 a finding (a clause failed, something leaked, an unexpected\n"
 		"errno, a forbidden kernel log line); 2 bad input or setup error; 130 interrupted.\n"
-		"Methodology: docs/stress.md.\n",
-		P2PB_STRESS_MAX_WORKERS, P2PB_STRESS_MAX_SLOTS, P2PB_STRESS_MAX_ATTS);
-}
-
-enum { O_BAR = 256, O_SIZE, O_IMPORTER, O_IMPDEV, O_TRIGGERS, O_WORKERS, O_DMABUFS, O_ATTS, O_MIX, O_SEED,
-       O_CYCLES, O_OPS, O_HOLD, O_PACE, O_CHECKPOINT, O_KEEP, O_RECORD, O_RECORD_ALWAYS, O_REPLAY, O_JOB,
-       O_JSON, O_BIND, O_DEVICE, O_REPEAT, O_QUIESCE, O_WATCHDOG };
-
-static const struct option long_opts[] = {
-	{ "device", required_argument, 0, O_DEVICE }, { "bind", no_argument, 0, O_BIND },
-	{ "bar", required_argument, 0, O_BAR }, { "size", required_argument, 0, O_SIZE },
-	{ "importer", required_argument, 0, O_IMPORTER }, { "importer-dev", required_argument, 0, O_IMPDEV },
-	{ "triggers", required_argument, 0, O_TRIGGERS }, { "workers", required_argument, 0, O_WORKERS },
-	{ "dmabufs", required_argument, 0, O_DMABUFS }, { "attachments", required_argument, 0, O_ATTS },
-	{ "mix", required_argument, 0, O_MIX }, { "seed", required_argument, 0, O_SEED },
-	{ "duration", required_argument, 0, 'D' }, { "cycles", required_argument, 0, O_CYCLES },
-	{ "ops", required_argument, 0, O_OPS }, { "hold", required_argument, 0, O_HOLD },
-	{ "pace", required_argument, 0, O_PACE }, { "checkpoint", required_argument, 0, O_CHECKPOINT },
-	{ "keep-going", no_argument, 0, O_KEEP }, { "record", required_argument, 0, O_RECORD },
-	{ "record-always", no_argument, 0, O_RECORD_ALWAYS }, { "replay", required_argument, 0, O_REPLAY },
-	{ "repeat", required_argument, 0, O_REPEAT }, { "quiesce-timeout", required_argument, 0, O_QUIESCE },
-	{ "watchdog", required_argument, 0, O_WATCHDOG },
-	{ "job", required_argument, 0, O_JOB }, { "json", required_argument, 0, O_JSON },
-	{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' }, { 0 },
-};
-
-static int count_arg(const char *name, const char *v, unsigned int lo, unsigned int hi, unsigned int *out)
-{
-	uint64_t x;
-
-	if (p2pb_parse_u64(v, &x) || x < lo || x > hi)
-		return p2pb_fail(-EINVAL, "--%s must be %u..%u, not '%s'", name, lo, hi, v);
-	*out = (unsigned int)x;
-	return 0;
-}
-
-static int duration_arg(const char *name, const char *v, uint64_t unit, uint64_t *out)
-{
-	if (v[0] == '-' || p2pb_parse_duration_ns(v, unit, out))
-		return p2pb_fail(-EINVAL, "--%s takes a duration such as 10m, 30s or 20ms, not '%s'", name, v);
-	return 0;
-}
-
-static int parse_triggers(struct p2pb_stress_cfg *c, const char *v)
-{
-	char buf[256], *save = NULL, *tok;
-
-	if (strlen(v) >= sizeof(buf))
-		return p2pb_fail(-EINVAL, "--triggers is too long");
-	strcpy(buf, v);
-	c->n_triggers = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const struct p2pb_trigger_ops *t = p2pb_trigger_find(tok);
-
-		if (!t)
-			return p2pb_fail(-EINVAL, "--triggers: unknown trigger '%s' (%s)", tok, p2pb_trigger_all());
-		if (t->permanent)
-			return p2pb_fail(-EINVAL, "--triggers: '%s' revokes for good; use the reopen operation "
-					 "(--mix reopen=N)", tok);
-		if (c->n_triggers == P2PB_STRESS_MAX_TRIGGERS)
-			return p2pb_fail(-EINVAL, "--triggers: at most %d", P2PB_STRESS_MAX_TRIGGERS);
-		snprintf(c->triggers[c->n_triggers++], sizeof(c->triggers[0]), "%s", t->name);
-	}
-	if (!c->n_triggers)
-		return p2pb_fail(-EINVAL, "--triggers is empty");
-	return 0;
-}
-
-static int job_file(struct stress_args *a, const char *path);
-
-/* One option, from the command line or a job file. */
-static int set_opt(struct stress_args *a, int o, const char *v)
-{
-	struct p2pb_stress_cfg *c = &a->c;
-	uint64_t x;
-
-	switch (o) {
-	case O_DEVICE:
-		if (strlen(v) >= sizeof(c->device))
-			return p2pb_fail(-EINVAL, "--device '%s' is too long", v);
-		strcpy(c->device, v);
-		return 0;
-	case O_BIND: a->bind = true; return 0;
-	case O_BAR: return count_arg("bar", v, 0, 5, &c->bar);
-	case O_SIZE:
-		if (p2pb_parse_size(v, &c->size) || !c->size || c->size % 4096)
-			return p2pb_fail(-EINVAL, "--size must be a positive multiple of 4 KiB, not '%s'", v);
-		return 0;
-	case O_IMPORTER:
-		a->importer_given = true;
-		return p2pb_engine_spec_parse(v, &c->importer);
-	case O_IMPDEV:
-		if (strlen(v) >= sizeof(a->importer_dev))
-			return p2pb_fail(-EINVAL, "--importer-dev '%s' is too long", v);
-		strcpy(a->importer_dev, v);
-		return 0;
-	case O_TRIGGERS: a->triggers_given = true; return parse_triggers(c, v);
-	case O_WORKERS: return count_arg("workers", v, 1, P2PB_STRESS_MAX_WORKERS, &c->workers);
-	case O_DMABUFS: return count_arg("dmabufs", v, 1, P2PB_STRESS_MAX_SLOTS, &c->slots);
-	case O_ATTS: return count_arg("attachments", v, 1, P2PB_STRESS_MAX_ATTS, &c->atts);
-	case O_MIX: return p2pb_stress_parse_mix(v, c->mix);
-	case O_SEED:
-		if (p2pb_parse_u64(v, &c->seed) || c->seed > INT64_MAX)
-			return p2pb_fail(-EINVAL, "--seed must be a number below 2^63, not '%s'", v);
-		a->seed_given = true;
-		return 0;
-	case 'D':
-		if (duration_arg("duration", v, 1000000000ull, &c->duration_ns))
-			return -EINVAL;
-		if (!c->duration_ns)
-			return p2pb_fail(-EINVAL, "--duration must be above 0");
-		return 0;
-	case O_CYCLES:
-		if (p2pb_parse_u64(v, &c->max_cycles) || !c->max_cycles)
-			return p2pb_fail(-EINVAL, "--cycles must be a positive number, not '%s'", v);
-		return 0;
-	case O_OPS:
-		if (p2pb_parse_u64(v, &c->max_ops) || !c->max_ops)
-			return p2pb_fail(-EINVAL, "--ops must be a positive number, not '%s'", v);
-		return 0;
-	case O_HOLD:
-		if (duration_arg("hold", v, 1000000ull, &x) || x / 1000 > UINT32_MAX)
-			return -EINVAL;
-		c->hold_max_us = (uint32_t)(x / 1000);
-		return 0;
-	case O_PACE:
-		if (duration_arg("pace", v, 1000000ull, &x) || x / 1000 > UINT32_MAX)
-			return -EINVAL;
-		c->pace_us = (uint32_t)(x / 1000);
-		return 0;
-	case O_QUIESCE:
-		if (duration_arg("quiesce-timeout", v, 1000000000ull, &c->quiesce_ns))
-			return -EINVAL;
-		if (c->quiesce_ns < 1000000000ull)
-			return p2pb_fail(-EINVAL, "--quiesce-timeout must be at least 1s");
-		return 0;
-	case O_WATCHDOG:
-		if (duration_arg("watchdog", v, 1000000000ull, &c->watchdog_ns) || !c->watchdog_ns)
-			return -EINVAL;
-		return 0;
-	case O_CHECKPOINT: return count_arg("checkpoint", v, 0, 1000000, &c->checkpoint_cycles);
-	case O_KEEP: c->keep_going = true; return 0;
-	case O_RECORD: a->record_path = v; return 0;
-	case O_RECORD_ALWAYS: a->record_always = true; return 0;
-	case O_REPLAY: c->replay_path = v; return 0;
-	case O_REPEAT: return count_arg("repeat", v, 1, 1000, &a->repeat);
-	case O_JOB: return job_file(a, v);
-	case O_JSON: a->json_path = v; return 0;
-	case 'q': a->quiet = true; return 0;
-	default: return p2pb_fail(-EINVAL, "unknown option");
-	}
+		"Methodology: docs/stress.md.\n");
 }
 
 struct ini_state {
@@ -241,29 +184,31 @@ struct ini_state {
 	int err;
 };
 
+static const char *keep(struct stress_args *a, const char *value)
+{
+	struct kept_value *k = malloc(sizeof(*k) + strlen(value) + 1);
+
+	if (!k)
+		return NULL;
+	strcpy(k->text, value);
+	k->next = a->kept;
+	a->kept = k;
+	return k->text;
+}
+
 static int ini_line(void *user, const char *section, const char *name, const char *value)
 {
 	struct ini_state *st = user;
-	const struct option *o;
+	const char *kept;
 
 	if (st->err)
 		return 0;	/* inih: 0 stops with this line's number */
-	if (strcmp(section, "stress")) {
+	if (strcmp(section, "stress"))
 		st->err = p2pb_fail(-EINVAL, "%s: only a [stress] section is known, not [%s]", st->path, section);
-		return 0;
-	}
-	for (o = long_opts; o->name && strcmp(o->name, name); o++)
-		;
-	if (!o->name || o->val == O_JOB || o->val == 'h') {
-		st->err = p2pb_fail(-EINVAL, "%s: unknown key '%s' (keys are the long options of p2pbench stress)",
-				    st->path, name);
-		return 0;
-	}
-	if (o->has_arg == no_argument && strcmp(value, "1") && strcmp(value, "true")) {
-		st->err = p2pb_fail(-EINVAL, "%s: %s is a flag: 1 or true, not '%s'", st->path, name, value);
-		return 0;
-	}
-	st->err = set_opt(st->a, o->val, strdup(value));	/* the strings live as long as the run */
+	else if (!(kept = keep(st->a, value)))
+		st->err = p2pb_fail(-ENOMEM, "%s: out of memory", st->path);
+	else if (p2pb_opt_parse(stress_keys, st->a, name, kept))
+		st->err = p2pb_fail(-EINVAL, "%s: [stress] %s = %s: %s", st->path, name, value, p2pb_error());
 	return !st->err;
 }
 
@@ -279,33 +224,44 @@ static int job_file(struct stress_args *a, const char *path)
 	return st.err;
 }
 
-static void defaults(struct stress_args *a)
+/* The run's length when no limit was given: a replay runs its operations, --cycles and --ops stop it. */
+static int default_duration(struct stress_args *a)
 {
 	struct p2pb_stress_cfg *c = &a->c;
 
-	memset(a, 0, sizeof(*a));
-	c->bar = 2;
-	c->size = 1 << 20;
-	c->workers = 4;
-	c->slots = 4;
-	c->atts = 2;
-	c->hold_max_us = 20000;
-	c->checkpoint_cycles = 100;
-	c->quiesce_ns = 10ull * 1000000000ull;
-	c->watchdog_ns = 30ull * 1000000000ull;
-	p2pb_stress_default_mix(c->mix);
-	a->record_path = "p2pbench-stress.replay.json";
-	a->repeat = 1;
+	if (c->duration_ns != P2PB_OPT_UNSET)
+		return 0;
+	c->duration_ns = 0;
+	if (c->replay_path || c->max_cycles || c->max_ops)
+		return 0;
+	return p2pb_opt_set(p2pb_opt_find(stress_keys, "duration"), a, STRESS_DURATION);
+}
+
+/* The importer and the triggers when none were given: the default ones, or the sim's. */
+static int default_importer_triggers(struct stress_args *a)
+{
+	/* a PCI function: the importer module, the PCI triggers; none (sim): the in-process importer, its own revoke */
+	bool sim = !p2pb_exporter_function(a->c.device);
+	char spec[P2PB_SPEC_LEN];
+
+	if (!a->importer_given) {
+		snprintf(spec, sizeof(spec), "%s%s%s", sim ? "null" : STRESS_IMPORTER,
+			 a->importer_dev[0] && !sim ? ",dev=" : "", sim ? "" : a->importer_dev);
+		if (p2pb_engine_spec_parse(spec, &a->c.importer))
+			return -EINVAL;
+	} else if (a->importer_dev[0]) {
+		return p2pb_fail(-EINVAL, "--importer-dev goes with the default importer; put dev= in --importer");
+	}
+	return a->triggers_given ? 0 : parse_triggers(NULL, a, sim ? "sim" : STRESS_TRIGGERS);
 }
 
 /* What the options left open, and the combinations that cannot work. */
 static int complete(struct stress_args *a)
 {
 	struct p2pb_stress_cfg *c = &a->c;
-	/* a PCI function: the importer module, the PCI triggers; none (sim): the in-process importer, its own revoke */
-	bool pci = p2pb_exporter_function(c->device) != NULL;
-	char spec[P2PB_SPEC_LEN];
 
+	if (default_duration(a))
+		return -EINVAL;
 	if (c->replay_path) {
 		struct p2pb_stress_cfg r = *c;
 		struct p2pb_oplog l;
@@ -321,26 +277,14 @@ static int complete(struct stress_args *a)
 	}
 	if (!c->device[0])
 		return p2pb_fail(-EINVAL, "--device is required (a BDF on vfio-pci, or sim)");
-	if (!a->importer_given) {
-		snprintf(spec, sizeof(spec), "%s%s%s", pci ? "kmod:delay=uniform:0:20ms" : "null",
-			 a->importer_dev[0] && pci ? ",dev=" : "", pci ? a->importer_dev : "");
-		if (p2pb_engine_spec_parse(spec, &c->importer))
-			return -EINVAL;
-	} else if (a->importer_dev[0]) {
-		return p2pb_fail(-EINVAL, "--importer-dev goes with the default importer; put dev= in --importer");
-	}
-	if (p2pb_engine_spec_check(&c->importer))
+	if (default_importer_triggers(a) || p2pb_engine_spec_check(&c->importer))
 		return -EINVAL;
 	if (c->importer.ops->injected && (c->importer.ops->injected(c->importer.opts) & P2PB_INJECT_NEVER_UNMAP))
 		return p2pb_fail(-EINVAL, "an importer that never unmaps would hang every revoke of a stress run "
 				 "(p2pbench revoke measures that case)");
 	if (c->importer.count > 1)
 		return p2pb_fail(-EINVAL, "count= is per worker here: use --attachments");
-	if (!a->triggers_given && parse_triggers(c, pci ? "flr,mem-off,d3hot" : "sim"))
-		return -EINVAL;
-	if (!c->duration_ns && !c->max_cycles && !c->max_ops)
-		c->duration_ns = 60ull * 1000000000ull;
-	if (!a->seed_given) {
+	if (c->seed == P2PB_OPT_UNSET) {
 		struct timespec ts;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
@@ -349,26 +293,41 @@ static int complete(struct stress_args *a)
 	return 0;
 }
 
+/* One option; -1: go on, else the exit status. */
+static int option(struct stress_args *a, int o)
+{
+	const struct p2pb_opt *key = p2pb_cli_key(stress_keys, stress_shorts, o);
+
+	if (o == O_HELP) {
+		usage(stdout);
+		return 0;
+	}
+	if (o == '?') {
+		fprintf(stderr, "p2pbench stress: see --help\n");
+		return 2;
+	}
+	if (o == O_JOB ? job_file(a, optarg) : key ? p2pb_cli_set(stress_keys, key, a, optarg) : -EINVAL) {
+		fprintf(stderr, "p2pbench stress: %s\n", p2pb_error());
+		return 2;
+	}
+	return -1;
+}
+
 /* -1: go on; else the exit status. */
 static int parse_args(int argc, char **argv, struct stress_args *a)
 {
-	int o;
+	struct option opts[P2PB_CLI_MAX_OPTS + 1];
+	int o, rc;
 
-	defaults(a);
-	optind = 1;
-	while ((o = getopt_long(argc, argv, "D:qh", long_opts, NULL)) != -1) {
-		if (o == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (o == '?' || set_opt(a, o, optarg)) {
-			if (o != '?')
-				fprintf(stderr, "p2pbench stress: %s\n", p2pb_error());
-			else
-				fprintf(stderr, "p2pbench stress: see --help\n");
-			return 2;
-		}
+	memset(a, 0, sizeof(*a));
+	if (p2pb_opts_defaults(stress_keys, a) || p2pb_cli_options(stress_keys, stress_shorts, stress_extra, opts)) {
+		fprintf(stderr, "p2pbench stress: %s\n", p2pb_error());
+		return 2;
 	}
+	optind = 1;
+	while ((o = getopt_long(argc, argv, "D:qh", opts, NULL)) != -1)
+		if ((rc = option(a, o)) >= 0)
+			return rc;
 	if (optind < argc) {
 		fprintf(stderr, "p2pbench stress: unexpected argument '%s'\n", argv[optind]);
 		return 2;
@@ -396,44 +355,41 @@ static int write_json(const struct stress_args *a, int argc, char **argv, int er
 	return rc;
 }
 
-int p2pb_cmd_stress(int argc, char **argv)
+/* The run, its table, document and exit status. */
+static int run(struct stress_args *a, int argc, char **argv)
 {
-	struct stress_args a;
-	struct p2pb_stress_result *r;
+	struct p2pb_stress_result *r = calloc(1, sizeof(*r));
 	struct p2pb_session s;
 	const char *function;
 	unsigned int attempt;
-	int rc = parse_args(argc, argv, &a), err = 0;
+	int rc, err = 0;
 
-	if (rc >= 0)
-		return rc;
-	r = calloc(1, sizeof(*r));
 	if (!r) {
 		fprintf(stderr, "p2pbench stress: out of memory\n");
 		return 2;
 	}
-	p2pb_session_init(&s, a.quiet);
-	if ((function = p2pb_exporter_function(a.c.device)))
-		err = p2pb_session_claim_device(&s, function, a.bind);
+	p2pb_session_init(&s, a->quiet);
+	if ((function = p2pb_exporter_function(a->c.device)))
+		err = p2pb_session_claim_device(&s, function, a->bind);
 	for (attempt = 1; !err; attempt++) {
 		memset(r, 0, sizeof(*r));
-		err = p2pb_stress_run(&a.c, &s, r, a.record_path, a.record_always);
-		if (err || r->n_findings || attempt >= a.repeat || p2pb_interrupted)
+		err = p2pb_stress_run(&a->c, &s, r, a->record_path, a->record_always);
+		if (err || r->n_findings || attempt >= a->repeat || p2pb_interrupted)
 			break;
-		if (!a.quiet)
-			fprintf(stderr, "p2pbench stress: replay %u of %u found nothing, again\n", attempt, a.repeat);
+		if (!a->quiet)
+			fprintf(stderr, "p2pbench stress: replay %u of %u found nothing, again\n", attempt, a->repeat);
 	}
 	if (err && err != -EINTR)
 		fprintf(stderr, "p2pbench stress: %s\n", p2pb_error()[0] ? p2pb_error() : strerror(-err));
-	if (!err && !a.quiet)
-		p2pb_stress_table(&a.c, r);
+	if (!err && !a->quiet)
+		p2pb_stress_table(&a->c, r);
 	if (p2pb_interrupted)
 		rc = 130;
 	else if (err)
 		rc = 2;
 	else
-		rc = r->n_findings || p2pb_stress_verdict_findings(r, a.c.n_triggers) ? 1 : 0;
-	if (a.json_path && write_json(&a, argc, argv, err, r)) {
+		rc = r->n_findings || p2pb_stress_verdict_findings(r, a->c.n_triggers) ? 1 : 0;
+	if (a->json_path && write_json(a, argc, argv, err, r)) {
 		fprintf(stderr, "p2pbench stress: %s\n", p2pb_error());
 		rc = rc ? rc : 2;
 	}
@@ -442,5 +398,20 @@ int p2pb_cmd_stress(int argc, char **argv)
 	free(r);
 	if (p2pb_session_finish(&s) && !rc)
 		rc = 2;
+	return rc;
+}
+
+int p2pb_cmd_stress(int argc, char **argv)
+{
+	struct stress_args a;
+	int rc = parse_args(argc, argv, &a);
+	struct kept_value *k;
+
+	if (rc < 0)
+		rc = run(&a, argc, argv);
+	while ((k = a.kept)) {
+		a.kept = k->next;
+		free(k);
+	}
 	return rc;
 }

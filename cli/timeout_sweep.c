@@ -5,10 +5,12 @@
 #include "cli.h"
 #include "timeout_sweep.h"
 #include "case.h"
+#include "job_file.h"
 
 #include "clock.h"
 #include "error.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -51,6 +53,7 @@ static void usage(FILE *f)
 /* The command line: the sweep's parameters and where the output goes. */
 struct sweep_args {
 	struct p2pb_sweep w;
+	const char *iterations, *quiesce_timeout;	/* job keys of every cell, read once the rest is known */
 	const char *ktap_path;
 	bool quiet;
 };
@@ -66,6 +69,25 @@ static const struct option sweep_opts[] = {
 	{ "help", no_argument, 0, 'h' }, { 0 },
 };
 
+/* What a sweep cannot do without, then the job keys of its cells; -1: go on, else the exit status. */
+static int sweep_complete(struct sweep_args *a)
+{
+	struct p2pb_sweep *w = &a->w;
+	int err;
+
+	if (!w->base.device[0])
+		err = p2pb_fail(-EINVAL, "no device: give --device BDF");
+	else if (!w->imp_dev)
+		err = p2pb_fail(-EINVAL, "no importer device: give --importer-dev BDF (bound to p2pbench_importer)");
+	else
+		err = p2pb_job_set(&w->base, "iterations", a->iterations) ||
+		      p2pb_job_set(&w->base, "quiesce-timeout", a->quiesce_timeout);
+	if (!err)
+		return -1;
+	fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+	return 2;
+}
+
 /* -1: go on; else the exit status. */
 static int sweep_parse(int argc, char **argv, struct sweep_args *a)
 {
@@ -73,7 +95,9 @@ static int sweep_parse(int argc, char **argv, struct sweep_args *a)
 	int opt;
 
 	*w = (struct p2pb_sweep){ .triggers = "mem-off,flr", .delays = "1ms,100ms,1s,2s,lognormal:50ms:1.5,never",
-			     .timeouts = "0,100ms,1s,5s", .policies = "proceed,warn-wait", .iters = "3", .qt = "8s" };
+			     .timeouts = "0,100ms,1s,5s", .policies = "proceed,warn-wait" };
+	a->iterations = "3";
+	a->quiesce_timeout = "8s";
 	p2pb_job_defaults(&w->base);
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "d:t:n:qh", sweep_opts, NULL)) != -1) {
@@ -89,8 +113,8 @@ static int sweep_parse(int argc, char **argv, struct sweep_args *a)
 		case 'D': w->delays = optarg; break;
 		case 'T': w->timeouts = optarg; break;
 		case 'P': w->policies = optarg; break;
-		case 'n': w->iters = optarg; break;
-		case 'Q': w->qt = optarg; break;
+		case 'n': a->iterations = optarg; break;
+		case 'Q': a->quiesce_timeout = optarg; break;
 		case 'B': w->bind = true; break;
 		case 'J': w->json_path = optarg; break;
 		case 'K': a->ktap_path = optarg; break;
@@ -101,7 +125,7 @@ static int sweep_parse(int argc, char **argv, struct sweep_args *a)
 		default: usage(stderr); return 2;
 		}
 	}
-	return -1;
+	return sweep_complete(a);
 }
 
 /* Put the module parameters back, write and print what was measured. */

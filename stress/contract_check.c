@@ -284,15 +284,16 @@ static void run_clause_case(struct check_ctx *x, const struct p2pb_trigger_ops *
 {
 	struct p2pb_job j = x->job;
 	struct p2pb_case_result r;
-	char spec[P2PB_SPEC_LEN], n[16];
-	unsigned int iterations = trig->permanent ? 1 : clause_kinds[kind].iterations;
+	char spec[P2PB_SPEC_LEN];
 
 	snprintf(spec, sizeof(spec), "%s,dev=%s", clause_kinds[kind].importer, imp_dev);
-	snprintf(n, sizeof(n), "%u", iterations);
 	snprintf(j.name, sizeof(j.name), "%s.%s", clause_kinds[kind].kind, trig->name);
-	if (p2pb_job_set(&j, "trigger", trig->name) || p2pb_job_set(&j, "importer", spec) ||
-	    p2pb_job_set(&j, "iterations", n) || p2pb_job_set(&j, "warmup", "0") ||
-	    p2pb_job_set(&j, "size", "2M")) {
+	/* a short case: a 2 MiB range, no warm-up, one iteration of a trigger that revokes for good */
+	j.trigger = trig;
+	j.iterations = trig->permanent ? 1 : clause_kinds[kind].iterations;
+	j.warmup = 0;
+	j.size = 2 * 1024 * 1024;
+	if (p2pb_job_add_importer(&j, spec)) {
 		if (!t->unrun[0])
 			snprintf(t->unrun, sizeof(t->unrun), "case %s: %s", j.name, p2pb_error());
 		return;

@@ -3,7 +3,6 @@
 #define P2PB_JOB_H
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "engine.h"
 #include "pci.h"
@@ -11,9 +10,9 @@
 
 /*
  * One revoke case: a device, the dma-bufs exported from it, the importers
- * attached to each, a trigger and how often to pull it. Command-line options
- * and fio-style INI job files set the same keys through p2pb_job_set(), so
- * they mean the same thing in both places.
+ * attached to each, a trigger and how often to pull it. The orchestration
+ * sets the fields; the keys of a job file and the command line that fill
+ * them, with their defaults, are declared in cli/job_file.c.
  */
 #define P2PB_MAX_IMPORTER_SPECS 8
 #define P2PB_MAX_DMABUFS 1024
@@ -39,22 +38,6 @@ struct p2pb_job {
 					 * UINT64_MAX: 400 ms when an importer DMAs, else 0 */
 };
 
-void p2pb_job_defaults(struct p2pb_job *j);
-/* key=value as in a job file; -EINVAL with a p2pb_fail() message. */
-int p2pb_job_set(struct p2pb_job *j, const char *key, const char *value);
-/* Complete and consistent? (device, trigger, at least one importer...) */
-int p2pb_job_check(const struct p2pb_job *j);
-/* Keys p2pb_job_set() knows, with their help, for --help. */
-void p2pb_job_help(FILE *f);
-
-/*
- * Parse an INI job file: [global] sets defaults (on top of *defaults, the
- * command line), every other section is one job. A trigger list such as
- * "trigger=flr,mem-off" expands to one job per trigger.
- */
-int p2pb_job_file_parse(const char *path, const struct p2pb_job *defaults, struct p2pb_job **jobs,
-			unsigned int *n);
-/* The same expansion for a job made from the command line alone. */
-int p2pb_job_expand(const struct p2pb_job *j, const char *triggers, struct p2pb_job **jobs,
-		    unsigned int *n);
+/* Append the importer @spec (KIND:key=value,...); -EINVAL with a p2pb_fail() message. */
+int p2pb_job_add_importer(struct p2pb_job *j, const char *spec);
 #endif

@@ -19,13 +19,6 @@ static const char *const op_names[P2PB_N_OPS] = {
 	[P2PB_OP_KILL] = "kill",
 };
 
-/* Weights that keep most slots exported and attached, with a revoke every ~15 operations. */
-static const unsigned int default_mix[P2PB_N_OPS] = {
-	[P2PB_OP_EXPORT] = 3, [P2PB_OP_CLOSE] = 2, [P2PB_OP_ATTACH] = 4, [P2PB_OP_DETACH] = 2,
-	[P2PB_OP_MAP] = 4,    [P2PB_OP_UNMAP] = 2, [P2PB_OP_REVOKE] = 1, [P2PB_OP_REOPEN] = 0,
-	[P2PB_OP_SPAWN] = 1,  [P2PB_OP_KILL] = 1,
-};
-
 const char *p2pb_op_name(enum p2pb_op op)
 {
 	return (unsigned int)op < P2PB_N_OPS ? op_names[op] : "?";
@@ -41,19 +34,13 @@ int p2pb_op_find(const char *name)
 	return -1;
 }
 
-void p2pb_stress_default_mix(unsigned int mix[P2PB_N_OPS])
-{
-	memcpy(mix, default_mix, sizeof(default_mix));
-}
-
-int p2pb_stress_parse_mix(const char *s, unsigned int mix[P2PB_N_OPS])
+/* "OP=W,..." over the weights in @mix. */
+static int read_weights(const char *s, unsigned int mix[P2PB_N_OPS])
 {
 	char buf[256], *save = NULL, *tok;
-	unsigned int total = 0, i;
 
-	p2pb_stress_default_mix(mix);
 	if (strlen(s) >= sizeof(buf))
-		return p2pb_fail(-EINVAL, "--mix is too long");
+		return p2pb_fail(-EINVAL, "too long");
 	strcpy(buf, s);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *eq = strchr(tok, '='), *end;
@@ -61,22 +48,38 @@ int p2pb_stress_parse_mix(const char *s, unsigned int mix[P2PB_N_OPS])
 		int op;
 
 		if (!eq)
-			return p2pb_fail(-EINVAL, "--mix: '%s' is not OP=WEIGHT", tok);
+			return p2pb_fail(-EINVAL, "'%s' is not OP=WEIGHT", tok);
 		*eq = 0;
 		op = p2pb_op_find(tok);
 		if (op < 0)
-			return p2pb_fail(-EINVAL, "--mix: unknown operation '%s' (export, close, attach, detach, map, "
-					 "unmap, revoke, reopen, spawn, kill)", tok);
+			return p2pb_fail(-EINVAL, "unknown operation '%s' (export, close, attach, detach, map, unmap, "
+					 "revoke, reopen, spawn, kill)", tok);
 		errno = 0;
 		w = strtoul(eq + 1, &end, 10);
 		if (errno || *end || end == eq + 1 || w > 1000 || eq[1] == '-')
-			return p2pb_fail(-EINVAL, "--mix: weight of %s must be 0..1000, not '%s'", tok, eq + 1);
+			return p2pb_fail(-EINVAL, "weight of %s must be 0..1000, not '%s'", tok, eq + 1);
 		mix[op] = (unsigned int)w;
 	}
+	return 0;
+}
+
+void p2pb_stress_default_mix(unsigned int mix[P2PB_N_OPS])
+{
+	memset(mix, 0, P2PB_N_OPS * sizeof(mix[0]));
+	read_weights(P2PB_STRESS_DEFAULT_MIX, mix);	/* it parses: unit.stress checks */
+}
+
+int p2pb_stress_parse_mix(const char *s, unsigned int mix[P2PB_N_OPS])
+{
+	unsigned int total = 0, i;
+
+	p2pb_stress_default_mix(mix);
+	if (read_weights(s, mix))
+		return -EINVAL;
 	for (i = 0; i < P2PB_N_OPS; i++)
 		total += mix[i];
 	if (!total)
-		return p2pb_fail(-EINVAL, "--mix: every weight is 0");
+		return p2pb_fail(-EINVAL, "every weight is 0");
 	return 0;
 }
 

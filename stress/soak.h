@@ -14,7 +14,7 @@
  * p2pbench stress: workers doing randomized, concurrent operations on one
  * exporter, every one judged (docs/stress.md). This header is the seam
  * between the runner (soak.c), the operation log and replay files
- * (oplog.c, pure) and the command (soak_cli.c).
+ * (oplog.c, pure) and the command (cli/stress.c).
  */
 
 /* The operations; the names are the --mix and replay-file names. */
@@ -85,7 +85,12 @@ struct p2pb_stress_cfg {
 
 /* Draw worker w's operation i (the seed makes a run reproducible). */
 void p2pb_stress_draw(const struct p2pb_stress_cfg *c, unsigned int w, uint64_t i, struct p2pb_op_draw *d);
-/* "export=2,map=4,...": weights by name; unknown names are -EINVAL with p2pb_fail(). */
+/* Weights that keep most slots exported and attached, with a revoke every ~15 operations. */
+#define P2PB_STRESS_DEFAULT_MIX "export=3,close=2,attach=4,detach=2,map=4,unmap=2,revoke=1,reopen=0,spawn=1,kill=1"
+/*
+ * "export=2,map=4,...": weights by name over the default ones; unknown
+ * names are -EINVAL with p2pb_fail() (the reason: the caller names --mix).
+ */
 int p2pb_stress_parse_mix(const char *s, unsigned int mix[P2PB_N_OPS]);
 void p2pb_stress_default_mix(unsigned int mix[P2PB_N_OPS]);
 

@@ -144,12 +144,7 @@ static int sweep_check(struct p2pb_sweep *w)
 	struct p2pb_engine_spec sp;
 	unsigned int i;
 
-	if (!w->base.device[0])
-		return p2pb_fail(-EINVAL, "no device: give --device BDF");
-	if (!w->imp_dev)
-		return p2pb_fail(-EINVAL, "no importer device: give --importer-dev BDF (bound to p2pbench_importer)");
-	if (p2pb_job_set(&w->base, "iterations", w->iters) || p2pb_job_set(&w->base, "quiesce-timeout", w->qt) ||
-	    split(&w->ax_trig, w->triggers, "triggers") || split(&w->ax_delay, w->delays, "delays") ||
+	if (split(&w->ax_trig, w->triggers, "triggers") || split(&w->ax_delay, w->delays, "delays") ||
 	    split(&w->ax_to, w->timeouts, "timeouts") || split(&w->ax_pol, w->policies, "policies"))
 		return -EINVAL;
 	for (i = 0; i < w->ax_trig.n; i++)
@@ -239,8 +234,8 @@ enum p2pb_outcome p2pb_sweep_run(struct p2pb_session *s, struct p2pb_sweep *w, s
 			return P2PB_ERROR;
 		}
 		cell_spec(spec, sizeof(spec), c->delay, w->imp_dev, w->dma, w->misbehave);
-		p2pb_job_set(&j, "trigger", c->trigger);
-		p2pb_job_set(&j, "importer", spec);
+		j.trigger = p2pb_trigger_find(c->trigger);	/* the plan checked the trigger and the spec */
+		p2pb_job_add_importer(&j, spec);
 		if (c->timeout_ms)
 			snprintf(j.name, sizeof(j.name), "%s/%s/%ums/%s", c->trigger, c->delay, c->timeout_ms, c->policy);
 		else

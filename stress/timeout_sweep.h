@@ -37,10 +37,10 @@ struct p2pb_sweep_row {
 
 /* The axes as given, the importer, and (once planned and run) the cells and what the run changed. */
 struct p2pb_sweep {
-	const char *triggers, *delays, *timeouts, *policies, *iters, *qt;	/* comma lists, "all" triggers */
+	const char *triggers, *delays, *timeouts, *policies;	/* comma lists, "all" triggers */
 	const char *json_path, *imp_dev, *dma;	/* json_path: rewritten after every cell */
 	bool misbehave, bind;
-	struct p2pb_job base;		/* device */
+	struct p2pb_job base;		/* device, iterations, quiesce timeout */
 	struct p2pb_sweep_axis ax_trig, ax_delay, ax_to, ax_pol;
 	uint64_t to_ns[P2PB_SWEEP_MAX_AXIS];
 	struct p2pb_sweep_row *cells;	/* every cell, in run order (free it) */
@@ -48,7 +48,7 @@ struct p2pb_sweep {
 	char old_to[32], old_pol[32];	/* the module parameters to put back; "" when absent */
 };
 
-/* Check every axis value and lay out the cells; 0 or -errno with a message. */
+/* Check every axis value and lay out the cells (needs a device and imp_dev); 0 or -errno with a message. */
 int p2pb_sweep_plan(struct p2pb_sweep *w);
 /* Claim the device, read the module parameters (needed by any bounded cell), open KTAP at @ktap_path (if any). */
 int p2pb_sweep_prepare(struct p2pb_session *s, struct p2pb_sweep *w, struct p2pb_ktap *ktap, const char *ktap_path);

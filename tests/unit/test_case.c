@@ -6,6 +6,7 @@
  * clause. The kernel paths themselves are the lab's (tests/lab).
  */
 #include "case.h"
+#include "job_file.h"
 #include "jsonq.h"
 #include "check.h"
 

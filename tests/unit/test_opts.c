@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The declared options (engine.h): one parser, bounds, defaults and help from a table. */
+/* The declared options (lib/opt.h): one parser, bounds, defaults, errors and help from a table. */
 #define _GNU_SOURCE
 #include "engine.h"
 #include "error.h"
@@ -18,6 +18,11 @@ struct demo {
 	char dev[P2PB_BDF_LEN];
 	uint64_t pair_a, pair_b;
 	const struct p2pb_opt *seen;	/* the declaration the custom parser was given */
+	char label[8];
+	const char *path;
+	bool flag;
+	uint32_t pace_us;
+	uint64_t later;
 };
 
 static const char *const modes[] = { "slow", "fast", "off", NULL };
@@ -30,6 +35,8 @@ static int parse_pair(const struct p2pb_opt *opt, void *opts, const char *v)
 
 	d->seen = opt;
 	d->pair_a = strtoull(v, &end, 10);
+	if (*end == '-')
+		return p2pb_fail(-EINVAL, "a difference, not a sum");
 	if (*end != '+')
 		return -EINVAL;
 	d->pair_b = strtoull(end + 1, &end, 10);
@@ -53,6 +60,13 @@ static const struct p2pb_opt demo_keys[] = {
 	{ .name = "on", .type = P2PB_OPT_BOOL, DEMO(on), .help = "a switch" },
 	{ .name = "dev", .type = P2PB_OPT_BDF, DEMO(dev), .help = "a function" },
 	{ .name = "pair", .type = P2PB_OPT_CUSTOM, .parse = parse_pair, .metavar = "A+B", .help = "two numbers" },
+	{ .name = "label", .type = P2PB_OPT_TEXT, DEMO(label), .def = "none", .help = "a label" },
+	{ .name = "path", .type = P2PB_OPT_STRING, DEMO(path), .def = "out.json", .metavar = "FILE", .help = "a file" },
+	{ .name = "flag", .type = P2PB_OPT_FLAG, DEMO(flag), .help = "a flag" },
+	{ .name = "pace", .type = P2PB_OPT_DURATION, DEMO(pace_us), .def = "20ms", .unit_ns = P2PB_NS_PER_MS,
+	  .stored_ns = 1000, .help = "a pace" },
+	{ .name = "later", .type = P2PB_OPT_DURATION, DEMO(later), .min = 1, .unit_ns = P2PB_NS_PER_S,
+	  .unset = "decided later", .help = "a limit" },
 	{ 0 },
 };
 
@@ -88,10 +102,13 @@ static void test_defaults(void)
 	CHECK_EQ_U64(d.depth, 16);
 	CHECK_EQ_U64(d.mode, 1);
 	/* no declared default: the field is left as it was */
-	CHECK(d.small == 0 && !d.on && !d.dev[0] && d.pair_a == 0 && !d.seen);
+	CHECK(d.small == 0 && !d.on && !d.dev[0] && d.pair_a == 0 && !d.seen && !d.flag);
+	CHECK(!strcmp(d.label, "none") && d.path && !strcmp(d.path, "out.json") && d.pace_us == 20000);
+	/* a default decided later: the field holds what no user can give until then */
+	CHECK(d.later == P2PB_OPT_UNSET);
 	CHECK(p2pb_opt_find(demo_keys, "nope") == NULL && p2pb_opt_find(NULL, "wait") == NULL);
 	p2pb_opts_names(demo_keys, names, sizeof(names));
-	CHECK_STR(names, "wait, hold, bytes, block, depth, small, mode, on, dev, pair");
+	CHECK_STR(names, "wait, hold, bytes, block, depth, small, mode, on, dev, pair, label, path, flag, pace, later");
 }
 
 static void test_durations(void)
@@ -137,6 +154,69 @@ static void test_choice_bool_bdf_custom(void)
 	CHECK(set("pair", "3") == -EINVAL);
 }
 
+static void test_text_flag_scaled(void)
+{
+	static const char given[] = "run.json";
+
+	CHECK(set("label", "1234567") == 0 && !strcmp(d.label, "1234567"));
+	CHECK(set("label", "12345678") == -EINVAL && !strcmp(d.label, "1234567"));	/* no room for the NUL */
+	CHECK(set("label", "") == 0 && !d.label[0]);
+	CHECK(set("path", given) == 0 && d.path == given);	/* kept by reference */
+	CHECK(set("flag", NULL) == 0 && d.flag);	/* a command-line flag has no value */
+	d.flag = false;
+	CHECK(set("flag", "true") == 0 && d.flag);
+	CHECK(set("flag", "0") == -EINVAL && set("flag", "yes") == -EINVAL);
+	CHECK(set("wait", NULL) == -EINVAL && set("label", NULL) == -EINVAL);
+	CHECK(set("pace", "1500us") == 0 && d.pace_us == 1500);
+	CHECK(set("pace", "1999ns") == 0 && d.pace_us == 1);	/* rounded down to the field's unit */
+	CHECK(set("pace", "4294967295ms") == -EINVAL);		/* does not fit 32 bits of us */
+	CHECK(set("later", "2") == 0 && d.later == 2 * P2PB_NS_PER_S);
+	CHECK(set("later", "0") == -EINVAL);
+}
+
+static void test_parse_messages(void)
+{
+	CHECK(p2pb_opt_parse(demo_keys, &d, "depth", "9") == 0 && d.depth == 9);
+	CHECK(p2pb_opt_parse(demo_keys, &d, "deep", "9") == -EINVAL);
+	CHECK(strstr(p2pb_error(), "unknown key 'deep' (keys: wait, hold,") != NULL);
+	CHECK(p2pb_opt_parse(demo_keys, &d, "depth", "99") == -EINVAL);
+	CHECK_STR(p2pb_error(), "depth=99: expected depth=1..63: a depth (default 16)");
+	/* a parser's own reason wins over the form */
+	CHECK(p2pb_opt_parse(demo_keys, &d, "pair", "3-4") == -EINVAL);
+	CHECK_STR(p2pb_error(), "pair=3-4: a difference, not a sum");
+	CHECK(p2pb_opt_parse(demo_keys, &d, "pair", "3") == -EINVAL);
+	CHECK_STR(p2pb_error(), "pair=3: expected pair=A+B: two numbers");
+	CHECK(p2pb_opt_parse(demo_keys, &d, "dev", "zz") == -EINVAL);
+	CHECK(strstr(p2pb_error(), "dev=zz: 'zz' is not a PCI address") == p2pb_error());
+}
+
+/* What p2pb_help_entry() printed. */
+static const char *entry(const char *lead, const char *text)
+{
+	static char out[1024];
+	FILE *f = fmemopen(out, sizeof(out), "w");
+
+	p2pb_help_entry(f, lead, text);
+	fclose(f);
+	return out;
+}
+
+static void test_help_entry(void)
+{
+	char words[200] = "";
+	unsigned int i;
+
+	CHECK_STR(entry("--flag", "a flag"), "  --flag                a flag\n");
+	CHECK_STR(entry("-h, --help", ""), "  -h, --help\n");
+	CHECK_STR(entry("--a-rather-long-option N", "x"), "  --a-rather-long-option N\n                        x\n");
+	for (i = 0; i < 20; i++)
+		strcat(words, "word ");
+	/* 100 columns at most, continued under the text */
+	CHECK_STR(entry("k", words), "  k                     "
+		  "word word word word word word word word word word word word word word word\n"
+		  "                        word word word word word\n");
+}
+
 static void test_help(void)
 {
 	static const struct p2pb_opt bad[] = {
@@ -159,36 +239,21 @@ static void test_help(void)
 	CHECK_STR(describe("block"), "a block; 4 KiB..1 MiB, a multiple of 4 KiB (default 64k)");
 	CHECK_STR(describe("mode"), "a mode (default fast)");
 	CHECK_STR(describe("on"), "a switch");
+	CHECK_STR(form("label"), "TEXT");
+	CHECK_STR(form("flag"), "1|true");
+	CHECK_STR(describe("label"), "a label; at most 7 characters (default none)");
+	CHECK_STR(describe("later"), "a limit; above 0; bare numbers are s (default: decided later)");
 	/* a default the declaration's own bounds refuse is caught, naming the key */
 	CHECK(p2pb_opts_defaults(bad, &d) == -EINVAL && strstr(p2pb_error(), "depth") &&
 	      strstr(p2pb_error(), "'64'"));
 }
 
-static bool number_field(const struct p2pb_opt *o)
+static void test_demo_declarations(void)
 {
-	return (o->size == 1 || o->size == 2 || o->size == 4 || o->size == 8) && (!o->max || o->min <= o->max);
-}
+	const struct p2pb_opt *o;
 
-/* A declaration the parser can serve: a field it can store, a unit it can name. */
-static bool declaration_ok(const struct p2pb_engine_ops *ops, const struct p2pb_opt *o)
-{
-	if (!o->help || o->off + o->size > ops->opts_size)
-		return false;
-	switch (o->type) {
-	case P2PB_OPT_DURATION:
-		return p2pb_duration_unit(o->unit_ns) && number_field(o);
-	case P2PB_OPT_SIZE:
-	case P2PB_OPT_UINT:
-		return number_field(o);
-	case P2PB_OPT_CHOICE:
-		return o->choices && o->size == sizeof(unsigned int);
-	case P2PB_OPT_BOOL:
-		return o->size == sizeof(bool);
-	case P2PB_OPT_BDF:
-		return o->size == P2PB_BDF_LEN;
-	default:
-		return o->parse && o->metavar;
-	}
+	for (o = demo_keys; o->name; o++)
+		CHECK(p2pb_opt_servable(o, sizeof(struct demo)));
 }
 
 static void test_engine_declarations(void)
@@ -199,7 +264,7 @@ static void test_engine_declarations(void)
 	for (i = 0; p2pb_engines[i]; i++)
 		for (o = p2pb_engines[i]->keys; o && o->name; o++) {
 			printf("# %s:%s\n", p2pb_engines[i]->name, o->name);
-			CHECK(declaration_ok(p2pb_engines[i], o));
+			CHECK(p2pb_opt_servable(o, p2pb_engines[i]->opts_size));
 		}
 }
 
@@ -209,7 +274,11 @@ int main(void)
 	test_durations();
 	test_sizes_and_numbers();
 	test_choice_bool_bdf_custom();
+	test_text_flag_scaled();
+	test_parse_messages();
+	test_help_entry();
 	test_help();
+	test_demo_declarations();
 	test_engine_declarations();
 	return check_done();
 }

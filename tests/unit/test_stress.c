@@ -66,6 +66,8 @@ static void test_mix(void)
 {
 	unsigned int mix[P2PB_N_OPS];
 
+	CHECK(p2pb_stress_parse_mix(P2PB_STRESS_DEFAULT_MIX, mix) == 0);	/* the default parses */
+	CHECK(mix[P2PB_OP_EXPORT] == 3 && mix[P2PB_OP_REOPEN] == 0 && mix[P2PB_OP_KILL] == 1);
 	CHECK(p2pb_stress_parse_mix("revoke=5,reopen=1", mix) == 0);
 	CHECK_EQ_U64(mix[P2PB_OP_REVOKE], 5);
 	CHECK_EQ_U64(mix[P2PB_OP_REOPEN], 1);
