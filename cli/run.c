@@ -526,89 +526,114 @@ static int add_job(struct run *r, const char *path)
 	return job_hash(r, j);
 }
 
-int p2pb_cmd_run(int argc, char **argv)
+/* Options before "--" (ours), the job files, and what follows "--" (every job's); -1: go on, else the exit status. */
+static int parse_args(int argc, char **argv, struct run *r, const char **out, int *first_job, int *end)
 {
 	static const struct option opts[] = {
 		{ "output", required_argument, NULL, 'o' }, { "dry-run", no_argument, NULL, 'n' },
 		{ "rerun", no_argument, NULL, 'R' },	    { "history", required_argument, NULL, 'H' },
 		{ "help", no_argument, NULL, 'h' },	    { NULL, 0, NULL, 0 },
 	};
-	struct run *r = calloc(1, sizeof(*r));
-	const char *out = NULL;
-	int opt, i, rc = 2, end = argc;
+	int opt, i;
 
-	if (!r)
-		return 2;
-	for (i = 1; i < argc; i++)
-		if (!strcmp(argv[i], "--")) {
-			end = i;
-			break;
-		}
-	if (argc - end - 1 > MAX_EXTRA) {
+	for (*end = argc, i = 1; i < argc && *end == argc; i++)
+		if (!strcmp(argv[i], "--"))
+			*end = i;
+	if (argc - *end - 1 > MAX_EXTRA) {
 		fprintf(stderr, "p2pbench run: more than %d arguments after --\n", MAX_EXTRA);
-		free(r);
 		return 2;
 	}
-	for (i = end + 1; i < argc; i++)
+	for (i = *end + 1; i < argc; i++)
 		r->extra[r->n_extra++] = argv[i];
 	optind = 1;
-	while ((opt = getopt_long(end, argv, "o:nh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(*end, argv, "o:nh", opts, NULL)) != -1) {
 		switch (opt) {
-		case 'o': out = optarg; break;
+		case 'o': *out = optarg; break;
 		case 'n': r->dry_run = true; break;
 		case 'R': r->rerun = true; break;
 		case 'H': r->history = optarg; break;
-		case 'h': usage(stdout); free(r); return 0;
-		default: usage(stderr); free(r); return 2;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
 		}
 	}
-	if (optind == end) {
+	if (optind == *end) {
 		fprintf(stderr, "p2pbench run: give at least one job file (see --help)\n");
-		free(r);
 		return 2;
 	}
-	for (i = optind; i < end; i++)
-		if (add_job(r, argv[i]))
-			goto fail;
+	*first_job = optind;
+	return -1;
+}
+
+/* -o DIR, or results/run-TIME-HOST */
+static void output_dir(struct run *r, const char *out)
+{
+	struct utsname u;
+	char ts[32];
+	time_t now = time(NULL);
+
 	if (out) {
 		snprintf(r->out, sizeof(r->out), "%s", out);
-	} else {
-		struct utsname u;
-		char ts[32];
-		time_t now = time(NULL);
-
-		strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", gmtime(&now));
-		snprintf(r->out, sizeof(r->out), "results/run-%s-%s", ts, uname(&u) ? "host" : u.nodename);
+		return;
 	}
+	strftime(ts, sizeof(ts), "%Y%m%d-%H%M%S", gmtime(&now));
+	snprintf(r->out, sizeof(r->out), "results/run-%s-%s", ts, uname(&u) ? "host" : u.nodename);
+}
+
+/* The results directory and its index, new or resumed, with the time estimates; 0 or -errno with a message. */
+static int prepare(struct run *r)
+{
 	if (r->history)
 		history_estimates(r, r->history);
-	if (!r->dry_run && mkdir(r->out, 0755) && errno != EEXIST) {
-		p2pb_fail(-errno, "cannot create %s: %s", r->out, strerror(errno));
-		goto fail;
-	}
+	if (!r->dry_run && mkdir(r->out, 0755) && errno != EEXIST)
+		return p2pb_fail(-errno, "cannot create %s: %s", r->out, strerror(errno));
 	if (index_open(r))
-		goto fail;
+		return -EIO;
 	history_estimates(r, r->out);	/* a resumed run: its own completed jobs */
+	return 0;
+}
+
+static void run_free(struct run *r)
+{
+	size_t i, k;
+
+	if (r->index)
+		json_object_put(r->index);
+	for (i = 0; i < r->n_jobs; i++)
+		for (k = 0; k < r->jobs[i].n_opts; k++)
+			free(r->jobs[i].opts[k]);
+	free(r);
+}
+
+int p2pb_cmd_run(int argc, char **argv)
+{
+	struct run *r = calloc(1, sizeof(*r));
+	const char *out = NULL;
+	int i, first_job = 0, end = argc, rc = r ? parse_args(argc, argv, r, &out, &first_job, &end) : 2;
+
+	if (rc >= 0) {
+		free(r);
+		return rc;
+	}
+	for (i = first_job; i < end; i++)
+		if (add_job(r, argv[i]))
+			goto fail;
+	output_dir(r, out);
+	if (prepare(r))
+		goto fail;
 	if (r->dry_run) {
 		dry_run(r);
-		rc = 0;
-		goto out;
+		run_free(r);
+		return 0;
 	}
 	rc = run_jobs(r);
 	if (rc < 0)
 		goto fail;
 	printf("run: %s/index.json: %s\n", r->out, rc == 0 ? "every job passed" : rc == 130 ? "interrupted; "
 	       "run the same command again to resume" : rc == 1 ? "a job found a failure" : "a job could not run");
-	goto out;
+	run_free(r);
+	return rc;
 fail:
 	fprintf(stderr, "p2pbench run: %s\n", p2pb_error());
-	rc = 2;
-out:
-	if (r->index)
-		json_object_put(r->index);
-	for (i = 0; i < (int)r->n_jobs; i++)
-		for (size_t k = 0; k < r->jobs[i].n_opts; k++)
-			free(r->jobs[i].opts[k]);
-	free(r);
-	return rc;
+	run_free(r);
+	return 2;
 }
