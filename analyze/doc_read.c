@@ -208,7 +208,7 @@ static void revoke_timeline(struct p2pb_rcase *c, json_object *its)
 	c->timeline = timeline_new(p2pb_jarr(tl, "bytes"), p2pb_jnum(tl, "bin_ns"), p2pb_jnum(tl, "start_ns"));
 	if (!c->timeline)
 		return;
-	c->timeline->iteration = (int)p2pb_jnum(it, "index");
+	c->timeline->iteration = isnan(p2pb_jnum(it, "index")) ? 0 : (int)p2pb_jnum(it, "index");
 	for (i = 0; i < p2pb_jlen(atts); i++)
 		inval = fmin(inval, p2pb_jnum(json_object_array_get_idx(atts, i),
 					      p2pb_metrics[P2PB_M_TRIGGER_TO_INVALIDATE].path));

@@ -177,7 +177,7 @@ static void cdf_axis(struct report *r, size_t doc, const char *group, FILE *gp)
 
 	for (i = 0; i < r->set->n_cases; i++) {
 		const struct p2pb_rcase *c = &r->set->cases[i];
-		const struct p2pb_series *sr = p2pb_rcase_series(c, "revoke_to_quiesce_ns");
+		const struct p2pb_series *sr = p2pb_rcase_series(c, p2pb_metrics[P2PB_M_REVOKE_TO_QUIESCE].name);
 
 		case_group(c, g, sizeof(g));
 		if (c->doc == doc && !strcmp(g, group) && sr && sr->n) {
@@ -212,7 +212,7 @@ static int fig_cdf(struct report *r, size_t doc, const char *group)
 		      "set yrange [0:1.02]\nplot ");
 	for (i = 0; i < r->set->n_cases; i++) {
 		const struct p2pb_rcase *c = &r->set->cases[i];
-		const struct p2pb_series *sr = p2pb_rcase_series(c, "revoke_to_quiesce_ns");
+		const struct p2pb_series *sr = p2pb_rcase_series(c, p2pb_metrics[P2PB_M_REVOKE_TO_QUIESCE].name);
 
 		case_group(c, g, sizeof(g));
 		if (c->doc != doc || strcmp(g, group) || !sr || !sr->n)

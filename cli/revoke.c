@@ -226,7 +226,7 @@ static int run_jobs(struct p2pb_session *s, const struct revoke_args *a, const s
 		p2pb_case_summary_table(sums, i);
 	free(sums);
 	if (p2pb_case_kernel_stuck())
-		p2pb_cli_exit_stuck("revoke", ktap);
+		p2pb_cli_exit_stuck(a->prog, ktap);
 	if (!p2pb_interrupted)
 		return p2pb_verdict_exit_status(worst);
 	if (ktap->f)

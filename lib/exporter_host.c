@@ -133,10 +133,19 @@ static int host_export(struct p2pb_exporter *x, uint32_t bar, const struct p2pb_
 	return export_with(x, bar, r, out, alloc_anon);
 }
 
+/* host and udmabuf take no ARGS: "host:x" is refused, not run as host memory */
+static int no_arguments(const char *dev)
+{
+	const char *colon = strchr(dev, ':');
+
+	return colon ? p2pb_fail(-EINVAL, "'%.*s' takes no arguments", (int)(colon - dev), dev) : 0;
+}
+
 const struct p2pb_exporter_ops p2pb_exporter_host = {
 	.name = "host",
 	.cpu_mapped = true,
 	.importers_hold_ref = true,
+	.check = no_arguments,
 	.create = host_create,
 	.destroy = host_destroy,
 	.export = host_export,
@@ -196,6 +205,7 @@ const struct p2pb_exporter_ops p2pb_exporter_udmabuf = {
 	.dmabuf = true,
 	.cpu_mapped = true,
 	.importers_hold_ref = true,
+	.check = no_arguments,
 	.supported = udmabuf_supported,
 	.create = udmabuf_create,
 	.destroy = host_destroy,

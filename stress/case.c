@@ -837,7 +837,9 @@ static void add_to_hists(struct p2pb_case_result *r, const struct p2pb_iter_resu
 	hists_add(r, &mv);
 	for (a = 0; a < it->obs.n_atts; a++) {
 		p2pb_att_metrics(&it->atts[a], &mv);
-		hists_add(r, &mv);
+		/* an attachment's pair or nothing: both summaries count the attachments that unmapped */
+		if (p2pb_metric_has(&mv, P2PB_M_INVALIDATE_TO_UNMAP))
+			hists_add(r, &mv);
 	}
 	if (it->dma) {
 		r->dma_before.bytes += it->before.bytes, r->dma_before.ns += it->before.ns;

@@ -62,8 +62,8 @@ static void summaries_json(json_object *o, const struct p2pb_case_result *r)
 	for (m = 0; m < P2PB_N_CASE_METRICS; m++) {
 		const char *path = p2pb_metrics[m].summary;
 
-		if (!path)
-			continue;
+		if (!path || !strchr(path, '.'))
+			continue;	/* a case's summaries sit under "summary." (unit.metric) */
 		snprintf(parent, sizeof(parent), "%.*s", (int)(strrchr(path, '.') - path), path);
 		if (r->h[m].count || p2pb_jobj(o, parent))
 			p2pb_jset(o, path, p2pb_json_summary(&r->h[m]));

@@ -87,7 +87,7 @@ int p2pb_rdma_mem_parse(const char *s, struct p2pb_rdma_mem_spec *m)
 	if (m->kind->bar_size)
 		return parse_range(m);
 	if (m->kind->check && m->kind->check(m->dev))
-		return p2pb_fail(-EINVAL, "--mem %s: %s", s, p2pb_error());
+		return -EINVAL;	/* the back-end said why; the command names the option */
 	return 0;
 }
 

@@ -218,7 +218,7 @@ void p2pb_rdma_run_result_release(struct p2pb_rdma_run_result *res)
 static int run_loopback(const struct p2pb_rdma_run_cfg *cfg, struct p2pb_rdma_ep *ep, struct peer *p,
 			struct p2pb_rdma_run_result *res)
 {
-	struct p2pb_rdma_mem_spec host;
+	static struct p2pb_rdma_mem_spec host;	/* the endpoint keeps a pointer to it */
 	struct p2pb_rdma_ep_cfg ec = cfg->ep;
 	struct p2pb_rdma_requester q = { .ep = ep, .t = cfg->t, .loopback = &p->resp };
 	struct p2pb_rdma_fault_target ft;
