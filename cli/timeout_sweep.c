@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* p2pbench timeout-sweep: options, the result document and the exit status (stress/timeout_sweep.c runs it). */
+/* p2pbench timeout-sweep: options, the result document and the exit status (stress/sweep_grid.c runs it). */
 #define _GNU_SOURCE
 #include "commands.h"
 #include "cli.h"
-#include "timeout_sweep.h"
+#include "sweep_grid.h"
 #include "case.h"
 #include "job_file.h"
 

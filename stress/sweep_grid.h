@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef P2PB_TIMEOUT_SWEEP_H
-#define P2PB_TIMEOUT_SWEEP_H
+#ifndef P2PB_SWEEP_GRID_H
+#define P2PB_SWEEP_GRID_H
 /*
  * The timeout sweep: one revoke case per cell of importer unmap delay x
  * revoke timeout x policy x trigger, on vfio-pci with kernel/vfio/patches.

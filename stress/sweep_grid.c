@@ -10,7 +10,7 @@
  * kernel gave up waiting.
  */
 #define _GNU_SOURCE
-#include "timeout_sweep.h"
+#include "sweep_grid.h"
 #include "revoke_case.h"
 
 #include "clock.h"
