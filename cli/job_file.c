@@ -11,29 +11,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "one of flr mem-off ..., a comma list, or 'all' (flr,mem-off,...)": what trigger= takes. */
-static void trigger_forms(char *buf, size_t len)
-{
-	unsigned int i;
-
-	snprintf(buf, len, "one of");
-	for (i = 0; p2pb_triggers[i]; i++)
-		snprintf(buf + strlen(buf), len - strlen(buf), " %s", p2pb_triggers[i]->name);
-	snprintf(buf + strlen(buf), len - strlen(buf), ", a comma list, or 'all' (%s)", p2pb_trigger_all());
-}
+/* The most triggers in a list: 64 of the shortest names already fill 255 characters. */
+#define MAX_TRIGGER_LIST 64
 
 /* One trigger; a list was expanded into one job each before (p2pb_job_expand). */
 static int parse_trigger(const struct p2pb_opt *opt, void *opts, const char *v)
 {
+	const struct p2pb_trigger_ops *t[MAX_TRIGGER_LIST];
 	struct p2pb_job *j = opts;
-	char forms[256];
+	unsigned int n;
 
 	(void)opt;
-	j->trigger = p2pb_trigger_find(v);
-	if (j->trigger)
-		return 0;
-	trigger_forms(forms, sizeof(forms));
-	return p2pb_fail(-EINVAL, "unknown trigger; expected %s", forms);
+	if (p2pb_trigger_list(v, P2PB_TRIGGERS_ALL, t, MAX_TRIGGER_LIST, &n))
+		return -EINVAL;
+	if (n > 1)
+		return p2pb_fail(-EINVAL, "one trigger per job: a list makes one job per trigger");
+	j->trigger = t[0];
+	return 0;
 }
 
 static int parse_importer(const struct p2pb_opt *opt, void *opts, const char *v)
@@ -134,27 +128,24 @@ static int append_job(const struct p2pb_job *j, struct p2pb_job **jobs, unsigned
 /* Appends one job per trigger in a comma list ("all": every trigger). */
 int p2pb_job_expand(const struct p2pb_job *j, const char *triggers, struct p2pb_job **jobs, unsigned int *n)
 {
-	char buf[256], *t, *save = NULL;
+	const struct p2pb_trigger_ops *t[MAX_TRIGGER_LIST];
+	unsigned int nt, i;
+	bool several;
 	int err;
 
 	if (!triggers || !*triggers)
 		return append_job(j, jobs, n);
-	if (!strcmp(triggers, "all")) {
-		snprintf(buf, sizeof(buf), "%s", p2pb_trigger_all());
-	} else {
-		if (strlen(triggers) >= sizeof(buf))
-			return p2pb_fail(-EINVAL, "trigger list too long");
-		snprintf(buf, sizeof(buf), "%s", triggers);
-	}
-	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	if (p2pb_trigger_list(triggers, P2PB_TRIGGERS_ALL, t, MAX_TRIGGER_LIST, &nt))
+		return p2pb_fail(-EINVAL, "trigger=%s: %s", triggers, p2pb_error());
+	several = strchr(triggers, ',') || !strcmp(triggers, "all");
+	for (i = 0; i < nt; i++) {
 		struct p2pb_job one = *j;
 
-		if (p2pb_job_set(&one, "trigger", t))
-			return -EINVAL;
+		one.trigger = t[i];
 		/* a list makes several cases: tell them apart by trigger */
-		if (!one.name[0] || strchr(triggers, ',') || !strcmp(triggers, "all"))
+		if (!one.name[0] || several)
 			snprintf(one.name, sizeof(one.name), "%.40s%s%s", j->name[0] ? j->name : "", j->name[0] ? "/" : "",
-				 t);
+				 t[i]->name);
 		if ((err = append_job(&one, jobs, n)))
 			return err;
 	}

@@ -160,6 +160,7 @@ static int parse_disturb(struct p2pb_rdma_disturb *d, const char *opt, const cha
 	char name[32];
 	const char *at = strchr(val, '@');
 	const struct p2pb_trigger_ops *t;
+	unsigned int n;
 
 	if (d->kind != P2PB_FAULT_NONE)
 		return bad(opt, val, "one disturbance per run (--revoke or --fault, once)");
@@ -175,9 +176,8 @@ static int parse_disturb(struct p2pb_rdma_disturb *d, const char *opt, const cha
 		d->name = !strcmp(name, "dereg") ? "dereg" : "qp-error";
 		return 0;
 	}
-	t = p2pb_trigger_find(name);
-	if (!t || t->for_tests)
-		return bad(opt, val, "unknown trigger (see --help)");
+	if (p2pb_trigger_list(name, P2PB_TRIGGERS_REAL, &t, 1, &n))
+		return bad(opt, val, p2pb_error());
 	if (t->permanent)
 		return bad(opt, val, "this trigger revokes for good: no traffic comes back after it");
 	d->kind = P2PB_FAULT_TRIGGER;

@@ -104,6 +104,27 @@ static void test_job_files(void)
 	free(jobs);
 }
 
+/* Every front-end's trigger lists: names, "all", the unknown one named with what is known. */
+static void test_trigger_lists(void)
+{
+	const struct p2pb_trigger_ops *t[8];
+	unsigned int n;
+
+	CHECK(p2pb_trigger_list("flr,,mem-off", 0, t, 8, &n) == 0 && n == 2 && !strcmp(t[1]->name, "mem-off"));
+	CHECK(p2pb_trigger_list("all", P2PB_TRIGGERS_ALL, t, 8, &n) == 0 && n == 6 && !strcmp(t[5]->name, "close"));
+	CHECK(p2pb_trigger_list("all", 0, t, 8, &n) < 0);
+	CHECK_STR(p2pb_error(), "unknown trigger 'all'; expected one of flr mem-off d3hot low-power hot-reset close "
+		  "sim, or a comma list of them");
+	CHECK(p2pb_trigger_list("flr,unplug", P2PB_TRIGGERS_ALL, t, 8, &n) < 0);
+	CHECK(strstr(p2pb_error(), "unknown trigger 'unplug'; expected one of flr ") == p2pb_error());
+	CHECK(strstr(p2pb_error(), ", a comma list, or 'all' (flr,mem-off,d3hot,low-power,hot-reset,close)") != NULL);
+	CHECK(p2pb_trigger_list("sim", 0, t, 1, &n) == 0 && n == 1);
+	CHECK(p2pb_trigger_list("sim", P2PB_TRIGGERS_REAL, t, 1, &n) < 0);
+	CHECK_STR(p2pb_error(), "unknown trigger 'sim'; expected one of flr mem-off d3hot low-power hot-reset close");
+	CHECK(p2pb_trigger_list(",", 0, t, 8, &n) < 0 && !strcmp(p2pb_error(), "no trigger in the list"));
+	CHECK(p2pb_trigger_list("flr,flr", 0, t, 1, &n) < 0 && !strcmp(p2pb_error(), "at most 1 trigger"));
+}
+
 int main(void)
 {
 	struct p2pb_job d, *jobs = NULL;
@@ -111,6 +132,7 @@ int main(void)
 
 	test_declarations();
 	test_values();
+	test_trigger_lists();
 	p2pb_job_defaults(&d);
 	CHECK(d.bar == 2 && d.iterations == 10 && d.dmabufs == 1);
 	CHECK(p2pb_job_set(&d, "device", "1:00.0") == 0);
