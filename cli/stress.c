@@ -233,9 +233,14 @@ static int default_duration(struct stress_args *a)
 /* The importer and the triggers when none were given: the default ones, or the sim's. */
 static int default_importer_triggers(struct stress_args *a)
 {
-	/* a PCI function: the importer module, the PCI triggers; none (sim): the in-process importer, its own revoke */
-	bool sim = !p2pb_exporter_function(a->c.device);
+	const struct p2pb_exporter_ops *b = p2pb_exporter_backend(a->c.device);
+	/* what revokes it: the PCI triggers (and the importer module), or the back-end's own (sim: the null importer) */
+	bool sim = !b->vfio && b->revoke;
 	char spec[P2PB_SPEC_LEN];
+
+	if (!b->vfio && !b->revoke)
+		return p2pb_fail(-EINVAL, "'%s' cannot be revoked: stress needs a device on vfio-pci (or sim)",
+				 a->c.device);
 
 	if (!a->importer_given) {
 		snprintf(spec, sizeof(spec), "%s%s%s", sim ? "null" : STRESS_IMPORTER,
