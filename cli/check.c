@@ -14,7 +14,34 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void usage(FILE *f)
+/* The command line: the check's parameters and where the document goes. */
+struct check_args {
+	struct p2pb_check_params p;
+	const char *json_path;
+};
+
+static const struct p2pb_job_key_use check_job_keys[] = {
+	{ .name = "device", .help = "exporter, bound to vfio-pci" }, { .name = "bar" }, { 0 },
+};
+
+#define ARG(member) P2PB_OPT_FIELD(struct check_args, member)
+
+static const struct p2pb_opt check_keys[] = {
+	{ .name = "importer-dev", .type = P2PB_OPT_STRING, ARG(p.importer_dev), .metavar = "BDF",
+	  .help = "PCI function the test importer attaches as, bound to p2pbench_importer (required; the lab's edu: "
+	  "0000:02:00.0)" },
+	{ .name = "bind", .type = P2PB_OPT_FLAG, ARG(p.bind),
+	  .help = "rebind the device to vfio-pci for the run, restore after" },
+	{ .name = "ktap", .type = P2PB_OPT_STRING, ARG(p.ktap_path), .def = "-", .metavar = "FILE",
+	  .help = "KTAP output, - for stdout" },
+	{ .name = "json", .type = P2PB_OPT_STRING, ARG(json_path), .metavar = "FILE",
+	  .help = "versioned result document" },
+	{ 0 },
+};
+
+static const struct p2pb_cli_short check_shorts[] = { { 'd', "device" }, { 'b', "bar" }, { 0 } };
+
+static void usage(FILE *f, const struct p2pb_cli_line *l)
 {
 	unsigned int i;
 
@@ -38,54 +65,28 @@ static void usage(FILE *f)
 		"                 through sysfs does not revoke; a dma-buf exported in low power starts\n"
 		"                 un-revoked; an implicit wakeup leaves dma-bufs revoked): a known bug is\n"
 		"                 '# XFAIL' with its reason, a fixed one '# XPASS'\n\n"
-		"Options:\n"
-		"  -d, --device BDF        exporter, bound to vfio-pci\n"
-		"  -b, --bar N             BAR to export (default 2)\n"
-		"      --importer-dev BDF  PCI function the test importer attaches as, bound to\n"
-		"                          p2pbench_importer (required; the lab's edu: 0000:02:00.0)\n"
-		"      --bind              rebind the device to vfio-pci for the run, restore after\n"
-		"      --ktap FILE         KTAP output (default: stdout)\n"
-		"      --json FILE         versioned result document\n"
-		"  -h, --help\n\n"
-		"Exit status: 0 every rule held (XFAIL/XPASS/SKIP included), 1 a rule was broken,\n"
+		"Options:\n");
+	p2pb_cli_line_help(f, l);
+	fprintf(f,
+		"\nExit status: 0 every rule held (XFAIL/XPASS/SKIP included), 1 a rule was broken,\n"
 		"2 bad input or a setup error.\n");
 }
 
-static int parse_args(int argc, char **argv, struct p2pb_job *job, const char **imp_dev, bool *bind,
-		      const char **ktap_path, const char **json_path)
+/* -1: go on; else the exit status. */
+static int parse_args(int argc, char **argv, struct check_args *a)
 {
-	static const struct option opts[] = {
-		{ "device", required_argument, 0, 'd' }, { "bar", required_argument, 0, 'b' },
-		{ "importer-dev", required_argument, 0, 'I' }, { "bind", no_argument, 0, 'B' },
-		{ "ktap", required_argument, 0, 'K' }, { "json", required_argument, 0, 'J' },
-		{ "help", no_argument, 0, 'h' }, { 0 },
+	struct p2pb_job_line l = {
+		.cli = { .prog = "check", .shortopts = "d:b:h", .shorts = check_shorts, .usage = usage },
+		.use = check_job_keys, .job_off = offsetof(struct check_args, p.job), .own = check_keys,
 	};
-	int opt;
+	int rc;
 
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:b:h", opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-		case 'b':
-			if (p2pb_job_set(job, opt == 'd' ? "device" : "bar", optarg)) {
-				fprintf(stderr, "p2pbench check: %s\n", p2pb_error());
-				return 2;
-			}
-			break;
-		case 'I': *imp_dev = optarg; break;
-		case 'B': *bind = true; break;
-		case 'K': *ktap_path = optarg; break;
-		case 'J': *json_path = optarg; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "p2pbench check: unexpected argument '%s' (see --help)\n", argv[optind]);
+	if (p2pb_job_line_begin(&l, a))
 		return 2;
-	}
-	if (!job->device[0] || !*imp_dev) {
-		fprintf(stderr, "p2pbench check: %s\n", !job->device[0] ? "no device: give --device BDF" :
+	if ((rc = p2pb_cli_read(&l.cli, argc, argv, a)) >= 0 || (rc = p2pb_cli_no_more(&l.cli, argc, argv)))
+		return rc;
+	if (!a->p.job.device[0] || !a->p.importer_dev) {
+		fprintf(stderr, "p2pbench check: %s\n", !a->p.job.device[0] ? "no device: give --device BDF" :
 			"no importer device: give --importer-dev BDF (bound to p2pbench_importer)");
 		return 2;
 	}
@@ -94,25 +95,23 @@ static int parse_args(int argc, char **argv, struct p2pb_job *job, const char **
 
 int p2pb_cmd_check(int argc, char **argv)
 {
-	struct p2pb_check_params p = { .ktap_path = "-" };
+	struct check_args a = { 0 };
+	struct p2pb_check_params *p = &a.p;
 	struct p2pb_check_result r = { 0 };
 	struct p2pb_ktap ktap = { 0 };
 	struct p2pb_session s;
-	const char *json_path = NULL;
 	json_object *doc;
-	int rc;
+	int rc = parse_args(argc, argv, &a);
 
-	p2pb_job_defaults(&p.job);
-	rc = parse_args(argc, argv, &p.job, &p.importer_dev, &p.bind, &p.ktap_path, &json_path);
 	if (rc >= 0)
 		return rc;
 	p2pb_session_init(&s, true);
-	if (p2pb_check_run(&s, &p, &ktap, &r))
+	if (p2pb_check_run(&s, p, &ktap, &r))
 		fprintf(stderr, "p2pbench check: %s\n", p2pb_error());
 	doc = p2pb_result_new("check", argc, argv);
-	json_object_object_add(doc, "device", json_object_new_string(p.job.device));
+	json_object_object_add(doc, "device", json_object_new_string(p->job.device));
 	json_object_object_add(doc, "checks", r.checks);
-	if (json_path && p2pb_result_write(doc, json_path))
+	if (a.json_path && p2pb_result_write(doc, a.json_path))
 		fprintf(stderr, "p2pbench check: %s\n", p2pb_error());
 	json_object_put(doc);
 	if (p2pb_case_kernel_stuck())

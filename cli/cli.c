@@ -55,20 +55,74 @@ int p2pb_cli_set(const struct p2pb_opt *keys, const struct p2pb_opt *opt, void *
 	return p2pb_fail(-EINVAL, "--%s%s%s: %s", opt->name, val ? " " : "", val ? val : "", p2pb_error());
 }
 
+void p2pb_cli_key_help(FILE *f, const struct p2pb_opt *key, const struct p2pb_cli_short *shorts)
+{
+	char lead[160], letter[8] = "    ", form[128], desc[1024];
+	int c = short_of(shorts, key->name);
+
+	/* a long option without a letter lines up with those that have one */
+	if (c)
+		snprintf(letter, sizeof(letter), "-%c, ", c);
+	snprintf(lead, sizeof(lead), "%s--%s%s%s", letter, key->name, key->type == P2PB_OPT_FLAG ? "" : " ",
+		 key->type == P2PB_OPT_FLAG ? "" : p2pb_opt_metavar(key, form, sizeof(form)));
+	p2pb_help_entry(f, lead, p2pb_opt_describe(key, desc, sizeof(desc)));
+}
+
 void p2pb_cli_keys_help(FILE *f, const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts)
 {
-	char lead[160], letter[8], form[128], desc[1024];
-	int c;
+	for (; keys->name; keys++)
+		p2pb_cli_key_help(f, keys, shorts);
+}
 
-	for (; keys->name; keys++) {
-		c = short_of(shorts, keys->name);
-		letter[0] = 0;
-		if (c)
-			snprintf(letter, sizeof(letter), "-%c, ", c);
-		snprintf(lead, sizeof(lead), "%s--%s%s%s", letter, keys->name, keys->type == P2PB_OPT_FLAG ? "" : " ",
-			 keys->type == P2PB_OPT_FLAG ? "" : p2pb_opt_metavar(keys, form, sizeof(form)));
-		p2pb_help_entry(f, lead, p2pb_opt_describe(keys, desc, sizeof(desc)));
+int p2pb_cli_begin(struct p2pb_cli_line *l, const struct option *extra, void *opts)
+{
+	unsigned int n = 0;
+
+	optind = 0;	/* getopt starts over, its permutation state too: the unit tests parse many lines */
+	if (p2pb_opts_defaults(l->keys, opts) || p2pb_cli_options(l->keys, l->shorts, extra, l->longopts)) {
+		fprintf(stderr, "p2pbench %s: %s\n", l->prog, p2pb_error());
+		return -EINVAL;
 	}
+	while (l->longopts[n].name)
+		n++;
+	l->longopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
+	l->longopts[n + 1] = (struct option){ 0 };
+	return 0;
+}
+
+int p2pb_cli_read(struct p2pb_cli_line *l, int argc, char **argv, void *opts)
+{
+	const struct p2pb_opt *key;
+	int o;
+
+	while ((o = getopt_long(argc, argv, l->shortopts, l->longopts, NULL)) != -1) {
+		key = p2pb_cli_key(l->keys, l->shorts, o);
+		if (!key && o != 'h' && o != '?')
+			return o;
+		if (!key) {
+			l->usage(o == 'h' ? stdout : stderr, l);
+			return o == 'h' ? 0 : 2;
+		}
+		if (p2pb_cli_set(l->keys, key, opts, optarg)) {
+			fprintf(stderr, "p2pbench %s: %s\n", l->prog, p2pb_error());
+			return 2;
+		}
+	}
+	return -1;
+}
+
+int p2pb_cli_no_more(const struct p2pb_cli_line *l, int argc, char **argv)
+{
+	if (optind >= argc)
+		return 0;
+	fprintf(stderr, "p2pbench %s: unexpected argument '%s' (see --help)\n", l->prog, argv[optind]);
+	return 2;
+}
+
+void p2pb_cli_line_help(FILE *f, const struct p2pb_cli_line *l)
+{
+	p2pb_cli_keys_help(f, l->keys, l->shorts);
+	p2pb_help_entry(f, "-h, --help", "");
 }
 
 void p2pb_cli_exit_stuck(const char *prog, struct p2pb_ktap *ktap)

@@ -30,8 +30,39 @@ int p2pb_cli_options(const struct p2pb_opt *keys, const struct p2pb_cli_short *s
 const struct p2pb_opt *p2pb_cli_key(const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts, int val);
 /* @opt's value from the command line into @opts; 0, or -EINVAL with "--KEY VALUE: KEY=VALUE: why". */
 int p2pb_cli_set(const struct p2pb_opt *keys, const struct p2pb_opt *opt, void *opts, const char *val);
-/* Every key as an option, for --help: "-D, --duration D", what it does, its bounds and default. */
+/* A key as an option, for --help: "-D, --duration D", what it does, its bounds and default. */
+void p2pb_cli_key_help(FILE *f, const struct p2pb_opt *key, const struct p2pb_cli_short *shorts);
+/* Every key of @keys so. */
 void p2pb_cli_keys_help(FILE *f, const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts);
+
+/* A command line read by declared keys: p2pb_cli_begin(), then p2pb_cli_read(). */
+struct p2pb_cli_line {
+	const char *prog;			/* "load": its messages start "p2pbench load: " */
+	const char *shortopts;			/* getopt's, e.g. "d:b:h" */
+	const struct p2pb_opt *keys;
+	const struct p2pb_cli_short *shorts;
+	void (*usage)(FILE *f, const struct p2pb_cli_line *l);
+	struct option longopts[P2PB_CLI_MAX_OPTS + 2];	/* made by p2pb_cli_begin(), --help last */
+};
+
+/*
+ * Before the first option: every key's default into @opts, the getopt_long
+ * options (the keys, @extra, then --help, val 'h') and optind reset. 0, or
+ * -EINVAL with the message printed.
+ */
+int p2pb_cli_begin(struct p2pb_cli_line *l, const struct option *extra, void *opts);
+/*
+ * The options in order, every key's value into @opts as it comes, until the
+ * end (-1; optind: the first argument) or one that is not a key: --help
+ * prints the usage and returns 0, getopt's complaint ('?') the usage on
+ * stderr and 2, a bad value its message and 2; an option of @extra returns
+ * its val (a letter) for the caller.
+ */
+int p2pb_cli_read(struct p2pb_cli_line *l, int argc, char **argv, void *opts);
+/* After the options, and a command's own arguments: 0 if none is left, else 2 with the first one named. */
+int p2pb_cli_no_more(const struct p2pb_cli_line *l, int argc, char **argv);
+/* The options part of a usage: every key of @l, then --help. */
+void p2pb_cli_line_help(FILE *f, const struct p2pb_cli_line *l);
 
 /*
  * A trigger is stuck in the kernel, and the results are written: the KTAP

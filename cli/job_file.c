@@ -11,35 +11,35 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* "one of flr mem-off ..., a comma list, or 'all' (flr,mem-off,...)": what trigger= takes. */
-static void trigger_forms(char *buf, size_t len)
-{
-	unsigned int i;
+/* The most triggers in a list: 64 of the shortest names already fill 255 characters. */
+#define MAX_TRIGGER_LIST 64
 
-	snprintf(buf, len, "one of");
-	for (i = 0; p2pb_triggers[i]; i++)
-		snprintf(buf + strlen(buf), len - strlen(buf), " %s", p2pb_triggers[i]->name);
-	snprintf(buf + strlen(buf), len - strlen(buf), ", a comma list, or 'all' (%s)", p2pb_trigger_all());
+/*
+ * A job key's value into the job at @opts + @opt->off: a key copied into a
+ * command's own table (p2pb_job_line_begin) is moved with the job.
+ */
+static struct p2pb_job *job_of(const struct p2pb_opt *opt, void *opts)
+{
+	return (struct p2pb_job *)((char *)opts + opt->off);
 }
 
 /* One trigger; a list was expanded into one job each before (p2pb_job_expand). */
 static int parse_trigger(const struct p2pb_opt *opt, void *opts, const char *v)
 {
-	struct p2pb_job *j = opts;
-	char forms[256];
+	const struct p2pb_trigger_ops *t[MAX_TRIGGER_LIST];
+	unsigned int n;
 
-	(void)opt;
-	j->trigger = p2pb_trigger_find(v);
-	if (j->trigger)
-		return 0;
-	trigger_forms(forms, sizeof(forms));
-	return p2pb_fail(-EINVAL, "unknown trigger; expected %s", forms);
+	if (p2pb_trigger_list(v, P2PB_TRIGGERS_ALL, t, MAX_TRIGGER_LIST, &n))
+		return -EINVAL;
+	if (n > 1)
+		return p2pb_fail(-EINVAL, "one trigger per job: a list makes one job per trigger");
+	job_of(opt, opts)->trigger = t[0];
+	return 0;
 }
 
 static int parse_importer(const struct p2pb_opt *opt, void *opts, const char *v)
 {
-	(void)opt;
-	return p2pb_job_add_importer(opts, v);
+	return p2pb_job_add_importer(job_of(opt, opts), v);
 }
 
 #define JOB(member) P2PB_OPT_FIELD(struct p2pb_job, member)
@@ -55,9 +55,10 @@ const struct p2pb_opt p2pb_job_keys[] = {
 	  .help = "bytes to export" },
 	{ .name = "dmabufs", .type = P2PB_OPT_UINT, JOB(dmabufs), .def = "1", .min = 1, .max = P2PB_MAX_DMABUFS,
 	  .help = "split the range into this many dma-bufs" },
-	{ .name = "trigger", .type = P2PB_OPT_CUSTOM, .parse = parse_trigger, .metavar = "NAME[,...]",
+	/* a CUSTOM key's field is the job itself (job_of) */
+	{ .name = "trigger", .type = P2PB_OPT_CUSTOM, .off = 0, .parse = parse_trigger, .metavar = "NAME[,...]",
 	  .help = "a trigger (see 'Triggers'), or a comma list of them or 'all': one case per trigger" },
-	{ .name = "importer", .type = P2PB_OPT_CUSTOM, .parse = parse_importer, .metavar = "SPEC",
+	{ .name = "importer", .type = P2PB_OPT_CUSTOM, .off = 0, .parse = parse_importer, .metavar = "SPEC",
 	  .help = "repeatable: importers attached together (see 'Importers')" },
 	{ .name = "iterations", .type = P2PB_OPT_UINT, JOB(iterations), .def = "10", .min = 1, .max = 1000000,
 	  .help = "measured revokes" },
@@ -100,6 +101,46 @@ void p2pb_job_help(FILE *f)
 	p2pb_opts_help(f, p2pb_job_keys);
 }
 
+/* The job keys @use names, moved by @job_off, then @own, into @out; 0 or -EINVAL with a message. */
+static int job_keys_for(const struct p2pb_job_key_use *use, size_t job_off, const struct p2pb_opt *own,
+			struct p2pb_opt out[P2PB_CLI_MAX_OPTS + 1])
+{
+	const struct p2pb_opt *key;
+	unsigned int n = 0;
+
+	for (; use->name; use++, n++) {
+		key = p2pb_opt_find(p2pb_job_keys, use->name);
+		if (!key || n == P2PB_CLI_MAX_OPTS)
+			return p2pb_fail(-EINVAL, "job key '%s': %s", use->name,
+					 key ? "too many options" : "no such key");
+		out[n] = *key;
+		out[n].off += job_off;
+		if (use->def) {
+			out[n].def = use->def;
+			out[n].unset = NULL;
+		}
+		if (use->help)
+			out[n].help = use->help;
+	}
+	for (; own->name; own++, n++) {
+		if (n == P2PB_CLI_MAX_OPTS)
+			return p2pb_fail(-EINVAL, "more than %d options", P2PB_CLI_MAX_OPTS);
+		out[n] = *own;
+	}
+	out[n] = (struct p2pb_opt){ 0 };
+	return 0;
+}
+
+int p2pb_job_line_begin(struct p2pb_job_line *l, void *opts)
+{
+	p2pb_job_defaults((struct p2pb_job *)((char *)opts + l->job_off));
+	l->cli.keys = l->keys;
+	if (!job_keys_for(l->use, l->job_off, l->own, l->keys))
+		return p2pb_cli_begin(&l->cli, NULL, opts);
+	fprintf(stderr, "p2pbench %s: %s\n", l->cli.prog, p2pb_error());
+	return -EINVAL;
+}
+
 int p2pb_job_check(const struct p2pb_job *j)
 {
 	unsigned int i;
@@ -134,27 +175,24 @@ static int append_job(const struct p2pb_job *j, struct p2pb_job **jobs, unsigned
 /* Appends one job per trigger in a comma list ("all": every trigger). */
 int p2pb_job_expand(const struct p2pb_job *j, const char *triggers, struct p2pb_job **jobs, unsigned int *n)
 {
-	char buf[256], *t, *save = NULL;
+	const struct p2pb_trigger_ops *t[MAX_TRIGGER_LIST];
+	unsigned int nt, i;
+	bool several;
 	int err;
 
 	if (!triggers || !*triggers)
 		return append_job(j, jobs, n);
-	if (!strcmp(triggers, "all")) {
-		snprintf(buf, sizeof(buf), "%s", p2pb_trigger_all());
-	} else {
-		if (strlen(triggers) >= sizeof(buf))
-			return p2pb_fail(-EINVAL, "trigger list too long");
-		snprintf(buf, sizeof(buf), "%s", triggers);
-	}
-	for (t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+	if (p2pb_trigger_list(triggers, P2PB_TRIGGERS_ALL, t, MAX_TRIGGER_LIST, &nt))
+		return p2pb_fail(-EINVAL, "trigger=%s: %s", triggers, p2pb_error());
+	several = strchr(triggers, ',') || !strcmp(triggers, "all");
+	for (i = 0; i < nt; i++) {
 		struct p2pb_job one = *j;
 
-		if (p2pb_job_set(&one, "trigger", t))
-			return -EINVAL;
+		one.trigger = t[i];
 		/* a list makes several cases: tell them apart by trigger */
-		if (!one.name[0] || strchr(triggers, ',') || !strcmp(triggers, "all"))
+		if (!one.name[0] || several)
 			snprintf(one.name, sizeof(one.name), "%.40s%s%s", j->name[0] ? j->name : "", j->name[0] ? "/" : "",
-				 t);
+				 t[i]->name);
 		if ((err = append_job(&one, jobs, n)))
 			return err;
 	}

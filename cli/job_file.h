@@ -3,6 +3,7 @@
 #define P2PB_CLI_JOB_FILE_H
 #include <stdio.h>
 
+#include "cli.h"
 #include "job.h"
 #include "opt.h"
 
@@ -22,6 +23,29 @@ int p2pb_job_set(struct p2pb_job *j, const char *key, const char *value);
 int p2pb_job_check(const struct p2pb_job *j);
 /* Every key with its form, bounds and default, for --help. */
 void p2pb_job_help(FILE *f);
+
+/* A job key a command takes as an option, with the command's default and help (NULL: the job's). */
+struct p2pb_job_key_use {
+	const char *name, *def, *help;
+};
+
+/* The command line of a command whose options are job keys (@use) and keys of its own (@own). */
+struct p2pb_job_line {
+	struct p2pb_cli_line cli;		/* its keys: @keys, once begun */
+	const struct p2pb_job_key_use *use;
+	size_t job_off;				/* where the options struct holds the job */
+	const struct p2pb_opt *own;
+	struct p2pb_opt keys[P2PB_CLI_MAX_OPTS + 1];
+};
+
+/*
+ * Before the first option: the job's defaults, then @l's keys made (the job
+ * keys @use names, with their form, bounds and help, their field moved by
+ * @job_off; then @own) and p2pb_cli_begin() on them: the command's defaults
+ * over the job's. 0, or -EINVAL with the message printed (an unknown job key,
+ * too many options).
+ */
+int p2pb_job_line_begin(struct p2pb_job_line *l, void *opts);
 
 /*
  * Parse an INI job file: [global] sets defaults (on top of *defaults, the

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "cli.h"
 #include "job_file.h"
 #include "steady_load.h"
 
@@ -25,7 +26,34 @@ struct load_args {
 	bool bind, quiet;
 };
 
-static void usage(FILE *f)
+static const struct p2pb_job_key_use load_job_keys[] = {
+	{ .name = "device", .help = "exporter, bound to vfio-pci (or --bind)" },
+	{ .name = "bar" }, { .name = "offset" }, { .name = "size" },
+	{ .name = "importer", .help = "the one importer, e.g. kmod:dev=0000:03:00.0,io=read,bs=64k,qd=16 (see "
+	  "'Importers')" },
+	{ 0 },
+};
+
+#define ARG(member) P2PB_OPT_FIELD(struct load_args, member)
+
+static const struct p2pb_opt load_keys[] = {
+	{ .name = "duration", .type = P2PB_OPT_DURATION, ARG(p.duration_ns), .def = "5s", .min = 1,
+	  .unit_ns = P2PB_NS_PER_S, .help = "measured time" },
+	{ .name = "warmup", .type = P2PB_OPT_DURATION, ARG(p.warmup_ns), .def = "500ms", .unit_ns = P2PB_NS_PER_S,
+	  .help = "unmeasured time first" },
+	{ .name = "bind", .type = P2PB_OPT_FLAG, ARG(bind),
+	  .help = "rebind the device to vfio-pci for the run, restore after" },
+	{ .name = "json", .type = P2PB_OPT_STRING, ARG(json_path), .metavar = "FILE",
+	  .help = "write the result document (- for stdout)" },
+	{ .name = "quiet", .type = P2PB_OPT_FLAG, ARG(quiet), .help = "no table" },
+	{ 0 },
+};
+
+static const struct p2pb_cli_short load_shorts[] = {
+	{ 'd', "device" }, { 'b', "bar" }, { 'i', "importer" }, { 'q', "quiet" }, { 0 },
+};
+
+static void usage(FILE *f, const struct p2pb_cli_line *l)
 {
 	fprintf(f,
 		"Usage: p2pbench load --device BDF --importer SPEC [options]\n\n"
@@ -33,74 +61,27 @@ static void usage(FILE *f)
 		"that moves data through it (kmod dma= or io=), lets it run for a warm-up and\n"
 		"then --duration, and reports bytes/s and operations/s. No revoke: the engine's\n"
 		"steady-state throughput, as bench/p2p-vs-fio.sh compares with fio.\n\n"
-		"Options:\n"
-		"  -d, --device BDF        exporter, bound to vfio-pci (or --bind)\n"
-		"  -b, --bar N             BAR to export (default 2)\n"
-		"      --offset SIZE, --size SIZE   the range (default: the whole BAR)\n"
-		"  -i, --importer SPEC     e.g. kmod:dev=0000:03:00.0,io=read,bs=64k,qd=16\n"
-		"      --duration D        measured time (default 5s)\n"
-		"      --warmup D          unmeasured time first (default 500ms)\n"
-		"      --bind              rebind the device to vfio-pci for the run, restore after\n"
-		"      --json FILE         write the result document (- for stdout)\n"
-		"  -q, --quiet             no table\n"
-		"  -h, --help\n\n"
-		"Exit status: 0 data moved without error, 1 I/O errors or nothing moved,\n"
+		"Options:\n");
+	p2pb_cli_line_help(f, l);
+	fprintf(f,
+		"\nExit status: 0 data moved without error, 1 I/O errors or nothing moved,\n"
 		"2 bad input or a setup error, 130 interrupted.\n\n");
 	p2pb_engine_help(f);
-}
-
-static const struct option load_opts[] = {
-	{ "device", required_argument, 0, 'd' }, { "bar", required_argument, 0, 'b' },
-	{ "offset", required_argument, 0, 'O' }, { "size", required_argument, 0, 'S' },
-	{ "importer", required_argument, 0, 'i' }, { "duration", required_argument, 0, 'T' },
-	{ "warmup", required_argument, 0, 'W' }, { "bind", no_argument, 0, 'B' },
-	{ "json", required_argument, 0, 'J' }, { "quiet", no_argument, 0, 'q' },
-	{ "help", no_argument, 0, 'h' }, { 0 },
-};
-
-static int bad(const char *opt, const char *val)
-{
-	fprintf(stderr, "p2pbench load: --%s %s: %s\n", opt, val, p2pb_error()[0] ? p2pb_error() : "bad value");
-	return 2;
 }
 
 /* -1: go on; else the exit status. */
 static int parse_args(int argc, char **argv, struct load_args *a)
 {
-	int opt, idx;
+	struct p2pb_job_line l = {
+		.cli = { .prog = "load", .shortopts = "d:b:i:qh", .shorts = load_shorts, .usage = usage },
+		.use = load_job_keys, .job_off = offsetof(struct load_args, p.job), .own = load_keys,
+	};
+	int rc;
 
-	p2pb_job_defaults(&a->p.job);
-	a->p.duration_ns = 5000000000ull;
-	a->p.warmup_ns = 500000000ull;
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:b:i:qh", load_opts, &idx)) != -1) {
-		switch (opt) {
-		case 'T':
-			if (p2pb_parse_duration_ns(optarg, 1000000000ull, &a->p.duration_ns) || !a->p.duration_ns)
-				return bad("duration", optarg);
-			break;
-		case 'W':
-			if (p2pb_parse_duration_ns(optarg, 1000000000ull, &a->p.warmup_ns))
-				return bad("warmup", optarg);
-			break;
-		case 'B': a->bind = true; break;
-		case 'J': a->json_path = optarg; break;
-		case 'q': a->quiet = true; break;
-		case 'h': usage(stdout); return 0;
-		case '?': usage(stderr); return 2;
-		default: {
-			const char *key = opt == 'd' ? "device" : opt == 'b' ? "bar" : opt == 'i' ? "importer" :
-					  opt == 'O' ? "offset" : "size";
-
-			if (p2pb_job_set(&a->p.job, key, optarg))
-				return bad(key, optarg);
-		}
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "p2pbench load: unexpected argument '%s' (see --help)\n", argv[optind]);
+	if (p2pb_job_line_begin(&l, a))
 		return 2;
-	}
+	if ((rc = p2pb_cli_read(&l.cli, argc, argv, a)) >= 0 || (rc = p2pb_cli_no_more(&l.cli, argc, argv)))
+		return rc;
 	if (!a->p.job.device[0] || a->p.job.n_importers != 1) {
 		fprintf(stderr, "p2pbench load: needs --device and exactly one --importer (see --help)\n");
 		return 2;

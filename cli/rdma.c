@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "commands.h"
+#include "cli.h"
 #include "rdma_args.h"
 
 #include "rdma/chan.h"
@@ -21,123 +22,36 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-static void usage(FILE *f)
-{
-	fprintf(f,
-		"Usage: p2pbench rdma [options]              loopback: both ends on one device\n"
-		"       p2pbench rdma --server [options]     answer one client, then exit\n"
-		"       p2pbench rdma [options] SERVER       client of a server on host SERVER\n\n"
-		"RDMA writes, reads or sends on reliable connected QPs (libibverbs), measuring\n"
-		"bandwidth or latency per message size like perftest (ib_write_bw, ib_read_bw,\n"
-		"ib_send_lat...). The buffers come from a memory back-end: with a dma-buf one\n"
-		"the NIC registers it with ibv_reg_dmabuf_mr (for vfio: peer-to-peer DMA into a\n"
-		"device BAR). Every byte moved is checked after each size (--no-verify skips it);\n"
-		"failed completions are counted by class, never fatal.\n\n"
-		"Options (perftest's letters where it has them):\n"
-		"  -d, --dev NAME          RDMA device (default: the first; see ibv_devices)\n"
-		"  -i, --ib-port N         its port (default 1)\n"
-		"  -x, --gid-index N       GID index (default: the first RoCE v2 GID with an IPv4\n"
-		"                          address, as perftest picks)\n"
-		"  -o, --op OP             write, read or send (default write)\n"
-		"  -m, --mode MODE         bw or lat (default bw)\n"
-		"  -s, --size LIST         message sizes, e.g. 64k or 4k,64k,1M (default 64k bw, 2 lat)\n"
-		"  -a, --all               every power of two from 2 B to 8 MiB\n"
-		"  -q, --qps N             QPs (bw; default 1)\n"
-		"  -t, --tx-depth N        work requests in flight per QP (default 128 bw, 1 lat)\n"
-		"  -r, --rx-depth N        receives posted per QP (default 512 for send bw, else 16)\n"
-		"  -n, --iters N           messages per size and QP (default 5000 write bw, 1000 else)\n"
-		"  -D, --duration D        run each size for D instead (e.g. 5s)\n"
-		"  -Q, --cq-mod N          signal every Nth work request (bw; default 100, at most tx depth)\n"
-		"  -I, --inline N          send messages up to N bytes inline (default 0: off)\n"
-		"  -M, --mem SPEC          this side's buffers (loopback: the responder's; the\n"
-		"                          requester's are host memory):\n"
-		"                            host                    anonymous memory (default)\n"
-		"                            udmabuf                 a memfd made a dma-buf by /dev/udmabuf\n"
-		"                            heap[:NAME]             a dma-buf from /dev/dma_heap/NAME (system)\n"
-		"                            vfio:BDF[,bar=N][,offset=O][,len=L]\n"
-		"                                                    a BAR range of a vfio-pci device (bar 2)\n"
-		"      --bind              vfio: rebind the device to vfio-pci for the run, restore after\n"
-		"      --server            be the server\n"
-		"  -p, --port N            TCP port of the side channel (default %u)\n"
-		"      --no-verify         do not check the data\n\n"
-		"Disturbances (loopback bandwidth runs; docs/rdma.md):\n"
-		"      --revoke TRIGGER@D  every D of each size, make vfio-pci revoke the responder's\n"
-		"                          --mem vfio dma-buf with TRIGGER (%s)\n"
-		"      --revoke-hold D     a trigger with an undo (mem-off, d3hot, low-power) stays\n"
-		"                          revoked this long (default 100ms)\n"
-		"      --fault KIND@D      every D, take the responder's side away: dereg (its MR is\n"
-		"                          deregistered) or qp-error (its QPs go to error); real\n"
-		"                          failed completions on any device, rxe included\n"
-		"      --recovery R        how a failed QP is brought back: auto (from the driver:\n"
-		"                          remap for mlx5, rereg otherwise), remap (reset and\n"
-		"                          reconnect the QPs), rereg (register the memory again, then\n"
-		"                          reset), none (it stays down, as in perftest)\n"
-		"      --recovery-timeout D  a QP not back this long after its failure is given up\n"
-		"                          (default 10s)\n\n"
-		"      --seed N            data pattern seed (default: from the clock, in the JSON)\n"
-		"      --no-pin            do not bind to the CPUs of the NIC's NUMA node (hwloc)\n"
-		"      --json FILE         write the result document (- for stdout)\n"
-		"      --quiet             no table\n"
-		"  -h, --help\n\n"
-		"Exit status: 0 every message completed (with a disturbance: every failed QP\n"
-		"recovered), every byte checked out and the kernel logged no WARN, BUG, refcount\n"
-		"or lockdep message (clause C7); 1 any of those failed; 2 bad input or a setup\n"
-		"error; 4 the device cannot register this memory (no dma-buf MR support: a skip,\n"
-		"not a failure); 130 interrupted (the sizes done are in the JSON).\n",
-		P2PB_CHAN_PORT, p2pb_trigger_all());
-}
-
-static const struct option rdma_opts[] = {
-	{ "dev", required_argument, 0, 'd' }, { "ib-port", required_argument, 0, 'i' },
-	{ "gid-index", required_argument, 0, 'x' }, { "op", required_argument, 0, 'o' },
-	{ "mode", required_argument, 0, 'm' }, { "size", required_argument, 0, 's' },
-	{ "all", no_argument, 0, 'a' }, { "qps", required_argument, 0, 'q' },
-	{ "tx-depth", required_argument, 0, 't' }, { "rx-depth", required_argument, 0, 'r' },
-	{ "iters", required_argument, 0, 'n' }, { "duration", required_argument, 0, 'D' },
-	{ "cq-mod", required_argument, 0, 'Q' }, { "inline", required_argument, 0, 'I' },
-	{ "mem", required_argument, 0, 'M' }, { "bind", no_argument, 0, 'B' },
-	{ "server", no_argument, 0, 'S' }, { "port", required_argument, 0, 'p' },
-	{ "no-verify", no_argument, 0, 'V' }, { "seed", required_argument, 0, 'E' },
-	{ "json", required_argument, 0, 'J' }, { "quiet", no_argument, 0, 'U' },
-	{ "revoke", required_argument, 0, 'R' }, { "revoke-hold", required_argument, 0, 'H' },
-	{ "fault", required_argument, 0, 'F' }, { "recovery", required_argument, 0, 'C' },
-	{ "recovery-timeout", required_argument, 0, 'T' }, { "no-pin", no_argument, 0, 'P' },
-	{ "help", no_argument, 0, 'h' }, { 0 },
-};
-
-static int bad(const char *opt, const char *val, const char *why)
-{
-	fprintf(stderr, "p2pbench rdma: --%s %s: %s\n", opt, val, why);
-	return 2;
-}
-
-/* A number in [lo, hi] for option @opt. */
-static int number(const char *opt, const char *val, uint64_t lo, uint64_t hi, unsigned int *out)
-{
-	uint64_t v;
-	char why[64];
-
-	if (p2pb_parse_u64(val, &v) || v < lo || v > hi) {
-		snprintf(why, sizeof(why), "must be a number from %llu to %llu", (unsigned long long)lo,
-			 (unsigned long long)hi);
-		return bad(opt, val, why);
-	}
-	*out = (unsigned int)v;
-	return 0;
-}
-
-struct given {
-	bool size, tx, rx, iters, cq_mod, qps;
-	uint64_t iters_v, duration_ns;
+/* The command line as read: the run's arguments, and what decides the defaults left open (finish_args). */
+struct rdma_line {
+	struct p2pb_rdma_args a;
+	uint64_t iters, duration_ns;		/* iters: all ones until given */
 	uint64_t sizes[P2PB_RDMA_MAX_SIZES];
-	unsigned int n_sizes;
+	unsigned int n_sizes;			/* 0: none given */
+	bool all, server, no_verify;
 };
+
+static int parse_sizes(const struct p2pb_opt *opt, void *opts, const char *v)
+{
+	struct rdma_line *l = opts;
+
+	(void)opt;
+	l->all = false;	/* the last of --size and --all counts */
+	return p2pb_rdma_sizes_parse(v, l->sizes, &l->n_sizes);
+}
+
+static int parse_mem(const struct p2pb_opt *opt, void *opts, const char *v)
+{
+	(void)opt;
+	return p2pb_rdma_mem_parse(v, &((struct rdma_line *)opts)->a.run.mem);
+}
 
 static int trigger_check(const void *ctx, struct p2pb_exporter *x)
 {
@@ -154,32 +68,16 @@ static int trigger_restore(const void *ctx, struct p2pb_exporter *x)
 	return ((const struct p2pb_trigger_ops *)ctx)->restore(x);
 }
 
-/* "NAME@D": a disturbance every D; @revoke: NAME is a trigger, else a fault. */
-static int parse_disturb(struct p2pb_rdma_disturb *d, const char *opt, const char *val, bool revoke)
+/* The disturbance of --revoke's TRIGGER. */
+static int disturb_trigger(struct p2pb_rdma_disturb *d, const char *name)
 {
-	char name[32];
-	const char *at = strchr(val, '@');
 	const struct p2pb_trigger_ops *t;
+	unsigned int n;
 
-	if (d->kind != P2PB_FAULT_NONE)
-		return bad(opt, val, "one disturbance per run (--revoke or --fault, once)");
-	if (!at || at == val || (size_t)(at - val) >= sizeof(name) ||
-	    p2pb_parse_duration_ns(at + 1, 1000000000ull, &d->every_ns) || d->every_ns < 1000000ull)
-		return bad(opt, val, revoke ? "TRIGGER@D, e.g. flr@1s (D at least 1ms)" :
-			   "KIND@D, e.g. dereg@500ms (D at least 1ms)");
-	snprintf(name, sizeof(name), "%.*s", (int)(at - val), val);
-	if (!revoke) {
-		if (strcmp(name, "dereg") && strcmp(name, "qp-error"))
-			return bad(opt, val, "the faults are dereg and qp-error");
-		d->kind = !strcmp(name, "dereg") ? P2PB_FAULT_DEREG : P2PB_FAULT_QP_ERROR;
-		d->name = !strcmp(name, "dereg") ? "dereg" : "qp-error";
-		return 0;
-	}
-	t = p2pb_trigger_find(name);
-	if (!t || t->for_tests)
-		return bad(opt, val, "unknown trigger (see --help)");
+	if (p2pb_trigger_list(name, P2PB_TRIGGERS_REAL, &t, 1, &n))
+		return -EINVAL;
 	if (t->permanent)
-		return bad(opt, val, "this trigger revokes for good: no traffic comes back after it");
+		return p2pb_fail(-EINVAL, "this trigger revokes for good: no traffic comes back after it");
 	d->kind = P2PB_FAULT_TRIGGER;
 	d->name = t->name;
 	d->ctx = t;
@@ -189,66 +87,148 @@ static int parse_disturb(struct p2pb_rdma_disturb *d, const char *opt, const cha
 	return 0;
 }
 
-static int parse_opt(int opt, struct p2pb_rdma_args *a, struct given *g)
+/* "NAME@D": a disturbance every D; --revoke: NAME is a trigger, --fault: a fault. */
+static int parse_disturb(const struct p2pb_opt *opt, void *opts, const char *val)
 {
-	struct p2pb_rdma_run_cfg *c = &a->run;
-	unsigned int v;
+	struct p2pb_rdma_disturb *d = &((struct rdma_line *)opts)->a.run.disturb;
+	bool revoke = !strcmp(opt->name, "revoke");
+	const char *at = strchr(val, '@');
+	char name[32];
 
-	switch (opt) {
-	case 'd':
-		if (strlen(optarg) >= sizeof(a->dev))
-			return bad("dev", optarg, "name too long");
-		snprintf(a->dev, sizeof(a->dev), "%s", optarg);
-		return 0;
-	case 'i': return number("ib-port", optarg, 1, 255, &v) ? 2 : (c->ep.port = (uint8_t)v, 0);
-	case 'x': return number("gid-index", optarg, 0, 255, &v) ? 2 : (c->ep.gid_index = (int)v, 0);
-	case 'o': return p2pb_rdma_op_parse(optarg, &c->t.op) ? bad("op", optarg, p2pb_error()) : 0;
-	case 'm':
-		if (strcmp(optarg, "bw") && strcmp(optarg, "lat"))
-			return bad("mode", optarg, "bw or lat");
-		c->t.mode = !strcmp(optarg, "lat") ? P2PB_RDMA_LAT : P2PB_RDMA_BW;
-		return 0;
-	case 's':
-		g->size = true;
-		return p2pb_rdma_sizes_parse(optarg, g->sizes, &g->n_sizes) ? bad("size", optarg, p2pb_error()) : 0;
-	case 'a':
-		g->size = true;
-		p2pb_rdma_sizes_all(g->sizes, &g->n_sizes);
-		return 0;
-	case 'q': g->qps = true; return number("qps", optarg, 1, P2PB_RDMA_MAX_QPS, &c->ep.qps);
-	case 't': g->tx = true; return number("tx-depth", optarg, 1, P2PB_RDMA_MAX_DEPTH, &c->ep.tx_depth);
-	case 'r': g->rx = true; return number("rx-depth", optarg, 1, P2PB_RDMA_MAX_DEPTH, &c->ep.rx_depth);
-	case 'Q': g->cq_mod = true; return number("cq-mod", optarg, 1, 1024, &c->t.cq_mod);
-	case 'I': return number("inline", optarg, 0, 4096, &c->ep.inline_size);
-	case 'n':
-		g->iters = true;
-		if (p2pb_parse_u64(optarg, &g->iters_v) || g->iters_v < 1 || g->iters_v > (1ull << 40))
-			return bad("iters", optarg, "must be a number from 1 to 2^40");
-		return 0;
-	case 'D':
-		if (p2pb_parse_duration_ns(optarg, 1000000000ull, &g->duration_ns) || !g->duration_ns)
-			return bad("duration", optarg, "a duration such as 5s or 500ms");
-		return 0;
-	case 'M': return p2pb_rdma_mem_parse(optarg, &c->mem) ? bad("mem", optarg, p2pb_error()) : 0;
-	case 'B': a->bind = true; return 0;
-	case 'S': c->role = P2PB_RDMA_SERVER; return 0;
-	case 'p': return number("port", optarg, 1, 65535, &v) ? 2 : (c->tcp_port = (uint16_t)v, 0);
-	case 'V': c->verify = false; return 0;
-	case 'E': return p2pb_parse_u64(optarg, &c->t.seed) ? bad("seed", optarg, "a number") : 0;
-	case 'J': a->json_path = optarg; return 0;
-	case 'U': a->quiet = true; return 0;
-	case 'P': a->no_pin = true; return 0;
-	case 'R': return parse_disturb(&c->disturb, "revoke", optarg, true);
-	case 'F': return parse_disturb(&c->disturb, "fault", optarg, false);
-	case 'H':
-		return p2pb_parse_duration_ns(optarg, 1000000000ull, &c->disturb.hold_ns) ?
-		       bad("revoke-hold", optarg, "a duration such as 100ms") : 0;
-	case 'C': return p2pb_rdma_recovery_parse(optarg, &c->recovery) ? bad("recovery", optarg, p2pb_error()) : 0;
-	case 'T':
-		return p2pb_parse_duration_ns(optarg, 1000000000ull, &c->recovery_timeout_ns) ||
-		       !c->recovery_timeout_ns ? bad("recovery-timeout", optarg, "a duration such as 10s") : 0;
+	if (d->kind != P2PB_FAULT_NONE)
+		return p2pb_fail(-EINVAL, "one disturbance per run (--revoke or --fault, once)");
+	if (!at || at == val || (size_t)(at - val) >= sizeof(name) ||
+	    p2pb_parse_duration_ns(at + 1, P2PB_NS_PER_S, &d->every_ns) || d->every_ns < P2PB_NS_PER_MS)
+		return p2pb_fail(-EINVAL, revoke ? "TRIGGER@D, e.g. flr@1s (D at least 1ms)" :
+				 "KIND@D, e.g. dereg@500ms (D at least 1ms)");
+	snprintf(name, sizeof(name), "%.*s", (int)(at - val), val);
+	if (revoke)
+		return disturb_trigger(d, name);
+	if (strcmp(name, "dereg") && strcmp(name, "qp-error"))
+		return p2pb_fail(-EINVAL, "the faults are dereg and qp-error");
+	d->kind = !strcmp(name, "dereg") ? P2PB_FAULT_DEREG : P2PB_FAULT_QP_ERROR;
+	d->name = !strcmp(name, "dereg") ? "dereg" : "qp-error";
+	return 0;
+}
+
+#define LINE(member) P2PB_OPT_FIELD(struct rdma_line, member)
+#define DEFAULT_OF(number_macro) STRINGIFY(number_macro)	/* a number macro's value as a default's text */
+#define STRINGIFY(x) #x
+
+/* perftest's names where it has them; the disturbances last (their own part of --help). */
+static const struct p2pb_opt rdma_keys[] = {
+	{ .name = "dev", .type = P2PB_OPT_TEXT, LINE(a.dev), .metavar = "NAME", .unset = "the first; see ibv_devices",
+	  .help = "RDMA device" },
+	{ .name = "ib-port", .type = P2PB_OPT_UINT, LINE(a.run.ep.port), .def = "1", .min = 1, .max = 255,
+	  .help = "its port" },
+	/* all ones, the default until given, is -1 in the int: the pick */
+	{ .name = "gid-index", .type = P2PB_OPT_UINT, LINE(a.run.ep.gid_index), .max = 255,
+	  .unset = "the first RoCE v2 GID with an IPv4 address, as perftest picks", .help = "GID index" },
+	{ .name = "op", .type = P2PB_OPT_CHOICE, LINE(a.run.t.op), .choices = p2pb_rdma_op_names, .def = "write",
+	  .help = "RDMA writes, reads or sends" },
+	{ .name = "mode", .type = P2PB_OPT_CHOICE, LINE(a.run.t.mode), .choices = p2pb_rdma_mode_names, .def = "bw",
+	  .help = "bandwidth or latency" },
+	{ .name = "size", .type = P2PB_OPT_CUSTOM, .parse = parse_sizes, .metavar = "LIST", .unset = "64k bw, 2 lat",
+	  .help = "message sizes, e.g. 64k or 4k,64k,1M, each 1 B to 1 GiB" },
+	{ .name = "all", .type = P2PB_OPT_FLAG, LINE(all), .help = "every power of two from 2 B to 8 MiB" },
+	{ .name = "qps", .type = P2PB_OPT_UINT, LINE(a.run.ep.qps), .def = "1", .min = 1, .max = P2PB_RDMA_MAX_QPS,
+	  .help = "QPs (bw)" },
+	{ .name = "tx-depth", .type = P2PB_OPT_UINT, LINE(a.run.ep.tx_depth), .min = 1, .max = P2PB_RDMA_MAX_DEPTH,
+	  .unset = "128 bw, 1 lat; never more than --iters", .help = "work requests in flight per QP" },
+	{ .name = "rx-depth", .type = P2PB_OPT_UINT, LINE(a.run.ep.rx_depth), .min = 1, .max = P2PB_RDMA_MAX_DEPTH,
+	  .unset = "512 for send bw, else 16", .help = "receives posted per QP" },
+	{ .name = "iters", .type = P2PB_OPT_UINT, LINE(iters), .min = 1, .max = 1ull << 40, .metavar = "N",
+	  .unset = "5000 write bw, 1000 else", .help = "messages per size and QP" },
+	{ .name = "duration", .type = P2PB_OPT_DURATION, LINE(duration_ns), .min = 1, .unit_ns = P2PB_NS_PER_S,
+	  .help = "run each size for D instead of --iters (e.g. 5s)" },
+	{ .name = "cq-mod", .type = P2PB_OPT_UINT, LINE(a.run.t.cq_mod), .def = "100", .min = 1, .max = 1024,
+	  .help = "signal every Nth work request (bw), at most the tx depth" },
+	{ .name = "inline", .type = P2PB_OPT_UINT, LINE(a.run.ep.inline_size), .def = "0", .max = 4096, .zero = "off",
+	  .help = "send messages up to N bytes inline" },
+	{ .name = "mem", .type = P2PB_OPT_CUSTOM, .parse = parse_mem, .def = "host", .metavar = "SPEC",
+	  .help = "this side's buffers (loopback: the responder's; the requester's are host memory), a memory "
+	  "back-end (see 'Memory')" },
+	{ .name = "bind", .type = P2PB_OPT_FLAG, LINE(a.bind),
+	  .help = "vfio: rebind the device to vfio-pci for the run, restore after" },
+	{ .name = "server", .type = P2PB_OPT_FLAG, LINE(server), .help = "be the server" },
+	{ .name = "port", .type = P2PB_OPT_UINT, LINE(a.run.tcp_port), .def = DEFAULT_OF(P2PB_CHAN_PORT), .min = 1,
+	  .max = 65535, .help = "TCP port of the side channel" },
+	{ .name = "no-verify", .type = P2PB_OPT_FLAG, LINE(no_verify), .help = "do not check the data" },
+	{ .name = "seed", .type = P2PB_OPT_UINT, LINE(a.run.t.seed), .metavar = "N",
+	  .help = "data pattern seed (default: from the clock, in the JSON)" },
+	{ .name = "no-pin", .type = P2PB_OPT_FLAG, LINE(a.no_pin),
+	  .help = "do not bind to the CPUs of the NIC's NUMA node (hwloc)" },
+	{ .name = "json", .type = P2PB_OPT_STRING, LINE(a.json_path), .metavar = "FILE",
+	  .help = "write the result document (- for stdout)" },
+	{ .name = "quiet", .type = P2PB_OPT_FLAG, LINE(a.quiet), .help = "no table" },
+	{ .name = "revoke", .type = P2PB_OPT_CUSTOM, .parse = parse_disturb, .metavar = "TRIGGER@D",
+	  .help = "every D (at least 1ms) of each size, make vfio-pci revoke the responder's --mem vfio dma-buf with "
+	  "TRIGGER (see 'Triggers')" },
+	{ .name = "revoke-hold", .type = P2PB_OPT_DURATION, LINE(a.run.disturb.hold_ns), .def = "100ms",
+	  .unit_ns = P2PB_NS_PER_S,
+	  .help = "a trigger with an undo (mem-off, d3hot, low-power) stays revoked this long" },
+	{ .name = "fault", .type = P2PB_OPT_CUSTOM, .parse = parse_disturb, .metavar = "KIND@D",
+	  .help = "every D (at least 1ms), take the responder's side away: dereg (its MR is deregistered) or qp-error "
+	  "(its QPs go to error); real failed completions on any device, rxe included" },
+	{ .name = "recovery", .type = P2PB_OPT_CHOICE, LINE(a.run.recovery), .choices = p2pb_rdma_recovery_names,
+	  .def = "auto", .help = "how a failed QP is brought back: auto (from the driver: remap for mlx5, rereg "
+	  "otherwise), none (it stays down, as in perftest), remap (reset and reconnect the QPs), rereg (register the "
+	  "memory again, then reset)" },
+	{ .name = "recovery-timeout", .type = P2PB_OPT_DURATION, LINE(a.run.recovery_timeout_ns), .def = "10s",
+	  .min = 1, .unit_ns = P2PB_NS_PER_S, .help = "a QP not back this long after its failure is given up" },
+	{ 0 },
+};
+
+static const struct p2pb_cli_short rdma_shorts[] = {
+	{ 'd', "dev" }, { 'i', "ib-port" }, { 'x', "gid-index" }, { 'o', "op" }, { 'm', "mode" }, { 's', "size" },
+	{ 'a', "all" }, { 'q', "qps" }, { 't', "tx-depth" }, { 'r', "rx-depth" }, { 'n', "iters" },
+	{ 'D', "duration" }, { 'Q', "cq-mod" }, { 'I', "inline" }, { 'M', "mem" }, { 'p', "port" }, { 0 },
+};
+
+/* What --mem, --revoke's TRIGGER and the exit status take. */
+static void usage_tail(FILE *f)
+{
+	unsigned int i;
+
+	fprintf(f, "\nMemory (--mem SPEC):\n");
+	p2pb_help_entry(f, "host", "anonymous memory");
+	p2pb_help_entry(f, "udmabuf", "a memfd made a dma-buf by /dev/udmabuf");
+	p2pb_help_entry(f, "heap[:NAME]", "a dma-buf from /dev/dma_heap/NAME (system)");
+	p2pb_help_entry(f, "vfio:BDF[,bar=N][,offset=O][,len=L]", "a BAR range of a vfio-pci device (bar 2)");
+	fprintf(f, "\nTriggers (--revoke TRIGGER@D; close is refused, it revokes for good):\n");
+	for (i = 0; p2pb_triggers[i]; i++)
+		if (!p2pb_triggers[i]->for_tests && !p2pb_triggers[i]->permanent)
+			p2pb_help_entry(f, p2pb_triggers[i]->name, p2pb_triggers[i]->help);
+	fprintf(f,
+		"\nExit status: 0 every message completed (with a disturbance: every failed QP\n"
+		"recovered), every byte checked out and the kernel logged no WARN, BUG, refcount\n"
+		"or lockdep message (clause C7); 1 any of those failed; 2 bad input or a setup\n"
+		"error; 4 the device cannot register this memory (no dma-buf MR support: a skip,\n"
+		"not a failure); 130 interrupted (the sizes done are in the JSON).\n");
+}
+
+static void usage(FILE *f, const struct p2pb_cli_line *l)
+{
+	const struct p2pb_opt *key, *disturbances = p2pb_opt_find(l->keys, "revoke");
+
+	fprintf(f,
+		"Usage: p2pbench rdma [options]              loopback: both ends on one device\n"
+		"       p2pbench rdma --server [options]     answer one client, then exit\n"
+		"       p2pbench rdma [options] SERVER       client of a server on host SERVER\n\n"
+		"RDMA writes, reads or sends on reliable connected QPs (libibverbs), measuring\n"
+		"bandwidth or latency per message size like perftest (ib_write_bw, ib_read_bw,\n"
+		"ib_send_lat...). The buffers come from a memory back-end: with a dma-buf one\n"
+		"the NIC registers it with ibv_reg_dmabuf_mr (for vfio: peer-to-peer DMA into a\n"
+		"device BAR). Every byte moved is checked after each size (--no-verify skips it);\n"
+		"failed completions are counted by class, never fatal.\n\n"
+		"Options (perftest's letters where it has them):\n");
+	for (key = l->keys; key->name; key++) {
+		if (key == disturbances)
+			fprintf(f, "\nDisturbances (loopback bandwidth runs; docs/rdma.md):\n");
+		p2pb_cli_key_help(f, key, l->shorts);
 	}
-	return 2;
+	p2pb_help_entry(f, "-h, --help", "");
+	usage_tail(f);
 }
 
 static int check_disturb(const struct p2pb_rdma_run_cfg *c)
@@ -271,15 +251,34 @@ static int check_disturb(const struct p2pb_rdma_run_cfg *c)
 	return 2;
 }
 
-/* perftest's defaults for what was not given, and the checks that need all options. */
-static int finish_args(struct p2pb_rdma_args *a, struct given *g)
+/* The sizes, iterations and durations of the steps; perftest's defaults for those not given. */
+static void make_steps(struct rdma_line *l, uint64_t iters)
 {
-	struct p2pb_rdma_run_cfg *c = &a->run;
-	bool lat = c->t.mode == P2PB_RDMA_LAT, send_bw = !lat && c->t.op == P2PB_RDMA_SEND;
-	uint64_t iters = g->iters ? g->iters_v : !lat && c->t.op == P2PB_RDMA_WRITE ? 5000 : 1000, max = 0;
+	struct p2pb_rdma_run_cfg *c = &l->a.run;
+	uint64_t max = 0;
 	unsigned int k;
 
-	if (g->iters && g->duration_ns) {
+	if (l->all)
+		p2pb_rdma_sizes_all(l->sizes, &l->n_sizes);
+	c->n_steps = l->n_sizes ? l->n_sizes : 1;
+	for (k = 0; k < c->n_steps; k++) {
+		c->steps[k].size = l->n_sizes ? l->sizes[k] : c->t.mode == P2PB_RDMA_LAT ? 2 : 65536;
+		c->steps[k].iters = l->duration_ns ? 0 : iters;
+		c->steps[k].duration_ns = l->duration_ns;
+		max = c->steps[k].size > max ? c->steps[k].size : max;
+	}
+	c->ep.slot = (max + 4095) & ~4095ull;
+}
+
+/* perftest's defaults for what was not given, and the checks that need all options. */
+static int finish_args(struct rdma_line *l)
+{
+	struct p2pb_rdma_run_cfg *c = &l->a.run;
+	bool lat = c->t.mode == P2PB_RDMA_LAT, send_bw = !lat && c->t.op == P2PB_RDMA_SEND;
+	bool iters_given = l->iters != P2PB_OPT_UNSET;
+	uint64_t iters = iters_given ? l->iters : !lat && c->t.op == P2PB_RDMA_WRITE ? 5000 : 1000;
+
+	if (iters_given && l->duration_ns) {
 		fprintf(stderr, "p2pbench rdma: give --iters or --duration, not both\n");
 		return 2;
 	}
@@ -287,72 +286,60 @@ static int finish_args(struct p2pb_rdma_args *a, struct given *g)
 		fprintf(stderr, "p2pbench rdma: latency runs one QP (--qps is for --mode bw)\n");
 		return 2;
 	}
-	c->n_steps = g->size ? g->n_sizes : 1;
-	for (k = 0; k < c->n_steps; k++)
-		c->steps[k].size = g->size ? g->sizes[k] : lat ? 2 : 65536;
-	if (!g->tx)
+	make_steps(l, iters);
+	/* the depths not given hold all ones */
+	if (c->ep.tx_depth == UINT_MAX)
 		c->ep.tx_depth = lat ? 1 : 128;
-	if (!g->duration_ns && c->ep.tx_depth > iters)
+	if (!l->duration_ns && c->ep.tx_depth > iters)
 		c->ep.tx_depth = (unsigned int)iters;	/* as perftest: never more in flight than sent */
-	if (!g->rx)
-		c->ep.rx_depth = send_bw ? (iters < 512 && !g->duration_ns ? (unsigned int)iters : 512) : 16;
+	if (c->ep.rx_depth == UINT_MAX)
+		c->ep.rx_depth = send_bw ? (iters < 512 && !l->duration_ns ? (unsigned int)iters : 512) : 16;
 	if (send_bw && c->ep.rx_depth < c->ep.tx_depth)
 		fprintf(stderr, "p2pbench rdma: note: rx depth %u < tx depth %u: sends will wait for receives (RNR)\n",
 			c->ep.rx_depth, c->ep.tx_depth);
-	for (k = 0; k < c->n_steps; k++) {
-		c->steps[k].iters = g->duration_ns ? 0 : iters;
-		c->steps[k].duration_ns = g->duration_ns;
-		max = c->steps[k].size > max ? c->steps[k].size : max;
-	}
-	c->ep.slot = (max + 4095) & ~4095ull;
-	if (c->role == P2PB_RDMA_SERVER && c->server) {
+	c->verify = !l->no_verify;
+	c->role = l->server ? P2PB_RDMA_SERVER : c->server ? P2PB_RDMA_CLIENT : P2PB_RDMA_LOOPBACK;
+	if (l->server && c->server) {
 		fprintf(stderr, "p2pbench rdma: --server takes no SERVER argument\n");
 		return 2;
 	}
 	return check_disturb(c);
 }
 
+/* The options and the SERVER argument into @l; -1: go on, else the exit status. */
+static int read_line(int argc, char **argv, struct rdma_line *l)
+{
+	struct p2pb_cli_line cl = { .prog = "rdma", .shortopts = "d:i:x:o:m:s:aq:t:r:n:D:Q:I:M:p:h", .keys = rdma_keys,
+				    .shorts = rdma_shorts, .usage = usage };
+	int rc;
+
+	memset(l, 0, sizeof(*l));
+	/* the seed's default is the clock's: no value help could print */
+	l->a.run.t.seed = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
+	if (p2pb_cli_begin(&cl, NULL, l))
+		return 2;
+	if ((rc = p2pb_cli_read(&cl, argc, argv, l)) >= 0)
+		return rc;
+	if (optind < argc)
+		l->a.run.server = argv[optind++];
+	return p2pb_cli_no_more(&cl, argc, argv) ? 2 : finish_args(l);
+}
+
 int p2pb_rdma_args_parse(int argc, char **argv, struct p2pb_rdma_args *a)
 {
-	struct p2pb_rdma_run_cfg *c = &a->run;
-	struct given g = { 0 };
-	int opt, idx, rc;
+	struct rdma_line *l = malloc(sizeof(*l));
+	int rc;
 
-	memset(a, 0, sizeof(*a));
-	c->ep.port = 1;
-	c->ep.gid_index = -1;
-	c->ep.qps = 1;
-	c->t.cq_mod = 100;
-	c->t.seed = ((uint64_t)time(NULL) << 20) ^ (uint64_t)getpid();
-	c->tcp_port = P2PB_CHAN_PORT;
-	c->verify = true;
-	c->disturb.hold_ns = 100000000ull;
-	c->recovery_timeout_ns = 10000000000ull;
-	p2pb_rdma_mem_parse("host", &c->mem);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:i:x:o:m:s:aq:t:r:n:D:Q:I:M:p:h", rdma_opts, &idx)) != -1) {
-		if (opt == 'h') {
-			usage(stdout);
-			return 0;
-		}
-		if (opt == '?') {
-			usage(stderr);
-			return 2;
-		}
-		if ((rc = parse_opt(opt, a, &g)))
-			return rc;
-	}
-	if (optind < argc) {
-		c->server = argv[optind++];
-		c->role = c->role == P2PB_RDMA_SERVER ? c->role : P2PB_RDMA_CLIENT;
-	}
-	if (optind < argc) {
-		fprintf(stderr, "p2pbench rdma: unexpected argument '%s' (see --help)\n", argv[optind]);
+	if (!l) {
+		fprintf(stderr, "p2pbench rdma: out of memory\n");
 		return 2;
 	}
-	c->ep.dev = a->dev[0] ? a->dev : NULL;
-	c->ep.mem = &c->mem;
-	return finish_args(a, &g);
+	rc = read_line(argc, argv, l);
+	*a = l->a;
+	a->run.ep.dev = a->dev[0] ? a->dev : NULL;
+	a->run.ep.mem = &a->run.mem;
+	free(l);
+	return rc;
 }
 
 /* ---- where the run sits ---- */

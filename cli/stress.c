@@ -53,27 +53,20 @@ static int parse_triggers(const struct p2pb_opt *opt, void *opts, const char *v)
 {
 	struct stress_args *a = opts;
 	struct p2pb_stress_cfg *c = &a->c;
-	char buf[256], *save = NULL, *tok;
+	const struct p2pb_trigger_ops *t[P2PB_STRESS_MAX_TRIGGERS];
+	unsigned int i;
 
 	(void)opt;
 	a->triggers_given = true;
-	if (strlen(v) >= sizeof(buf))
-		return p2pb_fail(-EINVAL, "too long");
-	strcpy(buf, v);
-	c->n_triggers = 0;
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const struct p2pb_trigger_ops *t = p2pb_trigger_find(tok);
-
-		if (!t)
-			return p2pb_fail(-EINVAL, "unknown trigger '%s' (%s)", tok, p2pb_trigger_all());
-		if (t->permanent)
+	if (p2pb_trigger_list(v, 0, t, P2PB_STRESS_MAX_TRIGGERS, &c->n_triggers))
+		return -EINVAL;
+	for (i = 0; i < c->n_triggers; i++) {
+		if (t[i]->permanent)
 			return p2pb_fail(-EINVAL, "'%s' revokes for good; use the reopen operation (--mix reopen=N)",
-					 tok);
-		if (c->n_triggers == P2PB_STRESS_MAX_TRIGGERS)
-			return p2pb_fail(-EINVAL, "at most %d triggers", P2PB_STRESS_MAX_TRIGGERS);
-		snprintf(c->triggers[c->n_triggers++], sizeof(c->triggers[0]), "%s", t->name);
+					 t[i]->name);
+		snprintf(c->triggers[i], sizeof(c->triggers[i]), "%s", t[i]->name);
 	}
-	return c->n_triggers ? 0 : p2pb_fail(-EINVAL, "no trigger in the list");
+	return 0;
 }
 
 static int parse_mix(const struct p2pb_opt *opt, void *opts, const char *v)
@@ -240,9 +233,14 @@ static int default_duration(struct stress_args *a)
 /* The importer and the triggers when none were given: the default ones, or the sim's. */
 static int default_importer_triggers(struct stress_args *a)
 {
-	/* a PCI function: the importer module, the PCI triggers; none (sim): the in-process importer, its own revoke */
-	bool sim = !p2pb_exporter_function(a->c.device);
+	const struct p2pb_exporter_ops *b = p2pb_exporter_backend(a->c.device);
+	/* what revokes it: the PCI triggers (and the importer module), or the back-end's own (sim: the null importer) */
+	bool sim = !b->vfio && b->revoke;
 	char spec[P2PB_SPEC_LEN];
+
+	if (!b->vfio && !b->revoke)
+		return p2pb_fail(-EINVAL, "'%s' cannot be revoked: stress needs a device on vfio-pci (or sim)",
+				 a->c.device);
 
 	if (!a->importer_given) {
 		snprintf(spec, sizeof(spec), "%s%s%s", sim ? "null" : STRESS_IMPORTER,

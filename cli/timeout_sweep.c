@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
-/* p2pbench timeout-sweep: options, the result document and the exit status (stress/timeout_sweep.c runs it). */
+/* p2pbench timeout-sweep: options, the result document and the exit status (stress/sweep_grid.c runs it). */
 #define _GNU_SOURCE
 #include "commands.h"
 #include "cli.h"
-#include "timeout_sweep.h"
+#include "sweep_grid.h"
 #include "case.h"
 #include "job_file.h"
 
@@ -16,7 +16,59 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void usage(FILE *f)
+/* The command line: the sweep's parameters and where the output goes. */
+struct sweep_args {
+	struct p2pb_sweep w;
+	const char *ktap_path;
+	bool quiet;
+};
+
+/* The job keys every cell takes from the command line, under the sweep's defaults. */
+static const struct p2pb_job_key_use sweep_job_keys[] = {
+	{ .name = "device", .help = "exporter PCI function on vfio-pci (BAR 2 is exported)" },
+	{ .name = "iterations", .def = "3", .help = "measured revokes per cell, without warm-up" },
+	{ .name = "quiesce-timeout", .def = "8s",
+	  .help = "release (force-unmap) a stuck importer after D; it must exceed the longest --timeouts for the "
+	  "'never' cells to mean anything" },
+	{ 0 },
+};
+
+#define ARG(member) P2PB_OPT_FIELD(struct sweep_args, member)
+
+/* The axes are lists: the plan (stress/sweep_grid.c) reads and checks them. */
+static const struct p2pb_opt sweep_keys[] = {
+	{ .name = "importer-dev", .type = P2PB_OPT_STRING, ARG(w.imp_dev), .metavar = "BDF",
+	  .help = "PCI function the test importer attaches as, bound to p2pbench_importer (required; the lab's edu: "
+	  "0000:02:00.0)" },
+	{ .name = "triggers", .type = P2PB_OPT_STRING, ARG(w.triggers), .def = "mem-off,flr", .metavar = "LIST",
+	  .help = "revoke triggers, a comma list or 'all' for every trigger" },
+	{ .name = "delays", .type = P2PB_OPT_STRING, ARG(w.delays), .def = "1ms,100ms,1s,2s,lognormal:50ms:1.5,never",
+	  .metavar = "LIST", .help = "importer unmap delays, each a kmod delay= value" },
+	{ .name = "timeouts", .type = P2PB_OPT_STRING, ARG(w.timeouts), .def = "0,100ms,1s,5s", .metavar = "LIST",
+	  .help = "revoke_timeout_ms values as durations, whole ms up to 1h; 0: unbounded" },
+	{ .name = "policies", .type = P2PB_OPT_STRING, ARG(w.policies), .def = "proceed,warn-wait", .metavar = "LIST",
+	  .help = "revoke_timeout_policy values, proceed or warn-wait, for the cells whose timeout is not 0" },
+	{ .name = "dma", .type = P2PB_OPT_STRING, ARG(w.dma), .metavar = "SIZE",
+	  .help = "the importer's device writes SIZE bytes per transfer into the mapping (QEMU edu); the table then "
+	  "shows bytes written while revoked and IOMMU faults: after a proceed timeout the mapping is still live, so "
+	  "writes land without a fault" },
+	{ .name = "dma-misbehave", .type = P2PB_OPT_FLAG, ARG(w.misbehave),
+	  .help = "with --dma: the device ignores the invalidate and keeps writing, also after the unmap (the IOMMU "
+	  "then faults)" },
+	{ .name = "bind", .type = P2PB_OPT_FLAG, ARG(w.bind),
+	  .help = "rebind the device to vfio-pci for the run, restore after" },
+	{ .name = "json", .type = P2PB_OPT_STRING, ARG(w.json_path), .metavar = "FILE",
+	  .help = "every case in full, rewritten after every cell" },
+	{ .name = "ktap", .type = P2PB_OPT_STRING, ARG(ktap_path), .metavar = "FILE", .help = "KTAP, a line per cell" },
+	{ .name = "quiet", .type = P2PB_OPT_FLAG, ARG(quiet), .help = "only the final table" },
+	{ 0 },
+};
+
+static const struct p2pb_cli_short sweep_shorts[] = {
+	{ 'd', "device" }, { 't', "triggers" }, { 'n', "iterations" }, { 'q', "quiet" }, { 0 },
+};
+
+static void usage(FILE *f, const struct p2pb_cli_line *l)
 {
 	fprintf(f,
 		"Usage: p2pbench timeout-sweep --device BDF --importer-dev BDF [options]\n\n"
@@ -24,108 +76,36 @@ static void usage(FILE *f)
 		"timeout policy x trigger, on vfio-pci built with kernel/vfio/patches (in the lab:\n"
 		"scripts/lab --vfio patched). Prints one table row per cell; --json writes every\n"
 		"case in full. docs/timeout-evaluation.md explains how to read it.\n\n"
-		"Options:\n"
-		"  -d, --device BDF        exporter on vfio-pci (BAR2 is exported)\n"
-		"      --importer-dev BDF  PCI function the test importer attaches as, bound to\n"
-		"                          p2pbench_importer (required; the lab's edu: 0000:02:00.0)\n"
-		"  -t, --triggers LIST     default mem-off,flr ('all' for every trigger)\n"
-		"      --delays LIST       importer unmap delays, each a kmod delay= value\n"
-		"                          (default 1ms,100ms,1s,2s,lognormal:50ms:1.5,never)\n"
-		"      --timeouts LIST     revoke_timeout_ms values as durations, 0 = unbounded\n"
-		"                          (default 0,100ms,1s,5s)\n"
-		"      --policies LIST     default proceed,warn-wait (used when the timeout is not 0)\n"
-		"  -n, --iterations N      per cell (default 3, no warm-up)\n"
-		"      --quiesce-timeout D release a stuck importer after D (default 8s; must exceed\n"
-		"                          the longest timeout for 'never' cells to mean anything)\n"
-		"      --dma SIZE          the importer's device writes SIZE bytes per transfer into\n"
-		"                          the mapping (QEMU edu); the table then shows bytes written\n"
-		"                          while revoked and IOMMU faults: after a proceed timeout the\n"
-		"                          mapping is still live, so writes land without a fault\n"
-		"      --dma-misbehave     with --dma: the device ignores the invalidate and keeps\n"
-		"                          writing, also after the unmap (the IOMMU then faults)\n"
-		"      --bind              rebind the device to vfio-pci for the run, restore after\n"
-		"      --json FILE, --ktap FILE\n"
-		"  -q, --quiet             only the final table\n"
-		"  -h, --help\n\n"
-		"The module parameters are restored to their previous values at the end (Ctrl-C too).\n");
+		"Options:\n");
+	p2pb_cli_line_help(f, l);
+	fprintf(f, "\nThe module parameters are restored to their previous values at the end (Ctrl-C too).\n");
 }
 
-/* The command line: the sweep's parameters and where the output goes. */
-struct sweep_args {
-	struct p2pb_sweep w;
-	const char *iterations, *quiesce_timeout;	/* job keys of every cell, read once the rest is known */
-	const char *ktap_path;
-	bool quiet;
-};
-
-static const struct option sweep_opts[] = {
-	{ "device", required_argument, 0, 'd' }, { "importer-dev", required_argument, 0, 'I' },
-	{ "triggers", required_argument, 0, 't' }, { "delays", required_argument, 0, 'D' },
-	{ "timeouts", required_argument, 0, 'T' }, { "policies", required_argument, 0, 'P' },
-	{ "iterations", required_argument, 0, 'n' }, { "quiesce-timeout", required_argument, 0, 'Q' },
-	{ "bind", no_argument, 0, 'B' }, { "json", required_argument, 0, 'J' },
-	{ "ktap", required_argument, 0, 'K' }, { "quiet", no_argument, 0, 'q' },
-	{ "dma", required_argument, 0, 'M' }, { "dma-misbehave", no_argument, 0, 'W' },
-	{ "help", no_argument, 0, 'h' }, { 0 },
-};
-
-/* What a sweep cannot do without, then the job keys of its cells; -1: go on, else the exit status. */
+/* What a sweep cannot do without; -1: go on, else the exit status. */
 static int sweep_complete(struct sweep_args *a)
 {
 	struct p2pb_sweep *w = &a->w;
-	int err;
 
-	if (!w->base.device[0])
-		err = p2pb_fail(-EINVAL, "no device: give --device BDF");
-	else if (!w->imp_dev)
-		err = p2pb_fail(-EINVAL, "no importer device: give --importer-dev BDF (bound to p2pbench_importer)");
-	else
-		err = p2pb_job_set(&w->base, "iterations", a->iterations) ||
-		      p2pb_job_set(&w->base, "quiesce-timeout", a->quiesce_timeout);
-	if (!err)
+	if (w->base.device[0] && w->imp_dev)
 		return -1;
-	fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
+	fprintf(stderr, "p2pbench timeout-sweep: %s\n", !w->base.device[0] ? "no device: give --device BDF" :
+		"no importer device: give --importer-dev BDF (bound to p2pbench_importer)");
 	return 2;
 }
 
 /* -1: go on; else the exit status. */
 static int sweep_parse(int argc, char **argv, struct sweep_args *a)
 {
-	struct p2pb_sweep *w = &a->w;
-	int opt;
+	struct p2pb_job_line l = {
+		.cli = { .prog = "timeout-sweep", .shortopts = "d:t:n:qh", .shorts = sweep_shorts, .usage = usage },
+		.use = sweep_job_keys, .job_off = offsetof(struct sweep_args, w.base), .own = sweep_keys,
+	};
+	int rc;
 
-	*w = (struct p2pb_sweep){ .triggers = "mem-off,flr", .delays = "1ms,100ms,1s,2s,lognormal:50ms:1.5,never",
-			     .timeouts = "0,100ms,1s,5s", .policies = "proceed,warn-wait" };
-	a->iterations = "3";
-	a->quiesce_timeout = "8s";
-	p2pb_job_defaults(&w->base);
-	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:t:n:qh", sweep_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'd':
-			if (p2pb_job_set(&w->base, "device", optarg)) {
-				fprintf(stderr, "p2pbench timeout-sweep: %s\n", p2pb_error());
-				return 2;
-			}
-			break;
-		case 'I': w->imp_dev = optarg; break;
-		case 't': w->triggers = optarg; break;
-		case 'D': w->delays = optarg; break;
-		case 'T': w->timeouts = optarg; break;
-		case 'P': w->policies = optarg; break;
-		case 'n': a->iterations = optarg; break;
-		case 'Q': a->quiesce_timeout = optarg; break;
-		case 'B': w->bind = true; break;
-		case 'J': w->json_path = optarg; break;
-		case 'K': a->ktap_path = optarg; break;
-		case 'q': a->quiet = true; break;
-		case 'M': w->dma = optarg; break;
-		case 'W': w->misbehave = true; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
-		}
-	}
-	return sweep_complete(a);
+	if (p2pb_job_line_begin(&l, a))
+		return 2;
+	rc = p2pb_cli_read(&l.cli, argc, argv, a);
+	return rc >= 0 ? rc : sweep_complete(a);
 }
 
 /* Put the module parameters back, write and print what was measured. */

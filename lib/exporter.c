@@ -37,7 +37,7 @@ const struct p2pb_exporter_ops *p2pb_exporter_find(const char *dev)
 	return NULL;
 }
 
-static const struct p2pb_exporter_ops *backend_of(const char *dev)
+const struct p2pb_exporter_ops *p2pb_exporter_backend(const char *dev)
 {
 	const struct p2pb_exporter_ops *b = p2pb_exporter_find(dev);
 
@@ -46,7 +46,7 @@ static const struct p2pb_exporter_ops *backend_of(const char *dev)
 
 int p2pb_exporter_open(const char *dev, struct p2pb_exporter **out)
 {
-	const struct p2pb_exporter_ops *b = backend_of(dev);
+	const struct p2pb_exporter_ops *b = p2pb_exporter_backend(dev);
 	int err;
 
 	*out = NULL;
@@ -66,7 +66,7 @@ void p2pb_exporter_close(struct p2pb_exporter *x)
 
 const char *p2pb_exporter_function(const char *dev)
 {
-	const struct p2pb_exporter_ops *b = backend_of(dev);
+	const struct p2pb_exporter_ops *b = p2pb_exporter_backend(dev);
 
 	return b->function ? b->function(dev) : NULL;
 }

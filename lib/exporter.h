@@ -137,6 +137,8 @@ struct p2pb_exporter_ops {
 
 /* The back-end @dev names ("NAME" or "NAME:ARGS"), NULL when none does (a bare PCI address). */
 const struct p2pb_exporter_ops *p2pb_exporter_find(const char *dev);
+/* The back-end that would open @dev: the one it names, else vfio (a bare PCI address). Never NULL. */
+const struct p2pb_exporter_ops *p2pb_exporter_backend(const char *dev);
 /* Open @dev with its back-end (a bare PCI address: vfio): 0 or -errno with p2pb_fail(). */
 int p2pb_exporter_open(const char *dev, struct p2pb_exporter **out);
 void p2pb_exporter_close(struct p2pb_exporter *x);	/* NULL: nothing to close */

@@ -183,14 +183,21 @@ const struct p2pb_trigger_ops *const p2pb_triggers[] = {
 	&trig_flr, &trig_mem_off, &trig_d3hot, &trig_low_power, &trig_hot_reset, &trig_close, &trig_sim, NULL,
 };
 
-const struct p2pb_trigger_ops *p2pb_trigger_find(const char *name)
+/* The trigger named by the @len characters at @name; NULL if none (or one for tests, with P2PB_TRIGGERS_REAL). */
+static const struct p2pb_trigger_ops *find_named(const char *name, size_t len, unsigned int flags)
 {
 	unsigned int i;
 
 	for (i = 0; p2pb_triggers[i]; i++)
-		if (!strcmp(p2pb_triggers[i]->name, name))
+		if (strlen(p2pb_triggers[i]->name) == len && !strncmp(p2pb_triggers[i]->name, name, len) &&
+		    !(p2pb_triggers[i]->for_tests && (flags & P2PB_TRIGGERS_REAL)))
 			return p2pb_triggers[i];
 	return NULL;
+}
+
+const struct p2pb_trigger_ops *p2pb_trigger_find(const char *name)
+{
+	return find_named(name, strlen(name), 0);
 }
 
 const char *p2pb_trigger_all(void)
@@ -205,4 +212,43 @@ const char *p2pb_trigger_all(void)
 			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s", all[0] ? "," : "",
 				 p2pb_triggers[i]->name);
 	return all;
+}
+
+/* "unknown trigger 'X'; expected one of flr mem-off ..., a comma list, or 'all' (flr,...)": what is known. */
+static int unknown_trigger(const char *name, size_t len, unsigned int flags, unsigned int max)
+{
+	char known[256] = "", all[160] = "";
+	unsigned int i;
+
+	for (i = 0; p2pb_triggers[i]; i++)
+		if (!(p2pb_triggers[i]->for_tests && (flags & P2PB_TRIGGERS_REAL)))
+			snprintf(known + strlen(known), sizeof(known) - strlen(known), " %s", p2pb_triggers[i]->name);
+	if (flags & P2PB_TRIGGERS_ALL)
+		snprintf(all, sizeof(all), "%s or 'all' (%s)", max > 1 ? ", a comma list," : ",", p2pb_trigger_all());
+	else if (max > 1)
+		snprintf(all, sizeof(all), ", or a comma list of them");
+	return p2pb_fail(-EINVAL, "unknown trigger '%.*s'; expected one of%s%s", (int)len, name, known, all);
+}
+
+int p2pb_trigger_list(const char *list, unsigned int flags, const struct p2pb_trigger_ops **out, unsigned int max,
+		      unsigned int *n)
+{
+	const char *name, *end;
+
+	if ((flags & P2PB_TRIGGERS_ALL) && !strcmp(list, "all"))
+		list = p2pb_trigger_all();
+	*n = 0;
+	/* empty names between commas are skipped, as strtok would */
+	for (name = list; *name; name = *end ? end + 1 : end) {
+		end = name + strcspn(name, ",");
+		if (end == name)
+			continue;
+		if (*n == max)
+			return p2pb_fail(-EINVAL, "at most %u trigger%s", max, max == 1 ? "" : "s");
+		out[*n] = find_named(name, (size_t)(end - name), flags);
+		if (!out[*n])
+			return unknown_trigger(name, (size_t)(end - name), flags, max);
+		(*n)++;
+	}
+	return *n ? 0 : p2pb_fail(-EINVAL, "no trigger in the list");
 }

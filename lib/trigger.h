@@ -36,4 +36,14 @@ extern const struct p2pb_trigger_ops *const p2pb_triggers[];	/* NULL-terminated 
 const struct p2pb_trigger_ops *p2pb_trigger_find(const char *name);
 /* "flr,mem-off,...": every trigger of a real device, for "all". */
 const char *p2pb_trigger_all(void);
+
+#define P2PB_TRIGGERS_ALL	(1u << 0)	/* "all" is every trigger of a real device */
+#define P2PB_TRIGGERS_REAL	(1u << 1)	/* the triggers for tests (sim) are not known */
+/*
+ * A comma list of trigger names (@flags: P2PB_TRIGGERS_*) into @out, at most
+ * @max of them; 0, or -EINVAL with p2pb_fail(): the unknown name and what is
+ * known, an empty list, too many. Every front-end reads trigger lists here.
+ */
+int p2pb_trigger_list(const char *list, unsigned int flags, const struct p2pb_trigger_ops **out, unsigned int max,
+		      unsigned int *n);
 #endif

@@ -290,7 +290,7 @@ json_object *p2pb_rdma_json(const struct p2pb_rdma_args *a, const struct p2pb_rd
 	json_object_object_add(o, "mtu", json_object_new_int((int)r->mtu));
 	json_object_object_add(o, "peer", json_object_new_string(r->peer));
 	json_object_object_add(o, "op", json_object_new_string(p2pb_rdma_op_name(c->t.op)));
-	json_object_object_add(o, "mode", json_object_new_string(c->t.mode == P2PB_RDMA_LAT ? "lat" : "bw"));
+	json_object_object_add(o, "mode", json_object_new_string(p2pb_rdma_mode_names[c->t.mode]));
 	json_object_object_add(o, "qps", json_object_new_int((int)c->ep.qps));
 	json_object_object_add(o, "tx_depth", json_object_new_int((int)c->ep.tx_depth));
 	json_object_object_add(o, "rx_depth", json_object_new_int((int)c->ep.rx_depth));

@@ -14,23 +14,11 @@
 #include <errno.h>
 #include <string.h>
 
-static const char *const recovery_names[] = { "auto", "none", "remap", "rereg" };
+const char *const p2pb_rdma_recovery_names[] = { "auto", "none", "remap", "rereg", NULL };
 
 const char *p2pb_rdma_recovery_name(enum p2pb_rdma_recovery r)
 {
-	return r <= P2PB_RECOVERY_REREG ? recovery_names[r] : "?";
-}
-
-int p2pb_rdma_recovery_parse(const char *s, enum p2pb_rdma_recovery *r)
-{
-	unsigned int i;
-
-	for (i = 0; i <= P2PB_RECOVERY_REREG; i++)
-		if (!strcmp(s, recovery_names[i])) {
-			*r = i;
-			return 0;
-		}
-	return p2pb_fail(-EINVAL, "unknown recovery '%s' (auto, none, remap or rereg)", s);
+	return r <= P2PB_RECOVERY_REREG ? p2pb_rdma_recovery_names[r] : "?";
 }
 
 enum p2pb_rdma_recovery p2pb_rdma_recovery_for(const char *driver)

@@ -40,8 +40,9 @@ enum p2pb_rdma_recovery {
 	P2PB_RECOVERY_REMAP,	/* reset and reconnect the QPs; the MR stays (mlx5 remaps on the next access) */
 	P2PB_RECOVERY_REREG,	/* register the memory again, then reset and reconnect (irdma revokes for good) */
 };
+/* Their names, by value, NULL-terminated. */
+extern const char *const p2pb_rdma_recovery_names[];
 const char *p2pb_rdma_recovery_name(enum p2pb_rdma_recovery r);
-int p2pb_rdma_recovery_parse(const char *s, enum p2pb_rdma_recovery *r);
 /* What auto means for memory registered on a device of @driver. */
 enum p2pb_rdma_recovery p2pb_rdma_recovery_for(const char *driver);
 

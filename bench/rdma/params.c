@@ -12,23 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const op_names[P2PB_RDMA_N_OPS] = { "write", "read", "send" };
+const char *const p2pb_rdma_op_names[] = { "write", "read", "send", NULL };
+const char *const p2pb_rdma_mode_names[] = { "bw", "lat", NULL };
 
 const char *p2pb_rdma_op_name(enum p2pb_rdma_op op)
 {
-	return op < P2PB_RDMA_N_OPS ? op_names[op] : "?";
-}
-
-int p2pb_rdma_op_parse(const char *s, enum p2pb_rdma_op *op)
-{
-	unsigned int i;
-
-	for (i = 0; i < P2PB_RDMA_N_OPS; i++)
-		if (!strcmp(s, op_names[i])) {
-			*op = i;
-			return 0;
-		}
-	return p2pb_fail(-EINVAL, "unknown operation '%s' (write, read or send)", s);
+	return op < P2PB_RDMA_N_OPS ? p2pb_rdma_op_names[op] : "?";
 }
 
 static int range_key(struct p2pb_rdma_mem_spec *m, char *kv)
@@ -37,18 +26,18 @@ static int range_key(struct p2pb_rdma_mem_spec *m, char *kv)
 	uint64_t v;
 
 	if (!val)
-		return p2pb_fail(-EINVAL, "--mem %s: '%s' is not KEY=VALUE (bar=, offset=, len=)", m->text, kv);
+		return p2pb_fail(-EINVAL, "'%s' is not KEY=VALUE (bar=, offset=, len=)", kv);
 	*val++ = 0;
 	if (!strcmp(kv, "bar")) {
 		if (p2pb_parse_u64(val, &v) || v > 5)
-			return p2pb_fail(-EINVAL, "--mem %s: bar must be 0-5", m->text);
+			return p2pb_fail(-EINVAL, "bar must be 0-5");
 		m->bar = (uint32_t)v;
 	} else if (!strcmp(kv, "offset") || !strcmp(kv, "len")) {
 		if (p2pb_parse_size(val, &v) || (v & 4095))
-			return p2pb_fail(-EINVAL, "--mem %s: %s must be a multiple of 4 KiB", m->text, kv);
+			return p2pb_fail(-EINVAL, "%s must be a multiple of 4 KiB", kv);
 		*(!strcmp(kv, "offset") ? &m->offset : &m->length) = v;
 	} else {
-		return p2pb_fail(-EINVAL, "--mem %s: unknown key '%s' (bar=, offset=, len=)", m->text, kv);
+		return p2pb_fail(-EINVAL, "unknown key '%s' (bar=, offset=, len=)", kv);
 	}
 	return 0;
 }
@@ -64,7 +53,7 @@ static int parse_range(struct p2pb_rdma_mem_spec *m)
 		*keys++ = 0;
 	bdf = p2pb_exporter_function(m->dev);
 	if (!bdf || !bdf[0] || strlen(bdf) >= sizeof(m->bdf) || strchr(bdf, '='))
-		return p2pb_fail(-EINVAL, "--mem %s: give the exporter's PCI address, vfio:BDF[,bar=N]", m->text);
+		return p2pb_fail(-EINVAL, "give the exporter's PCI address, vfio:BDF[,bar=N]");
 	snprintf(m->bdf, sizeof(m->bdf), "%s", bdf);
 	for (tok = keys ? strtok_r(keys, ",", &save) : NULL; tok; tok = strtok_r(NULL, ",", &save))
 		if ((err = range_key(m, tok)))
@@ -77,7 +66,7 @@ int p2pb_rdma_mem_parse(const char *s, struct p2pb_rdma_mem_spec *m)
 	memset(m, 0, sizeof(*m));
 	m->bar = 2;
 	if (strlen(s) >= sizeof(m->text))
-		return p2pb_fail(-EINVAL, "--mem %.20s...: too long", s);
+		return p2pb_fail(-EINVAL, "at most %zu characters", sizeof(m->text) - 1);
 	snprintf(m->text, sizeof(m->text), "%s", s);
 	snprintf(m->dev, sizeof(m->dev), "%s", s);
 	m->kind = p2pb_exporter_find(s);

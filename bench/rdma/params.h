@@ -20,8 +20,10 @@ enum p2pb_rdma_mode { P2PB_RDMA_BW, P2PB_RDMA_LAT };
 #define P2PB_RDMA_MAX_MSG (1ull << 30)
 #define P2PB_RDMA_MAX_DEPTH 4096
 
+/* The names of the ops and the modes, by value, NULL-terminated: what the command line and the reports say. */
+extern const char *const p2pb_rdma_op_names[];
+extern const char *const p2pb_rdma_mode_names[];
 const char *p2pb_rdma_op_name(enum p2pb_rdma_op op);
-int p2pb_rdma_op_parse(const char *s, enum p2pb_rdma_op *op);
 
 /*
  * Where a side's buffers live: a memory back-end of lib/exporter.h that a NIC

@@ -143,7 +143,7 @@ check_rdma_bad_input() {
 	bad "no RDMA device 'mlx9_9'" -d mlx9_9 || return 1
 	bad "size '0' is not" -d $RXE -s 0 || return 1
 	bad "size '3G' is not" -d $RXE -s 4k,3G || return 1
-	bad "unknown operation 'atomic'" -d $RXE -o atomic || return 1
+	bad "op=atomic: expected op=write|read|send" -d $RXE -o atomic || return 1
 	bad "cannot reach the server at 127.0.0.1 port 9: Connection refused" -d $RXE -p 9 127.0.0.1 || return 1
 	bad "cannot reach the server at 10.77.0.2 port" -d $RXE 10.77.0.2 || return 1
 	bad "$EXP is not bound to any driver, not on vfio-pci" -d $RXE --mem vfio:$EXP || return 1

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* The commands' front-ends on declared keys: revoke and stress options and job files, their exit statuses. */
+/* The commands' front-ends on declared keys: options and job files, their errors and exit statuses. */
 #include <fcntl.h>
 #include <stdarg.h>
 #include <unistd.h>
@@ -67,9 +67,36 @@ static void test_revoke(void)
 	CHECK(strstr(p2pb_error(), "--watchdog x: watchdog=x: expected watchdog=D") == p2pb_error());
 }
 
+/* The commands whose options are job keys and keys of their own: help, and each bad value named. */
+static void test_job_key_commands(void)
+{
+	CHECK(cmd(p2pb_cmd_timeout_sweep, "timeout-sweep", "--help", NULL) == 0);
+	CHECK(cmd(p2pb_cmd_timeout_sweep, "timeout-sweep", "-d", "0000:01:00.0", "--importer-dev", "0000:02:00.0",
+		  "-n", "0", NULL) == 2);
+	CHECK(strstr(p2pb_error(), "--iterations 0: iterations=0: expected iterations=1..1000000") == p2pb_error());
+	CHECK(strstr(p2pb_error(), "(default 3)") != NULL);
+	CHECK(cmd(p2pb_cmd_timeout_sweep, "timeout-sweep", "-d", "0000:01:00.0", "--importer-dev", "0000:02:00.0",
+		  "--triggers", "flr,nope", NULL) == 2);
+	CHECK(strstr(p2pb_error(), "--triggers flr,nope: unknown trigger 'nope'") == p2pb_error());
+	CHECK(cmd(p2pb_cmd_timeout_sweep, "timeout-sweep", "-d", "0000:01:00.0", "--importer-dev", "0000:02:00.0",
+		  "--timeouts", "5q", NULL) == 2);
+	CHECK(strstr(p2pb_error(), "--timeouts 5q: '5q' is not a whole number of ms") == p2pb_error());
+	CHECK(cmd(p2pb_cmd_check, "check", "--help", NULL) == 0);
+	CHECK(cmd(p2pb_cmd_check, "check", "--bar", "9", "-d", "0000:01:00.0", NULL) == 2);
+	CHECK(strstr(p2pb_error(), "--bar 9: bar=9: expected bar=0..5") == p2pb_error());
+	CHECK(cmd(p2pb_cmd_load, "load", "--help", NULL) == 0);
+	CHECK(cmd(p2pb_cmd_load, "load", "-d", "0000:01:00.0", "-i", "kmod:dev=0000:02:00.0,io=read", "--duration", "0",
+		  NULL) == 2);
+	CHECK_STR(p2pb_error(), "--duration 0: duration=0: expected duration=D: measured time; above 0; bare numbers "
+		  "are s (default 5s)");
+	CHECK(cmd(p2pb_cmd_load, "load", "--warmup", "x", NULL) == 2);
+	CHECK(strstr(p2pb_error(), "--warmup x: warmup=x: expected warmup=D") == p2pb_error());
+}
+
 int main(void)
 {
 	test_stress();
 	test_revoke();
+	test_job_key_commands();
 	return check_done();
 }

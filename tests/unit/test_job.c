@@ -104,6 +104,56 @@ static void test_job_files(void)
 	free(jobs);
 }
 
+/* Every front-end's trigger lists: names, "all", the unknown one named with what is known. */
+static void test_trigger_lists(void)
+{
+	const struct p2pb_trigger_ops *t[8];
+	unsigned int n;
+
+	CHECK(p2pb_trigger_list("flr,,mem-off", 0, t, 8, &n) == 0 && n == 2 && !strcmp(t[1]->name, "mem-off"));
+	CHECK(p2pb_trigger_list("all", P2PB_TRIGGERS_ALL, t, 8, &n) == 0 && n == 6 && !strcmp(t[5]->name, "close"));
+	CHECK(p2pb_trigger_list("all", 0, t, 8, &n) < 0);
+	CHECK_STR(p2pb_error(), "unknown trigger 'all'; expected one of flr mem-off d3hot low-power hot-reset close "
+		  "sim, or a comma list of them");
+	CHECK(p2pb_trigger_list("flr,unplug", P2PB_TRIGGERS_ALL, t, 8, &n) < 0);
+	CHECK(strstr(p2pb_error(), "unknown trigger 'unplug'; expected one of flr ") == p2pb_error());
+	CHECK(strstr(p2pb_error(), ", a comma list, or 'all' (flr,mem-off,d3hot,low-power,hot-reset,close)") != NULL);
+	CHECK(p2pb_trigger_list("sim", 0, t, 1, &n) == 0 && n == 1);
+	CHECK(p2pb_trigger_list("sim", P2PB_TRIGGERS_REAL, t, 1, &n) < 0);
+	CHECK_STR(p2pb_error(), "unknown trigger 'sim'; expected one of flr mem-off d3hot low-power hot-reset close");
+	CHECK(p2pb_trigger_list(",", 0, t, 8, &n) < 0 && !strcmp(p2pb_error(), "no trigger in the list"));
+	CHECK(p2pb_trigger_list("flr,flr", 0, t, 1, &n) < 0 && !strcmp(p2pb_error(), "at most 1 trigger"));
+}
+
+/* A command's own table with a few job keys: the job's declarations, moved, under the command's defaults. */
+static void test_job_keys_for(void)
+{
+	static const struct p2pb_job_key_use use[] = {
+		{ .name = "device" }, { .name = "iterations", .def = "3", .help = "per cell" }, { .name = "importer" },
+		{ 0 },
+	};
+	static const struct p2pb_opt own[] = { { .name = "x", .type = P2PB_OPT_FLAG, .off = 0, .size = sizeof(bool),
+						 .help = "a flag" }, { 0 } };
+	static const struct p2pb_job_key_use bad[] = { { .name = "speed" }, { 0 } };
+	struct { bool x; struct p2pb_job job; } a;
+	struct p2pb_job_line l = { .cli = { .prog = "test" }, .use = use, .job_off = offsetof(typeof(a), job),
+				   .own = own };
+	const struct p2pb_opt *keys = l.keys;
+	char desc[256];
+
+	memset(&a, 0, sizeof(a));
+	CHECK(p2pb_job_line_begin(&l, &a) == 0 && l.cli.keys == keys);
+	CHECK(!strcmp(keys[1].name, "iterations") && !strcmp(keys[3].name, "x") && !keys[4].name);
+	CHECK(a.job.iterations == 3 && a.job.bar == 2);	/* the command's default over the job's */
+	CHECK_STR(p2pb_opt_describe(&keys[1], desc, sizeof(desc)), "per cell (default 3)");
+	CHECK(p2pb_opt_parse(keys, &a, "device", "1:00.0") == 0 && !strcmp(a.job.device, "0000:01:00.0"));
+	CHECK(p2pb_opt_parse(keys, &a, "importer", "null") == 0 && a.job.n_importers == 1);
+	CHECK(p2pb_opt_parse(keys, &a, "iterations", "0") < 0);
+	CHECK(strstr(p2pb_error(), "iterations=0: expected iterations=1..1000000: per cell (default 3)") != NULL);
+	l.use = bad;
+	CHECK(p2pb_job_line_begin(&l, &a) < 0 && strstr(p2pb_error(), "'speed'"));
+}
+
 int main(void)
 {
 	struct p2pb_job d, *jobs = NULL;
@@ -111,6 +161,8 @@ int main(void)
 
 	test_declarations();
 	test_values();
+	test_trigger_lists();
+	test_job_keys_for();
 	p2pb_job_defaults(&d);
 	CHECK(d.bar == 2 && d.iterations == 10 && d.dmabufs == 1);
 	CHECK(p2pb_job_set(&d, "device", "1:00.0") == 0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
-#ifndef P2PB_TIMEOUT_SWEEP_H
-#define P2PB_TIMEOUT_SWEEP_H
+#ifndef P2PB_SWEEP_GRID_H
+#define P2PB_SWEEP_GRID_H
 /*
  * The timeout sweep: one revoke case per cell of importer unmap delay x
  * revoke timeout x policy x trigger, on vfio-pci with kernel/vfio/patches.
@@ -24,7 +24,8 @@ struct p2pb_sweep_axis {
 
 /* One table row: a cell's parameters and the figures a maintainer reads first. */
 struct p2pb_sweep_row {
-	const char *trigger, *delay, *policy;
+	const struct p2pb_trigger_ops *trigger;
+	const char *delay, *policy;
 	unsigned int timeout_ms;
 	uint64_t r2q_p50, r2q_max, trig_p50, trig_max, cfg_max, bar_max;
 	unsigned int timeouts, warnings, mapped;
@@ -41,7 +42,9 @@ struct p2pb_sweep {
 	const char *json_path, *imp_dev, *dma;	/* json_path: rewritten after every cell */
 	bool misbehave, bind;
 	struct p2pb_job base;		/* device, iterations, quiesce timeout */
-	struct p2pb_sweep_axis ax_trig, ax_delay, ax_to, ax_pol;
+	const struct p2pb_trigger_ops *trig[P2PB_SWEEP_MAX_AXIS];
+	unsigned int n_trig;
+	struct p2pb_sweep_axis ax_delay, ax_to, ax_pol;
 	uint64_t to_ns[P2PB_SWEEP_MAX_AXIS];
 	struct p2pb_sweep_row *cells;	/* every cell, in run order (free it) */
 	unsigned int n_cells, done;

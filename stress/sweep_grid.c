@@ -10,7 +10,7 @@
  * kernel gave up waiting.
  */
 #define _GNU_SOURCE
-#include "timeout_sweep.h"
+#include "sweep_grid.h"
 #include "revoke_case.h"
 
 #include "clock.h"
@@ -94,12 +94,12 @@ void p2pb_sweep_table(const struct p2pb_sweep *sw)
 			p2pb_fmt_ns(w->harm_ns, b[7], 32);
 		else
 			snprintf(b[7], 32, "-");
-		printf("%-10s %-20.20s %-8s %-9s %9s %9s %9s %9s %8u %5u %9s %9s %6u %9s %8s %6s %s%s\n", w->trigger,
-		       w->delay, b[5], w->timeout_ms ? w->policy : "-", p2pb_fmt_ns(w->r2q_p50, b[0], 32),
-		       p2pb_fmt_ns(w->r2q_max, b[1], 32), p2pb_fmt_ns(w->trig_p50, b[2], 32),
-		       p2pb_fmt_ns(w->trig_max, b[3], 32), w->timeouts, w->warnings, p2pb_fmt_ns(w->cfg_max, b[4], 32),
-		       p2pb_fmt_ns(w->bar_max, b[6], 32), w->mapped, b[7], dma_rev, faults,
-		       p2pb_outcome_name(w->outcome), w->clauses);
+		printf("%-10s %-20.20s %-8s %-9s %9s %9s %9s %9s %8u %5u %9s %9s %6u %9s %8s %6s %s%s\n",
+		       w->trigger->name, w->delay, b[5], w->timeout_ms ? w->policy : "-",
+		       p2pb_fmt_ns(w->r2q_p50, b[0], 32), p2pb_fmt_ns(w->r2q_max, b[1], 32),
+		       p2pb_fmt_ns(w->trig_p50, b[2], 32), p2pb_fmt_ns(w->trig_max, b[3], 32), w->timeouts, w->warnings,
+		       p2pb_fmt_ns(w->cfg_max, b[4], 32), p2pb_fmt_ns(w->bar_max, b[6], 32), w->mapped, b[7], dma_rev,
+		       faults, p2pb_outcome_name(w->outcome), w->clauses);
 	}
 	printf("\nr2q: revoke-to-quiesce (trigger -> last importer unmapped); trig: the trigger syscall;\n"
 	       "timeouts: revoke timeouts logged (proceed and warn-wait); WARN: kernel WARNs;\n"
@@ -144,20 +144,20 @@ static int sweep_check(struct p2pb_sweep *w)
 	struct p2pb_engine_spec sp;
 	unsigned int i;
 
-	if (split(&w->ax_trig, w->triggers, "triggers") || split(&w->ax_delay, w->delays, "delays") ||
-	    split(&w->ax_to, w->timeouts, "timeouts") || split(&w->ax_pol, w->policies, "policies"))
+	if (p2pb_trigger_list(w->triggers, P2PB_TRIGGERS_ALL, w->trig, MAX_AXIS, &w->n_trig))
+		return p2pb_fail(-EINVAL, "--triggers %s: %s", w->triggers, p2pb_error());
+	if (split(&w->ax_delay, w->delays, "delays") || split(&w->ax_to, w->timeouts, "timeouts") ||
+	    split(&w->ax_pol, w->policies, "policies"))
 		return -EINVAL;
-	for (i = 0; i < w->ax_trig.n; i++)
-		if (!p2pb_trigger_find(w->ax_trig.v[i]))
-			return p2pb_fail(-EINVAL, "unknown trigger '%s'", w->ax_trig.v[i]);
 	for (i = 0; i < w->ax_to.n; i++)
 		if (p2pb_parse_duration_ns(w->ax_to.v[i], 1000000, &w->to_ns[i]) || w->to_ns[i] % 1000000 ||
 		    w->to_ns[i] / 1000000 > 3600000)
-			return p2pb_fail(-EINVAL, "timeout '%s': expected a whole number of ms such as 0, 100ms, 1s",
-					 w->ax_to.v[i]);
+			return p2pb_fail(-EINVAL, "--timeouts %s: '%s' is not a whole number of ms up to 1h, "
+					 "such as 0, 100ms, 1s", w->timeouts, w->ax_to.v[i]);
 	for (i = 0; i < w->ax_pol.n; i++)
 		if (strcmp(w->ax_pol.v[i], "proceed") && strcmp(w->ax_pol.v[i], "warn-wait"))
-			return p2pb_fail(-EINVAL, "policy '%s': expected proceed or warn-wait", w->ax_pol.v[i]);
+			return p2pb_fail(-EINVAL, "--policies %s: '%s' is not proceed or warn-wait", w->policies,
+					 w->ax_pol.v[i]);
 	for (i = 0; i < w->ax_delay.n; i++) {
 		cell_spec(spec, sizeof(spec), w->ax_delay.v[i], w->imp_dev, w->dma, w->misbehave);
 		if (p2pb_engine_spec_parse(spec, &sp) || p2pb_engine_spec_check(&sp))
@@ -173,15 +173,15 @@ static int sweep_cells(struct p2pb_sweep *w)
 
 	for (io = 0; io < w->ax_to.n; io++)
 		n += w->to_ns[io] ? w->ax_pol.n : 1;
-	w->cells = calloc(n * w->ax_trig.n * w->ax_delay.n, sizeof(*w->cells));
+	w->cells = calloc(n * w->n_trig * w->ax_delay.n, sizeof(*w->cells));
 	if (!w->cells)
 		return -ENOMEM;
-	for (it = 0; it < w->ax_trig.n; it++)
+	for (it = 0; it < w->n_trig; it++)
 		for (id = 0; id < w->ax_delay.n; id++)
 			for (io = 0; io < w->ax_to.n; io++)
 				for (ip = 0; ip < (w->to_ns[io] ? w->ax_pol.n : 1); ip++)
 					w->cells[w->n_cells++] = (struct p2pb_sweep_row){
-						.trigger = w->ax_trig.v[it], .delay = w->ax_delay.v[id],
+						.trigger = w->trig[it], .delay = w->ax_delay.v[id],
 						.timeout_ms = (unsigned int)(w->to_ns[io] / 1000000),
 						.policy = w->to_ns[io] ? w->ax_pol.v[ip] : "none" };
 	return 0;
@@ -189,8 +189,6 @@ static int sweep_cells(struct p2pb_sweep *w)
 
 int p2pb_sweep_plan(struct p2pb_sweep *w)
 {
-	if (!strcmp(w->triggers, "all"))
-		w->triggers = p2pb_trigger_all();
 	/* every cell: a 2 MiB range, no warm-up, the config-space probe */
 	w->base.warmup = 0;
 	w->base.config_probe = true;
@@ -234,12 +232,13 @@ enum p2pb_outcome p2pb_sweep_run(struct p2pb_session *s, struct p2pb_sweep *w, s
 			return P2PB_ERROR;
 		}
 		cell_spec(spec, sizeof(spec), c->delay, w->imp_dev, w->dma, w->misbehave);
-		j.trigger = p2pb_trigger_find(c->trigger);	/* the plan checked the trigger and the spec */
-		p2pb_job_add_importer(&j, spec);
+		j.trigger = c->trigger;
+		p2pb_job_add_importer(&j, spec);	/* the plan checked the spec */
 		if (c->timeout_ms)
-			snprintf(j.name, sizeof(j.name), "%s/%s/%ums/%s", c->trigger, c->delay, c->timeout_ms, c->policy);
+			snprintf(j.name, sizeof(j.name), "%s/%s/%ums/%s", c->trigger->name, c->delay, c->timeout_ms,
+				 c->policy);
 		else
-			snprintf(j.name, sizeof(j.name), "%s/%s/unbounded/-", c->trigger, c->delay);
+			snprintf(j.name, sizeof(j.name), "%s/%s/unbounded/-", c->trigger->name, c->delay);
 		p2pb_session_progress(s, "cell %u/%u: %s", w->done + 1, w->n_cells, j.name);
 		run_cell(s, &j, c, cases, ktap);
 		worst = c->outcome > worst ? c->outcome : worst;
