@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 #ifndef P2PB_CLI_COMMANDS_H
 #define P2PB_CLI_COMMANDS_H
+#include <stdbool.h>
+
 /*
  * Every command's front-end (options, usage, job-file keys, exit codes, the
  * restore-on-exit path), one file each in cli/, registered in p2pbench.c.
@@ -11,6 +13,8 @@ int p2pb_cmd_revoke(int argc, char **argv);		/* cli/revoke.c */
 int p2pb_cmd_trace(int argc, char **argv);		/* cli/revoke.c: revoke --trace --timeline */
 int p2pb_cmd_check(int argc, char **argv);		/* cli/check.c */
 int p2pb_cmd_timeout_sweep(int argc, char **argv);	/* cli/timeout_sweep.c */
+/* A timeout-sweep option that takes no value (for p2pbench run's [timeout-sweep] sections). */
+bool p2pb_timeout_sweep_flag(const char *key);
 int p2pb_cmd_race(int argc, char **argv);		/* cli/race.c */
 int p2pb_cmd_stress(int argc, char **argv);		/* cli/stress.c */
 int p2pb_cmd_load(int argc, char **argv);		/* cli/load.c */

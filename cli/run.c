@@ -152,9 +152,18 @@ static int sweep_key(void *user, const char *section, const char *key, const cha
 					     "p2pbench timeout-sweep's long options (not json, ktap)", j->path, section, key);
 		return 0;
 	}
+	/* a flag is given or not; every other key takes its value, "1" included (iterations = 1) */
+	if (p2pb_timeout_sweep_flag(key)) {
+		if (!strcmp(value, "0") || !strcmp(value, "false"))
+			return 1;
+		if (strcmp(value, "1") && strcmp(value, "true")) {
+			sp->err = p2pb_fail(-EINVAL, "%s: [timeout-sweep] %s = %s: a flag is 1 or 0", j->path, key, value);
+			return 0;
+		}
+	}
 	if (asprintf(&j->opts[j->n_opts++], "--%s", key) < 0)
 		return 0;
-	if (strcmp(value, "1") && strcmp(value, "true"))
+	if (!p2pb_timeout_sweep_flag(key))
 		j->opts[j->n_opts++] = strdup(value);
 	return 1;
 }

@@ -129,6 +129,13 @@ static void sweep_finish(struct p2pb_session *s, struct sweep_args *a, struct p2
 		p2pb_cli_exit_stuck("timeout-sweep", ktap);
 }
 
+bool p2pb_timeout_sweep_flag(const char *key)
+{
+	const struct p2pb_opt *o = p2pb_opt_find(sweep_keys, key);
+
+	return o && o->type == P2PB_OPT_FLAG;
+}
+
 int p2pb_cmd_timeout_sweep(int argc, char **argv)
 {
 	struct sweep_args *a = calloc(1, sizeof(*a));

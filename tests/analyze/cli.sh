@@ -118,10 +118,13 @@ rc=$?
 jq -e '.jobs[0].status == "interrupted" and .jobs[1].status == "pending"' "$tmp/run-int/index.json" >/dev/null ||
 	fail "index after Ctrl-C: $(jq -c '[.jobs[] | {name, status}]' "$tmp/run-int/index.json")"
 jq -e '.interrupted == true' "$tmp/run-int/01-long/result.json" >/dev/null || fail "no partial result of the interrupted job"
-printf '[timeout-sweep]\ndevice = 0000:01:00.0\ndelays = 0,200ms\nbind = 1\n' >"$tmp/sweep.ini"
+# a flag is given (1) or left out (0); any other key keeps its value, 1 included
+printf '[timeout-sweep]\ndevice = 0000:01:00.0\ndelays = 0,200ms\nbind = 1\niterations = 1\nquiet = 0\n' >"$tmp/sweep.ini"
 "$p2pbench" run -n -o "$tmp/run-sweep" "$tmp/sweep.ini" >"$tmp/dry-sweep.txt" || fail "dry run of a sweep exited $?"
-grep -q "p2pbench timeout-sweep --device 0000:01:00.0 --delays 0,200ms --bind --json $tmp/run-sweep/01-sweep/result.json --ktap" \
+grep -q "p2pbench timeout-sweep --device 0000:01:00.0 --delays 0,200ms --bind --iterations 1 --json $tmp/run-sweep/01-sweep/result.json --ktap" \
 	"$tmp/dry-sweep.txt" || fail "a [timeout-sweep] job's command: $(cat "$tmp/dry-sweep.txt")"
+printf '[timeout-sweep]\ndevice = 0000:01:00.0\nbind = yes\n' >"$tmp/sweep-flag.ini"
+expect_error 2 "bind = yes: a flag is 1 or 0" "$p2pbench" run -n -o "$tmp/r" "$tmp/sweep-flag.ini"
 printf '[timeout-sweep]\ndevice = 0000:01:00.0\n[other]\nx = 1\n' >"$tmp/sweep-bad.ini"
 expect_error 2 "a timeout-sweep job has one \[timeout-sweep\] section" "$p2pbench" run -n -o "$tmp/r" "$tmp/sweep-bad.ini"
 # a job that fails to start after a good run: its old result is not read as this run's
