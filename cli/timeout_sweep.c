@@ -104,8 +104,9 @@ static int sweep_parse(int argc, char **argv, struct sweep_args *a)
 
 	if (p2pb_job_line_begin(&l, a))
 		return 2;
-	rc = p2pb_cli_read(&l.cli, argc, argv, a);
-	return rc >= 0 ? rc : sweep_complete(a);
+	if ((rc = p2pb_cli_read(&l.cli, argc, argv, a)) >= 0 || (rc = p2pb_cli_no_more(&l.cli, argc, argv)))
+		return rc;
+	return sweep_complete(a);
 }
 
 /* Put the module parameters back, write and print what was measured. */
