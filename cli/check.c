@@ -76,7 +76,7 @@ static void usage(FILE *f, const struct p2pb_cli_line *l)
 static int parse_args(int argc, char **argv, struct check_args *a)
 {
 	struct p2pb_job_line l = {
-		.cli = { .prog = "check", .shortopts = "d:b:h", .shorts = check_shorts, .usage = usage },
+		.cli = { .prog = "check", .shorts = check_shorts, .usage = usage },
 		.use = check_job_keys, .job_off = offsetof(struct check_args, p.job), .own = check_keys,
 	};
 	int rc;

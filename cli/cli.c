@@ -6,6 +6,7 @@
 #include "error.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 static int short_of(const struct p2pb_cli_short *shorts, const char *key)
@@ -36,6 +37,21 @@ int p2pb_cli_options(const struct p2pb_opt *keys, const struct p2pb_cli_short *s
 	}
 	out[n] = (struct option){ 0 };
 	return 0;
+}
+
+void p2pb_cli_shortopts(const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts, const char *more,
+			char out[P2PB_CLI_SHORTOPTS_LEN])
+{
+	const struct p2pb_opt *key;
+	size_t n = 0;
+
+	for (; shorts && shorts->letter && n + 3 < P2PB_CLI_SHORTOPTS_LEN; shorts++) {
+		key = p2pb_opt_find(keys, shorts->key);
+		out[n++] = (char)shorts->letter;
+		if (!key || key->type != P2PB_OPT_FLAG)
+			out[n++] = ':';
+	}
+	snprintf(out + n, P2PB_CLI_SHORTOPTS_LEN - n, "%s", more);
 }
 
 const struct p2pb_opt *p2pb_cli_key(const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts, int val)
@@ -87,6 +103,7 @@ int p2pb_cli_begin(struct p2pb_cli_line *l, const struct option *extra, void *op
 		n++;
 	l->longopts[n] = (struct option){ "help", no_argument, NULL, 'h' };
 	l->longopts[n + 1] = (struct option){ 0 };
+	p2pb_cli_shortopts(l->keys, l->shorts, "h", l->shortopts);
 	return 0;
 }
 

@@ -16,6 +16,7 @@ struct p2pb_cli_short {
 
 #define P2PB_CLI_MAX_OPTS 64
 #define P2PB_CLI_KEY 0x100	/* getopt_long's val of a key without a short option: this + its index */
+#define P2PB_CLI_SHORTOPTS_LEN 128
 
 /*
  * The getopt_long options of a command: every key of @keys (a FLAG without
@@ -26,6 +27,12 @@ struct p2pb_cli_short {
  */
 int p2pb_cli_options(const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts, const struct option *extra,
 		     struct option out[P2PB_CLI_MAX_OPTS + 1]);
+/*
+ * getopt's short options of @keys' letters in @shorts (a FLAG's alone, any
+ * other's with ':'), then @more ("h", or an extra option's "j:") as it is.
+ */
+void p2pb_cli_shortopts(const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts, const char *more,
+			char out[P2PB_CLI_SHORTOPTS_LEN]);
 /* The key behind getopt_long's @val, or NULL: an option of the extra ones. */
 const struct p2pb_opt *p2pb_cli_key(const struct p2pb_opt *keys, const struct p2pb_cli_short *shorts, int val);
 /* @opt's value from the command line into @opts; 0, or -EINVAL with "--KEY VALUE: KEY=VALUE: why". */
@@ -38,16 +45,17 @@ void p2pb_cli_keys_help(FILE *f, const struct p2pb_opt *keys, const struct p2pb_
 /* A command line read by declared keys: p2pb_cli_begin(), then p2pb_cli_read(). */
 struct p2pb_cli_line {
 	const char *prog;			/* "load": its messages start "p2pbench load: " */
-	const char *shortopts;			/* getopt's, e.g. "d:b:h" */
 	const struct p2pb_opt *keys;
 	const struct p2pb_cli_short *shorts;
 	void (*usage)(FILE *f, const struct p2pb_cli_line *l);
 	struct option longopts[P2PB_CLI_MAX_OPTS + 2];	/* made by p2pb_cli_begin(), --help last */
+	char shortopts[P2PB_CLI_SHORTOPTS_LEN];	/* made by p2pb_cli_begin() from @shorts, -h last */
 };
 
 /*
  * Before the first option: every key's default into @opts, the getopt_long
- * options (the keys, @extra, then --help, val 'h') and optind reset. 0, or
+ * options (the keys, @extra, then --help, val 'h'), the short ones (@shorts,
+ * then -h) and optind reset. 0, or
  * -EINVAL with the message printed.
  */
 int p2pb_cli_begin(struct p2pb_cli_line *l, const struct option *extra, void *opts);

@@ -73,7 +73,7 @@ static void usage(FILE *f, const struct p2pb_cli_line *l)
 static int parse_args(int argc, char **argv, struct load_args *a)
 {
 	struct p2pb_job_line l = {
-		.cli = { .prog = "load", .shortopts = "d:b:i:qh", .shorts = load_shorts, .usage = usage },
+		.cli = { .prog = "load", .shorts = load_shorts, .usage = usage },
 		.use = load_job_keys, .job_off = offsetof(struct load_args, p.job), .own = load_keys,
 	};
 	int rc;

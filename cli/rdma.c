@@ -309,7 +309,7 @@ static int finish_args(struct rdma_line *l)
 /* The options and the SERVER argument into @l; -1: go on, else the exit status. */
 static int read_line(int argc, char **argv, struct rdma_line *l)
 {
-	struct p2pb_cli_line cl = { .prog = "rdma", .shortopts = "d:i:x:o:m:s:aq:t:r:n:D:Q:I:M:p:h", .keys = rdma_keys,
+	struct p2pb_cli_line cl = { .prog = "rdma", .keys = rdma_keys,
 				    .shorts = rdma_shorts, .usage = usage };
 	int rc;
 

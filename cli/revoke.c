@@ -121,6 +121,7 @@ struct revoke_args {
 static int parse_args(int argc, char **argv, bool as_trace, struct revoke_args *a)
 {
 	struct option opts[P2PB_CLI_MAX_OPTS + 1];
+	char shortopts[P2PB_CLI_SHORTOPTS_LEN];
 	const struct p2pb_opt *key;
 	int opt;
 
@@ -131,8 +132,9 @@ static int parse_args(int argc, char **argv, bool as_trace, struct revoke_args *
 		fprintf(stderr, "p2pbench %s: %s\n", a->prog, p2pb_error());
 		return 2;
 	}
+	p2pb_cli_shortopts(p2pb_job_keys, revoke_shorts, "j:qh", shortopts);	/* -j, -q: options of revoke's own */
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "d:b:t:i:n:j:qh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, shortopts, opts, NULL)) != -1) {
 		switch (opt) {
 		case 'j': a->job_file = optarg; continue;
 		case 'B': a->bind = true; continue;

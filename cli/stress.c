@@ -315,6 +315,7 @@ static int option(struct stress_args *a, int o)
 static int parse_args(int argc, char **argv, struct stress_args *a)
 {
 	struct option opts[P2PB_CLI_MAX_OPTS + 1];
+	char shortopts[P2PB_CLI_SHORTOPTS_LEN];
 	int o, rc;
 
 	memset(a, 0, sizeof(*a));
@@ -322,8 +323,9 @@ static int parse_args(int argc, char **argv, struct stress_args *a)
 		fprintf(stderr, "p2pbench stress: %s\n", p2pb_error());
 		return 2;
 	}
+	p2pb_cli_shortopts(stress_keys, stress_shorts, "h", shortopts);
 	optind = 1;
-	while ((o = getopt_long(argc, argv, "D:qh", opts, NULL)) != -1)
+	while ((o = getopt_long(argc, argv, shortopts, opts, NULL)) != -1)
 		if ((rc = option(a, o)) >= 0)
 			return rc;
 	if (optind < argc) {

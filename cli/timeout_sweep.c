@@ -97,7 +97,7 @@ static int sweep_complete(struct sweep_args *a)
 static int sweep_parse(int argc, char **argv, struct sweep_args *a)
 {
 	struct p2pb_job_line l = {
-		.cli = { .prog = "timeout-sweep", .shortopts = "d:t:n:qh", .shorts = sweep_shorts, .usage = usage },
+		.cli = { .prog = "timeout-sweep", .shorts = sweep_shorts, .usage = usage },
 		.use = sweep_job_keys, .job_off = offsetof(struct sweep_args, w.base), .own = sweep_keys,
 	};
 	int rc;
