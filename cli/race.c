@@ -11,7 +11,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
-#include <string.h>
 
 static void usage(FILE *f)
 {
@@ -24,18 +23,15 @@ static void usage(FILE *f)
 /* The plan line comes first: the result lines were collected, then written behind it. */
 static int write_ktap(const char *path, const struct p2pb_race_result *r)
 {
-	FILE *f = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	struct p2pb_ktap k = { 0 };
 
-	if (!f) {
-		fprintf(stderr, "p2pbench race: cannot write %s: %s\n", path, strerror(errno));
-		return -errno;
+	if (p2pb_ktap_open(&k, path, r->ktap_n)) {
+		fprintf(stderr, "p2pbench race: %s\n", p2pb_error());
+		return -EIO;
 	}
-	fprintf(f, "KTAP version 1\n1..%d\n", r->ktap_n);
-	fwrite(r->ktap_body, 1, r->ktap_len, f);
-	if (f != stdout)
-		fclose(f);
-	else
-		fflush(f);
+	fwrite(r->ktap_body, 1, r->ktap_len, k.f);
+	fflush(k.f);
+	p2pb_ktap_close(&k);
 	return 0;
 }
 
