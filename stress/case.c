@@ -784,6 +784,17 @@ uint64_t p2pb_window_rate(const struct p2pb_window *w)
 	return w->ns ? (uint64_t)((double)w->bytes * 1e9 / (double)w->ns) : 0;
 }
 
+/* The load's stall and recovery, each when it was seen (0: not). */
+static void load_metrics(const struct p2pb_iter_result *it, struct p2pb_metric_values *mv)
+{
+	uint64_t stall = p2pb_load_stall_ns(&it->load_obs), first_io = p2pb_load_recovery_ns(it);
+
+	if (stall)
+		p2pb_metric_set(mv, P2PB_M_LOAD_STALL, stall);
+	if (first_io)
+		p2pb_metric_set(mv, P2PB_M_LOAD_FIRST_IO, first_io);
+}
+
 void p2pb_iter_metrics(const struct p2pb_iter_result *it, struct p2pb_metric_values *mv)
 {
 	memset(mv, 0, sizeof(*mv));
@@ -803,10 +814,8 @@ void p2pb_iter_metrics(const struct p2pb_iter_result *it, struct p2pb_metric_val
 		p2pb_metric_set(mv, P2PB_M_DMA_DURING, p2pb_window_rate(&it->during));
 		p2pb_metric_set(mv, P2PB_M_DMA_AFTER, p2pb_window_rate(&it->after));
 	}
-	if (it->load && p2pb_load_stall_ns(&it->load_obs))
-		p2pb_metric_set(mv, P2PB_M_LOAD_STALL, p2pb_load_stall_ns(&it->load_obs));
-	if (it->load && p2pb_load_recovery_ns(it))
-		p2pb_metric_set(mv, P2PB_M_LOAD_FIRST_IO, p2pb_load_recovery_ns(it));
+	if (it->load)
+		load_metrics(it, mv);
 }
 
 void p2pb_att_metrics(const struct p2pb_att_obs *a, struct p2pb_metric_values *mv)
