@@ -145,6 +145,7 @@ static int sweep_key(void *user, const char *section, const char *key, const cha
 {
 	struct sweep_parse *sp = user;
 	struct run_job *j = sp->j;
+	bool flag = p2pb_timeout_sweep_flag(key);
 
 	if (strcmp(section, "timeout-sweep") || j->n_opts + 2 > 2 * MAX_SWEEP_KEYS || !strcmp(key, "json") ||
 	    !strcmp(key, "ktap")) {
@@ -153,7 +154,7 @@ static int sweep_key(void *user, const char *section, const char *key, const cha
 		return 0;
 	}
 	/* a flag is given or not; every other key takes its value, "1" included (iterations = 1) */
-	if (p2pb_timeout_sweep_flag(key)) {
+	if (flag) {
 		if (!strcmp(value, "0") || !strcmp(value, "false"))
 			return 1;
 		if (strcmp(value, "1") && strcmp(value, "true")) {
@@ -163,7 +164,7 @@ static int sweep_key(void *user, const char *section, const char *key, const cha
 	}
 	if (asprintf(&j->opts[j->n_opts++], "--%s", key) < 0)
 		return 0;
-	if (!p2pb_timeout_sweep_flag(key))
+	if (!flag)
 		j->opts[j->n_opts++] = strdup(value);
 	return 1;
 }
