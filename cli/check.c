@@ -81,9 +81,7 @@ static int parse_args(int argc, char **argv, struct check_args *a)
 	};
 	int rc;
 
-	if (p2pb_job_line_begin(&l, a))
-		return 2;
-	if ((rc = p2pb_cli_read(&l.cli, argc, argv, a)) >= 0 || (rc = p2pb_cli_no_more(&l.cli, argc, argv)))
+	if ((rc = p2pb_job_line_read(&l, argc, argv, a)) >= 0)
 		return rc;
 	if (!a->p.job.device[0] || !a->p.importer_dev) {
 		fprintf(stderr, "p2pbench check: %s\n", !a->p.job.device[0] ? "no device: give --device BDF" :

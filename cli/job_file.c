@@ -16,7 +16,7 @@
 
 /*
  * A job key's value into the job at @opts + @opt->off: a key copied into a
- * command's own table (p2pb_job_line_begin) is moved with the job.
+ * command's own table (p2pb_job_line_read) is moved with the job.
  */
 static struct p2pb_job *job_of(const struct p2pb_opt *opt, void *opts)
 {
@@ -131,14 +131,21 @@ static int job_keys_for(const struct p2pb_job_key_use *use, size_t job_off, cons
 	return 0;
 }
 
-int p2pb_job_line_begin(struct p2pb_job_line *l, void *opts)
+int p2pb_job_line_read(struct p2pb_job_line *l, int argc, char **argv, void *opts)
 {
+	int rc;
+
 	p2pb_job_defaults((struct p2pb_job *)((char *)opts + l->job_off));
 	l->cli.keys = l->keys;
-	if (!job_keys_for(l->use, l->job_off, l->own, l->keys))
-		return p2pb_cli_begin(&l->cli, NULL, opts);
-	fprintf(stderr, "p2pbench %s: %s\n", l->cli.prog, p2pb_error());
-	return -EINVAL;
+	if (job_keys_for(l->use, l->job_off, l->own, l->keys)) {
+		fprintf(stderr, "p2pbench %s: %s\n", l->cli.prog, p2pb_error());
+		return 2;
+	}
+	if (p2pb_cli_begin(&l->cli, NULL, opts))
+		return 2;
+	if ((rc = p2pb_cli_read(&l->cli, argc, argv, opts)) >= 0)
+		return rc;
+	return p2pb_cli_no_more(&l->cli, argc, argv) ? 2 : -1;
 }
 
 int p2pb_job_check(const struct p2pb_job *j)

@@ -42,10 +42,12 @@ struct p2pb_job_line {
  * Before the first option: the job's defaults, then @l's keys made (the job
  * keys @use names, with their form, bounds and help, their field moved by
  * @job_off; then @own) and p2pb_cli_begin() on them: the command's defaults
- * over the job's. 0, or -EINVAL with the message printed (an unknown job key,
- * too many options).
+ * over the job's; then the whole command line read (p2pb_cli_read(), and no
+ * argument left over: p2pb_cli_no_more()). -1: go on; else the exit status
+ * (--help 0; an unknown job key, too many options or bad input 2, with the
+ * message printed).
  */
-int p2pb_job_line_begin(struct p2pb_job_line *l, void *opts);
+int p2pb_job_line_read(struct p2pb_job_line *l, int argc, char **argv, void *opts);
 
 /*
  * Parse an INI job file: [global] sets defaults (on top of *defaults, the

@@ -102,9 +102,7 @@ static int sweep_parse(int argc, char **argv, struct sweep_args *a)
 	};
 	int rc;
 
-	if (p2pb_job_line_begin(&l, a))
-		return 2;
-	if ((rc = p2pb_cli_read(&l.cli, argc, argv, a)) >= 0 || (rc = p2pb_cli_no_more(&l.cli, argc, argv)))
+	if ((rc = p2pb_job_line_read(&l, argc, argv, a)) >= 0)
 		return rc;
 	return sweep_complete(a);
 }

@@ -139,10 +139,10 @@ static void test_job_keys_for(void)
 	struct p2pb_job_line l = { .cli = { .prog = "test" }, .use = use, .job_off = offsetof(typeof(a), job),
 				   .own = own };
 	const struct p2pb_opt *keys = l.keys;
-	char desc[256];
+	char desc[256], *argv[] = { "test", NULL };	/* a command line without options */
 
 	memset(&a, 0, sizeof(a));
-	CHECK(p2pb_job_line_begin(&l, &a) == 0 && l.cli.keys == keys);
+	CHECK(p2pb_job_line_read(&l, 1, argv, &a) == -1 && l.cli.keys == keys);
 	CHECK(!strcmp(keys[1].name, "iterations") && !strcmp(keys[3].name, "x") && !keys[4].name);
 	CHECK(a.job.iterations == 3 && a.job.bar == 2);	/* the command's default over the job's */
 	CHECK_STR(p2pb_opt_describe(&keys[1], desc, sizeof(desc)), "per cell (default 3)");
@@ -151,7 +151,7 @@ static void test_job_keys_for(void)
 	CHECK(p2pb_opt_parse(keys, &a, "iterations", "0") < 0);
 	CHECK(strstr(p2pb_error(), "iterations=0: expected iterations=1..1000000: per cell (default 3)") != NULL);
 	l.use = bad;
-	CHECK(p2pb_job_line_begin(&l, &a) < 0 && strstr(p2pb_error(), "'speed'"));
+	CHECK(p2pb_job_line_read(&l, 1, argv, &a) == 2 && strstr(p2pb_error(), "'speed'"));
 }
 
 int main(void)
