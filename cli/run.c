@@ -298,21 +298,14 @@ static int index_write(struct run *r)
 
 static json_object *index_new(const struct run *r)
 {
-	json_object *idx = json_object_new_object(), *host = json_object_new_object(), *tool = json_object_new_object();
-	struct utsname u;
+	json_object *idx = json_object_new_object(), *tool = json_object_new_object();
 	const char *slash = strrchr(r->out, '/');
 	char ts[32];
 
 	json_object_object_add(idx, "schema", json_object_new_string(RUN_INDEX_SCHEMA));
 	json_object_object_add(idx, "version", json_object_new_int(1));
 	json_object_object_add(idx, "run_id", json_object_new_string(slash ? slash + 1 : r->out));
-	if (!uname(&u)) {
-		json_object_object_add(host, "name", json_object_new_string(u.nodename));
-		json_object_object_add(host, "kernel", json_object_new_string(u.release));
-		json_object_object_add(host, "machine", json_object_new_string(u.machine));
-	}
-	json_object_object_add(host, "lab", json_object_new_boolean(getenv("P2PB_LAB") != NULL));
-	json_object_object_add(idx, "host", host);
+	json_object_object_add(idx, "host", p2pb_result_host_json());
 	json_object_object_add(tool, "version", json_object_new_string(P2PB_VERSION));
 	json_object_object_add(tool, "git_revision", json_object_new_string(P2PB_GIT_REVISION));
 	json_object_object_add(idx, "p2pbench", tool);

@@ -38,10 +38,24 @@ json_object *p2pb_json_kmsg(const struct p2pb_kmsg_counts *c)
 	return o;
 }
 
+json_object *p2pb_result_host_json(void)
+{
+	json_object *host = json_object_new_object();
+	struct utsname u;
+
+	if (!uname(&u)) {
+		json_object_object_add(host, "kernel", json_object_new_string(u.release));
+		json_object_object_add(host, "machine", json_object_new_string(u.machine));
+		/* fleets compare the same job across machines by this name */
+		json_object_object_add(host, "name", json_object_new_string(u.nodename));
+	}
+	json_object_object_add(host, "lab", json_object_new_boolean(getenv("P2PB_LAB") != NULL));
+	return host;
+}
+
 json_object *p2pb_result_new(const char *subcommand, int argc, char **argv)
 {
-	json_object *doc = json_object_new_object(), *tool, *host, *cmd;
-	struct utsname u;
+	json_object *doc = json_object_new_object(), *tool, *cmd;
 	char ts[64];
 	time_t now = time(NULL);
 	int i;
@@ -59,15 +73,7 @@ json_object *p2pb_result_new(const char *subcommand, int argc, char **argv)
 	for (i = 0; i < argc; i++)
 		json_object_array_add(cmd, json_object_new_string(argv[i]));
 	json_object_object_add(doc, "command", cmd);
-	host = json_object_new_object();
-	if (!uname(&u)) {
-		json_object_object_add(host, "kernel", json_object_new_string(u.release));
-		json_object_object_add(host, "machine", json_object_new_string(u.machine));
-		/* fleets compare the same job across machines by this name */
-		json_object_object_add(host, "name", json_object_new_string(u.nodename));
-	}
-	json_object_object_add(host, "lab", json_object_new_boolean(getenv("P2PB_LAB") != NULL));
-	json_object_object_add(doc, "host", host);
+	json_object_object_add(doc, "host", p2pb_result_host_json());
 	return doc;
 }
 

@@ -14,6 +14,8 @@
 #define P2PB_VERSION "0.1.0"
 
 json_object *p2pb_result_new(const char *subcommand, int argc, char **argv);
+/* The machine a document was made on: {kernel, machine, name, lab}, as every result and run index has it. */
+json_object *p2pb_result_host_json(void);
 /* count/min/mean/p50/p90/p99/p99.9/max of a histogram, in its unit */
 json_object *p2pb_json_summary(const struct p2pb_hist *h);
 json_object *p2pb_json_u64(uint64_t v);
