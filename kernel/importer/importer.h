@@ -43,6 +43,7 @@ struct p2pb_att {
 	bool unmap_pending;		/* delayed unmap armed */
 	u64 unmap_delay_ns;		/* the delay it was armed with */
 	bool withheld;			/* invalidated but still mapped */
+	unsigned int owner_exit_polls;	/* owner seen exiting, polls in a row */
 	u64 dma_iova;			/* of the live mapping */
 	bool dma_quiesce;		/* invalidated: start no new transfer */
 	u64 stale_iova;			/* what the device had before the unmap */

@@ -467,7 +467,11 @@ static bool p2pb_owner_exiting(struct p2pb_att *a)
 
 /*
  * Runs every P2PB_OWNER_POLL_MS while an invalidated mapping is withheld;
- * unmaps it when the process that made it is exiting.
+ * unmaps it when the process that made it is exiting, seen so on two polls
+ * in a row: a group on its way out passes through "exiting, fd table still
+ * there" on every exit, and a loaded machine can preempt it right there
+ * while a child it forked holds the file for good; a thread blocked for
+ * ever stays in that state, a normal exit does not stay in it for a poll.
  */
 static void p2pb_owner_watch_fn(struct work_struct *work)
 {
@@ -476,7 +480,11 @@ static void p2pb_owner_watch_fn(struct work_struct *work)
 	bool released = false;
 
 	dma_resv_lock(a->dmabuf->resv, NULL);
-	if (a->withheld && p2pb_owner_exiting(a)) {
+	if (a->withheld && p2pb_owner_exiting(a))
+		a->owner_exit_polls++;
+	else
+		a->owner_exit_polls = 0;
+	if (a->withheld && a->owner_exit_polls >= 2) {
 		p2pb_unmap_locked(a, P2PB_UNMAP_BY_OWNER_EXIT);
 		released = true;
 	} else if (a->withheld) {
@@ -553,6 +561,7 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 		break;
 	}
 	a->withheld = true;
+	a->owner_exit_polls = 0;
 	queue_delayed_work(system_wq, &a->owner_watch, msecs_to_jiffies(P2PB_OWNER_POLL_MS));
 }
 
