@@ -509,11 +509,12 @@ static void section_inputs(struct report *r)
 		fputs("</li>", r->html);
 	}
 	fputs("</ul>\n", r->html);
-	table_init(&t, "runs", "Result documents", "document|kind|host|kernel|started|lab|interrupted|command");
+	table_init(&t, "runs", "Result documents", "document|kind|host|kernel|machine|started|lab|interrupted|command");
 	for (i = 0; i < r->set->n_docs; i++) {
 		const struct p2pb_rdoc *d = &r->set->docs[i];
 
-		table_row(&t, r->links[i], d->kind, d->host[0] ? d->host : "-", d->kernel, d->started,
+		table_row(&t, r->links[i], d->kind, d->host[0] ? d->host : "-", d->kernel, d->machine[0] ? d->machine : "-",
+			  d->started,
 			  d->lab ? "yes" : "no", d->interrupted ? "yes" : "no", d->command);
 	}
 	table_emit(r, &t);
@@ -683,6 +684,12 @@ static void section_compare(struct report *r)
 	p2pb_html_text(r->html, r->o->baseline_path);
 	fputs(" (hosts ", r->html);
 	p2pb_html_text(r->html, c->base_hosts);
+	if (c->base_machines[0] || c->new_machines[0]) {
+		fputs("; machines ", r->html);
+		p2pb_html_text(r->html, c->base_machines[0] ? c->base_machines : "(not recorded)");
+		fputs(" and ", r->html);
+		p2pb_html_text(r->html, c->new_machines[0] ? c->new_machines : "(not recorded)");
+	}
 	fprintf(r->html, ")%s</p>\n", c->across_hosts ? "; across machines" : "");
 	table_init(&t, "compare", "Changes beyond noise and thresholds, verdict changes, missing cases",
 		   "case|metric|base p50|new p50|change|noise|verdict");

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 const char *p2pb_change_name(enum p2pb_change c)
@@ -200,27 +201,60 @@ static void outcome_change(struct p2pb_cmp_case *cc)
 		cc->outcome_verdict = P2PB_CHANGED;
 }
 
-/* The distinct host names of a set's documents, sorted, space separated. */
 static int cmp_cstr(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void host_list(const struct p2pb_rset *s, char *buf, size_t len)
+/*
+ * The distinct non-empty values of one of a set's document fields (the host
+ * name, or the machine's description), sorted, joined by SEP.
+ */
+static void doc_values(const struct p2pb_rset *s, size_t field_offset, const char *sep, char *buf, size_t len)
 {
-	const char **names = calloc(s->n_docs ? s->n_docs : 1, sizeof(*names));
+	const char **v = calloc(s->n_docs ? s->n_docs : 1, sizeof(*v));
 	size_t i, n = 0, used = 0;
 
 	buf[0] = 0;
-	if (!names)
+	if (!v)
 		return;
-	for (i = 0; i < s->n_docs; i++)
-		names[n++] = s->docs[i].host[0] ? s->docs[i].host : "(unnamed)";
-	qsort(names, n, sizeof(*names), cmp_cstr);
+	for (i = 0; i < s->n_docs; i++) {
+		const char *f = (const char *)&s->docs[i] + field_offset;
+
+		if (*f)
+			v[n++] = f;
+	}
+	qsort(v, n, sizeof(*v), cmp_cstr);
 	for (i = 0; i < n && used < len; i++)
-		if (!i || strcmp(names[i], names[i - 1]))
-			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "", names[i]);
-	free(names);
+		if (!i || strcmp(v[i], v[i - 1]))
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? sep : "", v[i]);
+	free(v);
+}
+
+/* Both sides say, and they differ. */
+static bool known_and_differ(const char *a, const char *b)
+{
+	return a[0] && b[0] && strcmp(a, b) != 0;
+}
+
+/*
+ * Different machines: other host names, or another kernel build or emulator
+ * (result-v2.md, host.kernel_build and host.emulator), wherever both sides
+ * say. A document that does not say (older ones, benchmark documents before
+ * they carried a host) is taken to be the same machine.
+ */
+static void hosts_settle(struct p2pb_compare *out, const struct p2pb_rset *base, const struct p2pb_rset *new)
+{
+	doc_values(base, offsetof(struct p2pb_rdoc, host), " ", out->base_hosts, sizeof(out->base_hosts));
+	doc_values(new, offsetof(struct p2pb_rdoc, host), " ", out->new_hosts, sizeof(out->new_hosts));
+	doc_values(base, offsetof(struct p2pb_rdoc, machine), "; ", out->base_machines, sizeof(out->base_machines));
+	doc_values(new, offsetof(struct p2pb_rdoc, machine), "; ", out->new_machines, sizeof(out->new_machines));
+	out->across_hosts = known_and_differ(out->base_hosts, out->new_hosts) ||
+			    known_and_differ(out->base_machines, out->new_machines);
+	if (!out->base_hosts[0])
+		snprintf(out->base_hosts, sizeof(out->base_hosts), "(unnamed)");
+	if (!out->new_hosts[0])
+		snprintf(out->new_hosts, sizeof(out->new_hosts), "(unnamed)");
 }
 
 /* Holm over every rank test made, then noise and verdicts. */
@@ -355,9 +389,7 @@ int p2pb_compare_run(const struct p2pb_rset *base, const struct p2pb_rset *new,
 					"(different jobs? compare matches by job kind and case name)");
 	if (!rc) {
 		settle(out, t);
-		host_list(base, out->base_hosts, sizeof(out->base_hosts));
-		host_list(new, out->new_hosts, sizeof(out->new_hosts));
-		out->across_hosts = strcmp(out->base_hosts, out->new_hosts) != 0;
+		hosts_settle(out, base, new);
 	}
 out:
 	free(bc);

@@ -61,6 +61,7 @@ struct p2pb_compare {
 	size_t regressions, improvements, changed, undecided, verdicts_changed;
 	bool across_hosts;
 	char base_hosts[128], new_hosts[128];
+	char base_machines[480], new_machines[480];	/* how they were made ("" unknown) */
 };
 
 int p2pb_compare_run(const struct p2pb_rset *base, const struct p2pb_rset *new,

@@ -55,6 +55,34 @@ static const char *doc_kind(json_object *root, char *kind, size_t len, char *why
 	return NULL;
 }
 
+/*
+ * host.kernel_build and host.emulator (result-v2.md) in one line: what makes
+ * two lab machines different even when their host names are the same.
+ */
+static void machine_describe(json_object *root, char *buf, size_t len)
+{
+	json_object *kb = p2pb_jpath(root, "host.kernel_build");
+	json_object *patches = p2pb_jpath(root, "host.kernel_build.series.patches");
+	const char *qemu = p2pb_jstr(root, "host.emulator.version", "");
+	char extra[96] = "";
+	int n = 0;
+
+	buf[0] = '\0';
+	if (!kb)
+		return;
+	if (p2pb_jpath(root, "host.kernel_build.series"))
+		snprintf(extra, sizeof(extra), "series %s, %zu patches; ",
+			 p2pb_jstr(root, "host.kernel_build.series.name", "?"),
+			 patches ? json_object_array_length(patches) : 0);
+	else if (p2pb_jpath(root, "host.kernel_build.tree_describe"))
+		snprintf(extra, sizeof(extra), "tree %s; ", p2pb_jstr(root, "host.kernel_build.tree_describe", "?"));
+	n = snprintf(buf, len, "%s %s (%sconfig %.8s)", p2pb_jstr(root, "host.kernel_build.release", "?"),
+		     p2pb_jstr(root, "host.kernel_build.origin", "?"), extra,
+		     p2pb_jstr(root, "host.kernel_build.config_sha256", "unknown"));
+	if (*qemu && n > 0 && (size_t)n < len)
+		snprintf(buf + n, len - (size_t)n, ", qemu %s", qemu);
+}
+
 static int add_doc(struct p2pb_rset *s, const char *path)
 {
 	json_object *root = json_object_from_file(path);
@@ -86,6 +114,7 @@ static int add_doc(struct p2pb_rset *s, const char *path)
 	snprintf(d->path, sizeof(d->path), "%s", path);
 	snprintf(d->host, sizeof(d->host), "%s", p2pb_jstr(root, "host.name", ""));
 	snprintf(d->kernel, sizeof(d->kernel), "%s", p2pb_jstr(root, "host.kernel", p2pb_jstr(root, "kernel", "")));
+	machine_describe(root, d->machine, sizeof(d->machine));
 	snprintf(d->started, sizeof(d->started), "%s", p2pb_jstr(root, "started", ""));
 	d->lab = json_object_get_boolean(p2pb_jpath(root, "host.lab"));
 	d->interrupted = json_object_get_boolean(p2pb_jpath(root, "interrupted"));

@@ -59,6 +59,9 @@ struct p2pb_rdoc {
 	char kind[32];			/* "revoke", "timeout-sweep", "stress", "rdma", "bench:p2p-vs-fio", "scale" */
 	char job[64];			/* the job file's name ("lab-qualification"), "-" without one */
 	char host[64];			/* host.name, "" in documents older than it */
+	/* how the machine was made: "7.3.4-p2pb-build built (series fix-x, 2 patches; config 1a2b3c4d),
+	 * qemu 11.1.3"; "" when the document does not say (outside the lab, older documents) */
+	char machine[224];
 	char kernel[96];
 	char started[32];
 	char command[512];		/* "p2pbench revoke --device ..." */

@@ -21,6 +21,7 @@
 # DURATION seconds (5), REPEAT (1), EXPORTER (0000:01:00.0), TRAFFIC
 # (0000:03:00.0).
 set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 out=${1:?usage: bench/p2p-vs-fio.sh OUT.json}
 SIZES=${SIZES:-4k 64k 256k 512k} DIRS=${DIRS:-read write} QD=${QD:-16} DURATION=${DURATION:-5}
 REPEAT=${REPEAT:-1}
@@ -120,10 +121,10 @@ for bs in $SIZES; do
 			  samples: {ours: $s_ours, ours_nobins: $s_nobins, fio_p2p: $s_p2p, fio_host: $s_host}}')")
 	done
 done
-printf '%s\n' "${rows[@]}" | jq -s --arg qd "$QD" --arg dur "$DURATION" --arg kernel "$(uname -r)" \
+printf '%s\n' "${rows[@]}" | jq -s --argjson host "$(bench_host_json)" --arg qd "$QD" --arg dur "$DURATION" --arg kernel "$(uname -r)" \
 	--arg fio "$(fio --version)" --arg range "$RANGE" \
 	--arg repeat "$REPEAT" \
-	'{schema: "p2pbench-bench/1", benchmark: "p2p-vs-fio", kernel: $kernel, fio: $fio,
+	'{schema: "p2pbench-bench/1", benchmark: "p2p-vs-fio", kernel: $kernel, host: $host, fio: $fio,
 	  qdepth: ($qd | tonumber), duration_s: ($dur | tonumber), repeat: ($repeat | tonumber), range: $range,
 	  targets: {ratio_ours_vs_fio_p2p: 0.95, ratio_bins_on_vs_off: 0.98}, rows: .}' >"$out"
 printf '%-6s %-5s %12s %12s %12s %12s %8s %8s %8s\n' BS DIR OURS_MB/s NOBINS_MB/s FIO_P2P FIO_HOST \

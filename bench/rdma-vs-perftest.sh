@@ -22,6 +22,7 @@
 # (127.0.0.1), PORT (18530; ours uses PORT+1), TESTS ("write_bw read_bw
 # send_lat").
 set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 out=${1:?usage: bench/rdma-vs-perftest.sh OUT.json}
 BW_SIZES=${BW_SIZES:-64k 256k 1M} LAT_SIZES=${LAT_SIZES:-2} QPS=${QPS:-1} TX=${TX:-128} CQ_MOD=${CQ_MOD:-100}
 ITERS=${ITERS:-5000} LAT_ITERS=${LAT_ITERS:-1000} REPEAT=${REPEAT:-1} HOST=${HOST:-127.0.0.1}
@@ -116,8 +117,8 @@ done
 printf '%s\n' "${rows[@]}" | jq -s --arg dev "$DEV" --arg driver "$(jq -r '.rdma.driver' "$tmp/ours.json")" \
 	--arg gid "$GID" --arg kernel "$(uname -r)" --arg perftest "$(ib_write_bw --version 2>&1 | head -1)" \
 	--argjson qps "$QPS" --argjson tx "$TX" --argjson cq "$CQ_MOD" --argjson iters "$ITERS" \
-	--argjson lat_iters "$LAT_ITERS" --argjson repeat "$REPEAT" \
-	'{schema: "p2pbench-bench/1", benchmark: "rdma-vs-perftest", kernel: $kernel, perftest: $perftest,
+	--argjson lat_iters "$LAT_ITERS" --argjson repeat "$REPEAT" --argjson host "$(bench_host_json)" \
+	'{schema: "p2pbench-bench/1", benchmark: "rdma-vs-perftest", kernel: $kernel, host: $host, perftest: $perftest,
 	  device: $dev, driver: $driver, gid_index: ($gid | tonumber), qps: $qps, tx_depth: $tx, cq_mod: $cq,
 	  iters: $iters, lat_iters: $lat_iters, repeat: $repeat, inline: 0,
 	  targets: {bw_ratio_min: 1.0, lat_ratio_max: 1.0}, rows: .}' >"$out"

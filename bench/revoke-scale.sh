@@ -32,6 +32,7 @@
 # fits (per_unit_ms: ms per dma-buf, intercept_ms). The table at the end
 # is meant for a commit message.
 set -euo pipefail
+. "$(dirname "$(readlink -f "$0")")/lib.sh"
 out=${1:?usage: bench/revoke-scale.sh OUT.json}
 DEVICE=${DEVICE:-0000:01:00.0} IMPORTER_DEV=${IMPORTER_DEV:-0000:02:00.0} TRIGGER=${TRIGGER:-mem-off}
 DELAY=${DELAY:-10ms} DMABUFS=${DMABUFS:-1 4 16 64 256 1024} ATTACHMENTS=${ATTACHMENTS:-1 2 4 8 16 32 64}
@@ -100,7 +101,7 @@ echo "revoke-scale: $TRIGGER, importers unmapping after $DELAYS; variants $VARIA
 wall=$(($(date +%s) - start))
 
 # least squares y = a + b*n over one series, in ms
-jq -s --arg trigger "$TRIGGER" --arg delay "$DELAY" --arg kernel "$(uname -r)" --argjson wall "$wall" '
+jq -s --argjson host "$(bench_host_json)" --arg trigger "$TRIGGER" --arg delay "$DELAY" --arg kernel "$(uname -r)" --argjson wall "$wall" '
 	def fit(key): if length == 0 then {per_unit_ms: null, intercept_ms: null} else
 		(map(.n) | add / length) as $mx | (map(.[key] / 1e6) | add / length) as $my |
 		(map((.n - $mx) * (.n - $mx)) | add) as $sxx |
@@ -109,7 +110,7 @@ jq -s --arg trigger "$TRIGGER" --arg delay "$DELAY" --arg kernel "$(uname -r)" -
 	def fits: {points: ., revoke_to_quiesce_fit: fit("revoke_to_quiesce_p50_ns"), trigger_fit: fit("trigger_p50_ns")};
 	def series(v; d; a): map(select(.variant == v and .importer_delay == d and .axis == a));
 	. as $all |
-	{schema: "p2pbench-revoke-scale", version: 1, kernel: $kernel, trigger: $trigger, importer_delay: $delay,
+	{schema: "p2pbench-revoke-scale", version: 1, kernel: $kernel, host: $host, trigger: $trigger, importer_delay: $delay,
 	 wall_s: $wall,
 	 dmabufs: ($all | series("stock"; $delay; "dmabufs") | fits),
 	 attachments: ($all | series("stock"; $delay; "attachments") | fits),

@@ -64,8 +64,11 @@ static void print_table(FILE *f, const struct p2pb_compare *c, const char *bpath
 {
 	size_t i, j, rows = 0;
 
-	fprintf(f, "baseline: %s (host %s)\nnew:      %s (host %s)%s\n\n", bpath, c->base_hosts, npath, c->new_hosts,
-	       c->across_hosts ? "\n          across machines: the same jobs on different hosts" : "");
+	fprintf(f, "baseline: %s (host %s)\nnew:      %s (host %s)\n", bpath, c->base_hosts, npath, c->new_hosts);
+	if (c->base_machines[0] || c->new_machines[0])
+		fprintf(f, "machine:  %s\n     and  %s\n", c->base_machines[0] ? c->base_machines : "(not recorded)",
+			c->new_machines[0] ? c->new_machines : "(not recorded)");
+	fprintf(f, "%s\n", c->across_hosts ? "          across machines: the same jobs on different hosts\n" : "");
 	fprintf(f, "%-32s %-28s %12s %12s %9s  %-18s %s\n", "case", "metric", "base p50", "new p50", "change",
 	       "noise", "verdict");
 	for (i = 0; i < c->n_cases; i++)
@@ -132,10 +135,12 @@ static json_object *compare_json(const struct p2pb_compare *c, const struct p2pb
 	o = json_object_new_object();
 	json_object_object_add(o, "path", json_object_new_string(bpath));
 	json_object_object_add(o, "hosts", json_object_new_string(c->base_hosts));
+	json_object_object_add(o, "machines", json_object_new_string(c->base_machines));
 	json_object_object_add(doc, "baseline", o);
 	o = json_object_new_object();
 	json_object_object_add(o, "path", json_object_new_string(npath));
 	json_object_object_add(o, "hosts", json_object_new_string(c->new_hosts));
+	json_object_object_add(o, "machines", json_object_new_string(c->new_machines));
 	json_object_object_add(doc, "new", o);
 	json_object_object_add(doc, "across_hosts", json_object_new_boolean(c->across_hosts));
 	o = json_object_new_object();

@@ -105,6 +105,25 @@ static bool file_has(const char *file, bool per_release, const char *text)
 	return found;
 }
 
+/* iommufd and what comes with it: the VFIO cdev, the kernel's own selftest hooks. */
+static void check_iommufd(struct doctor *d, char iommufd)
+{
+	char cdev = kconfig("CONFIG_VFIO_DEVICE_CDEV"), selftest = kconfig("CONFIG_IOMMUFD_TEST");
+
+	if (iommufd == 'y' || iommufd == 'm')
+		say(d, V_INFO, "iommufd", "present (CONFIG_IOMMUFD=%c, /dev/iommu %s): iommufd imports VFIO "
+		    "dma-bufs (IOMMU_IOAS_MAP_FILE)%s", iommufd, access("/dev/iommu", F_OK) ? "missing" : "there",
+		    selftest == 'y' ? "; IOMMUFD_TEST is on (tools/testing/selftests/iommu can run)" : "");
+	else
+		say(d, V_INFO, "iommufd", iommufd ? "not in this kernel: p2pbench uses the VFIO group/container API" :
+		    "unknown (no kernel config): p2pbench uses the VFIO group/container API");
+	if (cdev == 'y')
+		say(d, V_INFO, "vfio cdev", "present (CONFIG_VFIO_DEVICE_CDEV=y): a device on vfio-pci is also "
+		    "/dev/vfio/devices/vfioN, bound to an iommufd");
+	else if (cdev)
+		say(d, V_INFO, "vfio cdev", "not in this kernel: devices are opened through their VFIO group");
+}
+
 static void check_kernel(struct doctor *d)
 {
 	struct utsname u;
@@ -125,9 +144,7 @@ static void check_kernel(struct doctor *d)
 	else
 		say(d, V_WARN, "vfio dma-buf export", "no kernel config to read (/boot/config-*): unknown; a device on "
 		    "vfio-pci tells for sure (p2pbench check)");
-	say(d, V_INFO, "iommufd", iommufd == 'y' || iommufd == 'm' ? "present: iommufd imports VFIO dma-bufs too" :
-	    iommufd ? "not in this kernel: p2pbench uses the VFIO group/container API" :
-	    "unknown (no kernel config): p2pbench uses the VFIO group/container API");
+	check_iommufd(d, iommufd);
 }
 
 static void check_iommu(struct doctor *d)

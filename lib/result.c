@@ -38,6 +38,41 @@ json_object *p2pb_json_kmsg(const struct p2pb_kmsg_counts *c)
 	return o;
 }
 
+/* /proc/version: the release plus who built it, with what, when. */
+static void host_add_kernel_version(json_object *host)
+{
+	char line[512];
+	FILE *f = fopen("/proc/version", "r");
+
+	if (!f)
+		return;
+	if (fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		json_object_object_add(host, "kernel_version", json_object_new_string(line));
+	}
+	fclose(f);
+}
+
+/*
+ * Inside the virtual lab, scripts/lab describes the machine it booted
+ * (P2PB_LAB_MACHINE names the file): how the kernel was built (Debian's
+ * package, or from source with a series or a tree) and the emulator with its
+ * options. A file that cannot be read leaves the two keys out.
+ */
+static void host_add_lab_machine(json_object *host)
+{
+	const char *path = getenv("P2PB_LAB_MACHINE");
+	json_object *m, *v;
+
+	if (!path || !*path || !(m = json_object_from_file(path)))
+		return;
+	if (json_object_object_get_ex(m, "kernel", &v))
+		json_object_object_add(host, "kernel_build", json_object_get(v));
+	if (json_object_object_get_ex(m, "emulator", &v))
+		json_object_object_add(host, "emulator", json_object_get(v));
+	json_object_put(m);
+}
+
 json_object *p2pb_result_host_json(void)
 {
 	json_object *host = json_object_new_object();
@@ -50,6 +85,8 @@ json_object *p2pb_result_host_json(void)
 		json_object_object_add(host, "name", json_object_new_string(u.nodename));
 	}
 	json_object_object_add(host, "lab", json_object_new_boolean(getenv("P2PB_LAB") != NULL));
+	host_add_kernel_version(host);
+	host_add_lab_machine(host);
 	return host;
 }
 

@@ -43,6 +43,12 @@ lab_kernel_prepare() {
 	[ -f "$LAB_VMLINUZ" ] || die "no vmlinuz in $LAB_KDIR"
 }
 
+# The prebuilt kernel's .config: its headers package's, in the build chroot
+# (the image and modules packages carry none).
+lab_stock_config() {
+	echo "$P2PB_CACHE/buildroot-$P2PB_KSUITE_BASE/usr/src/linux-headers-$LAB_KREL/.config"
+}
+
 # /usr/lib/modules (merged /usr) or /lib/modules, whichever the package used.
 lab_moddir_in() {
 	local root=$1 v=$2 d
@@ -132,13 +138,14 @@ lab_vfio_source_prepare() {
 # kernel/vfio/Kbuild: lab_vfio_build OUT [PATCHDIR]
 lab_vfio_build() {
 	local out=$1 pdir=${2:-} tmp p
-	lab_vfio_source_prepare
+	# a built kernel's own tree (set by lab_built_kernel_prepare) or the Debian source
+	[ -n "${LAB_KBUILD:-}" ] || lab_vfio_source_prepare
 	tmp=$(mktemp -d)
-	cp -a "$LAB_VFIO_SRC/drivers" "$tmp/"
+	mkdir -p "$tmp/drivers/vfio/pci" "$tmp/mod"
+	cp "$LAB_VFIO_SRC"/drivers/vfio/pci/*.[ch] "$LAB_VFIO_SRC"/drivers/vfio/pci/{Makefile,Kconfig} "$tmp/drivers/vfio/pci/"
 	for p in ${pdir:+"$pdir"/*.patch}; do
-		patch -s -p1 -d "$tmp" <"$p" || { rm -rf "$tmp"; die "$(basename "$p") does not apply to linux-source $(cat "$LAB_VFIO_SRC/VERSION")"; }
+		patch -s -p1 -d "$tmp" <"$p" || { rm -rf "$tmp"; die "$(basename "$p") does not apply to the vfio-pci source of Linux $LAB_KREL"; }
 	done
-	mkdir -p "$tmp/mod"
 	cp "$tmp"/drivers/vfio/pci/vfio_pci*.c "$tmp"/drivers/vfio/pci/*.h "$tmp/mod/"
 	rm -f "$tmp/mod/vfio_pci_zdev.c"
 	cp "$P2PB_ROOT/kernel/vfio/Kbuild" "$tmp/mod/Kbuild"

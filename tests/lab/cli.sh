@@ -3,12 +3,9 @@
 # SIGTERM (as Ctrl-C) makes the guest command stop gracefully with partial
 # results, and --shell is a working interactive shell (driven through tmux).
 set -u
-build=$1
-root=$(cd "$(dirname "$0")/../.." && pwd)
-lab=$root/scripts/lab
-export P2PBENCH_BUILD=$build
-if [ "$(id -u)" != 0 ]; then echo "SKIP: the lab needs root"; exit 77; fi
-fail() { echo "FAIL: $*"; exit 1; }
+BUILD=$1
+. "$(dirname "$0")/host.sh"
+build=$BUILD root=$ROOT lab=$LAB
 
 echo "== output and exit status"
 out=$("$lab" -- sh -c 'echo hello-from-guest; exit 7' 2>/dev/null); rc=$?

@@ -48,6 +48,18 @@ check_debug_contract() {
 	contract_check debug
 }
 
+# the debug kernel is the lab kernel's configuration plus the checkers:
+# iommufd and the VFIO cdev are there too (kernel/lab/lab.config)
+check_iommufd_present() {
+	iommufd_present
+}
+
+# the results say: built from Debian's source, debug flavour, this .config
+check_machine_recorded() {
+	[ -f "$OUT/check.json" ] || fail "p2pbench check did not run" || return 1
+	machine_recorded "$OUT/check.json" debug
+}
+
 check_debug_stress() {
 	check_stress_short
 }

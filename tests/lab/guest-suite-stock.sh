@@ -32,6 +32,19 @@ check_attach_refused() {
 	done
 }
 
+# results say which machine made them: Debian's prebuilt kernel, QEMU 7.2
+check_machine_recorded() {
+	p2pbench doctor --json "$OUT/doctor.json" >/dev/null
+	machine_recorded "$OUT/doctor.json" stock &&
+		host_is "$OUT/doctor.json" 'all(.emulator.options[]; test("x-max-bounce-buffer-size") | not)'
+}
+
+# QEMU 7.2 keeps the exporter's BARs live in D3hot (the d3hot trigger then
+# exercises the guest's VFIO path only; QEMU 11 gates them: lab.qemu11)
+check_d3hot_bars_live() {
+	d3hot_bars live
+}
+
 # the lab's devices where docs/lab.md says; the traffic NVMe's blocks name themselves
 check_lab_topology() {
 	local d b dev= i

@@ -125,14 +125,15 @@ revoke_case() {
 			fail "a dma-buf of the closed device did not stay revoked (ENODEV)" || return 1 ;;
 	esac
 	# C9 from the kernel's side: each trigger's own way of taking the memory, seen after the last
-	# unmap (low power suspends the function later, outside the trigger). The debug kernel has no
-	# BTF for the probes' arguments: there the result says why, and the importer's side judges alone.
+	# unmap (low power suspends the function later, outside the trigger). Kernels built from source
+	# (build, debug) have no BTF for the probes' arguments: there the result says why, and the
+	# importer's side judges alone.
 	local gone='a function reset'
 	case $trig in
 	mem-off) gone='a PCI_COMMAND write of 0x[0-9a-f]+ \(memory disabled\)' ;;
 	d3hot) gone='power state D3hot' ;; hot-reset) gone='a reset of bus ' ;; low-power) gone='' ;;
 	esac
-	if [ "${P2PB_LAB_KERNEL:-stock}" = debug ]; then
+	if [ "${P2PB_LAB_KERNEL:-stock}" != stock ]; then
 		jq -e '.memory_watch | test("cannot arm")' <<<"$case" >/dev/null ||
 			fail "memory_watch on the debug kernel: $(jq -c .memory_watch <<<"$case")"
 	else
@@ -159,4 +160,70 @@ contract_and_matrix() {
 			revoke_case $t $d || return 1
 		done
 	done
+}
+
+# The exporter's BARs as the CPU sees them in D3hot, with no driver between:
+# QEMU 10 and later stop decoding them there (a read is an unassigned access,
+# which q35 answers with 0), QEMU 7.2 keeps them live. $1: gated or live.
+# BAR0 offset 8 is the NVMe version register; a word written into the CMB
+# (BAR2) must read back in D0, before and after.
+d3hot_bars() {
+	local want=$1 word=0x5032b42d vs cmb d3_vs d3_cmb back
+	setpci -s $EXP COMMAND=0x0002:0x0002 || fail "cannot enable $EXP's memory decode" || return 1
+	vs=$(bar_peek $EXP 0 8) && cmb=$(bar_peek $EXP 2 0x1000 $word) || fail "cannot read $EXP's BARs in D0" || return 1
+	setpci -s $EXP CAP_PM+4.w=0x0003:0x0003 && sleep 0.05
+	echo "PMCSR in D3hot: $(setpci -s $EXP CAP_PM+4.w)"
+	d3_vs=$(bar_peek $EXP 0 8) d3_cmb=$(bar_peek $EXP 2 0x1000)
+	setpci -s $EXP CAP_PM+4.w=0x0000:0x0003 && sleep 0.05
+	back=$(bar_peek $EXP 2 0x1000)
+	echo "D0: VS $vs, CMB $cmb; D3hot: VS $d3_vs, CMB $d3_cmb; D0 again: CMB $back"
+	[ "$vs" != 0x00000000 ] && [ "$cmb" = $word ] && [ "$back" = $word ] ||
+		fail "the BARs do not decode in D0 (VS $vs, CMB $cmb, after D3hot $back)" || return 1
+	case $want in
+	gated) [ "$d3_vs" = 0x00000000 ] && [ "$d3_cmb" = 0x00000000 ] ||
+		fail "in D3hot the BARs still decode (VS $d3_vs, CMB $d3_cmb): not gated" ;;
+	live) [ "$d3_vs" = "$vs" ] && [ "$d3_cmb" = $word ] ||
+		fail "in D3hot the BARs stopped decoding (VS $d3_vs, CMB $d3_cmb): gated after all" ;;
+	esac
+}
+
+# The emulator's version as the guest's firmware tells it (SMBIOS: the
+# machine type, pc-q35-MAJOR.MINOR), independent of what scripts/lab wrote.
+qemu_version_of_guest() { sed -n 's/^pc-q35-//p' /sys/class/dmi/id/product_version 2>/dev/null; }
+
+# What scripts/lab recorded of this machine, as a result document carries it:
+# $1 a result document, $2 a jq test of .host.
+host_is() {
+	jq -e ".host | $2" "$1" >/dev/null || fail "host of $(basename "$1"): not $2: $(jq -c .host "$1")"
+}
+
+# scripts/lab's record of this machine in a result document ($1), checked
+# against what the guest sees for itself: the kernel's origin and flavour
+# ($2: stock, build, debug), its .config, the emulator's version.
+machine_recorded() {
+	local doc=$1 flavor=$2 cfg qemu
+	qemu=$(qemu_version_of_guest)
+	jq .host "$doc"
+	[ -n "$qemu" ] || fail "no SMBIOS machine type in the guest" || return 1
+	host_is "$doc" "(.emulator.version | startswith(\"$qemu.\")) and (.emulator.options | length > 10)" || return 1
+	if [ "$flavor" = stock ]; then
+		host_is "$doc" '.kernel_build | .origin == "prebuilt" and .flavor == "stock" and
+			(.source | startswith("linux-binary-")) and (.config_sha256 | test("^[0-9a-f]{64}$"))'
+		return
+	fi
+	cfg=$(sha256sum </lib/modules/"$(uname -r)"/config | cut -d' ' -f1)
+	host_is "$doc" ".kernel_build | .origin == \"built\" and .flavor == \"$flavor\" and
+		(.source | startswith(\"linux-source-\")) and .config_sha256 == \"$cfg\" and
+		(.build_id | length > 0)"
+}
+
+# p2pbench doctor sees iommufd (with IOMMUFD_TEST) and the VFIO cdev: what
+# kernel/lab/lab.config adds to Debian's configuration.
+iommufd_present() {
+	[ -c /dev/iommu ] || fail "no /dev/iommu" || return 1
+	p2pbench doctor --json "$OUT/doctor.json" | tee "$OUT/doctor.txt"
+	jq -e '[.checks[] | select(.check == "iommufd") | .text | test("^present .*/dev/iommu there.*IOMMUFD_TEST is on")] == [true]' \
+		"$OUT/doctor.json" >/dev/null || fail "doctor does not report iommufd present: $(grep iommufd "$OUT/doctor.txt")" || return 1
+	jq -e '[.checks[] | select(.check == "vfio cdev") | .text | test("^present")] == [true]' "$OUT/doctor.json" >/dev/null ||
+		fail "doctor does not report the VFIO cdev: $(grep 'vfio cdev' "$OUT/doctor.txt")"
 }

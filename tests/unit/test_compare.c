@@ -333,6 +333,68 @@ static void test_compare_unmatched(void)
 	p2pb_rset_free(&n);
 }
 
+/* host.kernel_build / host.emulator as scripts/lab writes them */
+static void on_machine(json_object *root, const char *flavor, const char *qemu)
+{
+	json_object *host, *kb = json_object_new_object(), *emu = json_object_new_object();
+
+	json_object_object_get_ex(root, "host", &host);
+	json_object_object_add(kb, "release", json_object_new_string("7.3.4-p2pb-build"));
+	json_object_object_add(kb, "origin", json_object_new_string("built"));
+	json_object_object_add(kb, "flavor", json_object_new_string(flavor));
+	json_object_object_add(kb, "config_sha256", json_object_new_string("1a2b3c4d5e6f"));
+	json_object_object_add(host, "kernel_build", kb);
+	json_object_object_add(emu, "name", json_object_new_string("qemu"));
+	json_object_object_add(emu, "version", json_object_new_string(qemu));
+	json_object_object_add(host, "emulator", emu);
+}
+
+static void machine_a(json_object *root) { on_machine(root, "build", "7.2.22"); }
+static void other_host(json_object *root)
+{
+	json_object *host;
+
+	json_object_object_get_ex(root, "host", &host);
+	json_object_object_add(host, "name", json_object_new_string("rig-2"));
+}
+static void machine_b(json_object *root) { on_machine(root, "build", "11.1.3"); }
+
+/* The same host name on another emulator is another machine; a side that
+ * does not say how its machine was made is judged by its host name alone. */
+static void test_compare_machines(void)
+{
+	struct p2pb_rset b, n;
+	struct p2pb_thresholds t;
+	struct p2pb_compare c;
+	char a[256];
+
+	p2pb_thresholds_defaults(&t);
+	snprintf(a, sizeof(a), "%s", modified(QUAL, "machine-a.json", machine_a));
+	memset(&b, 0, sizeof(b));
+	memset(&n, 0, sizeof(n));
+	CHECK(p2pb_rset_add(&b, a) == 0);
+	CHECK(p2pb_rset_add(&n, modified(QUAL, "machine-b.json", machine_b)) == 0);
+	CHECK_STR(b.docs[0].machine, "7.3.4-p2pb-build built (config 1a2b3c4d), qemu 7.2.22");
+	CHECK(p2pb_compare_run(&b, &n, &t, &c) == 0);
+	CHECK(c.across_hosts);
+	CHECK(strstr(c.new_machines, "qemu 11.1.3") != NULL);
+	p2pb_compare_free(&c);
+	p2pb_rset_free(&n);
+	memset(&n, 0, sizeof(n));
+	CHECK(p2pb_rset_add(&n, QUAL) == 0);
+	CHECK(p2pb_compare_run(&b, &n, &t, &c) == 0);
+	CHECK(!c.across_hosts && c.new_machines[0] == '\0');
+	p2pb_compare_free(&c);
+	p2pb_rset_free(&n);
+	memset(&n, 0, sizeof(n));
+	CHECK(p2pb_rset_add(&n, modified(QUAL, "other-host.json", other_host)) == 0);
+	CHECK(p2pb_compare_run(&b, &n, &t, &c) == 0);
+	CHECK(c.across_hosts && !strcmp(c.new_hosts, "rig-2"));
+	p2pb_compare_free(&c);
+	p2pb_rset_free(&b);
+	p2pb_rset_free(&n);
+}
+
 static void test_thresholds(void)
 {
 	struct p2pb_thresholds t;
@@ -432,6 +494,7 @@ int main(void)
 	test_compare_regression();
 	test_compare_verdicts();
 	test_compare_unmatched();
+	test_compare_machines();
 	test_thresholds();
 	test_qualify();
 	if (!t_failed) {
