@@ -92,6 +92,15 @@ kb_tree_describe() {
 
 kb_hash() { sha256sum | cut -c1-12; }
 
+# Build ID's cache directory, its build tree in the chroot (a path inside the
+# chroot), and whether it is complete.
+kb_out() { echo "$P2PB_CACHE/kernel-built/$1"; }
+kb_src() { echo "/usr/src/p2pb-kernel-$1"; }
+kb_built() { [ -f "$(kb_out "$1")/.complete" ]; }
+
+# Forget build ID: its cache directory and its tree in the chroot.
+kb_remove() { rm -rf "$(kb_out "$1")" "$LAB_BUILDROOT$(kb_src "$1")"; }
+
 # Sets KB_SOURCE (what the source is, for provenance) and KB_SOURCE_ID.
 kb_source_identify() {
 	if [ -n "$KB_TREE" ]; then
@@ -100,12 +109,10 @@ kb_source_identify() {
 		KB_SOURCE_ID=$(cd "$KB_TREE" && kb_tree_files | sort -z | xargs -0 sha256sum | kb_hash)
 	else
 		lab_vfio_source_prepare	# installs linux-source-7.x in the chroot
-		KB_SOURCE="linux-source-$(kb_series_of "$LAB_KVER") $(cat "$LAB_VFIO_SRC/VERSION")"
+		KB_SOURCE="$(lab_source_pkg) $(cat "$LAB_VFIO_SRC/VERSION")"
 		KB_SOURCE_ID=$(echo "$KB_SOURCE" | kb_hash)
 	fi
 }
-
-kb_series_of() { echo "${1%%.*}.$(echo "$1" | cut -d. -f2)"; }
 
 # The fragments the flavour merges, in order.
 kb_fragments() {
@@ -127,19 +134,19 @@ lab_built_kernel_prepare() {
 	if [ -n "$KB_SERIES" ]; then
 		id=$( { echo "$base"; kb_series_files | xargs cat; } | kb_hash)
 		# a series that does not apply is told before any build starts
-		[ -f "$P2PB_CACHE/kernel-built/$id/.complete" ] || kb_series_check "$base"
+		kb_built "$id" || kb_series_check "$base"
 	fi
-	[ -f "$P2PB_CACHE/kernel-built/$base/.complete" ] || kb_build_base "$base"
+	kb_built "$base" || kb_build_base "$base"
 	if [ -n "$KB_SERIES" ]; then
-		[ -f "$P2PB_CACHE/kernel-built/$id/.complete" ] || kb_build_series "$base" "$id"
+		kb_built "$id" || kb_build_series "$base" "$id"
 		kb_prune "$base" "$id"
 	fi
-	touch "$P2PB_CACHE/kernel-built/$id/.used"
-	LAB_KDIR=$P2PB_CACHE/kernel-built/$id
+	LAB_KDIR=$(kb_out "$id")
+	touch "$LAB_KDIR/.used"
 	LAB_KREL=$(ls "$LAB_KDIR/root/lib/modules")
 	LAB_MODDIR=$LAB_KDIR/root/lib/modules/$LAB_KREL
 	LAB_VMLINUZ=$LAB_KDIR/vmlinuz
-	LAB_KBUILD=/usr/src/p2pb-kernel-$id
+	LAB_KBUILD=$(kb_src "$id")
 	LAB_KID=$LAB_KREL-$id
 	LAB_VFIO_SRC=$LAB_BUILDROOT$LAB_KBUILD
 	[ -z "${KB_MBOX_DIR:-}" ] || rm -rf "$KB_MBOX_DIR"
@@ -157,7 +164,8 @@ kb_tools_prepare() {
 
 # kb_build_base ID: unpack or copy the source, configure, build, install.
 kb_build_base() {
-	local id=$1 src=/usr/src/p2pb-kernel-$1 dst=$P2PB_CACHE/kernel-built/$1
+	local id=$1 src dst
+	src=$(kb_src "$id") dst=$(kb_out "$id")
 	need_root
 	rm -rf "$LAB_BUILDROOT$src" "$dst.tmp"
 	mkdir -p "$LAB_BUILDROOT$src" "$dst.tmp/root"
@@ -167,8 +175,7 @@ kb_build_base() {
 			die "copying $KB_TREE failed"
 		kb_make "$src" "$dst" mrproper >"$dst.tmp/build.log" 2>&1 || die "make mrproper in the copy of $KB_TREE failed"
 	else
-		tar -xJf "$LAB_BUILDROOT/usr/src/linux-source-$(kb_series_of "$LAB_KVER").tar.xz" \
-			-C "$LAB_BUILDROOT$src" --strip-components=1 || die "unpacking the kernel source failed"
+		tar -xJf "$(lab_source_tarball)" -C "$LAB_BUILDROOT$src" --strip-components=1 || die "unpacking the kernel source failed"
 	fi
 	kb_configure "$src" "$dst"
 	log "building the $KB_FLAVOR kernel from $KB_SOURCE (once; cached; about $(kb_estimate) on 2 cores)"
@@ -178,18 +185,19 @@ kb_build_base() {
 
 # kb_build_series BASE ID: the base's built tree, copied, with the series on.
 kb_build_series() {
-	local base=$1 id=$2 src=/usr/src/p2pb-kernel-$2 dst=$P2PB_CACHE/kernel-built/$2
+	local base=$1 id=$2 src dst
+	src=$(kb_src "$id") dst=$(kb_out "$id")
 	need_root
 	rm -rf "$LAB_BUILDROOT$src" "$dst.tmp"
 	mkdir -p "$dst.tmp/root"
 	log "copying the built $KB_FLAVOR tree to apply $(basename "$KB_SERIES")"
-	cp -a "$LAB_BUILDROOT/usr/src/p2pb-kernel-$base" "$LAB_BUILDROOT$src" || die "copying the built tree failed"
+	cp -a "$LAB_BUILDROOT$(kb_src "$base")" "$LAB_BUILDROOT$src" || die "copying the built tree failed"
 	kb_series_apply "$LAB_BUILDROOT$src" || die "series $(basename "$KB_SERIES") did not apply to the copy"
 	echo "$base" >"$dst.tmp/.base"
 	log "building $(basename "$KB_SERIES") on the $KB_FLAVOR kernel (what the series touches)"
 	# at the base's own path: the tree records absolute paths (objtool's
 	# objects among them), and a tree seen elsewhere is built again whole
-	KB_MAKE_AT=/usr/src/p2pb-kernel-$base kb_compile "$src" "$dst"
+	KB_MAKE_AT=$(kb_src "$base") kb_compile "$src" "$dst"
 }
 
 # The paths the patches on stdin touch (git or plain unified diffs).
@@ -206,13 +214,13 @@ kb_series_check() {
 	local base=$1 scratch p n=0 total err
 	scratch=$(mktemp -d)
 	kb_series_files | xargs cat | kb_patch_paths >"$scratch/.paths"
-	if [ -f "$P2PB_CACHE/kernel-built/$base/.complete" ]; then
-		kb_copy_paths "$LAB_BUILDROOT/usr/src/p2pb-kernel-$base" "$scratch"
+	if kb_built "$base"; then
+		kb_copy_paths "$LAB_BUILDROOT$(kb_src "$base")" "$scratch"
 	elif [ -n "$KB_TREE" ]; then
 		kb_copy_paths "$KB_TREE" "$scratch"
 	else
 		# members the archive does not have are files the series creates
-		tar -xJf "$LAB_BUILDROOT/usr/src/linux-source-$(kb_series_of "$LAB_KVER").tar.xz" -C "$scratch" \
+		tar -xJf "$(lab_source_tarball)" -C "$scratch" \
 			--strip-components=1 --wildcards $(sed "s|^|*/|" "$scratch/.paths") 2>/dev/null || true
 	fi
 	total=$(kb_series_files | wc -l)
@@ -349,12 +357,12 @@ kb_estimate() {
 kb_prune() {
 	local base=$1 keep=$2 d n=0
 	# shellcheck disable=SC2045 # newest first; cache names have no spaces
-	for d in $(ls -dt "$P2PB_CACHE"/kernel-built/*/.used 2>/dev/null); do
+	for d in $(ls -dt "$(kb_out "")"*/.used 2>/dev/null); do
 		d=$(dirname "$d")
 		[ "$(cat "$d/.base" 2>/dev/null)" = "$base" ] && [ "${d##*/}" != "$keep" ] || continue
 		n=$((n + 1))
 		[ "$n" -lt "$P2PB_KBUILD_KEEP" ] && continue
-		rm -rf "$d" "$LAB_BUILDROOT/usr/src/p2pb-kernel-${d##*/}"
+		kb_remove "${d##*/}"
 	done
 }
 
@@ -362,10 +370,10 @@ kb_prune() {
 # source tree) with their series, and the layout before kernel-built/.
 kb_prune_old_layout() {
 	local new=$1 d kind="$KB_FLAVOR ${KB_TREE:-debian}"
-	for d in "$P2PB_CACHE"/kernel-built/*/; do
+	for d in "$(kb_out "")"*/; do
 		d=${d%/}
 		[ "$(cat "$d/.kind" 2>/dev/null)" = "$kind" ] && [ "${d##*/}" != "$new" ] || continue
-		rm -rf "$d" "$LAB_BUILDROOT/usr/src/p2pb-kernel-${d##*/}"
+		kb_remove "${d##*/}"
 	done
 	rm -rf "$P2PB_CACHE/kernel-debug" "$LAB_BUILDROOT"/usr/src/linux-p2pb-debug-*
 }

@@ -3,6 +3,9 @@
 # them, and prepare a trixie build chroot for out-of-tree modules.
 # Sourced after common.sh.
 
+# The build chroot (made by lab_buildroot_prepare).
+LAB_BUILDROOT=$P2PB_CACHE/buildroot-$P2PB_KSUITE_BASE
+
 # Sets LAB_KVER and LAB_KDIR; downloads and unpacks on first use.
 lab_kernel_prepare() {
 	local v=${P2PBENCH_KERNEL:-}
@@ -46,7 +49,7 @@ lab_kernel_prepare() {
 # The prebuilt kernel's .config: its headers package's, in the build chroot
 # (the image and modules packages carry none).
 lab_stock_config() {
-	echo "$P2PB_CACHE/buildroot-$P2PB_KSUITE_BASE/usr/src/linux-headers-$LAB_KREL/.config"
+	echo "$LAB_BUILDROOT/usr/src/linux-headers-$LAB_KREL/.config"
 }
 
 # /usr/lib/modules (merged /usr) or /lib/modules, whichever the package used.
@@ -61,8 +64,7 @@ lab_moddir_in() {
 # A Debian trixie chroot with the lab kernel's headers installed through apt,
 # so the packaged kbuild tools (built against glibc 2.38+, gcc-14) run as is.
 lab_buildroot_prepare() {
-	local br=$P2PB_CACHE/buildroot-$P2PB_KSUITE_BASE uri
-	LAB_BUILDROOT=$br
+	local br=$LAB_BUILDROOT uri
 	if [ -f "$br/.headers-$LAB_KVER" ]; then return 0; fi
 	need_root
 	uri=$(debian_mirror) || die "cannot find the Debian archive in this machine's apt sources"
@@ -108,26 +110,32 @@ lab_build_module() {
 	rm -rf "$work"
 }
 
+# The lab kernel's source package, linux-source-MAJOR.MINOR, and the archive
+# it installs in the build chroot.
+lab_source_pkg() { echo "linux-source-${LAB_KVER%%.*}.$(echo "$LAB_KVER" | cut -d. -f2)"; }
+lab_source_tarball() { echo "$LAB_BUILDROOT/usr/src/$(lab_source_pkg).tar.xz"; }
+
 # Pristine drivers/vfio/pci of the lab kernel's own Debian source
 # (linux-source-7.x of the same version, installed in the build chroot).
 lab_vfio_source_prepare() {
-	local series=${LAB_KVER%%.*}.$(echo "$LAB_KVER" | cut -d. -f2) dst
+	local pkg dst
+	pkg=$(lab_source_pkg)
 	lab_buildroot_prepare
 	dst=$P2PB_CACHE/vfio-src-$LAB_KVER
 	LAB_VFIO_SRC=$dst
 	[ -f "$dst/.complete" ] && return 0
-	log "fetching linux-source-$series for drivers/vfio/pci (once)"
+	log "fetching $pkg for drivers/vfio/pci (once)"
 	chroot "$LAB_BUILDROOT" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
-		--no-install-recommends -t $P2PB_KSUITE linux-source-$series" >>"$P2PB_CACHE/buildroot-apt.log" 2>&1 ||
-		die "installing linux-source-$series in the build chroot failed (see $P2PB_CACHE/buildroot-apt.log)"
+		--no-install-recommends -t $P2PB_KSUITE $pkg" >>"$P2PB_CACHE/buildroot-apt.log" 2>&1 ||
+		die "installing $pkg in the build chroot failed (see $P2PB_CACHE/buildroot-apt.log)"
 	local pkgver kver
-	pkgver=$(chroot "$LAB_BUILDROOT" dpkg-query -W -f='${Version}' "linux-source-$series")
+	pkgver=$(chroot "$LAB_BUILDROOT" dpkg-query -W -f='${Version}' "$pkg")
 	kver=$(apt-cache $(kapt_opts) show "linux-binary-$LAB_KVER-amd64" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)
 	[ -z "$kver" ] || [ "$pkgver" = "$kver" ] ||
-		die "linux-source-$series is $pkgver but the lab kernel is $kver: no matching source"
+		die "$pkg is $pkgver but the lab kernel is $kver: no matching source"
 	rm -rf "$dst.tmp"; mkdir -p "$dst.tmp"
-	tar -xJf "$LAB_BUILDROOT/usr/src/linux-source-$series.tar.xz" -C "$dst.tmp" --strip-components=1 \
-		--wildcards "linux-source-$series/drivers/vfio/pci/*" || die "unpacking linux-source-$series failed"
+	tar -xJf "$(lab_source_tarball)" -C "$dst.tmp" --strip-components=1 \
+		--wildcards "$pkg/drivers/vfio/pci/*" || die "unpacking $pkg failed"
 	echo "$pkgver" >"$dst.tmp/VERSION"
 	touch "$dst.tmp/.complete"
 	rm -rf "$dst"; mv "$dst.tmp" "$dst"
