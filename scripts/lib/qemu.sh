@@ -11,16 +11,14 @@
 # QEMU_BOUNCE; unpacks on first use.
 lab_qemu_prepare() {
 	local name=$1 host
-	host=$(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9.]*\).*/\1/p')
-	if [ -z "$name" ] || qemu_version_matches "$host" "$name"; then
-		QEMU=(qemu-system-x86_64) QEMU_BOUNCE=
-		qemu_version_read
-		return 0
-	fi
+	QEMU=(qemu-system-x86_64) QEMU_BOUNCE=
+	qemu_version_read || die "qemu-system-x86_64 does not run: $(qemu-system-x86_64 --version 2>&1 | head -n3)"
+	host=$QEMU_VERSION
+	if [ -z "$name" ] || qemu_version_matches "$host" "$name"; then return 0; fi
 	lab_buildroot_prepare
 	local pick ver suite root
 	pick=$(qemu_candidate "$name") ||
-		die "--qemu $name: no such QEMU in this machine's Debian ($(qemu_choices))"
+		die "--qemu $name: no such QEMU in this machine's Debian (this machine's $host$(qemu_choices))"
 	read -r ver suite <<<"$pick"
 	root=$P2PB_CACHE/qemu/${ver//[:~+]/_}
 	[ -f "$root/.complete" ] || qemu_unpack "$ver" "$suite" "$root"
@@ -31,8 +29,9 @@ lab_qemu_prepare() {
 	qemu_version_read || die "QEMU $ver from $root does not run: $("${QEMU[@]}" --version 2>&1 | head -n3)"
 	# DMA to anything but RAM (a peer's BAR) goes through a bounce buffer per
 	# device, 4 KiB by default: room for a queue of the largest NVMe transfers
-	QEMU_BOUNCE=
-	"${QEMU[@]}" -device nvme,help 2>/dev/null | grep -q x-max-bounce-buffer-size && QEMU_BOUNCE=$P2PB_QEMU_BOUNCE
+	if "${QEMU[@]}" -device nvme,help 2>/dev/null | grep -q x-max-bounce-buffer-size; then
+		QEMU_BOUNCE=$P2PB_QEMU_BOUNCE
+	fi
 }
 
 # 16 commands of 512 KiB (the lab's queue depth, the NVMe's MDTS)
@@ -50,15 +49,17 @@ qemu_version_read() {
 	QEMU_BUILD=$(echo "$line" | sed -n 's/^[^ ]* (\(.*\))$/\1/p')
 }
 
+# The upstream version (10.0.13) of a Debian version (1:10.0.13+ds-0+deb13u1).
+qemu_upstream() { local v=${1#*:}; echo "${v%%[+~-]*}"; }
+
 # Does upstream version $1 (10.0.13) answer to NAME $2 (10, 10.0, 10.0.13)?
 qemu_version_matches() { case $1 in "$2"|"$2".*) return 0 ;; esac; return 1; }
 
 # "DEBIAN-VERSION SUITE" of the newest qemu-system-x86 answering to NAME.
 qemu_candidate() {
-	local name=$1 ver suite up
+	local name=$1 ver suite
 	while read -r ver suite; do
-		up=${ver#*:}; up=${up%%[+~-]*}
-		qemu_version_matches "$up" "$name" && { echo "$ver $suite"; return 0; }
+		qemu_version_matches "$(qemu_upstream "$ver")" "$name" && { echo "$ver $suite"; return 0; }
 	done < <(qemu_versions)
 	return 1
 }
@@ -69,9 +70,10 @@ qemu_versions() {
 		awk -F'|' '{ gsub(/ /, "", $2); split($3, s, " "); sub(/\/.*/, "", s[2]); print $2, s[2] }' | sort -rV -u
 }
 
+# ", 11.1.3 (trixie-backports), 10.0.13 (trixie)": what --qemu can also name.
 qemu_choices() {
-	echo "this machine's $(qemu-system-x86_64 --version | sed -n 's/^QEMU emulator version \([0-9.]*\).*/\1/p')"
-	qemu_versions | while read -r ver suite; do up=${ver#*:}; printf ', %s (%s)' "${up%%[+~-]*}" "$suite"; done
+	local ver suite
+	qemu_versions | while read -r ver suite; do printf ', %s (%s)' "$(qemu_upstream "$ver")" "$suite"; done
 }
 
 # qemu_unpack VERSION SUITE ROOT: what installing that QEMU in the chroot
