@@ -513,9 +513,9 @@ static void section_inputs(struct report *r)
 	for (i = 0; i < r->set->n_docs; i++) {
 		const struct p2pb_rdoc *d = &r->set->docs[i];
 
-		table_row(&t, r->links[i], d->kind, d->host[0] ? d->host : "-", d->kernel, d->machine[0] ? d->machine : "-",
-			  d->started,
-			  d->lab ? "yes" : "no", d->interrupted ? "yes" : "no", d->command);
+		table_row(&t, r->links[i], d->kind, d->host[0] ? d->host : "-", d->kernel,
+			  d->machine[0] ? d->machine : "-", d->started, d->lab ? "yes" : "no",
+			  d->interrupted ? "yes" : "no", d->command);
 	}
 	table_emit(r, &t);
 	table_topology(r);

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "result.h"
 #include "error.h"
+#include "pci.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -42,15 +43,9 @@ json_object *p2pb_json_kmsg(const struct p2pb_kmsg_counts *c)
 static void host_add_kernel_version(json_object *host)
 {
 	char line[512];
-	FILE *f = fopen("/proc/version", "r");
 
-	if (!f)
-		return;
-	if (fgets(line, sizeof(line), f)) {
-		line[strcspn(line, "\n")] = '\0';
+	if (!p2pb_read_file("/proc/version", line, sizeof(line)) && line[0])
 		json_object_object_add(host, "kernel_version", json_object_new_string(line));
-	}
-	fclose(f);
 }
 
 /*
