@@ -135,7 +135,7 @@ revoke_case() {
 	esac
 	if [ "${P2PB_LAB_KERNEL:-stock}" != stock ]; then
 		jq -e '.memory_watch | test("cannot arm")' <<<"$case" >/dev/null ||
-			fail "memory_watch on the debug kernel: $(jq -c .memory_watch <<<"$case")"
+			fail "memory_watch on a kernel built from source: $(jq -c .memory_watch <<<"$case")"
 	else
 		jq -e --arg re "$gone" '.memory_watch == "kprobes" and all(.iterations[];
 			if $re == "" then .memory_gone == null else (.memory_gone.what | test($re)) end)' <<<"$case" >/dev/null ||
