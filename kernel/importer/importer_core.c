@@ -430,31 +430,54 @@ static int p2pb_is_file(const void *file, struct file *f, unsigned int fd)
 }
 
 /*
- * The attaching process is going away while it still holds our file: its
+ * A thread stuck for good: blocked uninterruptibly (a revoke's
+ * wait_for_completion() or down_write() of memory_lock) and not yet on its
+ * way out. Not an exiting thread (PF_EXITING), one stopped by a tracer
+ * (__TASK_TRACED) or waiting for a core dump (TASK_IDLE carries NOLOAD):
+ * those go on by themselves.
+ */
+static bool p2pb_thread_stuck(struct task_struct *t)
+{
+	unsigned int state = READ_ONCE(t->__state);
+
+	return !(t->flags & (PF_EXITING | PF_DUMPCORE)) &&
+	       (state & TASK_UNINTERRUPTIBLE) && !(state & TASK_NOLOAD);
+}
+
+/*
+ * The attaching process cannot finish exiting while it holds our file: its
  * thread group is exiting (SIGNAL_GROUP_EXIT: a fatal signal such as
- * SIGKILL, or exit_group()) and a thread of it that has not got that far
- * keeps the fd table holding the file: a thread blocked in an
- * uninterruptible revoke that waits for this very mapping, which would
- * otherwise keep the file, and so the revoke, for ever. Not an exit of
- * ours: an exec by a thread other than the leader (it kills the old leader
- * without a group exit), or a group whose threads have all let go of their
- * files and left ours to a child it forked, which is alive. Accepted for a
- * test module: a process sharing the fd table through clone(CLONE_FILES)
- * without CLONE_THREAD loses the mapping with the group; the fd table is
- * walked (under its lock) every P2PB_OWNER_POLL_MS only while withheld.
+ * SIGKILL, or exit_group()), no core dump is in progress, and a thread of it
+ * that is stuck (above) keeps the fd table holding the file: a thread
+ * blocked in an uninterruptible revoke that waits for this very mapping,
+ * which would otherwise keep the file, and so the revoke, for ever. Not an
+ * exit of ours: an exec by a thread other than the leader (it kills the old
+ * leader without a group exit), a group whose threads are exiting or
+ * stopped by a tracer at their exit while a child it forked holds the file,
+ * which is alive. Accepted for a test module: a process sharing the fd
+ * table through clone(CLONE_FILES) without CLONE_THREAD loses the mapping
+ * with the group; the fd table is walked (under its lock) every
+ * P2PB_OWNER_POLL_MS only while withheld, once per table.
  */
 static bool p2pb_owner_exiting(struct p2pb_att *a)
 {
 	struct task_struct *leader = get_pid_task(a->owner, PIDTYPE_TGID), *t;
+	struct files_struct *walked = NULL;
 	bool holds = false;
 
 	if (!leader)
 		return false;
-	if (READ_ONCE(leader->signal->flags) & SIGNAL_GROUP_EXIT) {
+	if ((READ_ONCE(leader->signal->flags) & SIGNAL_GROUP_EXIT) &&
+	    !READ_ONCE(leader->signal->core_state)) {
 		rcu_read_lock();
 		for_each_thread(leader, t) {
+			if (!p2pb_thread_stuck(t))
+				continue;
 			task_lock(t);
-			holds = t->files && iterate_fd(t->files, 0, p2pb_is_file, a->file) > 0;
+			if (t->files && t->files != walked) {
+				walked = t->files;
+				holds = iterate_fd(t->files, 0, p2pb_is_file, a->file) > 0;
+			}
 			task_unlock(t);
 			if (holds)
 				break;
@@ -467,11 +490,11 @@ static bool p2pb_owner_exiting(struct p2pb_att *a)
 
 /*
  * Runs every P2PB_OWNER_POLL_MS while an invalidated mapping is withheld;
- * unmaps it when the process that made it is exiting, seen so on two polls
- * in a row: a group on its way out passes through "exiting, fd table still
- * there" on every exit, and a loaded machine can preempt it right there
- * while a child it forked holds the file for good; a thread blocked for
- * ever stays in that state, a normal exit does not stay in it for a poll.
+ * unmaps it when the process that made it cannot finish exiting (above),
+ * seen so on two polls in a row: a thread that sleeps uninterruptibly for a
+ * moment on its way out (a page in, a lock) is not taken for a stuck one.
+ * The watch sleeps on the resv lock, which a revoke can hold through an
+ * unbounded fence wait: it runs on a workqueue for long work.
  */
 static void p2pb_owner_watch_fn(struct work_struct *work)
 {
@@ -488,7 +511,7 @@ static void p2pb_owner_watch_fn(struct work_struct *work)
 		p2pb_unmap_locked(a, P2PB_UNMAP_BY_OWNER_EXIT);
 		released = true;
 	} else if (a->withheld) {
-		queue_delayed_work(system_wq, &a->owner_watch,
+		queue_delayed_work(system_dfl_long_wq, &a->owner_watch,
 				   msecs_to_jiffies(P2PB_OWNER_POLL_MS));
 	}
 	dma_resv_unlock(a->dmabuf->resv);
@@ -562,7 +585,7 @@ static void p2pb_invalidate(struct dma_buf_attachment *attach)
 	}
 	a->withheld = true;
 	a->owner_exit_polls = 0;
-	queue_delayed_work(system_wq, &a->owner_watch, msecs_to_jiffies(P2PB_OWNER_POLL_MS));
+	queue_delayed_work(system_dfl_long_wq, &a->owner_watch, msecs_to_jiffies(P2PB_OWNER_POLL_MS));
 }
 
 static const struct dma_buf_attach_ops p2pb_ops_dynamic = {

@@ -14,6 +14,24 @@ P2PB_KSUITE_BASE=${P2PB_KSUITE%%-*}
 log()  { printf '%s: %s\n' "${P2PB_PROG:-p2pbench}" "$*" >&2; }
 die()  { log "error: $*"; exit 1; }
 
+# progress_while PID WHAT [COUNT_CMD]: until PID exits, say how long WHAT has
+# taken and what COUNT_CMD prints (every 30 s; on a terminal, in place every
+# 2 s); returns PID's exit status.
+progress_while() {
+	local pid=$1 what=$2 count=${3:-} t0=$SECONDS step=30 end='\n' ticks=0 said=
+	[ -t 2 ] && step=2 end='\r'
+	while kill -0 "$pid" 2>/dev/null; do
+		sleep 1
+		ticks=$((ticks + 1))
+		[ $((ticks % step)) -eq 0 ] || continue
+		printf "%s: %s: %d s%s$end" "${P2PB_PROG:-p2pbench}" "$what" $((SECONDS - t0)) \
+			"${count:+, $($count)}" >&2
+		said=1
+	done
+	[ -z "$said" ] || [ "$end" != '\r' ] || printf '\n' >&2
+	wait "$pid"
+}
+
 need_root() {
 	[ "$(id -u)" = 0 ] || die "must run as root (installs packages, boots the lab with /dev/kvm-less QEMU, binds devices)"
 }

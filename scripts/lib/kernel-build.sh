@@ -76,18 +76,47 @@ kb_tree_check() {
 	[ "$v" = 7 ] || die "--kernel tree=$KB_TREE: Linux ${v:-?}.x; the lab boots 7.x kernels"
 }
 
-# The tree's files that make up its source: what git tracks plus untracked
-# files it does not ignore (no build outputs), or every file of a non-git tree.
+# The tree's files that make up its source, relative to it: what git tracks
+# (less what was deleted) plus untracked files it does not ignore (no build
+# outputs), or every file and symlink of a non-git tree.
 kb_tree_files() {
+	local f
 	if git -C "$KB_TREE" rev-parse --git-dir >/dev/null 2>&1; then
-		git -C "$KB_TREE" ls-files -z -c -o --exclude-standard
+		git -C "$KB_TREE" ls-files -z -c -o --exclude-standard --deduplicate |
+			while IFS= read -r -d '' f; do
+				[ -e "$KB_TREE/$f" ] || [ -L "$KB_TREE/$f" ] && printf '%s\0' "$f"
+			done
 	else
-		(cd "$KB_TREE" && find . -type f ! -path './.git/*' -print0)
+		(cd "$KB_TREE" && find . \( -type f -o -type l \) ! -path './.git/*' -print0)
 	fi
 }
 
+# What the tree's source is, as one hash: every file's path and content, a
+# symlink's target in place of content (the tree links to directories).
+kb_tree_digest() {
+	local list f
+	list=$(mktemp)
+	(
+		cd "$KB_TREE" || exit 1
+		kb_tree_files | sort -z >"$list"
+		while IFS= read -r -d '' f; do
+			[ ! -L "$f" ] || printf 'link %s %s\n' "$f" "$(readlink "$f")"
+		done <"$list"
+		while IFS= read -r -d '' f; do
+			[ -L "$f" ] || printf '%s\0' "$f"
+		done <"$list" | xargs -0 -r sha256sum
+	) | kb_hash
+	local rc=${PIPESTATUS[0]}
+	rm -f "$list"
+	return "$rc"
+}
+
+# The tree's git describe, read once (abbreviations vary with the repository).
 kb_tree_describe() {
-	git -C "$KB_TREE" describe --always --dirty --tags 2>/dev/null || echo "(not a git tree)"
+	[ -n "${KB_TREE_DESCRIBE:-}" ] ||
+		KB_TREE_DESCRIBE=$(git -C "$KB_TREE" describe --always --dirty --tags --abbrev=12 2>/dev/null ||
+			echo "(not a git tree)")
+	echo "$KB_TREE_DESCRIBE"
 }
 
 kb_hash() { sha256sum | cut -c1-12; }
@@ -105,8 +134,9 @@ kb_remove() { rm -rf "$(kb_out "$1")" "$LAB_BUILDROOT$(kb_src "$1")"; }
 kb_source_identify() {
 	if [ -n "$KB_TREE" ]; then
 		log "hashing the source of $KB_TREE"
+		kb_tree_describe >/dev/null
 		KB_SOURCE="tree $(kb_tree_describe)"
-		KB_SOURCE_ID=$(cd "$KB_TREE" && kb_tree_files | sort -z | xargs -0 sha256sum | kb_hash)
+		KB_SOURCE_ID=$(kb_tree_digest) || die "--kernel tree=$KB_TREE: reading its files failed"
 	else
 		lab_vfio_source_prepare	# installs linux-source-7.x in the chroot
 		KB_SOURCE="$(lab_source_pkg) $(cat "$LAB_VFIO_SRC/VERSION")"
@@ -288,7 +318,8 @@ kb_config_check() {
 kb_compile() {
 	local src=$1 dst=$2 t0
 	t0=$(date +%s)
-	kb_make "$src" "$dst" -j"$(nproc)" bzImage modules >>"$dst.tmp/build.log" 2>&1 ||
+	kb_make "$src" "$dst" -j"$(nproc)" bzImage modules >>"$dst.tmp/build.log" 2>&1 &
+	progress_while $! "building" "kb_compiled $dst.tmp/build.log" ||
 		{ tail -n 30 "$dst.tmp/build.log" >&2; die "building the kernel failed (see $dst.tmp/build.log)"; }
 	kb_make "$src" "$dst" INSTALL_MOD_PATH=/out/root modules_install >>"$dst.tmp/build.log" 2>&1 ||
 		die "installing the kernel's modules failed (see $dst.tmp/build.log)"
@@ -344,10 +375,13 @@ kb_make() {
 		exec chroot "$root" make -C "$at" ARCH=x86_64 "$@"' sh "$LAB_BUILDROOT" "$dst.tmp" "$src" "$at" "$@"
 }
 
+# How many files a build log shows compiled so far.
+kb_compiled() { echo "$(grep -c '^  CC' "$1") files compiled"; }
+
 kb_estimate() {
 	case $KB_FLAVOR:${KB_TREE:+tree} in
 	debug:*) echo "15 minutes" ;;
-	build:tree) echo "25 minutes (defconfig)" ;;
+	build:tree) echo "20 minutes (defconfig)" ;;
 	*) echo "8 minutes" ;;
 	esac
 }

@@ -2,7 +2,7 @@
 /*
  * Lab helper: a broken importer that never unmaps, and a revoke stuck on it.
  *
- *   stuck_importer EXPORTER_BDF IMPORTER_BDF MARKER_FILE [thread]
+ *   stuck_importer EXPORTER_BDF IMPORTER_BDF MARKER_FILE [thread|exec|fork|fork-traced]
  *
  * Exports a page of BAR2, attaches the test module as IMPORTER_BDF with the
  * never-unmap policy, then forks: the child drops the importer fd and clears
@@ -28,17 +28,23 @@
  * "fork", the process forks one that keeps the fd for 2 s and exits at
  * once. Either way the revoke must return only when the fd is closed, about
  * 2 s later, not when the module watching the attaching process mistakes
- * the exec or the exit for its death.
+ * the exec or the exit for its death. "fork-traced" runs "fork" in a child
+ * that we trace and hold stopped at its exit (PTRACE_EVENT_EXIT: its group
+ * exit set, its files still open) for 1 s, several of the module's polls:
+ * an exit held up by a tracer is not a process stuck for good.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/pci_regs.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <dirent.h>
 #include <string.h>
+#include <sys/ptrace.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -175,17 +181,12 @@ static int let_go(const char *how)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int run_importer(char **argv, const char *mode)
 {
 	static struct lab_importer li;
 	char spec[P2PB_SPEC_LEN];
-	const char *mode = argc == 5 ? argv[4] : "";
 	pid_t child;
 
-	if (argc != 4 && !(argc == 5 && (!strcmp(mode, "thread") || !strcmp(mode, "exec") || !strcmp(mode, "fork")))) {
-		fprintf(stderr, "usage: %s EXPORTER_BDF IMPORTER_BDF MARKER_FILE [thread|exec|fork]\n", argv[0]);
-		return 2;
-	}
 	snprintf(spec, sizeof(spec), "kmod:delay=never,dev=%s", argv[2]);
 	if (lab_importer_setup(&li, "stuck_importer", argv[1], spec))
 		return 2;
@@ -204,4 +205,57 @@ int main(int argc, char **argv)
 		return let_go(mode);
 	for (;;)
 		pause();
+}
+
+/* fork-traced: "fork" in a traced child, held at its exit stop for 1 s. */
+static int run_fork_traced(char **argv)
+{
+	int go[2], status, sig;
+	pid_t worker;
+	char c = 0;
+
+	if (pipe(go))
+		return 2;
+	worker = fork();
+	if (worker < 0)
+		return 2;
+	if (!worker) {	/* attaches only once traced */
+		close(go[1]);
+		if (read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(run_importer(argv, "fork"));
+	}
+	close(go[0]);
+	if (ptrace(PTRACE_SEIZE, worker, 0, PTRACE_O_TRACEEXIT) || write(go[1], &c, 1) != 1)
+		return 2;
+	for (;;) {
+		if (waitpid(worker, &status, 0) < 0)
+			return 2;
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status);
+		if (WIFSIGNALED(status))
+			return 2;
+		sig = 0;
+		if (status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXIT << 8)))
+			sleep(1);
+		else if (!(status >> 16))	/* a signal on its way: pass it on */
+			sig = WSTOPSIG(status);
+		if (ptrace(PTRACE_CONT, worker, 0, sig))
+			return 2;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *mode = argc == 5 ? argv[4] : "";
+
+	if (argc != 4 && !(argc == 5 && (!strcmp(mode, "thread") || !strcmp(mode, "exec") ||
+					 !strcmp(mode, "fork") || !strcmp(mode, "fork-traced")))) {
+		fprintf(stderr, "usage: %s EXPORTER_BDF IMPORTER_BDF MARKER_FILE [thread|exec|fork|fork-traced]\n",
+			argv[0]);
+		return 2;
+	}
+	if (!strcmp(mode, "fork-traced"))
+		return run_fork_traced(argv);
+	return run_importer(argv, mode);
 }
