@@ -193,20 +193,51 @@ static int run_quiet(char *const argv[])
 	return WIFEXITED(st) ? WEXITSTATUS(st) : 128;
 }
 
+/* The loaded modules, newest first (the order of /proc/modules); their number. */
+static int loaded_modules(char names[][64], int max)
+{
+	FILE *f = fopen("/proc/modules", "r");
+	char line[512];
+	int n = 0;
+
+	while (f && n < max && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%63s", names[n]) == 1)
+			n++;
+	if (f)
+		fclose(f);
+	return n;
+}
+
+static bool in_list(char names[][64], int n, const char *name)
+{
+	while (n-- > 0)
+		if (!strcmp(names[n], name))
+			return true;
+	return false;
+}
+
 int p2pb_module_ensure(struct p2pb_restore *r, const char *name)
 {
+	static char before[1024][64], after[1024][64];
 	char *argv[] = { "modprobe", (char *)name, NULL };
-	int rc;
+	int rc, n_before, n_after, i;
 
 	if (p2pb_module_loaded(name))
 		return 0;
-	if (r->n_mod == P2PB_MAX_RESTORE)
-		return p2pb_fail(-ENOSPC, "too many modules to track");
+	n_before = loaded_modules(before, 1024);
 	rc = run_quiet(argv);
 	if (rc || !p2pb_module_loaded(name))
 		return p2pb_fail(-ENOENT, "module %s is not loaded and 'modprobe %s' failed (exit %d): install it (see README)",
 				 name, name, rc);
-	snprintf(r->modules[r->n_mod++], sizeof(r->modules[0]), "%s", name);
+	/* oldest first: restore unloads from the end, the newest first */
+	n_after = loaded_modules(after, 1024);
+	for (i = n_after - 1; i >= 0; i--) {
+		if (in_list(before, n_before, after[i]))
+			continue;
+		if (r->n_mod == P2PB_MAX_MODULES)
+			return p2pb_fail(-ENOSPC, "too many modules to track");
+		snprintf(r->modules[r->n_mod++], sizeof(r->modules[0]), "%s", after[i]);
+	}
 	return 0;
 }
 
@@ -280,6 +311,8 @@ int p2pb_restore_all(struct p2pb_restore *r)
 	while (r->n_mod > 0) {
 		char *argv[] = { "modprobe", "-r", r->modules[--r->n_mod], NULL };
 
+		if (!p2pb_module_loaded(r->modules[r->n_mod]))
+			continue;	/* went with one unloaded before it */
 		err = run_quiet(argv);
 		if (err && !first)
 			first = p2pb_fail(-EBUSY, "could not unload module %s", r->modules[r->n_mod]);

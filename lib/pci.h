@@ -30,6 +30,8 @@ int p2pb_pci_find(uint16_t vendor, uint16_t device, char *bdf);
  * drivers devices were bound to and the modules we loaded.
  */
 #define P2PB_MAX_RESTORE 8
+/* a modprobe loads what the module needs too: vfio-pci brings four more */
+#define P2PB_MAX_MODULES 16
 struct p2pb_rebound {
 	char bdf[P2PB_BDF_LEN];
 	char orig_driver[64];
@@ -39,7 +41,7 @@ struct p2pb_restore {
 	int n_bind;
 	struct p2pb_rebound bind[P2PB_MAX_RESTORE];
 	int n_mod;
-	char modules[P2PB_MAX_RESTORE][64];
+	char modules[P2PB_MAX_MODULES][64];
 };
 
 /* Write a string to a sysfs/tracefs file; 0 or -errno. */
@@ -47,7 +49,10 @@ int p2pb_write_file(const char *path, const char *s, bool append);
 /* The first line of a sysfs file, without its newline; 0 or -errno. */
 int p2pb_read_file(const char *path, char *buf, size_t len);
 bool p2pb_module_loaded(const char *name);
-/* modprobe NAME unless loaded; remembered in r to unload at restore. */
+/*
+ * modprobe NAME unless loaded; remembered in r to unload at restore, with
+ * every module the modprobe loaded beside it (its dependencies).
+ */
 int p2pb_module_ensure(struct p2pb_restore *r, const char *name);
 /* Bind bdf to driver (via driver_override); remembered in r. */
 int p2pb_pci_bind(struct p2pb_restore *r, const char *bdf, const char *driver);
