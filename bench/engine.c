@@ -11,6 +11,7 @@
 /* Every engine of this build; one built only with its library adds itself here under #ifdef. */
 const struct p2pb_engine_ops *const p2pb_engines[] = {
 	&p2pb_engine_kmod,
+	&p2pb_engine_iommufd,
 	&p2pb_engine_null,
 	NULL,
 };

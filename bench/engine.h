@@ -17,8 +17,9 @@
  * selftests' vfio_pci_driver_ops are the models). An engine owns its option
  * keys and private state; the orchestration (stress/) sees only this file.
  * Engines: kmod (the test importer module, bench/kmod.c: edu DMA, or an
- * NVMe controller moving data through the mapping) and null (the sim
- * exporter's in-process importer, bench/null.c, for unit tests); later rdma.
+ * NVMe controller moving data through the mapping), iommufd (the kernel's
+ * importer for VMMs, bench/iommufd.c) and null (the sim exporter's
+ * in-process importer, bench/null.c, for unit tests).
  */
 
 /* What an engine records, stamped on CLOCK_MONOTONIC. */
@@ -180,5 +181,8 @@ int p2pb_engine_spec_check(const struct p2pb_engine_spec *sp);
 void p2pb_engine_help(FILE *f);
 
 extern const struct p2pb_engine_ops p2pb_engine_kmod;
+extern const struct p2pb_engine_ops p2pb_engine_iommufd;
+/* The iommufd engine's kprobe_events lines, NULL-terminated (kernel/trace/iommufd-revoke.kprobes). */
+extern const char *const p2pb_iommufd_kprobes[];
 extern const struct p2pb_engine_ops p2pb_engine_null;
 #endif

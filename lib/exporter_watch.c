@@ -9,12 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#define TRACEFS "/sys/kernel/tracing/"
 #define GROUP "p2pbstate"
-#define INSTANCE TRACEFS "instances/p2pbench-state/"
 
 /*
  * The same lines as kernel/trace/exporter-state.kprobes (a unit test
@@ -35,38 +32,20 @@ const char *const p2pb_exporter_watch_kprobes[] = {
 	NULL,
 };
 
-static void remove_all(void)
-{
-	p2pb_write_file(INSTANCE "events/" GROUP "/enable", "0", false);
-	rmdir(INSTANCE);
-	p2pb_trace_kprobes_remove(p2pb_exporter_watch_kprobes);
-}
-
-static int off(struct p2pb_exporter_watch *w, int err, const char *why)
-{
-	snprintf(w->why_off, sizeof(w->why_off), "%s: %s", why, strerror(-err));
-	remove_all();
-	return err;
-}
-
 int p2pb_exporter_watch_start(struct p2pb_exporter_watch *w)
 {
-	size_t i;
+	const char *why = "";
 	int err;
 
 	memset(w, 0, sizeof(*w));
-	if (access(TRACEFS "kprobe_events", W_OK))
-		return off(w, -errno, "no writable " TRACEFS "kprobe_events");
-	remove_all();	/* left over from a run that was killed */
-	for (i = 0; p2pb_exporter_watch_kprobes[i]; i++)
-		if ((err = p2pb_write_file(TRACEFS "kprobe_events", p2pb_exporter_watch_kprobes[i], true)))
-			return off(w, err, "cannot arm the exporter-state kprobes");
-	if (mkdir(INSTANCE, 0700) && errno != EEXIST)
-		return off(w, -errno, "cannot create the tracefs instance " INSTANCE);
-	if ((err = p2pb_write_file(INSTANCE "trace_clock", "mono", false)) ||
-	    (err = p2pb_write_file(INSTANCE "events/" GROUP "/enable", "1", false)) ||
-	    (err = p2pb_write_file(INSTANCE "tracing_on", "1", false)))
-		return off(w, err, "cannot enable the exporter-state kprobes in " INSTANCE);
+	w->probes = (struct p2pb_probe_set){
+		.instance = "p2pbench-state", .group = GROUP, .kprobes = p2pb_exporter_watch_kprobes,
+	};
+	err = p2pb_probe_set_start(&w->probes, &why);
+	if (err) {
+		snprintf(w->why_off, sizeof(w->why_off), "%s: %s", why, strerror(-err));
+		return err;
+	}
 	w->on = true;
 	return 0;
 }
@@ -117,35 +96,41 @@ bool p2pb_exporter_watch_gone(const char *name, const char *args, const struct p
 	return false;
 }
 
+struct gone_search {
+	const struct p2pb_pci_addr *fn;
+	uint64_t from, to;
+	struct p2pb_memory_gone *g;
+	bool found;
+};
+
+static void gone_event(void *ctx, const struct p2pb_probe_event *ev)
+{
+	struct gone_search *s = ctx;
+	char what[64];
+
+	/* µs resolution: an event in from's µs may be a little before it */
+	if (s->found || ev->ts_ns + 1000 <= s->from || ev->ts_ns > s->to ||
+	    !p2pb_exporter_watch_gone(ev->name, ev->args, s->fn, what, sizeof(what)))
+		return;
+	s->g->ts_ns = ev->ts_ns;
+	snprintf(s->g->what, sizeof(s->g->what), "%s", what);
+	s->found = true;
+}
+
 bool p2pb_exporter_watch_first_gone(struct p2pb_exporter_watch *w, const struct p2pb_pci_addr *fn,
 				    uint64_t from, uint64_t to, struct p2pb_memory_gone *g)
 {
-	char line[1024], event[64], args[512], what[64];
-	bool found = false;
-	uint64_t ts;
-	FILE *f;
+	struct gone_search s = { .fn = fn, .from = from, .to = to, .g = g };
 
-	if (!w->on || !(f = fopen(INSTANCE "trace", "r")))
-		return false;
-	while (fgets(line, sizeof(line), f)) {
-		if (found || !p2pb_trace_parse_line(line, &ts, event, sizeof(event), args, sizeof(args)))
-			continue;
-		/* µs resolution: an event in from's µs may be a little before it */
-		if (ts + 1000 <= from || ts > to || !p2pb_exporter_watch_gone(event, args, fn, what, sizeof(what)))
-			continue;
-		g->ts_ns = ts;
-		snprintf(g->what, sizeof(g->what), "%s", what);
-		found = true;
-	}
-	fclose(f);
-	p2pb_write_file(INSTANCE "trace", "", false);
-	return found;
+	if (w->on)
+		p2pb_probe_set_drain(&w->probes, gone_event, &s);
+	return s.found;
 }
 
 void p2pb_exporter_watch_stop(struct p2pb_exporter_watch *w)
 {
 	if (!w->on)
 		return;
-	remove_all();
+	p2pb_probe_set_stop(&w->probes);
 	w->on = false;
 }

@@ -22,9 +22,12 @@
  * function at the same address counts too. A bus reset counts for every
  * function on the reset bus.
  */
+#include "trace.h"
+
 struct p2pb_exporter_watch {
 	bool on;
 	char why_off[160];	/* when !on: why the kernel side is not judged */
+	struct p2pb_probe_set probes;
 };
 
 /* The kprobe_events lines, NULL-terminated (kernel/trace/exporter-state.kprobes). */

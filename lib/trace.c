@@ -8,7 +8,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define TRACEFS "/sys/kernel/tracing/"
@@ -156,4 +158,125 @@ void p2pb_trace_stop(struct p2pb_trace *t)
 		remove_kprobes();
 	put(TRACEFS "trace_clock", t->saved_clock, false);
 	t->on = false;
+}
+
+/* ---- probe sets ---- */
+
+static void probe_set_path(const struct p2pb_probe_set *p, const char *file, char *path, size_t len)
+{
+	snprintf(path, len, TRACEFS "instances/%.64s/%.128s", p->instance, file);
+}
+
+static void probe_set_remove(struct p2pb_probe_set *p)
+{
+	char path[384], file[128];
+
+	if (p->pipe_fd >= 0)
+		close(p->pipe_fd);
+	p->pipe_fd = -1;
+	snprintf(file, sizeof(file), "events/%s/enable", p->group);
+	probe_set_path(p, file, path, sizeof(path));
+	put(path, "0", false);
+	snprintf(path, sizeof(path), TRACEFS "instances/%s", p->instance);
+	rmdir(path);
+	p2pb_trace_kprobes_remove(p->kprobes);
+}
+
+static int probe_set_fail(struct p2pb_probe_set *p, int err, const char **why, const char *what)
+{
+	*why = what;
+	probe_set_remove(p);
+	return err;
+}
+
+int p2pb_probe_set_start(struct p2pb_probe_set *p, const char **why)
+{
+	char path[384], file[128];
+	size_t i;
+	int err;
+
+	p->on = false;
+	p->pipe_fd = -1;
+	p->partial_len = 0;
+	if (access(TRACEFS "kprobe_events", W_OK))
+		return probe_set_fail(p, -errno, why, "no writable " TRACEFS "kprobe_events");
+	probe_set_remove(p);	/* left over from a run that was killed */
+	for (i = 0; p->kprobes[i]; i++)
+		if ((err = put(TRACEFS "kprobe_events", p->kprobes[i], true)))
+			return probe_set_fail(p, err, why, "cannot arm the kprobes");
+	snprintf(path, sizeof(path), TRACEFS "instances/%s", p->instance);
+	if (mkdir(path, 0700) && errno != EEXIST)
+		return probe_set_fail(p, -errno, why, "cannot create a tracefs instance");
+	snprintf(file, sizeof(file), "events/%s/enable", p->group);
+	probe_set_path(p, file, path, sizeof(path));
+	if ((err = put(path, "1", false)))
+		return probe_set_fail(p, err, why, "cannot enable the kprobes in our tracefs instance");
+	probe_set_path(p, "trace_clock", path, sizeof(path));
+	if ((err = put(path, "mono", false)))
+		return probe_set_fail(p, err, why, "cannot set our tracefs instance's clock");
+	probe_set_path(p, "trace_pipe", path, sizeof(path));
+	p->pipe_fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (p->pipe_fd < 0)
+		return probe_set_fail(p, -errno, why, "cannot open our tracefs instance's trace_pipe");
+	p->on = true;
+	return 0;
+}
+
+int p2pb_trace_line_pid(const char *line)
+{
+	const char *b = strstr(line, " [");
+	const char *d;
+
+	if (!b)
+		return -1;
+	for (d = b; d > line && d[-1] == ' '; d--)
+		;
+	while (d > line && d[-1] >= '0' && d[-1] <= '9')
+		d--;
+	return d > line && d[-1] == '-' ? atoi(d) : -1;
+}
+
+static void probe_set_line(const char *line, void (*fn)(void *, const struct p2pb_probe_event *), void *ctx)
+{
+	struct p2pb_probe_event ev;
+
+	if (!p2pb_trace_parse_line(line, &ev.ts_ns, ev.name, sizeof(ev.name), ev.args, sizeof(ev.args)))
+		return;
+	ev.pid = p2pb_trace_line_pid(line);
+	fn(ctx, &ev);
+}
+
+void p2pb_probe_set_drain(struct p2pb_probe_set *p, void (*fn)(void *ctx, const struct p2pb_probe_event *ev),
+			  void *ctx)
+{
+	char buf[8192], line[sizeof(p->partial)];
+	ssize_t n;
+	char *start, *nl;
+
+	if (!p->on)
+		return;
+	while ((n = read(p->pipe_fd, buf, sizeof(buf) - 1)) > 0) {
+		buf[n] = 0;
+		for (start = buf; (nl = strchr(start, '\n')); start = nl + 1) {
+			snprintf(line, sizeof(line), "%.*s%.*s", (int)p->partial_len, p->partial, (int)(nl - start),
+				 start);
+			p->partial_len = 0;
+			probe_set_line(line, fn, ctx);
+		}
+		n = (ssize_t)strlen(start);
+		if (p->partial_len + (size_t)n < sizeof(p->partial)) {
+			memcpy(p->partial + p->partial_len, start, (size_t)n);
+			p->partial_len += (size_t)n;
+		} else {
+			p->partial_len = 0;	/* a line longer than any event: drop it */
+		}
+	}
+}
+
+void p2pb_probe_set_stop(struct p2pb_probe_set *p)
+{
+	if (!p->on)
+		return;
+	probe_set_remove(p);
+	p->on = false;
 }

@@ -3,6 +3,7 @@
 #include "vfio.h"
 #include "error.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/pci_regs.h>
@@ -37,21 +38,12 @@ static int region_info(int fd, uint32_t index, struct vfio_region_info *ri)
 	return ioctl(fd, VFIO_DEVICE_GET_REGION_INFO, ri) ? -errno : 0;
 }
 
-int p2pb_vfio_open_device(struct p2pb_vfio_dev *d)
+/* The device's config space and BAR regions, once its fd is open. */
+static int read_regions(struct p2pb_vfio_dev *d)
 {
 	struct vfio_region_info ri;
 	uint32_t i;
 
-	d->device_fd = ioctl(d->group_fd, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
-	if (d->device_fd < 0) {
-		int err = -errno;
-
-		d->device_fd = -1;
-		if (err == -EBUSY)
-			return p2pb_fail(err, "%s is already open through VFIO by another process", d->bdf);
-		return p2pb_fail(err, "cannot open %s through VFIO group %d: %s", d->bdf, d->group_id,
-				 strerror(-err));
-	}
 	if (region_info(d->device_fd, VFIO_PCI_CONFIG_REGION_INDEX, &ri))
 		return p2pb_fail(-EIO, "%s: no config space region", d->bdf);
 	d->cfg_offset = ri.offset;
@@ -65,10 +57,25 @@ int p2pb_vfio_open_device(struct p2pb_vfio_dev *d)
 	return 0;
 }
 
-int p2pb_vfio_open(struct p2pb_vfio_dev *d, const char *bdf)
+int p2pb_vfio_open_device(struct p2pb_vfio_dev *d)
 {
-	struct vfio_group_status gs = { .argsz = sizeof(gs) };
-	char drv[64], path[64];
+	d->device_fd = ioctl(d->group_fd, VFIO_GROUP_GET_DEVICE_FD, d->bdf);
+	if (d->device_fd < 0) {
+		int err = -errno;
+
+		d->device_fd = -1;
+		if (err == -EBUSY)
+			return p2pb_fail(err, "%s is already open through VFIO by another process", d->bdf);
+		return p2pb_fail(err, "cannot open %s through VFIO group %d: %s", d->bdf, d->group_id,
+				 strerror(-err));
+	}
+	return read_regions(d);
+}
+
+/* d reset to nothing open, for bdf: which must exist and be on vfio-pci. */
+static int on_vfio_pci(struct p2pb_vfio_dev *d, const char *bdf)
+{
+	char drv[64];
 	int err;
 
 	memset(d, 0, sizeof(*d));
@@ -83,6 +90,18 @@ int p2pb_vfio_open(struct p2pb_vfio_dev *d, const char *bdf)
 		return p2pb_fail(-EPERM, "%s is %s, not on vfio-pci: bind it first (or pass --bind to rebind it for the run%s)",
 				 bdf, drv[0] ? "bound to a kernel driver" : "not bound to any driver",
 				 drv[0] ? ", restoring it after" : "");
+	return 0;
+}
+
+int p2pb_vfio_open(struct p2pb_vfio_dev *d, const char *bdf)
+{
+	struct vfio_group_status gs = { .argsz = sizeof(gs) };
+	char path[64];
+	int err;
+
+	err = on_vfio_pci(d, bdf);
+	if (err)
+		return err;
 	d->group_id = p2pb_pci_iommu_group(bdf);
 	if (d->group_id < 0)
 		return d->group_id;
@@ -106,6 +125,73 @@ int p2pb_vfio_open(struct p2pb_vfio_dev *d, const char *bdf)
 	if (ioctl(d->container_fd, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU))
 		return p2pb_fail(-errno, "VFIO_SET_IOMMU: %s", strerror(errno));
 	return p2pb_vfio_open_device(d);
+}
+
+/*
+ * The VFIO cdev uAPI (Linux 6.6) is newer than the build host's headers too:
+ * bind a device fd opened from /dev/vfio/devices/vfioN to an iommufd, then
+ * attach it to an IOAS (or page table) of that iommufd.
+ */
+#define P2PB_VFIO_DEVICE_BIND_IOMMUFD _IO(VFIO_TYPE, VFIO_BASE + 18)
+#define P2PB_VFIO_DEVICE_ATTACH_IOMMUFD_PT _IO(VFIO_TYPE, VFIO_BASE + 19)
+struct p2pb_vfio_bind_iommufd {
+	uint32_t argsz, flags;
+	int32_t iommufd;
+	uint32_t out_devid;
+	uint64_t token_uuid_ptr;
+};
+
+struct p2pb_vfio_attach_pt {
+	uint32_t argsz, flags, pt_id, pasid;
+};
+
+/* /dev/vfio/devices/vfioN of bdf (N is VFIO's device index, not the IOMMU group). */
+static int cdev_path(const char *bdf, char *path, size_t len)
+{
+	char dir[128];
+	struct dirent *e;
+	DIR *dh;
+	int err = -ENOENT;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	dh = opendir(dir);
+	if (!dh)
+		return -errno;
+	while ((e = readdir(dh)))
+		if (!strncmp(e->d_name, "vfio", 4) && strlen(e->d_name) < 32) {
+			snprintf(path, len, "/dev/vfio/devices/%.31s", e->d_name);
+			err = 0;
+			break;
+		}
+	closedir(dh);
+	return err;
+}
+
+int p2pb_vfio_open_cdev(struct p2pb_vfio_dev *d, const char *bdf, int iommufd, uint32_t ioas_id)
+{
+	struct p2pb_vfio_bind_iommufd b = { .argsz = sizeof(b), .iommufd = iommufd };
+	struct p2pb_vfio_attach_pt at = { .argsz = sizeof(at), .pt_id = ioas_id };
+	char path[300];
+	int err;
+
+	err = on_vfio_pci(d, bdf);
+	if (err)
+		return err;
+	err = cdev_path(bdf, path, sizeof(path));
+	if (err)
+		return p2pb_fail(err, "%s has no VFIO cdev (/sys/bus/pci/devices/%s/vfio-dev): this kernel has no "
+				 "CONFIG_VFIO_DEVICE_CDEV (in the lab, scripts/lab --kernel build)", bdf, bdf);
+	d->device_fd = open(path, O_RDWR | O_CLOEXEC);
+	if (d->device_fd < 0)
+		return p2pb_fail(-errno, "cannot open %s (%s): %s", path, bdf, strerror(errno));
+	if (ioctl(d->device_fd, P2PB_VFIO_DEVICE_BIND_IOMMUFD, &b)) {
+		err = -errno;
+		return p2pb_fail(err, "binding %s to an iommufd: %s%s", bdf, strerror(-err),
+				 err == -EBUSY ? " (its IOMMU group is open through /dev/vfio, by us or another process)" : "");
+	}
+	if (ioctl(d->device_fd, P2PB_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
+		return p2pb_fail(-errno, "attaching %s to IOAS %u: %s", bdf, ioas_id, strerror(errno));
+	return read_regions(d);
 }
 
 void p2pb_vfio_close_device(struct p2pb_vfio_dev *d)

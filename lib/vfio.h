@@ -8,9 +8,10 @@
 #include "pci.h"
 
 /*
- * The exporter: a PCI function bound to vfio-pci, opened through the VFIO
- * group/container API (Debian's 7.3 kernels have no iommufd/cdev), whose BAR
- * ranges are exported as dma-bufs with VFIO_DEVICE_FEATURE_DMA_BUF.
+ * A PCI function bound to vfio-pci, opened through the VFIO group/container
+ * API (Debian's 7.3 kernels have no iommufd/cdev) or, where the kernel has
+ * them, its VFIO cdev bound to an iommufd. The exporter's BAR ranges are
+ * exported as dma-bufs with VFIO_DEVICE_FEATURE_DMA_BUF.
  */
 struct p2pb_vfio_dev {
 	char bdf[P2PB_BDF_LEN];
@@ -30,6 +31,12 @@ struct p2pb_range {
 /* Checks that bdf exists and is on vfio-pci; clear error otherwise. */
 int p2pb_vfio_open(struct p2pb_vfio_dev *d, const char *bdf);
 int p2pb_vfio_open_device(struct p2pb_vfio_dev *d);	/* again after close */
+/*
+ * bdf (on vfio-pci) opened through its VFIO cdev instead, bound to the
+ * iommufd @iommufd and attached to its IOAS @ioas_id; p2pb_vfio_close()
+ * undoes it (closing the device fd detaches and unbinds).
+ */
+int p2pb_vfio_open_cdev(struct p2pb_vfio_dev *d, const char *bdf, int iommufd, uint32_t ioas_id);
 void p2pb_vfio_close_device(struct p2pb_vfio_dev *d);
 void p2pb_vfio_close(struct p2pb_vfio_dev *d);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 #include "trace.h"
+#include "engine.h"
 #include "exporter_watch.h"
 #include "kmsg.h"
 #include "check.h"
@@ -73,6 +74,11 @@ int main(void)
 				    &ts, event, sizeof(event), args, sizeof(args)));
 	CHECK_EQ_U64(ts, 12000001000ull);
 	CHECK_STR(event, "unmap");
+	CHECK(p2pb_trace_line_pid("        p2pbench-163     [001] .....     4.678143: x: ") == 163);
+	CHECK(p2pb_trace_line_pid(" kworker/u8:2-57 [000] d..1.    12.000001: unmap: ") == 57);
+	CHECK(p2pb_trace_line_pid("  <idle>-0  [001] ..... 1.0: x: ") == 0);
+	CHECK(p2pb_trace_line_pid("garbage [001]") == -1);
+	CHECK(p2pb_trace_line_pid("no cpu field") == -1);
 	CHECK(!p2pb_trace_parse_line("# tracer: nop\n", &ts, event, sizeof(event), args, sizeof(args)));
 	CHECK(!p2pb_trace_parse_line("garbage", &ts, event, sizeof(event), args, sizeof(args)));
 
@@ -88,6 +94,7 @@ int main(void)
 		fclose(f);
 	CHECK(p2pb_trace_kprobes[i] == NULL);
 	check_recipe(TEST_SOURCE_DIR "/kernel/trace/exporter-state.kprobes", p2pb_exporter_watch_kprobes);
+	check_recipe(TEST_SOURCE_DIR "/kernel/trace/iommufd-revoke.kprobes", p2pb_iommufd_kprobes);
 	check_memory_gone();
 
 	/* kernel log classification */
