@@ -117,7 +117,7 @@ int main(void)
 	CHECK(parse("kmod:fence=", &spec) < 0);
 	CHECK(parse("kmod:fence=-5ms", &spec) < 0);
 
-	CHECK(parse("rdma9", &spec) < 0 && strstr(p2pb_error(), "known: kmod, null"));
+	CHECK(parse("rdma9", &spec) < 0 && strstr(p2pb_error(), "known: kmod, iommufd, null"));
 	CHECK(parse("kmod:delay", &spec) < 0);
 	CHECK(parse("kmod:delay=soon", &spec) < 0);
 	CHECK(parse("kmod:count=0", &spec) < 0);
