@@ -117,6 +117,15 @@ int main(void)
 	CHECK(parse("kmod:fence=", &spec) < 0);
 	CHECK(parse("kmod:fence=-5ms", &spec) < 0);
 
+	/* iommufd: dev= required, a page-aligned iova (1 GiB unless given) */
+	CHECK(parse("iommufd", &spec) == 0 && p2pb_engine_spec_check(&spec) < 0 &&
+	      strstr(p2pb_error(), "needs dev=BDF"));
+	CHECK(parse("iommufd:dev=0000:02:00.0", &spec) == 0 && p2pb_engine_spec_check(&spec) == 0 &&
+	      spec.ops == &p2pb_engine_iommufd);
+	CHECK(parse("iommufd:dev=0000:02:00.0,iova=4097", &spec) < 0);
+	CHECK(parse("iommufd:dev=0000:02:00.0,iova=2m", &spec) == 0);
+	CHECK(parse("iommufd:delay=5ms", &spec) < 0);
+
 	CHECK(parse("rdma9", &spec) < 0 && strstr(p2pb_error(), "known: kmod, iommufd, null"));
 	CHECK(parse("kmod:delay", &spec) < 0);
 	CHECK(parse("kmod:delay=soon", &spec) < 0);
