@@ -11,6 +11,7 @@ OUT=$1 BUILD=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
 MATRIX_ITERATIONS=2
 . "$HERE/lib.sh"
+. "$HERE/checks-iommufd.sh"
 
 # the kernel is ours, and p2pbench doctor sees iommufd and the VFIO cdev
 check_built_kernel() {

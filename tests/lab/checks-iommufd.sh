@@ -1,0 +1,34 @@
+# shellcheck shell=bash
+# Lab checks of the iommufd engine (a real kernel importer: the edu function
+# opened through its VFIO cdev, the exporter's dma-buf mapped into its IOAS
+# with IOMMU_IOAS_MAP_FILE), sourced by the suites of kernels that have
+# iommufd (debug, built). docs/importers.md.
+
+# every trigger, judged with iommufd's meaning of the clauses: the kernel's
+# own unmap (iopt_revoke_notify's return) before the trigger returned (C1),
+# a map-file while revoked fails with ENODEV (C2), the area unmapped and
+# mapped again after the un-revoke (C3); the importing function given back
+# to the driver it had
+check_iommufd_revoke() {
+	local before
+	before=$(driver_of $IMP)
+	p2pbench revoke --device $EXP --trigger all --importer iommufd:dev=$IMP --iterations 3 --bind \
+		--json "$OUT/iommufd.json" --ktap "$OUT/iommufd.ktap" || fail "p2pbench revoke exited $?" || return 1
+	cat "$OUT/iommufd.ktap"
+	[ "$(driver_of $IMP)" = "$before" ] || fail "$IMP left on '$(driver_of $IMP)', was on '$before'" || return 1
+	jq -e '.cases[0].importers[0] | .kind == "iommufd" and .mapping == "IOMMU_IOAS_MAP_FILE"' "$OUT/iommufd.json" \
+		>/dev/null || fail "the result does not describe an iommufd importer" || return 1
+	jq -e '[.cases[].name] == ["flr", "mem-off", "d3hot", "low-power", "hot-reset", "close"] and
+		all(.cases[]; .status == "pass" and .verdict.outcome == "PASS" and .verdict.clauses.C1 == "pass" and
+		.verdict.clauses.C3 == "pass" and .iterations_measured == 3 and
+		all(.iterations[]; .remap_ok and all(.attachments[]; .invalidated and .unmapped and
+			.unmap_cause == "policy" and .invalidate_to_unmap_ns >= 0)))' "$OUT/iommufd.json" >/dev/null ||
+		fail "not every trigger passed with iommufd's own invalidate and unmap: $(jq -c '[.cases[] |
+			{name, status, verdict: .verdict.clauses}]' "$OUT/iommufd.json")" || return 1
+	jq -e --argjson e $ENODEV '[.cases[] | select(.name == "mem-off" or .name == "d3hot" or
+		.name == "low-power")] | all(.verdict.clauses.C2 == "pass" and
+		all(.iterations[]; .map_while_revoked_errno == $e))' "$OUT/iommufd.json" >/dev/null ||
+		fail "a map-file while revoked did not fail with ENODEV" || return 1
+	jq -r '.cases[] | "\(.name): revoke-to-quiesce p50 \(.summary.revoke_to_quiesce_ns.p50) ns, invalidate->unmap p50 \(.summary.invalidate_to_unmap_ns.p50) ns"' \
+		"$OUT/iommufd.json"
+}
