@@ -86,7 +86,7 @@ struct iommufd {
 	uint64_t kattach;		/* the kernel's dma_buf_attachment of our mapping, 0 unknown */
 	bool area;			/* an area is in the IOAS at iova */
 	bool live;			/* it translates (not revoked) */
-	pid_t mapper;			/* the thread whose MAP_FILE made kattach */
+	pid_t mapper;			/* while our MAP_FILE runs: its thread, else 0 */
 	struct p2pb_engine_event ring[RING];
 	unsigned int head, count, dropped;
 };
@@ -120,8 +120,9 @@ static void on_probe(void *ctx, const struct p2pb_probe_event *ev)
 	uint64_t at = arg_attach(ev->args);
 
 	if (!strcmp(ev->name, "attached")) {
-		if (ev->pid == k->mapper && at)
-			k->kattach = at;	/* our MAP_FILE's attachment */
+		/* our MAP_FILE's attachment; the same thread attaches other importers at other times */
+		if (k->mapper && ev->pid == k->mapper && at)
+			k->kattach = at;
 		return;
 	}
 	if (!at || at != k->kattach)
@@ -205,15 +206,16 @@ static int map_locked(struct iommufd *k)
 {
 	int err;
 
-	drain(k);		/* what came before is not ours */
-	k->mapper = gettid();
+	drain(k);		/* the events of the attachment before */
 	k->kattach = 0;
+	k->mapper = gettid();
 	err = p2pb_iommufd_map_file(&k->fd, k->dmabuf_fd, 0, k->length, k->o->iova);
-	if (err)
-		return err;
-	k->area = k->live = true;
-	drain(k);
-	return 0;
+	if (!err) {
+		k->area = k->live = true;
+		drain(k);	/* the attach is in the buffer: MAP_FILE made it before returning */
+	}
+	k->mapper = 0;
+	return err;
 }
 
 static int iommufd_attach(struct p2pb_engine *e, const struct p2pb_export *x, struct p2pb_attachment *a)

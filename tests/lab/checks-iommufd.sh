@@ -32,3 +32,26 @@ check_iommufd_revoke() {
 	jq -r '.cases[] | "\(.name): revoke-to-quiesce p50 \(.summary.revoke_to_quiesce_ns.p50) ns, invalidate->unmap p50 \(.summary.invalidate_to_unmap_ns.p50) ns"' \
 		"$OUT/iommufd.json"
 }
+
+# iommufd and the test module on one dma-buf (iommufd through the traffic
+# NVMe, which needs no driver of ours; the module on edu, unmapping 200 ms
+# late): the exporter waits for the module, not for iommufd, whose unmap
+# is its own and prompt; each importer's events are its own (a module's
+# attach, made by the same thread, is not taken for iommufd's)
+check_iommufd_beside_kmod() {
+	p2pbench revoke --device $EXP --trigger mem-off,flr --importer iommufd:dev=$TRAFFIC \
+		--importer kmod:delay=200ms,dev=$IMP --iterations 3 --bind --json "$OUT/iommufd-kmod.json" ||
+		fail "p2pbench revoke exited $?" || return 1
+	jq -c '.cases[] | {name, verdict: .verdict.outcome, importers: [.iterations[] | select(.warmup | not) |
+		[.attachments[] | {importer, invalidate_to_unmap_ns}]]}' "$OUT/iommufd-kmod.json"
+	jq -e '[.cases[0].importers[].kind] == ["iommufd", "kmod"]' "$OUT/iommufd-kmod.json" >/dev/null ||
+		fail "the importers are not iommufd then kmod" || return 1
+	jq -e 'all(.cases[]; .status == "pass" and .verdict.outcome == "PASS" and .iterations_measured == 3 and
+		all(.iterations[] | select(.warmup | not); .revoke_to_quiesce_ns >= 200000000 and
+			.trigger_ns >= 200000000 and
+			(.attachments[] | select(.importer == 0) | .invalidated and .unmapped and
+				.invalidate_to_unmap_ns < 100000000) and
+			(.attachments[] | select(.importer == 1) | .unmapped and .invalidate_to_unmap_ns >= 200000000)))' \
+		"$OUT/iommufd-kmod.json" >/dev/null ||
+		fail "the exporter did not wait for the module alone, or iommufd did not unmap promptly on its own"
+}
