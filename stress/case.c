@@ -847,8 +847,12 @@ static void add_to_hists(struct p2pb_case_result *r, const struct p2pb_iter_resu
 	for (a = 0; a < it->obs.n_atts; a++) {
 		p2pb_att_metrics(&it->atts[a], &mv);
 		/* an attachment's pair or nothing: both summaries count the attachments that unmapped */
-		if (p2pb_metric_has(&mv, P2PB_M_INVALIDATE_TO_UNMAP))
-			hists_add(r, &mv);
+		if (!p2pb_metric_has(&mv, P2PB_M_INVALIDATE_TO_UNMAP))
+			continue;
+		hists_add(r, &mv);
+		if (it->atts[a].importer < P2PB_TABLE_IMPORTERS)
+			p2pb_hist_add(&r->unmap_by_importer[it->atts[a].importer],
+				      mv.v[P2PB_M_INVALIDATE_TO_UNMAP]);
 	}
 	if (it->dma) {
 		r->dma_before.bytes += it->before.bytes, r->dma_before.ns += it->before.ns;
@@ -1254,6 +1258,8 @@ static void init_result(struct p2pb_case_result *r, const struct p2pb_job *j)
 	r->job = *j;
 	for (i = 0; i < P2PB_N_CASE_METRICS; i++)
 		p2pb_hist_init(&r->h[i]);
+	for (i = 0; i < P2PB_TABLE_IMPORTERS; i++)
+		p2pb_hist_init(&r->unmap_by_importer[i]);
 	p2pb_verdict_init(&r->verdict);
 	r->ctx.trigger = j->trigger->name;
 	r->ctx.trigger_unrevokes = j->trigger->restore && !j->trigger->permanent;

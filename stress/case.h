@@ -76,6 +76,9 @@ struct p2pb_iter_result {
 	uint64_t harm_bytes;
 };
 
+/* The importers a case's table shows one by one when it has several. */
+#define P2PB_TABLE_IMPORTERS 8
+
 struct p2pb_importer_info {
 	const struct p2pb_engine_spec *spec;	/* in the result's job */
 	json_object *describe;			/* the engine's view of the instance, owned */
@@ -103,6 +106,8 @@ struct p2pb_case_result {
 	struct p2pb_iter_result *iters;
 	unsigned int n_iters, measured, forced_iters;
 	struct p2pb_hist h[P2PB_N_CASE_METRICS];	/* by metric id, measured iterations only */
+	/* invalidate->unmap of each of the first importers: which one a revoke waited for */
+	struct p2pb_hist unmap_by_importer[P2PB_TABLE_IMPORTERS];
 	bool dma;
 	struct p2pb_window dma_before, dma_during, dma_after;
 	uint64_t dma_stale;

@@ -557,6 +557,18 @@ static void verdict_rows(const struct p2pb_case_result *r)
 	}
 }
 
+/* Several importers: each one's invalidate->unmap, so the table says which one the revoke waited for. */
+static void importer_rows(const struct p2pb_case_result *r)
+{
+	char label[32];
+	unsigned int i;
+
+	for (i = 0; r->n_importers > 1 && i < r->n_importers && i < P2PB_TABLE_IMPORTERS; i++) {
+		snprintf(label, sizeof(label), "inv->unmap #%u %.7s", i, r->importers[i].spec->ops->name);
+		row("", label, &r->unmap_by_importer[i]);
+	}
+}
+
 void p2pb_case_table(const struct p2pb_case_result *r)
 {
 	const struct p2pb_kmsg_counts *k = &r->klog;
@@ -566,6 +578,7 @@ void p2pb_case_table(const struct p2pb_case_result *r)
 	for (m = 0; m < P2PB_N_CASE_METRICS; m++)
 		if (p2pb_metrics[m].summary)
 			row(m ? "" : r->job.name, p2pb_metrics[m].label, &r->h[m]);
+	importer_rows(r);
 	if (r->load) {
 		printf("%-28s load: %.2f MB/s before, %.2f while revoked, %.2f after; %llu bytes moved while "
 		       "revoked; %llu I/O errors, %llu timeouts\n", "", rate_kb(&r->dma_before) / 1e3,

@@ -102,6 +102,22 @@ static void test_phases(void)
 	p2pb_case_result_free(&r);
 }
 
+/* Two importers of one dma-buf: each one's invalidate->unmap is kept, the revoke waits for the slower. */
+static void test_importers_apart(void)
+{
+	struct p2pb_job j = sim_job("sim", "null:delay=0", 2);
+	struct p2pb_case_result r;
+
+	CHECK(p2pb_job_set(&j, "importer", "null:delay=30ms") == 0);
+	p2pb_case_run(&s, &j, &r);
+	CHECK(r.verdict.outcome == P2PB_PASS && r.n_importers == 2);
+	CHECK_EQ_U64(r.unmap_by_importer[0].count, 2);
+	CHECK_EQ_U64(r.unmap_by_importer[1].count, 2);
+	CHECK(r.unmap_by_importer[0].max < 30000000 && r.unmap_by_importer[1].min >= 30000000);
+	CHECK(r.h[P2PB_M_REVOKE_TO_QUIESCE].min >= 30000000);
+	p2pb_case_result_free(&r);
+}
+
 /* The broken sim exporters are caught, with the clause and the evidence. */
 static void test_broken(void)
 {
@@ -194,6 +210,7 @@ int main(void)
 {
 	p2pb_session_init(&s, true);
 	test_phases();
+	test_importers_apart();
 	test_broken();
 	test_never();
 	test_errors();
