@@ -84,6 +84,7 @@ struct iommufd {
 	int dmabuf_fd;
 	uint64_t length;
 	uint64_t kattach;		/* the kernel's dma_buf_attachment of our mapping, 0 unknown */
+	bool attached;			/* to an export (one at a time: one IOVA) */
 	bool area;			/* an area is in the IOAS at iova */
 	bool live;			/* it translates (not revoked) */
 	pid_t mapper;			/* while our MAP_FILE runs: its thread, else 0 */
@@ -218,31 +219,6 @@ static int map_locked(struct iommufd *k)
 	return err;
 }
 
-static int iommufd_attach(struct p2pb_engine *e, const struct p2pb_export *x, struct p2pb_attachment *a)
-{
-	struct iommufd *k = I(e);
-	uint64_t align = 0;
-	int err;
-
-	if (x->fd < 0)
-		return p2pb_fail(-EINVAL, "importer %s: the iommufd engine imports dma-bufs only", e->spec->text);
-	if (!p2pb_iommufd_iova_alignment(&k->fd, &align) && align > 1 && (k->o->iova % align || x->length % align))
-		return p2pb_fail(-EINVAL, "importer %s: iova=0x%llx and the export's length %llu must be multiples "
-				 "of the IOAS's alignment, %llu", e->spec->text, (unsigned long long)k->o->iova,
-				 (unsigned long long)x->length, (unsigned long long)align);
-	pthread_mutex_lock(&k->lock);
-	k->dmabuf_fd = x->fd;
-	k->length = x->length;
-	err = map_locked(k);
-	if (!err && !k->kattach)
-		err = p2pb_fail(-EPROTO, "importer %s: the dma-buf was mapped, but no dma_buf_dynamic_attach of ours "
-				"was seen: its revoke cannot be timed", e->spec->text);
-	pthread_mutex_unlock(&k->lock);
-	a->id = 1;
-	a->map_err = err;
-	return err;
-}
-
 /* Take the area out of the IOAS (a revoked one translates nothing, but keeps its IOVA). Lock held. */
 static int unmap_locked(struct iommufd *k)
 {
@@ -256,6 +232,37 @@ static int unmap_locked(struct iommufd *k)
 	k->area = false;
 	k->kattach = 0;
 	return 0;
+}
+
+static int iommufd_attach(struct p2pb_engine *e, const struct p2pb_export *x, struct p2pb_attachment *a)
+{
+	struct iommufd *k = I(e);
+	uint64_t align = 0;
+	int err;
+
+	if (x->fd < 0)
+		return p2pb_fail(-EINVAL, "importer %s: the iommufd engine imports dma-bufs only", e->spec->text);
+	if (!p2pb_iommufd_iova_alignment(&k->fd, &align) && align > 1 && (k->o->iova % align || x->length % align))
+		return p2pb_fail(-EINVAL, "importer %s: iova=0x%llx and the export's length %llu must be multiples "
+				 "of the IOAS's alignment, %llu", e->spec->text, (unsigned long long)k->o->iova,
+				 (unsigned long long)x->length, (unsigned long long)align);
+	if (k->attached)
+		return p2pb_fail(-EINVAL, "an iommufd importer maps one dma-buf (at its iova=): give one iommufd "
+				 "importer, each with its own dev=, per dma-buf");
+	pthread_mutex_lock(&k->lock);
+	drain(k);
+	unmap_locked(k);	/* an area of an earlier export (close re-exports): its IOVA is ours again */
+	k->dmabuf_fd = x->fd;
+	k->length = x->length;
+	err = map_locked(k);
+	if (!err && !k->kattach)
+		err = p2pb_fail(-EPROTO, "importer %s: the dma-buf was mapped, but no dma_buf_dynamic_attach of ours "
+				"was seen: its revoke cannot be timed", e->spec->text);
+	k->attached = !err;
+	pthread_mutex_unlock(&k->lock);
+	a->id = 1;
+	a->map_err = err;
+	return err;
 }
 
 static int iommufd_map(struct p2pb_engine *e, struct p2pb_attachment *a)
@@ -330,7 +337,7 @@ static void iommufd_detach(struct p2pb_engine *e, struct p2pb_attachment *a)
 	pthread_mutex_lock(&k->lock);
 	drain(k);
 	unmap_locked(k);
-	k->live = false;
+	k->live = k->attached = false;
 	pthread_mutex_unlock(&k->lock);
 }
 
