@@ -178,14 +178,15 @@ static int iommufd_open(struct p2pb_engine *e, struct p2pb_restore *r)
 	k->fd.fd = -1;
 	k->dev.device_fd = k->dev.group_fd = k->dev.container_fd = -1;
 	k->probes = (struct p2pb_probe_set){ .instance = "p2pbench-iommufd", .group = GROUP,
-					     .kprobes = p2pb_iommufd_kprobes, .pipe_fd = -1 };
+					     .kprobes = p2pb_iommufd_kprobes };
 	pthread_mutex_init(&k->lock, NULL);
 	if (e->instance > 0)
 		return p2pb_fail(-EINVAL, "importer %s: count=%u: one iommufd importer per PCI function (an IOAS "
 				 "per device); give another dev= for another", e->spec->text, e->spec->count);
 	if (!p2pb_pci_exists(k->o->dev))
 		return p2pb_fail(-ENODEV, "importer %s: no PCI device %s", e->spec->text, k->o->dev);
-	if ((err = iommufd_bind(e, r)) || (err = p2pb_iommufd_open(&k->fd)))
+	/* a kernel without iommufd is said before anything is rebound */
+	if ((err = p2pb_iommufd_open(&k->fd)) || (err = iommufd_bind(e, r)))
 		return err;
 	err = p2pb_vfio_open_cdev(&k->dev, k->o->dev, k->fd.fd, k->fd.ioas_id);
 	if (err)

@@ -171,9 +171,6 @@ static void probe_set_remove(struct p2pb_probe_set *p)
 {
 	char path[384], file[128];
 
-	if (p->pipe_fd >= 0)
-		close(p->pipe_fd);
-	p->pipe_fd = -1;
 	snprintf(file, sizeof(file), "events/%s/enable", p->group);
 	probe_set_path(p, file, path, sizeof(path));
 	put(path, "0", false);
@@ -196,7 +193,6 @@ int p2pb_probe_set_start(struct p2pb_probe_set *p, const char **why)
 	int err;
 
 	p->on = false;
-	p->pipe_fd = -1;
 	p->partial_len = 0;
 	if (access(TRACEFS "kprobe_events", W_OK))
 		return probe_set_fail(p, -errno, why, "no writable " TRACEFS "kprobe_events");
@@ -215,9 +211,8 @@ int p2pb_probe_set_start(struct p2pb_probe_set *p, const char **why)
 	if ((err = put(path, "mono", false)))
 		return probe_set_fail(p, err, why, "cannot set our tracefs instance's clock");
 	probe_set_path(p, "trace_pipe", path, sizeof(path));
-	p->pipe_fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-	if (p->pipe_fd < 0)
-		return probe_set_fail(p, -errno, why, "cannot open our tracefs instance's trace_pipe");
+	if (access(path, R_OK))
+		return probe_set_fail(p, -errno, why, "cannot read our tracefs instance's trace_pipe");
 	p->on = true;
 	return 0;
 }
@@ -249,13 +244,18 @@ static void probe_set_line(const char *line, void (*fn)(void *, const struct p2p
 void p2pb_probe_set_drain(struct p2pb_probe_set *p, void (*fn)(void *ctx, const struct p2pb_probe_event *ev),
 			  void *ctx)
 {
-	char buf[8192], line[sizeof(p->partial)];
+	char buf[8192], line[sizeof(p->partial)], path[384];
 	ssize_t n;
 	char *start, *nl;
+	int fd;
 
 	if (!p->on)
 		return;
-	while ((n = read(p->pipe_fd, buf, sizeof(buf) - 1)) > 0) {
+	probe_set_path(p, "trace_pipe", path, sizeof(path));
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	while ((n = read(fd, buf, sizeof(buf) - 1)) > 0) {
 		buf[n] = 0;
 		for (start = buf; (nl = strchr(start, '\n')); start = nl + 1) {
 			snprintf(line, sizeof(line), "%.*s%.*s", (int)p->partial_len, p->partial, (int)(nl - start),
@@ -271,6 +271,7 @@ void p2pb_probe_set_drain(struct p2pb_probe_set *p, void (*fn)(void *ctx, const 
 			p->partial_len = 0;	/* a line longer than any event: drop it */
 		}
 	}
+	close(fd);
 }
 
 void p2pb_probe_set_stop(struct p2pb_probe_set *p)

@@ -32,14 +32,14 @@ void p2pb_trace_stop(struct p2pb_trace *t);
  * A set of kprobes enabled in a tracefs instance of our own: its own buffer
  * and trace_clock "mono" (CLOCK_MONOTONIC), so `p2pbench --trace` and other
  * tracers are not disturbed. Events are consumed from its trace_pipe: none
- * is lost between two drains.
+ * is lost between two drains. No file stays open between calls (a case's
+ * check of what it gave back counts open files).
  */
 struct p2pb_probe_set {
 	const char *instance;		/* the instance's name */
 	const char *group;		/* the kprobes' group */
 	const char *const *kprobes;	/* kprobe_events lines of that group, NULL-terminated */
 	bool on;
-	int pipe_fd;
 	char partial[1024];		/* a line the last read cut */
 	size_t partial_len;
 };
