@@ -105,10 +105,12 @@ struct p2pb_engine {
  *	with a NULL name: defaults, parsing, help text and errors come from them
  * @opts_size: size of the engine's option struct (at most P2PB_ENGINE_OPTS)
  * @check: the options complete? Pure; -EINVAL with p2pb_fail().
- * @injected: P2PB_INJECT_* the options ask for. Pure.
- * @moves_data: the options make the engine move data (its stats count bytes). Pure.
+ * @injected: P2PB_INJECT_* the options ask for. Pure. Optional (NULL: none).
+ * @moves_data: the options make the engine move data (its stats count bytes).
+ *	Pure. Optional (NULL: never).
  * @unrevocable: the attach mode name when the options ask for an importer
  *	the exporter must refuse (contract clause C5), else NULL. Pure.
+ *	Optional (NULL: always dynamic).
  * @describe: the engine's view of an instance for the result document
  *	(device, unmap policy...), called after open. Never blocks.
  * @open: get ready (load modules, open devices, draw delays): the
@@ -123,7 +125,8 @@ struct p2pb_engine {
  *	some were lost. Any thread, never blocks.
  * @stats: counters of @a. Any thread, never blocks: the orchestrator polls
  *	it while a trigger is in the kernel.
- * @start: start moving data through @a (moves_data only). Orchestrating thread.
+ * @start: start moving data through @a (moves_data only). Orchestrating
+ *	thread. Optional for an engine that never moves data.
  * @bins: drain up to @max closed throughput bins of @a into @b (*@n of them,
  *	oldest first), their width into *@bin_ns; -EOVERFLOW when some were
  *	lost. Optional (NULL: the engine keeps none). Any thread, never blocks.

@@ -68,7 +68,7 @@ static int iommufd_check_opts(const void *opts, const char *spec)
  */
 const char *const p2pb_iommufd_kprobes[] = {
 	"p:" GROUP "/revoke iopt_revoke_notify attach=$arg1:x64",
-	"r:" GROUP "/revoked iopt_revoke_notify attach=$arg1:x64",
+	"r:" GROUP "/revoke_ret iopt_revoke_notify attach=$arg1:x64",
 	"r:" GROUP "/attached dma_buf_dynamic_attach attach=$retval:x64",
 	NULL,
 };
@@ -80,31 +80,36 @@ struct iommufd {
 	struct p2pb_iommufd fd;
 	struct p2pb_vfio_dev dev;
 	struct p2pb_probe_set probes;
+	pthread_mutex_t ioctl_lock;	/* attach, map, unmap, detach: one at a time */
+	bool attached;			/* to an export (one at a time: one IOVA); under ioctl_lock */
 	pthread_mutex_t lock;		/* the fields below; events and stats come from any thread */
 	int dmabuf_fd;
 	uint64_t length;
 	uint64_t kattach;		/* the kernel's dma_buf_attachment of our mapping, 0 unknown */
-	bool attached;			/* to an export (one at a time: one IOVA) */
+	bool counted;			/* in iommufd_engines_open */
 	bool area;			/* an area is in the IOAS at iova */
 	bool live;			/* it translates (not revoked) */
-	pid_t mapper;			/* while our MAP_FILE runs: its thread, else 0 */
+	pid_t map_tid;			/* while our MAP_FILE runs: its thread, else 0 */
 	struct p2pb_engine_event ring[RING];
 	unsigned int head, count, dropped;
 };
 
-static struct iommufd *I(struct p2pb_engine *e)
+/* iommufd engines open in this process: one at most (one probe set) */
+static unsigned int iommufd_engines_open;
+
+static struct iommufd *IFD(struct p2pb_engine *e)
 {
 	return e->priv;
 }
 
-static void record(struct iommufd *k, uint64_t ts, enum p2pb_engine_ev type, int arg)
+static void record(struct iommufd *ifd, uint64_t ts, enum p2pb_engine_ev type, int arg)
 {
-	if (k->count == RING) {
-		k->head = (k->head + 1) % RING;
-		k->count--;
-		k->dropped++;
+	if (ifd->count == RING) {
+		ifd->head = (ifd->head + 1) % RING;
+		ifd->count--;
+		ifd->dropped++;
 	}
-	k->ring[(k->head + k->count++) % RING] = (struct p2pb_engine_event){ .ts_ns = ts, .type = type, .arg = arg };
+	ifd->ring[(ifd->head + ifd->count++) % RING] = (struct p2pb_engine_event){ .ts_ns = ts, .type = type, .arg = arg };
 }
 
 static uint64_t arg_attach(const char *args)
@@ -117,29 +122,33 @@ static uint64_t arg_attach(const char *args)
 /* One kernel event, with the lock held. */
 static void on_probe(void *ctx, const struct p2pb_probe_event *ev)
 {
-	struct iommufd *k = ctx;
+	struct iommufd *ifd = ctx;
 	uint64_t at = arg_attach(ev->args);
 
-	if (!strcmp(ev->name, "attached")) {
-		/* our MAP_FILE's attachment; the same thread attaches other importers at other times */
-		if (k->mapper && ev->pid == k->mapper && at)
-			k->kattach = at;
+	if (!strcmp(ev->name, P2PB_PROBE_LOST)) {
+		ifd->dropped++;		/* the kernel's buffer overflowed: a revoke may be missing */
 		return;
 	}
-	if (!at || at != k->kattach)
+	if (!strcmp(ev->name, "attached")) {
+		/* our MAP_FILE's attachment (not an error pointer); the same thread attaches other importers */
+		if (ifd->map_tid && ev->pid == ifd->map_tid && at && at < (uint64_t)-4095)
+			ifd->kattach = at;
+		return;
+	}
+	if (!at || at != ifd->kattach)
 		return;			/* another importer's, or one we let go */
 	if (!strcmp(ev->name, "revoke")) {
 		/* an un-revoke calls it again: the mapping stays revoked */
-		record(k, ev->ts_ns, P2PB_EE_INVALIDATE, k->live);
-	} else if (!strcmp(ev->name, "revoked") && k->live) {
-		k->live = false;
-		record(k, ev->ts_ns, P2PB_EE_UNMAP, P2PB_UNMAP_POLICY);
+		record(ifd, ev->ts_ns, P2PB_EE_INVALIDATE, ifd->live);
+	} else if (!strcmp(ev->name, "revoke_ret") && ifd->live) {
+		ifd->live = false;
+		record(ifd, ev->ts_ns, P2PB_EE_UNMAP, P2PB_UNMAP_POLICY);
 	}
 }
 
-static void drain(struct iommufd *k)
+static void drain(struct iommufd *ifd)
 {
-	p2pb_probe_set_drain(&k->probes, on_probe, k);
+	p2pb_probe_set_drain(&ifd->probes, on_probe, ifd);
 }
 
 /* ---- the engine ---- */
@@ -147,7 +156,7 @@ static void drain(struct iommufd *k)
 /* dev= on vfio-pci: an unbound function, or one our test module holds, is moved there for the run. */
 static int iommufd_bind(struct p2pb_engine *e, struct p2pb_restore *r)
 {
-	const char *dev = I(e)->o->dev;
+	const char *dev = IFD(e)->o->dev;
 	char drv[64];
 	int err = p2pb_pci_driver(dev, drv, sizeof(drv));
 
@@ -166,101 +175,135 @@ static int iommufd_bind(struct p2pb_engine *e, struct p2pb_restore *r)
 
 static int iommufd_open(struct p2pb_engine *e, struct p2pb_restore *r)
 {
-	struct iommufd *k = calloc(1, sizeof(*k));
+	struct iommufd *ifd = calloc(1, sizeof(*ifd));
 	const char *why = "";
 	uint16_t cmd;
 	int err;
 
-	if (!k)
+	if (!ifd)
 		return -ENOMEM;
-	e->priv = k;
-	k->o = (const struct iommufd_opts *)e->spec->opts;
-	k->fd.fd = -1;
-	k->dev.device_fd = k->dev.group_fd = k->dev.container_fd = -1;
-	k->probes = (struct p2pb_probe_set){ .instance = "p2pbench-iommufd", .group = GROUP,
+	e->priv = ifd;
+	ifd->o = (const struct iommufd_opts *)e->spec->opts;
+	ifd->fd.fd = -1;
+	ifd->dev.device_fd = ifd->dev.group_fd = ifd->dev.container_fd = -1;
+	ifd->probes = (struct p2pb_probe_set){ .instance = "p2pbench-iommufd", .group = GROUP,
 					     .kprobes = p2pb_iommufd_kprobes };
-	pthread_mutex_init(&k->lock, NULL);
-	if (e->instance > 0)
-		return p2pb_fail(-EINVAL, "importer %s: count=%u: one iommufd importer per PCI function (an IOAS "
-				 "per device); give another dev= for another", e->spec->text, e->spec->count);
-	if (!p2pb_pci_exists(k->o->dev))
-		return p2pb_fail(-ENODEV, "importer %s: no PCI device %s", e->spec->text, k->o->dev);
+	pthread_mutex_init(&ifd->lock, NULL);
+	pthread_mutex_init(&ifd->ioctl_lock, NULL);
+	if (iommufd_engines_open)
+		return p2pb_fail(-EINVAL, "importer %s: one iommufd importer per run (its kprobes and their trace "
+				 "instance are one per process)", e->spec->text);
+	iommufd_engines_open++;
+	ifd->counted = true;
+	if (!p2pb_pci_exists(ifd->o->dev))
+		return p2pb_fail(-ENODEV, "importer %s: no PCI device %s", e->spec->text, ifd->o->dev);
+	/* iommufd as a module: /dev/iommu has no alias that loads it */
+	if (access("/dev/iommu", F_OK) && !p2pb_module_loaded("iommufd"))
+		p2pb_module_ensure(r, "iommufd");
 	/* a kernel without iommufd is said before anything is rebound */
-	if ((err = p2pb_iommufd_open(&k->fd)) || (err = iommufd_bind(e, r)))
+	if ((err = p2pb_iommufd_open(&ifd->fd)) || (err = iommufd_bind(e, r)))
 		return err;
-	err = p2pb_vfio_open_cdev(&k->dev, k->o->dev, k->fd.fd, k->fd.ioas_id);
+	err = p2pb_vfio_open_cdev(&ifd->dev, ifd->o->dev, ifd->fd.fd, ifd->fd.ioas_id);
 	if (err)
 		return p2pb_fail(err, "importer %s: %s", e->spec->text, p2pb_error());
 	/* vfio-pci turns bus mastering off at open; the function's DMA needs it */
-	if (!p2pb_vfio_cfg_read(&k->dev, PCI_COMMAND, &cmd, 2)) {
+	if (!p2pb_vfio_cfg_read(&ifd->dev, PCI_COMMAND, &cmd, 2)) {
 		cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
-		p2pb_vfio_cfg_write(&k->dev, PCI_COMMAND, &cmd, 2);
+		p2pb_vfio_cfg_write(&ifd->dev, PCI_COMMAND, &cmd, 2);
 	}
-	err = p2pb_probe_set_start(&k->probes, &why);
+	err = p2pb_probe_set_start(&ifd->probes, &why);
 	if (err)
 		return p2pb_fail(err, "importer %s: the iommufd engine times the kernel's revoke of its mapping "
 				 "with kprobes on iopt_revoke_notify: %s: %s", e->spec->text, why, strerror(-err));
 	return 0;
 }
 
-/* MAP_FILE at iova, and which kernel attachment it made. Lock held. */
-static int map_locked(struct iommufd *k)
+/*
+ * The ioctls run under ioctl_lock only: one may wait for the dma-buf's
+ * reservation lock, which a revoke holds, while events and stats (under
+ * lock, briefly) are read from other threads.
+ */
+
+/* MAP_FILE at iova, and which kernel attachment it made. ioctl_lock held. */
+static int map_area(struct iommufd *ifd)
 {
 	int err;
 
-	drain(k);		/* the events of the attachment before */
-	k->kattach = 0;
-	k->mapper = gettid();
-	err = p2pb_iommufd_map_file(&k->fd, k->dmabuf_fd, 0, k->length, k->o->iova);
-	if (!err) {
-		k->area = k->live = true;
-		drain(k);	/* the attach is in the buffer: MAP_FILE made it before returning */
+	pthread_mutex_lock(&ifd->lock);
+	drain(ifd);		/* the events of the attachment before */
+	ifd->kattach = 0;
+	ifd->map_tid = gettid();
+	ifd->area = ifd->live = true;	/* a revoke right after the map is this mapping's */
+	pthread_mutex_unlock(&ifd->lock);
+	err = p2pb_iommufd_map_file(&ifd->fd, ifd->dmabuf_fd, 0, ifd->length, ifd->o->iova);
+	pthread_mutex_lock(&ifd->lock);
+	drain(ifd);		/* the attach is in the buffer: MAP_FILE made it before returning */
+	if (err) {
+		ifd->area = ifd->live = false;
+		ifd->kattach = 0;
 	}
-	k->mapper = 0;
+	ifd->map_tid = 0;
+	if (!err && !ifd->kattach)
+		err = -EPROTO;
+	pthread_mutex_unlock(&ifd->lock);
 	return err;
 }
 
-/* Take the area out of the IOAS (a revoked one translates nothing, but keeps its IOVA). Lock held. */
-static int unmap_locked(struct iommufd *k)
+/*
+ * Take the area out of the IOAS (a revoked one translates nothing, but
+ * keeps its IOVA); @forced: our own release of a live mapping, recorded as
+ * such. ioctl_lock held.
+ */
+static int unmap_area(struct iommufd *ifd, bool forced)
 {
+	bool area;
 	int err;
 
-	if (!k->area)
+	pthread_mutex_lock(&ifd->lock);
+	drain(ifd);
+	area = ifd->area;
+	pthread_mutex_unlock(&ifd->lock);
+	if (!area)
 		return 0;
-	err = p2pb_iommufd_unmap(&k->fd, k->o->iova, k->length, NULL);
-	if (err)
-		return err;
-	k->area = false;
-	k->kattach = 0;
-	return 0;
+	err = p2pb_iommufd_unmap(&ifd->fd, ifd->o->iova, ifd->length, NULL);
+	pthread_mutex_lock(&ifd->lock);
+	drain(ifd);		/* a revoke during our unmap is still ours */
+	if (!err) {
+		if (forced && ifd->live)
+			record(ifd, p2pb_now_ns(), P2PB_EE_UNMAP, P2PB_UNMAP_FORCED);
+		ifd->area = ifd->live = false;
+		ifd->kattach = 0;
+	}
+	pthread_mutex_unlock(&ifd->lock);
+	return err;
 }
 
 static int iommufd_attach(struct p2pb_engine *e, const struct p2pb_export *x, struct p2pb_attachment *a)
 {
-	struct iommufd *k = I(e);
+	struct iommufd *ifd = IFD(e);
 	uint64_t align = 0;
 	int err;
 
 	if (x->fd < 0)
 		return p2pb_fail(-EINVAL, "importer %s: the iommufd engine imports dma-bufs only", e->spec->text);
-	if (!p2pb_iommufd_iova_alignment(&k->fd, &align) && align > 1 && (k->o->iova % align || x->length % align))
+	if (!p2pb_iommufd_iova_alignment(&ifd->fd, &align) && align > 1 && (ifd->o->iova % align || x->length % align))
 		return p2pb_fail(-EINVAL, "importer %s: iova=0x%llx and the export's length %llu must be multiples "
-				 "of the IOAS's alignment, %llu", e->spec->text, (unsigned long long)k->o->iova,
+				 "of the IOAS's alignment, %llu", e->spec->text, (unsigned long long)ifd->o->iova,
 				 (unsigned long long)x->length, (unsigned long long)align);
-	if (k->attached)
+	if (ifd->attached)
 		return p2pb_fail(-EINVAL, "an iommufd importer maps one dma-buf (at its iova=): give one iommufd "
-				 "importer, each with its own dev=, per dma-buf");
-	pthread_mutex_lock(&k->lock);
-	drain(k);
-	unmap_locked(k);	/* an area of an earlier export (close re-exports): its IOVA is ours again */
-	k->dmabuf_fd = x->fd;
-	k->length = x->length;
-	err = map_locked(k);
-	if (!err && !k->kattach)
-		err = p2pb_fail(-EPROTO, "importer %s: the dma-buf was mapped, but no dma_buf_dynamic_attach of ours "
-				"was seen: its revoke cannot be timed", e->spec->text);
-	k->attached = !err;
-	pthread_mutex_unlock(&k->lock);
+				 "importer per dma-buf");
+	pthread_mutex_lock(&ifd->ioctl_lock);
+	unmap_area(ifd, false);	/* an area of an earlier export (close re-exports): its IOVA is ours again */
+	ifd->dmabuf_fd = x->fd;
+	ifd->length = x->length;
+	err = map_area(ifd);
+	ifd->attached = !err;
+	pthread_mutex_unlock(&ifd->ioctl_lock);
+	if (err == -EPROTO)
+		p2pb_fail(err, "importer %s: the dma-buf was mapped, but no dma_buf_dynamic_attach of this thread "
+			  "was seen (in a PID namespace the trace shows other PIDs): its revoke cannot be timed",
+			  e->spec->text);
 	a->id = 1;
 	a->map_err = err;
 	return err;
@@ -268,105 +311,113 @@ static int iommufd_attach(struct p2pb_engine *e, const struct p2pb_export *x, st
 
 static int iommufd_map(struct p2pb_engine *e, struct p2pb_attachment *a)
 {
-	struct iommufd *k = I(e);
-	int err;
+	struct iommufd *ifd = IFD(e);
+	bool live;
+	int err = 0;
 
-	pthread_mutex_lock(&k->lock);
-	drain(k);
-	err = k->live ? 0 : unmap_locked(k);
-	if (!err && !k->area)
-		err = map_locked(k);
-	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_lock(&ifd->ioctl_lock);
+	pthread_mutex_lock(&ifd->lock);
+	drain(ifd);
+	live = ifd->live;
+	pthread_mutex_unlock(&ifd->lock);
+	if (!live && !(err = unmap_area(ifd, false)))
+		err = map_area(ifd);
+	pthread_mutex_unlock(&ifd->ioctl_lock);
 	a->map_err = err;
 	return err;
 }
 
+/*
+ * A forced release. iommufd removes the translation inside the invalidate,
+ * so a revoked mapping needs nothing (and the unmap would wait for the
+ * reservation lock a stuck revoke holds); a live one is taken out.
+ */
 static int iommufd_unmap(struct p2pb_engine *e, struct p2pb_attachment *a)
 {
-	struct iommufd *k = I(e);
-	bool was_live;
-	int err;
+	struct iommufd *ifd = IFD(e);
+	bool live;
+	int err = 0;
 
 	(void)a;
-	pthread_mutex_lock(&k->lock);
-	drain(k);
-	was_live = k->live;
-	err = unmap_locked(k);
-	if (!err && was_live) {
-		k->live = false;
-		record(k, p2pb_now_ns(), P2PB_EE_UNMAP, P2PB_UNMAP_FORCED);
-	}
-	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_lock(&ifd->ioctl_lock);
+	pthread_mutex_lock(&ifd->lock);
+	drain(ifd);
+	live = ifd->live;
+	pthread_mutex_unlock(&ifd->lock);
+	if (live)
+		err = unmap_area(ifd, true);
+	pthread_mutex_unlock(&ifd->ioctl_lock);
 	return err;
 }
 
 static int iommufd_events(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_event *ev,
 			  uint32_t max, uint32_t *n)
 {
-	struct iommufd *k = I(e);
+	struct iommufd *ifd = IFD(e);
 	int lost;
 
 	(void)a;
-	pthread_mutex_lock(&k->lock);
-	drain(k);
-	for (*n = 0; *n < max && k->count; (*n)++, k->count--, k->head = (k->head + 1) % RING)
-		ev[*n] = k->ring[k->head];
-	lost = k->dropped;
-	k->dropped = 0;
-	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_lock(&ifd->lock);
+	drain(ifd);
+	for (*n = 0; *n < max && ifd->count; (*n)++, ifd->count--, ifd->head = (ifd->head + 1) % RING)
+		ev[*n] = ifd->ring[ifd->head];
+	lost = ifd->dropped;
+	ifd->dropped = 0;
+	pthread_mutex_unlock(&ifd->lock);
 	return lost ? -EOVERFLOW : 0;
 }
 
 static int iommufd_stats(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_stats *st)
 {
-	struct iommufd *k = I(e);
+	struct iommufd *ifd = IFD(e);
 
 	(void)a;
 	memset(st, 0, sizeof(*st));
-	pthread_mutex_lock(&k->lock);
-	drain(k);
-	st->mapped = k->live;
-	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_lock(&ifd->lock);
+	drain(ifd);
+	st->mapped = ifd->live;
+	pthread_mutex_unlock(&ifd->lock);
 	return 0;
 }
 
 static void iommufd_detach(struct p2pb_engine *e, struct p2pb_attachment *a)
 {
-	struct iommufd *k = I(e);
+	struct iommufd *ifd = IFD(e);
 
 	(void)a;
-	pthread_mutex_lock(&k->lock);
-	drain(k);
-	unmap_locked(k);
-	k->live = k->attached = false;
-	pthread_mutex_unlock(&k->lock);
+	pthread_mutex_lock(&ifd->ioctl_lock);
+	unmap_area(ifd, false);
+	ifd->attached = false;
+	pthread_mutex_unlock(&ifd->ioctl_lock);
 }
 
 static void iommufd_close(struct p2pb_engine *e)
 {
-	struct iommufd *k = I(e);
+	struct iommufd *ifd = IFD(e);
 
-	if (!k)
+	if (!ifd)
 		return;
-	p2pb_probe_set_stop(&k->probes);
-	p2pb_vfio_close(&k->dev);	/* detaches the function from the IOAS */
-	p2pb_iommufd_close(&k->fd);
-	pthread_mutex_destroy(&k->lock);
-	free(k);
+	iommufd_engines_open -= ifd->counted;
+	p2pb_probe_set_stop(&ifd->probes);
+	p2pb_vfio_close(&ifd->dev);	/* detaches the function from the IOAS */
+	p2pb_iommufd_close(&ifd->fd);
+	pthread_mutex_destroy(&ifd->lock);
+	pthread_mutex_destroy(&ifd->ioctl_lock);
+	free(ifd);
 	e->priv = NULL;
 }
 
 static json_object *iommufd_describe(const struct p2pb_engine *e)
 {
-	const struct iommufd *k = e->priv;
+	const struct iommufd *ifd = e->priv;
 	const struct iommufd_opts *o = (const struct iommufd_opts *)e->spec->opts;
 	json_object *j = json_object_new_object();
 
 	json_object_object_add(j, "device", json_object_new_string(o->dev));
 	json_object_object_add(j, "iova", p2pb_json_u64(o->iova));
 	json_object_object_add(j, "mapping", json_object_new_string("IOMMU_IOAS_MAP_FILE"));
-	if (k)
-		json_object_object_add(j, "ioas_id", json_object_new_int((int)k->fd.ioas_id));
+	if (ifd)
+		json_object_object_add(j, "ioas_id", json_object_new_int((int)ifd->fd.ioas_id));
 	json_object_object_add(j, "unmap", json_object_new_string("kernel"));
 	return j;
 }

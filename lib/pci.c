@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -308,14 +309,15 @@ int p2pb_restore_all(struct p2pb_restore *r)
 			}
 		}
 	}
+	/* each module we loaded alone (modprobe -r would take dependencies that were there before) */
 	while (r->n_mod > 0) {
-		char *argv[] = { "modprobe", "-r", r->modules[--r->n_mod], NULL };
+		const char *name = r->modules[--r->n_mod];
 
-		if (!p2pb_module_loaded(r->modules[r->n_mod]))
-			continue;	/* went with one unloaded before it */
-		err = run_quiet(argv);
+		if (!p2pb_module_loaded(name))
+			continue;
+		err = syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
 		if (err && !first)
-			first = p2pb_fail(-EBUSY, "could not unload module %s", r->modules[r->n_mod]);
+			first = p2pb_fail(err, "could not unload module %s: %s", name, strerror(-err));
 	}
 	return first;
 }

@@ -186,6 +186,11 @@ static int probe_set_fail(struct p2pb_probe_set *p, int err, const char **why, c
 	return err;
 }
 
+/* Options that shape a trace line: no TGID column, the irq-info and context columns there. */
+static const char *const probe_set_options[] = {
+	"options/record-tgid", "options/irq-info", "options/context-info",
+};
+
 int p2pb_probe_set_start(struct p2pb_probe_set *p, const char **why)
 {
 	char path[384], file[128];
@@ -210,6 +215,14 @@ int p2pb_probe_set_start(struct p2pb_probe_set *p, const char **why)
 	probe_set_path(p, "trace_clock", path, sizeof(path));
 	if ((err = put(path, "mono", false)))
 		return probe_set_fail(p, err, why, "cannot set our tracefs instance's clock");
+	/* the line format we parse, whatever the global options the instance copied */
+	for (i = 0; i < sizeof(probe_set_options) / sizeof(probe_set_options[0]); i++) {
+		probe_set_path(p, probe_set_options[i], path, sizeof(path));
+		put(path, strstr(probe_set_options[i], "record-tgid") ? "0" : "1", false);
+	}
+	probe_set_path(p, "tracing_on", path, sizeof(path));
+	if ((err = put(path, "1", false)))
+		return probe_set_fail(p, err, why, "cannot turn our tracefs instance on");
 	probe_set_path(p, "trace_pipe", path, sizeof(path));
 	if (access(path, R_OK))
 		return probe_set_fail(p, -errno, why, "cannot read our tracefs instance's trace_pipe");
@@ -233,8 +246,15 @@ int p2pb_trace_line_pid(const char *line)
 
 static void probe_set_line(const char *line, void (*fn)(void *, const struct p2pb_probe_event *), void *ctx)
 {
-	struct p2pb_probe_event ev;
+	struct p2pb_probe_event ev = { 0 };
 
+	if (strstr(line, "[LOST ")) {	/* "CPU:N [LOST M EVENTS]" */
+		snprintf(ev.name, sizeof(ev.name), "%s", P2PB_PROBE_LOST);
+		snprintf(ev.args, sizeof(ev.args), "%.500s", line);
+		ev.pid = -1;
+		fn(ctx, &ev);
+		return;
+	}
 	if (!p2pb_trace_parse_line(line, &ev.ts_ns, ev.name, sizeof(ev.name), ev.args, sizeof(ev.args)))
 		return;
 	ev.pid = p2pb_trace_line_pid(line);

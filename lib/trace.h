@@ -44,6 +44,9 @@ struct p2pb_probe_set {
 	size_t partial_len;
 };
 
+/* The name of the event a drain hands over where the kernel lost events (its buffer was full). */
+#define P2PB_PROBE_LOST "*lost*"
+
 struct p2pb_probe_event {
 	uint64_t ts_ns;
 	int pid;			/* of the task that hit the probe */

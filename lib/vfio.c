@@ -186,12 +186,16 @@ int p2pb_vfio_open_cdev(struct p2pb_vfio_dev *d, const char *bdf, int iommufd, u
 		return p2pb_fail(-errno, "cannot open %s (%s): %s", path, bdf, strerror(errno));
 	if (ioctl(d->device_fd, P2PB_VFIO_DEVICE_BIND_IOMMUFD, &b)) {
 		err = -errno;
-		return p2pb_fail(err, "binding %s to an iommufd: %s%s", bdf, strerror(-err),
-				 err == -EBUSY ? " (its IOMMU group is open through /dev/vfio, by us or another process)" : "");
+		p2pb_fail(err, "binding %s to an iommufd: %s%s", bdf, strerror(-err),
+			  err == -EBUSY ? " (its IOMMU group is open through /dev/vfio, by us or another process)" : "");
+	} else if (ioctl(d->device_fd, P2PB_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at)) {
+		err = p2pb_fail(-errno, "attaching %s to IOAS %u: %s", bdf, ioas_id, strerror(errno));
+	} else {
+		err = read_regions(d);
 	}
-	if (ioctl(d->device_fd, P2PB_VFIO_DEVICE_ATTACH_IOMMUFD_PT, &at))
-		return p2pb_fail(-errno, "attaching %s to IOAS %u: %s", bdf, ioas_id, strerror(errno));
-	return read_regions(d);
+	if (err)
+		p2pb_vfio_close_device(d);	/* unbinds and detaches too */
+	return err;
 }
 
 void p2pb_vfio_close_device(struct p2pb_vfio_dev *d)
