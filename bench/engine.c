@@ -37,6 +37,26 @@ const char *p2pb_unmap_cause_name(enum p2pb_unmap_reason c)
 	return c <= P2PB_UNMAP_OTHER ? names[c] : "other";
 }
 
+void p2pb_event_ring_push(struct p2pb_event_ring *r, struct p2pb_engine_event e)
+{
+	if (r->count == P2PB_ENGINE_EVENT_RING) {
+		r->head = (r->head + 1) % P2PB_ENGINE_EVENT_RING;
+		r->count--;
+		r->dropped++;
+	}
+	r->ev[(r->head + r->count++) % P2PB_ENGINE_EVENT_RING] = e;
+}
+
+int p2pb_event_ring_take(struct p2pb_event_ring *r, struct p2pb_engine_event *ev, uint32_t max, uint32_t *n)
+{
+	int err = r->dropped ? -EOVERFLOW : 0;
+
+	for (*n = 0; *n < max && r->count; (*n)++, r->count--, r->head = (r->head + 1) % P2PB_ENGINE_EVENT_RING)
+		ev[*n] = r->ev[r->head];
+	r->dropped = 0;
+	return err;
+}
+
 /* ---- engine specs ---- */
 
 /* The keys every kind takes, into the spec itself. */

@@ -62,6 +62,21 @@ struct p2pb_engine_stats {
 	uint32_t last_error;		/* device status of the last failure */
 };
 
+/*
+ * An in-process engine's events until the orchestrator drains them: the
+ * oldest is dropped when full (and the drain says so). Not locked: the
+ * engine holds its own lock around both calls.
+ */
+#define P2PB_ENGINE_EVENT_RING 256
+struct p2pb_event_ring {
+	struct p2pb_engine_event ev[P2PB_ENGINE_EVENT_RING];
+	unsigned int head, count, dropped;
+};
+
+void p2pb_event_ring_push(struct p2pb_event_ring *r, struct p2pb_engine_event e);
+/* Up to @max of the oldest events into @ev (*@n of them); -EOVERFLOW when some were dropped since the last take. */
+int p2pb_event_ring_take(struct p2pb_event_ring *r, struct p2pb_engine_event *ev, uint32_t max, uint32_t *n);
+
 /* Throughput bins of an engine that keeps them: start and bytes of good completions. */
 struct p2pb_engine_bin {
 	uint64_t start_ns, bytes;

@@ -73,25 +73,22 @@ const char *const p2pb_iommufd_kprobes[] = {
 	NULL,
 };
 
-#define RING 256
-
 struct iommufd {
 	const struct iommufd_opts *o;
 	struct p2pb_iommufd fd;
 	struct p2pb_vfio_dev dev;
 	struct p2pb_probe_set probes;
+	bool counted;			/* in iommufd_engines_open */
 	pthread_mutex_t ioctl_lock;	/* attach, map, unmap, detach: one at a time */
 	bool attached;			/* to an export (one at a time: one IOVA); under ioctl_lock */
 	pthread_mutex_t lock;		/* the fields below; events and stats come from any thread */
 	int dmabuf_fd;
 	uint64_t length;
 	uint64_t kattach;		/* the kernel's dma_buf_attachment of our mapping, 0 unknown */
-	bool counted;			/* in iommufd_engines_open */
 	bool area;			/* an area is in the IOAS at iova */
 	bool live;			/* it translates (not revoked) */
 	pid_t map_tid;			/* while our MAP_FILE runs: its thread, else 0 */
-	struct p2pb_engine_event ring[RING];
-	unsigned int head, count, dropped;
+	struct p2pb_event_ring events;
 };
 
 /* iommufd engines open in this process: one at most (one probe set) */
@@ -104,12 +101,7 @@ static struct iommufd *IFD(struct p2pb_engine *e)
 
 static void record(struct iommufd *ifd, uint64_t ts, enum p2pb_engine_ev type, int arg)
 {
-	if (ifd->count == RING) {
-		ifd->head = (ifd->head + 1) % RING;
-		ifd->count--;
-		ifd->dropped++;
-	}
-	ifd->ring[(ifd->head + ifd->count++) % RING] = (struct p2pb_engine_event){ .ts_ns = ts, .type = type, .arg = arg };
+	p2pb_event_ring_push(&ifd->events, (struct p2pb_engine_event){ .ts_ns = ts, .type = type, .arg = arg });
 }
 
 static uint64_t arg_attach(const char *args)
@@ -126,7 +118,7 @@ static void on_probe(void *ctx, const struct p2pb_probe_event *ev)
 	uint64_t at = arg_attach(ev->args);
 
 	if (!strcmp(ev->name, P2PB_PROBE_LOST)) {
-		ifd->dropped++;		/* the kernel's buffer overflowed: a revoke may be missing */
+		ifd->events.dropped++;	/* the kernel's buffer overflowed: a revoke may be missing */
 		return;
 	}
 	if (!strcmp(ev->name, "attached")) {
@@ -309,18 +301,25 @@ static int iommufd_attach(struct p2pb_engine *e, const struct p2pb_export *x, st
 	return err;
 }
 
-static int iommufd_map(struct p2pb_engine *e, struct p2pb_attachment *a)
+/* Does the mapping translate, after the kernel's events so far? */
+static bool live_now(struct iommufd *ifd)
 {
-	struct iommufd *ifd = IFD(e);
 	bool live;
-	int err = 0;
 
-	pthread_mutex_lock(&ifd->ioctl_lock);
 	pthread_mutex_lock(&ifd->lock);
 	drain(ifd);
 	live = ifd->live;
 	pthread_mutex_unlock(&ifd->lock);
-	if (!live && !(err = unmap_area(ifd, false)))
+	return live;
+}
+
+static int iommufd_map(struct p2pb_engine *e, struct p2pb_attachment *a)
+{
+	struct iommufd *ifd = IFD(e);
+	int err = 0;
+
+	pthread_mutex_lock(&ifd->ioctl_lock);
+	if (!live_now(ifd) && !(err = unmap_area(ifd, false)))
 		err = map_area(ifd);
 	pthread_mutex_unlock(&ifd->ioctl_lock);
 	a->map_err = err;
@@ -335,16 +334,11 @@ static int iommufd_map(struct p2pb_engine *e, struct p2pb_attachment *a)
 static int iommufd_unmap(struct p2pb_engine *e, struct p2pb_attachment *a)
 {
 	struct iommufd *ifd = IFD(e);
-	bool live;
 	int err = 0;
 
 	(void)a;
 	pthread_mutex_lock(&ifd->ioctl_lock);
-	pthread_mutex_lock(&ifd->lock);
-	drain(ifd);
-	live = ifd->live;
-	pthread_mutex_unlock(&ifd->lock);
-	if (live)
+	if (live_now(ifd))
 		err = unmap_area(ifd, true);
 	pthread_mutex_unlock(&ifd->ioctl_lock);
 	return err;
@@ -354,17 +348,14 @@ static int iommufd_events(struct p2pb_engine *e, struct p2pb_attachment *a, stru
 			  uint32_t max, uint32_t *n)
 {
 	struct iommufd *ifd = IFD(e);
-	int lost;
+	int err;
 
 	(void)a;
 	pthread_mutex_lock(&ifd->lock);
 	drain(ifd);
-	for (*n = 0; *n < max && ifd->count; (*n)++, ifd->count--, ifd->head = (ifd->head + 1) % RING)
-		ev[*n] = ifd->ring[ifd->head];
-	lost = ifd->dropped;
-	ifd->dropped = 0;
+	err = p2pb_event_ring_take(&ifd->events, ev, max, n);
 	pthread_mutex_unlock(&ifd->lock);
-	return lost ? -EOVERFLOW : 0;
+	return err;
 }
 
 static int iommufd_stats(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_stats *st)
@@ -372,11 +363,7 @@ static int iommufd_stats(struct p2pb_engine *e, struct p2pb_attachment *a, struc
 	struct iommufd *ifd = IFD(e);
 
 	(void)a;
-	memset(st, 0, sizeof(*st));
-	pthread_mutex_lock(&ifd->lock);
-	drain(ifd);
-	st->mapped = ifd->live;
-	pthread_mutex_unlock(&ifd->lock);
+	*st = (struct p2pb_engine_stats){ .mapped = live_now(ifd) };
 	return 0;
 }
 

@@ -35,26 +35,18 @@ static unsigned int null_injected(const void *opts)
 	return ((const struct null_opts *)opts)->delay_ns == P2PB_NEVER ? P2PB_INJECT_NEVER_UNMAP : 0;
 }
 
-#define NULL_RING 256
-
 /* One attachment; everything but sa is under the sim device's lock. */
 struct null_att {
 	struct p2pb_sim_att *sa;
 	uint64_t delay_ns, due_ns;	/* due_ns: a delayed unmap is armed */
-	struct p2pb_engine_event ring[NULL_RING];
-	unsigned int head, count, dropped;
+	struct p2pb_event_ring events;
 };
 
 static void record(struct null_att *n, enum p2pb_engine_ev type, int arg, uint64_t value)
 {
-	if (n->count == NULL_RING) {
-		n->head = (n->head + 1) % NULL_RING;
-		n->count--;
-		n->dropped++;
-	}
-	n->ring[(n->head + n->count++) % NULL_RING] = (struct p2pb_engine_event){
+	p2pb_event_ring_push(&n->events, (struct p2pb_engine_event){
 		.ts_ns = p2pb_now_ns(), .type = type, .arg = arg, .value = value,
-	};
+	});
 }
 
 static void unmap_locked(struct null_att *n, enum p2pb_unmap_reason c)
@@ -161,12 +153,7 @@ static int null_events(struct p2pb_engine *e, struct p2pb_attachment *a, struct 
 
 	(void)e;
 	lock(n);
-	for (*got = 0; *got < max && n->count; (*got)++, n->count--) {
-		ev[*got] = n->ring[n->head];
-		n->head = (n->head + 1) % NULL_RING;
-	}
-	err = n->dropped ? -EOVERFLOW : 0;
-	n->dropped = 0;
+	err = p2pb_event_ring_take(&n->events, ev, max, got);
 	unlock(n);
 	return err;
 }
