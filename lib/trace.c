@@ -187,8 +187,10 @@ static int probe_set_fail(struct p2pb_probe_set *p, int err, const char **why, c
 }
 
 /* Options that shape a trace line: no TGID column, the irq-info and context columns there. */
-static const char *const probe_set_options[] = {
-	"options/record-tgid", "options/irq-info", "options/context-info",
+static const struct {
+	const char *file, *value;
+} probe_set_options[] = {
+	{ "options/record-tgid", "0" }, { "options/irq-info", "1" }, { "options/context-info", "1" },
 };
 
 int p2pb_probe_set_start(struct p2pb_probe_set *p, const char **why)
@@ -217,8 +219,8 @@ int p2pb_probe_set_start(struct p2pb_probe_set *p, const char **why)
 		return probe_set_fail(p, err, why, "cannot set our tracefs instance's clock");
 	/* the line format we parse, whatever the global options the instance copied */
 	for (i = 0; i < sizeof(probe_set_options) / sizeof(probe_set_options[0]); i++) {
-		probe_set_path(p, probe_set_options[i], path, sizeof(path));
-		put(path, strstr(probe_set_options[i], "record-tgid") ? "0" : "1", false);
+		probe_set_path(p, probe_set_options[i].file, path, sizeof(path));
+		put(path, probe_set_options[i].value, false);
 	}
 	probe_set_path(p, "tracing_on", path, sizeof(path));
 	if ((err = put(path, "1", false)))

@@ -19,7 +19,7 @@ P2PB_KBUILD_KEEP=3
 # debug), KB_SERIES (a directory of patches or one mbox) and KB_TREE.
 lab_kernel_spec() {
 	local spec=$1 rest=
-	KB_FLAVOR=${spec%%:*} KB_SERIES= KB_TREE=
+	KB_FLAVOR=${spec%%:*} KB_SERIES= KB_TREE= KB_TREE_DESCRIBE=
 	[ "$KB_FLAVOR" = "$spec" ] || rest=${spec#*:}
 	case $KB_FLAVOR in
 	stock) [ -z "$rest" ] || die "--kernel stock is Debian's prebuilt kernel: it takes no series or tree" ;;
@@ -111,12 +111,9 @@ kb_tree_digest() {
 	return "$rc"
 }
 
-# The tree's git describe, read once (abbreviations vary with the repository).
+# The tree's git describe (kb_source_identify reads it once into KB_TREE_DESCRIBE).
 kb_tree_describe() {
-	[ -n "${KB_TREE_DESCRIBE:-}" ] ||
-		KB_TREE_DESCRIBE=$(git -C "$KB_TREE" describe --always --dirty --tags --abbrev=12 2>/dev/null ||
-			echo "(not a git tree)")
-	echo "$KB_TREE_DESCRIBE"
+	git -C "$KB_TREE" describe --always --dirty --tags --abbrev=12 2>/dev/null || echo "(not a git tree)"
 }
 
 kb_hash() { sha256sum | cut -c1-12; }
@@ -134,8 +131,8 @@ kb_remove() { rm -rf "$(kb_out "$1")" "$LAB_BUILDROOT$(kb_src "$1")"; }
 kb_source_identify() {
 	if [ -n "$KB_TREE" ]; then
 		log "hashing the source of $KB_TREE"
-		kb_tree_describe >/dev/null
-		KB_SOURCE="tree $(kb_tree_describe)"
+		KB_TREE_DESCRIBE=$(kb_tree_describe)
+		KB_SOURCE="tree $KB_TREE_DESCRIBE"
 		KB_SOURCE_ID=$(kb_tree_digest) || die "--kernel tree=$KB_TREE: reading its files failed"
 	else
 		lab_vfio_source_prepare	# installs linux-source-7.x in the chroot
@@ -341,7 +338,7 @@ kb_provenance() {
 		patches=$(kb_series_files | while read -r p; do kb_patch_subject "$p"; done | jq -R . | jq -s -c .)
 	fi
 	jq -n --arg flavor "$KB_FLAVOR" --arg source "$KB_SOURCE" --arg cfg "$(sha256sum <"$cfg" | cut -d' ' -f1)" \
-		--arg tree "$([ -n "$KB_TREE" ] && kb_tree_describe)" --arg series "$([ -n "$KB_SERIES" ] && basename "$KB_SERIES")" \
+		--arg tree "${KB_TREE_DESCRIBE:-}" --arg series "$([ -n "$KB_SERIES" ] && basename "$KB_SERIES")" \
 		--argjson secs "$secs" --argjson patches "$patches" '{origin: "built", flavor: $flavor, source: $source,
 		config_sha256: $cfg, build_seconds: $secs}
 		+ (if $tree != "" then {tree_describe: $tree} else {} end)
