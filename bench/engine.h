@@ -58,6 +58,9 @@ struct p2pb_engine_stats {
 	bool mapped;
 	uint64_t bytes, ops, stale_ops;	/* data the engine moved; stale: after an invalidate */
 	uint64_t revoked_bytes;		/* bytes of those stale operations */
+	uint64_t stale_checks;		/* read-backs of where stale operations wrote (while live again) */
+	uint64_t stale_landed;		/* of those, finding their data: a translation outlived the unmap */
+	uint64_t stale_unknown;		/* finding neither their data nor what was there before */
 	uint64_t io_errors, io_timeouts;	/* operations that failed, that never completed */
 	uint32_t last_error;		/* device status of the last failure */
 };
@@ -142,6 +145,10 @@ struct p2pb_engine {
  *	it while a trigger is in the kernel.
  * @start: start moving data through @a (moves_data only). Orchestrating
  *	thread. Optional for an engine that never moves data.
+ * @trigger_returned: a revoke trigger returned: until @a is mapped again,
+ *	nothing of the exporter may translate for it (C1), which an engine
+ *	whose device keeps issuing DMA can probe. Orchestrating thread, never
+ *	blocks. Optional.
  * @bins: drain up to @max closed throughput bins of @a into @b (*@n of them,
  *	oldest first), their width into *@bin_ns; -EOVERFLOW when some were
  *	lost. Optional (NULL: the engine keeps none). Any thread, never blocks.
@@ -179,6 +186,7 @@ struct p2pb_engine_ops {
 		      uint32_t max, uint32_t *n);
 	int (*stats)(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_stats *st);
 	int (*start)(struct p2pb_engine *e, struct p2pb_attachment *a);
+	void (*trigger_returned)(struct p2pb_engine *e, struct p2pb_attachment *a);
 	int (*bins)(struct p2pb_engine *e, struct p2pb_attachment *a, struct p2pb_engine_bin *b, uint32_t max,
 		    uint32_t *n, uint64_t *bin_ns);
 	int (*filled)(struct p2pb_engine *e, struct p2pb_attachment *a, uint64_t *bits, uint64_t max_blocks,

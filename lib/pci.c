@@ -100,23 +100,29 @@ static int read_hex(const char *path, unsigned int *v)
 	return ok ? 0 : -EIO;
 }
 
+int p2pb_pci_ids(const char *bdf, unsigned int *vendor, unsigned int *device)
+{
+	char p[PATH_MAX];
+	int err;
+
+	snprintf(p, sizeof(p), SYSPCI "/%s/vendor", bdf);
+	if ((err = read_hex(p, vendor)))
+		return err;
+	snprintf(p, sizeof(p), SYSPCI "/%s/device", bdf);
+	return read_hex(p, device);
+}
+
 int p2pb_pci_find(uint16_t vendor, uint16_t device, char *bdf)
 {
 	DIR *d = opendir(SYSPCI);
 	struct dirent *e;
-	char p[PATH_MAX], best[P2PB_BDF_LEN] = "";
+	char best[P2PB_BDF_LEN] = "";
 	unsigned int v, dv;
 
 	if (!d)
 		return -errno;
 	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(p, sizeof(p), SYSPCI "/%s/vendor", e->d_name);
-		if (read_hex(p, &v) || v != vendor)
-			continue;
-		snprintf(p, sizeof(p), SYSPCI "/%s/device", e->d_name);
-		if (read_hex(p, &dv) || dv != device)
+		if (e->d_name[0] == '.' || p2pb_pci_ids(e->d_name, &v, &dv) || v != vendor || dv != device)
 			continue;
 		if (strlen(e->d_name) < sizeof(best) && (!best[0] || strcmp(e->d_name, best) < 0))
 			memcpy(best, e->d_name, strlen(e->d_name) + 1);

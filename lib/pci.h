@@ -22,6 +22,8 @@ bool p2pb_pci_exists(const char *bdf);
 /* Driver name, or "" when unbound. */
 int p2pb_pci_driver(const char *bdf, char *drv, size_t len);
 int p2pb_pci_iommu_group(const char *bdf);
+/* Vendor and device ID of @bdf, from sysfs. */
+int p2pb_pci_ids(const char *bdf, unsigned int *vendor, unsigned int *device);
 /* First device with vendor:device under /sys/bus/pci/devices, or -ENOENT. */
 int p2pb_pci_find(uint16_t vendor, uint16_t device, char *bdf);
 

@@ -170,6 +170,7 @@ static int start_dma(struct case_run *c)
 /* Device traffic summed over every attachment, and when it was read. */
 struct traffic {
 	uint64_t ns, bytes, stale_ops, revoked_bytes, io_errors, io_timeouts;
+	uint64_t stale_checks, stale_landed, stale_unknown;
 	uint32_t last_error;
 };
 
@@ -185,6 +186,9 @@ static struct traffic traffic_now(struct case_run *c)
 			t.bytes += st.bytes;
 			t.stale_ops += st.stale_ops;
 			t.revoked_bytes += st.revoked_bytes;
+			t.stale_checks += st.stale_checks;
+			t.stale_landed += st.stale_landed;
+			t.stale_unknown += st.stale_unknown;
 			t.io_errors += st.io_errors;
 			t.io_timeouts += st.io_timeouts;
 			if (st.last_error)
@@ -346,6 +350,16 @@ static void probe_result(struct p2pb_iter_result *it, const struct probe_thread 
 	it->bar_errno = -pt->bar_rc;
 }
 
+/* The trigger returned: engines that move data may now probe that nothing translates. */
+static void tell_trigger_returned(struct case_run *c)
+{
+	unsigned int i, k;
+
+	for_each_att(c, i, k)
+		if (EOPS(&c->inst[i])->trigger_returned)
+			EOPS(&c->inst[i])->trigger_returned(&c->inst[i].e, &c->inst[i].a[k].att);
+}
+
 /*
  * Wait until the trigger returned and every importer unmapped. Quiesced
  * means unmapped, whether or not the trigger waited for it: a kernel that
@@ -364,8 +378,10 @@ static bool quiesce(struct case_run *c, struct trigger_thread *tt, struct p2pb_i
 		bool returned = __atomic_load_n(&tt->done, __ATOMIC_ACQUIRE);
 		unsigned int mapped = count_mapped(c);
 
-		if (returned && it->obs.mapped_at_return < 0)
+		if (returned && it->obs.mapped_at_return < 0) {
 			it->obs.mapped_at_return = (int)mapped;
+			tell_trigger_returned(c);
+		}
 		if (returned && (it->obs.mapped_at_return == 0 || !mapped))
 			return true;
 		if (!mapped && !unmapped_at)
@@ -998,6 +1014,9 @@ static void traffic_windows(struct case_run *c, struct p2pb_iter_result *it, con
 	it->during = window(&tr[2], &tr[3]);
 	it->after = window(&tr[4], &tr[5]);
 	it->obs.stale_transfers = tr[5].stale_ops - tr[0].stale_ops;
+	it->obs.stale_checks = tr[5].stale_checks - tr[0].stale_checks;
+	it->obs.stale_landed = tr[5].stale_landed - tr[0].stale_landed;
+	it->obs.stale_unknown = tr[5].stale_unknown - tr[0].stale_unknown;
 	it->obs.iommu_fault_irqs = p2pb_iommu_fault_irqs() - fault_irqs;
 	collect_load(c, it, &tr[0], &tr[5]);
 }

@@ -116,6 +116,16 @@ static void iter_probe_json(json_object *o, const struct p2pb_iter_result *it)
 	add(o, "bar_read_errno", jint(it->bar_errno));
 }
 
+/* Read-backs of where stale transfers wrote, by an engine that makes them (iommufd dma=edu). */
+static void stale_checks_json(json_object *d, uint64_t checks, uint64_t landed, uint64_t unknown)
+{
+	if (!checks)
+		return;
+	add(d, "stale_checks", ju64(checks));
+	add(d, "stale_landed", ju64(landed));
+	add(d, "stale_unknown", ju64(unknown));
+}
+
 static json_object *iter_dma_json(const struct p2pb_iter_result *it)
 {
 	json_object *d = json_object_new_object();
@@ -125,6 +135,7 @@ static json_object *iter_dma_json(const struct p2pb_iter_result *it)
 	add(d, "after", window_json(&it->after));
 	add(d, "stale_transfers", ju64(it->obs.stale_transfers));
 	add(d, "iommu_fault_irqs", ju64(it->obs.iommu_fault_irqs));
+	stale_checks_json(d, it->obs.stale_checks, it->obs.stale_landed, it->obs.stale_unknown);
 	return d;
 }
 
@@ -303,7 +314,10 @@ static json_object *injected_json(const struct p2pb_injected *x, bool never)
 		add(o, "stale_transfers", ju64(x->stale_transfers));
 		add(o, "iommu_fault_irqs", ju64(x->iommu_fault_irqs));
 		add(o, "io_errors", ju64(x->io_errors));
-		snprintf(caught, sizeof(caught), "%s", x->iommu_fault_irqs ? "IOMMU faults" :
+		stale_checks_json(o, x->stale_checks, x->stale_landed, x->stale_unknown);
+		snprintf(caught, sizeof(caught), "%s", x->stale_landed ? "nothing: stale writes landed (read back)" :
+			 x->iommu_fault_irqs ? "IOMMU faults" :
+			 x->stale_checks ? "the IOMMU, without a fault interrupt (read back: nothing landed)" :
 			 x->stale_transfers ? "nothing: stale writes landed without an IOMMU fault" : "");
 	}
 	add(o, "caught_by", caught[0] ? json_object_new_string(caught) : NULL);

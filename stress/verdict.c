@@ -148,6 +148,10 @@ static void judge_wait(struct p2pb_verdict *v, const struct p2pb_verdict_ctx *ct
 	double ms = (double)it->trigger_ns / 1e6;
 
 	judged(v, P2PB_C1_WAITS);
+	if (it->stale_landed)
+		violation(v, P2PB_C1_WAITS, (int)it->index,
+			  "a DMA write the importing device issued after %s returned (or after the kernel's unmap) "
+			  "reached the exporter's memory: read back through the IOMMU once mapped again", ctx->trigger);
 	if (!it->trigger_returned) {
 		violation(v, P2PB_C1_WAITS, (int)it->index,
 			  "%s has not returned after %.1f s, every importer unmapped %.1f s before%s; stuck in %s",
@@ -318,6 +322,9 @@ static void account_injected(struct p2pb_verdict *v, const struct p2pb_verdict_c
 		v->dma_after_unmap.stale_transfers += it->stale_transfers;
 		v->dma_after_unmap.iommu_fault_irqs += it->iommu_fault_irqs;
 		v->dma_after_unmap.io_errors += it->io_errors + it->io_timeouts;
+		v->dma_after_unmap.stale_checks += it->stale_checks;
+		v->dma_after_unmap.stale_landed += it->stale_landed;
+		v->dma_after_unmap.stale_unknown += it->stale_unknown;
 		return;
 	}
 	/* our own importer misbehaving unasked, or I/O failing through a live mapping: never a PASS */

@@ -105,6 +105,8 @@ struct p2pb_iter_obs {
 	bool remap_tried;
 	int remap_errno;
 	uint64_t stale_transfers, iommu_fault_irqs;
+	/* where stale transfers wrote, read back once mapped again: found their data, found neither */
+	uint64_t stale_checks, stale_landed, stale_unknown;
 	uint64_t io_errors, io_timeouts;	/* device I/O through the mapping that failed */
 	unsigned int bound_timeouts;	/* revoke waits that hit the configured bound */
 	bool data_checked;		/* --verify: the exported ranges were read back */
@@ -141,6 +143,7 @@ struct p2pb_injected {
 	unsigned int iterations;	/* iterations in which it showed */
 	unsigned int forced_releases, bounded_returns;
 	uint64_t stale_transfers, iommu_fault_irqs, io_errors;
+	uint64_t stale_checks, stale_landed, stale_unknown;
 };
 
 struct p2pb_verdict {

@@ -5,7 +5,8 @@
 # iommufd (debug, built). docs/importers.md.
 
 # every trigger, judged with iommufd's meaning of the clauses: the kernel's
-# own unmap (iopt_revoke_notify's return) before the trigger returned (C1),
+# own unmap (iopt_revoke_notify's return) before the trigger returned and
+# edu's writes issued after it faulting and landing nowhere (C1),
 # a map-file while revoked fails with ENODEV (C2), the area unmapped and
 # mapped again after the un-revoke (C3); the importing function given back
 # to the driver it had
@@ -25,6 +26,16 @@ check_iommufd_revoke() {
 			.unmap_cause == "policy" and .invalidate_to_unmap_ns >= 0)))' "$OUT/iommufd.json" >/dev/null ||
 		fail "not every trigger passed with iommufd's own invalidate and unmap: $(jq -c '[.cases[] |
 			{name, status, verdict: .verdict.clauses}]' "$OUT/iommufd.json")" || return 1
+	# edu's DMA: writes issued after every trigger returned faulted in the IOMMU and,
+	# read back once mapped again, had landed nowhere
+	jq -c '.cases[] | {name, dma: [.iterations[] | .dma | {stale_transfers, iommu_fault_irqs, stale_checks,
+		stale_landed}]}' "$OUT/iommufd.json"
+	# (a read-back runs once mapped again: a slow guest may count it in the next iteration)
+	jq -e 'all(.cases[]; .importers[0].dma == "edu" and
+		all(.iterations[]; .dma.stale_transfers >= 1 and .dma.iommu_fault_irqs >= 1 and .dma.stale_landed == 0) and
+		([.iterations[].dma.stale_checks] | add >= 1) and
+		.verdict.injected_importer_faults[0].caught_by == "IOMMU faults")' "$OUT/iommufd.json" >/dev/null ||
+		fail "not every iteration's writes after the trigger faulted and landed nowhere" || return 1
 	jq -e --argjson e $ENODEV '[.cases[] | select(.name == "mem-off" or .name == "d3hot" or
 		.name == "low-power")] | all(.verdict.clauses.C2 == "pass" and
 		all(.iterations[]; .map_while_revoked_errno == $e))' "$OUT/iommufd.json" >/dev/null ||

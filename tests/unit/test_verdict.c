@@ -259,6 +259,14 @@ static void test_injected(void)
 	v = judge(&never, &it, 1);
 	CHECK(v.outcome == P2PB_PASS && v.dma_after_unmap.stale_transfers == 5 &&
 	      v.dma_after_unmap.iommu_fault_irqs == 3);
+	/* read back once mapped again: nothing landed is a PASS; one that landed, C1 and only C1 */
+	it.stale_checks = 5;
+	v = judge(&never, &it, 1);
+	CHECK(v.outcome == P2PB_PASS && v.dma_after_unmap.stale_checks == 5 && !v.dma_after_unmap.stale_landed);
+	it.stale_landed = 1;
+	v = judge(&never, &it, 1);
+	CHECK(only(&v, 1u << P2PB_C1_WAITS) && strstr(v.v[0].evidence, "reached the exporter's memory") &&
+	      v.dma_after_unmap.stale_landed == 1);
 	/* a trigger that failed is an error, whatever else */
 	it = good_iter(0, &a);
 	it.trigger_errno = ENOTTY;
