@@ -168,6 +168,7 @@ lab_built_kernel_prepare() {
 		kb_built "$id" || kb_build_series "$base" "$id"
 		kb_prune "$base" "$id"
 	fi
+	kb_selftests "$id"
 	LAB_KDIR=$(kb_out "$id")
 	touch "$LAB_KDIR/.used"
 	LAB_KREL=$(ls "$LAB_KDIR/root/lib/modules")
@@ -187,6 +188,40 @@ kb_tools_prepare() {
 		>>"$P2PB_CACHE/buildroot-apt.log" 2>&1 ||
 		die "installing the kernel build tools failed (see $P2PB_CACHE/buildroot-apt.log)"
 	touch "$LAB_BUILDROOT/.kbuild-tools"
+}
+
+# The kernel's own selftests of the paths p2pbench judges (tools/testing/
+# selftests/iommu, with IOMMUFD_TEST; tools/testing/selftests/vfio), built
+# once per kernel from its tree into kernel-built/ID/selftests, statically:
+# the guest runs the host's userspace, older than the chroot's. A build that
+# fails is recorded there (.failed) and does not stop the boot: the
+# selftest checks report it.
+kb_selftests() {
+	local id=$1 src out t
+	src=$(kb_src "$id") out=$(kb_out "$id")/selftests
+	[ -f "$out/.complete" ] || [ -f "$out/.failed" ] && return 0
+	kb_selftest_tools_prepare
+	log "building the kernel's iommu and vfio selftests (once per kernel)"
+	rm -rf "$out.tmp"; mkdir -p "$out.tmp"
+	for t in iommu vfio; do
+		mkdir -p "$out.tmp/$t"
+		kb_make "$src" "$out" headers >>"$out.tmp/build.log" 2>&1 &&
+			kb_make "$src" "$out" -C "tools/testing/selftests/$t" OUTPUT="/out/$t" CC="gcc -static" \
+				>>"$out.tmp/build.log" 2>&1 && continue
+		log "warning: building the $t selftests failed (see $out/build.log)"
+		echo "the $t selftests did not build: $(grep -m1 -E 'error|Error' "$out.tmp/build.log")" >>"$out.tmp/.failed"
+	done
+	[ -f "$out.tmp/.failed" ] || touch "$out.tmp/.complete"
+	rm -rf "$out"; mv "$out.tmp" "$out"
+}
+
+kb_selftest_tools_prepare() {
+	[ -f "$LAB_BUILDROOT/.selftest-tools" ] && return 0
+	log "installing what the kernel's selftests link with in the build chroot"
+	chroot "$LAB_BUILDROOT" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q \
+		--no-install-recommends -t $P2PB_KSUITE libcap-dev uuid-dev" >>"$P2PB_CACHE/buildroot-apt.log" 2>&1 ||
+		die "installing libcap-dev and uuid-dev failed (see $P2PB_CACHE/buildroot-apt.log)"
+	touch "$LAB_BUILDROOT/.selftest-tools"
 }
 
 # kb_build_base ID: unpack or copy the source, configure, build, install.

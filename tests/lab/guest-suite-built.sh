@@ -12,6 +12,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 MATRIX_ITERATIONS=2
 . "$HERE/lib.sh"
 . "$HERE/checks-iommufd.sh"
+. "$HERE/checks-selftests.sh"
 
 # the kernel is ours, and p2pbench doctor sees iommufd and the VFIO cdev
 check_built_kernel() {

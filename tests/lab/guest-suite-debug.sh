@@ -24,6 +24,7 @@ CHECK_TIMEOUT=900
 . "$HERE/lib.sh"
 . "$HERE/checks-stress.sh"
 . "$HERE/checks-iommufd.sh"
+. "$HERE/checks-selftests.sh"
 
 # Forbidden on a debug kernel: what C7 forbids, and every checker's report.
 DEBUG_FINDINGS='WARNING:|BUG:|Oops|general protection|refcount_t|possible circular locking|possible recursive locking|inconsistent lock state|suspicious RCU usage|sleeping function called from invalid context|DMA-API: .*device driver|ODEBUG:|KASAN|UBSAN:|blocked for more than'
