@@ -4,6 +4,7 @@
 #include "html_report.h"
 #include "error.h"
 #include "format.h"
+#include "jsonq.h"
 #include "plot.h"
 #include "result.h"
 #include "stats.h"
@@ -671,6 +672,41 @@ static void section_bench(struct report *r, size_t doc)
 	table_emit(r, &t);
 }
 
+/* A type1 document: what each trigger did to the legacy mapping, never a verdict. */
+static void section_legacy_type1(struct report *r, size_t doc)
+{
+	json_object *l = r->set->docs[doc].legacy_type1, *cases = p2pb_jpath(l, "cases");
+	static const char *const when[] = { "before", "during", "after", "undone" };
+	char id[48], cell[4][24], faults[24];
+	struct table t;
+	size_t i, k;
+
+	fprintf(r->html, "<h2 id=\"doc-%zu\">The legacy type1 path: %s</h2>\n<p>", doc, r->links[doc]);
+	p2pb_html_text(r->html, p2pb_jstr(l, "note", ""));
+	fprintf(r->html, ": %s BAR%d's mmap mapped into %s's container (VFIO_IOMMU_MAP_DMA); each cell counts the "
+		"writes of the importing function that reached the BAR, of those checked.</p>\n",
+		p2pb_jstr(l, "exporter", "?"), json_object_get_int(p2pb_jpath(l, "bar")), p2pb_jstr(l, "importer", "?"));
+	snprintf(id, sizeof(id), "legacy-type1-%zu", doc);
+	table_init(&t, id, "Writes that reached the BAR, by trigger",
+		   "trigger|before|during|after the return|after the undo|IOMMU faults|finding");
+	for (i = 0; i < json_object_array_length(cases); i++) {
+		json_object *c = json_object_array_get_idx(cases, i);
+
+		for (k = 0; k < 4; k++) {
+			char landed[32], tried[32];
+
+			snprintf(landed, sizeof(landed), "landed.%s", when[k]);
+			snprintf(tried, sizeof(tried), "tried.%s", when[k]);
+			snprintf(cell[k], sizeof(cell[k]), "%d/%d", json_object_get_int(p2pb_jpath(c, landed)),
+				 json_object_get_int(p2pb_jpath(c, tried)));
+		}
+		snprintf(faults, sizeof(faults), "%lld", (long long)json_object_get_int64(p2pb_jpath(c, "iommu_fault_irqs")));
+		table_row(&t, p2pb_jstr(c, "trigger", "?"), cell[0], cell[1], cell[2], cell[3], faults,
+			  p2pb_jstr(c, "finding", p2pb_jstr(c, "error", "")));
+	}
+	table_emit(r, &t);
+}
+
 static void section_compare(struct report *r)
 {
 	const struct p2pb_compare *c = r->o->cmp;
@@ -845,6 +881,8 @@ static int write_body(struct report *r)
 				table_summary(r, i);
 		} else if (!strncmp(kind, "bench:", 6)) {
 			section_bench(r, i);
+		} else if (r->set->docs[i].legacy_type1) {
+			section_legacy_type1(r, i);
 		} else if (!strcmp(kind, "stress") || !strcmp(kind, "rdma")) {
 			fprintf(r->html, "<h2 id=\"doc-%zu\">%s: %s</h2>\n", i, !strcmp(kind, "stress") ? "Stress" : "RDMA",
 				r->links[i]);

@@ -119,7 +119,8 @@ static int add_doc(struct p2pb_rset *s, const char *path)
 	d->lab = json_object_get_boolean(p2pb_jpath(root, "host.lab"));
 	d->interrupted = json_object_get_boolean(p2pb_jpath(root, "interrupted"));
 	p2pb_doc_read(s, idx, root);
-	json_object_put(root);	/* everything the set needs is read out of it */
+	d->legacy_type1 = json_object_get(p2pb_jpath(root, "legacy_type1"));	/* rendered as it is */
+	json_object_put(root);	/* everything else the set needs is read out of it */
 	return 0;
 }
 
@@ -283,6 +284,8 @@ void p2pb_rset_free(struct p2pb_rset *s)
 
 	for (i = 0; i < s->n_cases; i++)
 		p2pb_rcase_release(&s->cases[i]);
+	for (i = 0; i < s->n_docs; i++)
+		json_object_put(s->docs[i].legacy_type1);
 	free(s->cases);
 	free(s->docs);
 	free(s->topo);

@@ -2,6 +2,7 @@
 #ifndef P2PB_RESULTSET_H
 #define P2PB_RESULTSET_H
 #include <limits.h>
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -67,6 +68,7 @@ struct p2pb_rdoc {
 	char command[512];		/* "p2pbench revoke --device ..." */
 	char scale_trigger[32], scale_delay[48];	/* a revoke-scale document's trigger and importer delay */
 	bool lab, interrupted;
+	json_object *legacy_type1;	/* a type1 document's finding (a reference), else NULL */
 };
 
 struct p2pb_rcase {

@@ -24,7 +24,6 @@
 #include "vfio.h"
 
 #include <errno.h>
-#include <linux/pci_regs.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -202,7 +201,6 @@ static void drain(struct iommufd *ifd)
 #define PROBE_SLOTS	(DMA_LEN / PROBE_LEN)
 #define HOST_IOVA	(1ull << 20)
 #define HOST_LEN	4096u
-#define DMA_TIMEOUT_NS	(2 * P2PB_NS_PER_S)
 #define DMA_IDLE_NS	(1 * P2PB_NS_PER_MS)
 
 /* The mapping's state as the kernel's events so far and the orchestrator tell it. */
@@ -248,10 +246,8 @@ static bool steady(const struct dma_view *a, const struct dma_view *b)
 static int transfer(struct iommufd *ifd, uint32_t buf, uint64_t iova, uint32_t len, enum p2pb_edu_dir dir,
 		    struct dma_view *after)
 {
-	int err = p2pb_edu_dma_start(&ifd->dev, buf, iova, len, dir);
+	int err = p2pb_edu_dma(&ifd->dev, buf, iova, len, dir);
 
-	if (!err)
-		err = p2pb_edu_dma_wait(&ifd->dev, DMA_TIMEOUT_NS);
 	*after = view(ifd);
 	atomic_thread_fence(memory_order_seq_cst);	/* what it wrote into our page is seen after */
 	if (err) {
@@ -263,25 +259,15 @@ static int transfer(struct iommufd *ifd, uint32_t buf, uint64_t iova, uint32_t l
 	return err;
 }
 
-static void fill_pattern(uint8_t *p, const char *what, uint64_t seed)
-{
-	char word[64];
-	int n = snprintf(word, sizeof(word), "p2pbench %s %016llx ", what, (unsigned long long)seed);
-	uint32_t i;
-
-	for (i = 0; i < DMA_LEN; i++)
-		p[i] = (uint8_t)word[i % n];
-}
-
 /* The patterns into the edu buffer, and read back once: edu's DMA through the IOAS works. */
 static int load_patterns(struct iommufd *ifd, uint64_t seed)
 {
 	struct dma_view after;
 	int err;
 
-	fill_pattern(ifd->host + BUF_TRAFFIC, "traffic", seed);
-	fill_pattern(ifd->host + BUF_PROBE, "PROBE-after-revoke", seed);
-	fill_pattern(ifd->host + BUF_CLEAN, "clean", seed);
+	p2pb_edu_pattern(ifd->host + BUF_TRAFFIC, DMA_LEN, "traffic", seed);
+	p2pb_edu_pattern(ifd->host + BUF_PROBE, DMA_LEN, "PROBE-after-revoke", seed);
+	p2pb_edu_pattern(ifd->host + BUF_CLEAN, DMA_LEN, "clean", seed);
 	memset(ifd->host + BUF_READBACK, 0, DMA_LEN);
 	if ((err = transfer(ifd, 0, HOST_IOVA, BUF_READBACK, P2PB_EDU_FROM_BUS, &after)) ||
 	    (err = transfer(ifd, BUF_PROBE, HOST_IOVA + BUF_READBACK, DMA_LEN, P2PB_EDU_TO_BUS, &after)))
@@ -494,31 +480,10 @@ static int iommufd_start(struct p2pb_engine *e, struct p2pb_attachment *a)
 
 /* ---- the engine ---- */
 
-/* dev= on vfio-pci: an unbound function, or one our test module holds, is moved there for the run. */
-static int iommufd_bind(struct p2pb_engine *e, struct p2pb_restore *r)
-{
-	const char *dev = IFD(e)->o->dev;
-	char drv[64];
-	int err = p2pb_pci_driver(dev, drv, sizeof(drv));
-
-	if (err)
-		return p2pb_fail(err, "importer %s: cannot read the driver of %s", e->spec->text, dev);
-	if (!strcmp(drv, "vfio-pci"))
-		return 0;
-	if (drv[0] && strcmp(drv, "p2pbench_importer"))
-		return p2pb_fail(-EBUSY, "importer %s: %s is bound to %s; the iommufd engine takes a function that "
-				 "is unbound, on vfio-pci or on p2pbench_importer, never one another driver holds",
-				 e->spec->text, dev, drv);
-	if ((err = p2pb_module_ensure(r, "vfio-pci")) || (err = p2pb_pci_bind(r, dev, "vfio-pci")))
-		return p2pb_fail(err, "importer %s: %s", e->spec->text, p2pb_error());
-	return 0;
-}
-
 static int iommufd_open(struct p2pb_engine *e, struct p2pb_restore *r)
 {
 	struct iommufd *ifd = calloc(1, sizeof(*ifd));
 	const char *why = "";
-	uint16_t cmd;
 	int err;
 
 	if (!ifd)
@@ -543,18 +508,15 @@ static int iommufd_open(struct p2pb_engine *e, struct p2pb_restore *r)
 	if (access("/dev/iommu", F_OK) && !p2pb_module_loaded("iommufd"))
 		p2pb_module_ensure(r, "iommufd");
 	/* a kernel without iommufd is said before anything is rebound */
-	if ((err = p2pb_iommufd_open(&ifd->fd)) || (err = iommufd_bind(e, r)))
+	if ((err = p2pb_iommufd_open(&ifd->fd)) ||
+	    (err = p2pb_vfio_take(r, ifd->o->dev, e->spec->text)))
 		return err;
 	if (ifd->dma && (err = dma_open(e, ifd)))
 		return err;
 	err = p2pb_vfio_open_cdev(&ifd->dev, ifd->o->dev, ifd->fd.fd, ifd->fd.ioas_id);
 	if (err)
 		return p2pb_fail(err, "importer %s: %s", e->spec->text, p2pb_error());
-	/* vfio-pci turns bus mastering off at open; the function's DMA needs it */
-	if (!p2pb_vfio_cfg_read(&ifd->dev, PCI_COMMAND, &cmd, 2)) {
-		cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
-		p2pb_vfio_cfg_write(&ifd->dev, PCI_COMMAND, &cmd, 2);
-	}
+	p2pb_vfio_bus_master(&ifd->dev);	/* the function's DMA */
 	err = p2pb_probe_set_start(&ifd->probes, &why);
 	if (err)
 		return p2pb_fail(err, "importer %s: the iommufd engine times the kernel's revoke of its mapping "

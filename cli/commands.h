@@ -16,6 +16,7 @@ int p2pb_cmd_timeout_sweep(int argc, char **argv);	/* cli/timeout_sweep.c */
 /* A timeout-sweep option that takes no value (for p2pbench run's [timeout-sweep] sections). */
 bool p2pb_timeout_sweep_flag(const char *key);
 int p2pb_cmd_race(int argc, char **argv);		/* cli/race.c */
+int p2pb_cmd_type1(int argc, char **argv);		/* cli/type1.c */
 int p2pb_cmd_stress(int argc, char **argv);		/* cli/stress.c */
 int p2pb_cmd_load(int argc, char **argv);		/* cli/load.c */
 int p2pb_cmd_rdma(int argc, char **argv);		/* cli/rdma.c (built with libibverbs) */

@@ -51,6 +51,8 @@ static const struct {
 	{ "race", p2pb_cmd_race, "named race scenarios: a second thread acts inside a revoke's wait, as KTAP", true },
 	{ "stress", p2pb_cmd_stress, "concurrent randomized export/attach/map/revoke/reopen with verdicts, leak checks, replay",
 	  true },
+	{ "type1", p2pb_cmd_type1, "the legacy VM P2P path (a BAR mapped with VFIO_IOMMU_MAP_DMA) through every trigger, as a "
+	  "finding", true },
 	{ "load", p2pb_cmd_load, "steady-state throughput of one importer through a dma-buf (no revoke)", false },
 #ifdef P2PB_HAVE_RDMA
 	{ "rdma", p2pb_cmd_rdma, "RDMA write/read/send bandwidth and latency through a memory back-end (perftest style)",

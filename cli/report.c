@@ -96,11 +96,15 @@ static int thresholds_read(const struct report_args *a, struct p2pb_thresholds *
 
 static int results_read(const struct report_args *a, struct p2pb_rset *set)
 {
+	size_t d;
 	int i;
 
 	for (i = 0; i < a->n_results; i++)
 		if (p2pb_rset_add(set, a->results[i]))
 			return -1;
+	for (d = 0; d < set->n_docs; d++)
+		if (set->docs[d].legacy_type1)
+			return 0;	/* a finding without cases */
 	return set->n_cases ? 0 : p2pb_fail(-1, "the results hold no cases to report");
 }
 

@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <linux/pci_regs.h>
+#include <stdio.h>
 
 #define EDU_REG_DMA_SRC		0x80
 #define EDU_REG_DMA_DST		0x88
@@ -70,4 +71,21 @@ int p2pb_edu_dma_wait(struct p2pb_vfio_dev *d, uint64_t timeout_ns)
 		p2pb_sleep_ns(EDU_POLL_NS);
 	}
 	return busy;
+}
+
+int p2pb_edu_dma(struct p2pb_vfio_dev *d, uint32_t buf_off, uint64_t iova, uint32_t len, enum p2pb_edu_dir dir)
+{
+	int err = p2pb_edu_dma_start(d, buf_off, iova, len, dir);
+
+	return err ? err : p2pb_edu_dma_wait(d, P2PB_EDU_TIMEOUT_NS);
+}
+
+void p2pb_edu_pattern(uint8_t *p, uint32_t len, const char *what, uint64_t seed)
+{
+	char word[64];
+	int n = snprintf(word, sizeof(word), "p2pbench %s %016llx ", what, (unsigned long long)seed);
+	uint32_t i;
+
+	for (i = 0; i < len; i++)
+		p[i] = (uint8_t)word[i % n];
 }

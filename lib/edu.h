@@ -40,4 +40,9 @@ int p2pb_edu_dma_busy(struct p2pb_vfio_dev *d);
  * more when it does complete).
  */
 int p2pb_edu_dma_wait(struct p2pb_vfio_dev *d, uint64_t timeout_ns);
+/* One transfer, started and waited for (up to P2PB_EDU_TIMEOUT_NS): both of the above. */
+#define P2PB_EDU_TIMEOUT_NS 2000000000ull
+int p2pb_edu_dma(struct p2pb_vfio_dev *d, uint32_t buf_off, uint64_t iova, uint32_t len, enum p2pb_edu_dir dir);
+/* @len bytes of a pattern that names @what and @seed, to be recognised where a transfer put it. */
+void p2pb_edu_pattern(uint8_t *p, uint32_t len, const char *what, uint64_t seed);
 #endif

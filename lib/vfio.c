@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 /*
@@ -262,6 +263,57 @@ int p2pb_vfio_export(struct p2pb_vfio_dev *d, uint32_t region, const struct p2pb
 	return ret;
 }
 
+int p2pb_vfio_take(struct p2pb_restore *r, const char *bdf, const char *who)
+{
+	char drv[64];
+	int err = p2pb_pci_driver(bdf, drv, sizeof(drv));
+
+	if (err)
+		return p2pb_fail(err, "%s: cannot read the driver of %s", who, bdf);
+	if (!strcmp(drv, "vfio-pci"))
+		return 0;
+	if (drv[0] && strcmp(drv, "p2pbench_importer"))
+		return p2pb_fail(-EBUSY, "%s: %s is bound to %s; p2pbench takes a function that is unbound, on "
+				 "vfio-pci or on p2pbench_importer, never one another driver holds", who, bdf, drv);
+	if ((err = p2pb_module_ensure(r, "vfio-pci")) || (err = p2pb_pci_bind(r, bdf, "vfio-pci")))
+		return p2pb_fail(err, "%s: %s", who, p2pb_error());
+	return 0;
+}
+
+int p2pb_vfio_map_dma(struct p2pb_vfio_dev *d, void *vaddr, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_map m = {
+		.argsz = sizeof(m), .flags = VFIO_DMA_MAP_FLAG_READ | VFIO_DMA_MAP_FLAG_WRITE,
+		.vaddr = (uintptr_t)vaddr, .iova = iova, .size = size,
+	};
+
+	return ioctl(d->container_fd, VFIO_IOMMU_MAP_DMA, &m) ? -errno : 0;
+}
+
+int p2pb_vfio_unmap_dma(struct p2pb_vfio_dev *d, uint64_t iova, uint64_t size)
+{
+	struct vfio_iommu_type1_dma_unmap u = { .argsz = sizeof(u), .iova = iova, .size = size };
+
+	return ioctl(d->container_fd, VFIO_IOMMU_UNMAP_DMA, &u) ? -errno : 0;
+}
+
+void *p2pb_vfio_bar_mmap(struct p2pb_vfio_dev *d, uint32_t bar, uint64_t off, uint64_t len)
+{
+	void *p;
+
+	if (bar > 5 || off + len > d->bar[bar].size || !(d->bar[bar].flags & VFIO_REGION_INFO_FLAG_MMAP)) {
+		p2pb_fail(-EINVAL, "%s: BAR%u cannot be mmapped for [%#llx, +%#llx)", d->bdf, bar,
+			  (unsigned long long)off, (unsigned long long)len);
+		return NULL;
+	}
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, d->device_fd, (off_t)(d->bar[bar].offset + off));
+	if (p == MAP_FAILED) {
+		p2pb_fail(-errno, "%s: mmap of BAR%u: %s", d->bdf, bar, strerror(errno));
+		return NULL;
+	}
+	return p;
+}
+
 int p2pb_vfio_bar_read(struct p2pb_vfio_dev *d, uint32_t bar, uint64_t off, void *buf, size_t len)
 {
 	ssize_t n;
@@ -280,6 +332,16 @@ int p2pb_vfio_bar_write(struct p2pb_vfio_dev *d, uint32_t bar, uint64_t off, con
 		return -EINVAL;
 	n = pwrite(d->device_fd, buf, len, (off_t)(d->bar[bar].offset + off));
 	return n == (ssize_t)len ? 0 : (n < 0 ? -errno : -EIO);
+}
+
+void p2pb_vfio_bus_master(struct p2pb_vfio_dev *d)
+{
+	uint16_t cmd;
+
+	if (!p2pb_vfio_cfg_read(d, PCI_COMMAND, &cmd, sizeof(cmd))) {
+		cmd |= PCI_COMMAND_MASTER | PCI_COMMAND_MEMORY;
+		p2pb_vfio_cfg_write(d, PCI_COMMAND, &cmd, sizeof(cmd));
+	}
 }
 
 int p2pb_vfio_cfg_read(struct p2pb_vfio_dev *d, uint32_t off, void *buf, size_t len)

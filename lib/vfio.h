@@ -40,6 +40,23 @@ int p2pb_vfio_open_cdev(struct p2pb_vfio_dev *d, const char *bdf, int iommufd, u
 void p2pb_vfio_close_device(struct p2pb_vfio_dev *d);
 void p2pb_vfio_close(struct p2pb_vfio_dev *d);
 
+/*
+ * For the run, @bdf on vfio-pci: an unbound function, or one our test module
+ * holds, is moved there (given back at the end through @r); one another
+ * driver holds is refused. @who names the caller in the messages.
+ */
+int p2pb_vfio_take(struct p2pb_restore *r, const char *bdf, const char *who);
+
+/*
+ * The legacy type1 path, on a device opened with p2pb_vfio_open: map
+ * @size bytes of this process at @vaddr (memory, or a BAR's mmap) at @iova
+ * of the device's container (VFIO_IOMMU_MAP_DMA, read and write); unmap.
+ */
+int p2pb_vfio_map_dma(struct p2pb_vfio_dev *d, void *vaddr, uint64_t iova, uint64_t size);
+int p2pb_vfio_unmap_dma(struct p2pb_vfio_dev *d, uint64_t iova, uint64_t size);
+/* mmap @len bytes of BAR @bar from @off (page aligned) through the device fd; NULL with p2pb_fail(). */
+void *p2pb_vfio_bar_mmap(struct p2pb_vfio_dev *d, uint32_t bar, uint64_t off, uint64_t len);
+
 /* Returns a dma-buf fd, or -errno straight from the ioctl. */
 int p2pb_vfio_export(struct p2pb_vfio_dev *d, uint32_t region, const struct p2pb_range *r,
 		     uint32_t nr);
@@ -51,6 +68,8 @@ int p2pb_vfio_bar_read(struct p2pb_vfio_dev *d, uint32_t bar, uint64_t off, void
 int p2pb_vfio_bar_write(struct p2pb_vfio_dev *d, uint32_t bar, uint64_t off, const void *buf, size_t len);
 int p2pb_vfio_cfg_read(struct p2pb_vfio_dev *d, uint32_t off, void *buf, size_t len);
 int p2pb_vfio_cfg_write(struct p2pb_vfio_dev *d, uint32_t off, const void *buf, size_t len);
+/* Memory decode and bus mastering on (vfio-pci turns bus mastering off at open): the function's own DMA. */
+void p2pb_vfio_bus_master(struct p2pb_vfio_dev *d);
 /* Offset of a standard capability in config space, or 0. */
 uint32_t p2pb_vfio_find_cap(struct p2pb_vfio_dev *d, uint8_t cap_id);
 

@@ -93,6 +93,17 @@ static void test_job_key_commands(void)
 		  "are s (default 5s)");
 	CHECK(cmd(p2pb_cmd_load, "load", "--warmup", "x", NULL) == 2);
 	CHECK(strstr(p2pb_error(), "--warmup x: warmup=x: expected warmup=D") == p2pb_error());
+	CHECK(cmd(p2pb_cmd_type1, "type1", "--help", NULL) == 0);
+	CHECK(cmd(p2pb_cmd_type1, "type1", "-d", "0000:01:00.0", "--importer-dev", "0000:02:00.0", "-t", "flr,nope",
+		  NULL) == 2);
+	CHECK(strstr(p2pb_error(), "unknown trigger 'nope'") == p2pb_error());
+	CHECK(cmd(p2pb_cmd_type1, "type1", "-d", "0000:01:00.0", "--importer-dev", "0000:02:00.0", "--iova", "4097",
+		  NULL) == 2);
+	CHECK(strstr(p2pb_error(), "--iova 4097: iova=4097") == p2pb_error());
+	/* the importer is required; a device that does not exist is one clear error, nothing changed */
+	CHECK(cmd(p2pb_cmd_type1, "type1", "-d", "0000:01:00.0", NULL) == 2);
+	CHECK(cmd(p2pb_cmd_type1, "type1", "-d", "0000:01:00.0", "--importer-dev", "0000:7f:1f.7", NULL) == 2);
+	CHECK(strstr(p2pb_error(), "importer device 0000:7f:1f.7: not a PCI device on this machine") == p2pb_error());
 }
 
 int main(void)
