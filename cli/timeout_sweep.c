@@ -55,6 +55,10 @@ static const struct p2pb_opt sweep_keys[] = {
 	{ .name = "dma-misbehave", .type = P2PB_OPT_FLAG, ARG(w.misbehave),
 	  .help = "with --dma: the device ignores the invalidate and keeps writing, also after the unmap (the IOMMU "
 	  "then faults)" },
+	{ .name = "beside", .type = P2PB_OPT_STRING, ARG(w.beside), .metavar = "SPEC",
+	  .help = "another importer on the same dma-buf in every cell, as --importer of revoke takes it (e.g. "
+	  "iommufd:dev=0000:03:00.0 on a kernel with iommufd): its own invalidate->unmap in every case shows "
+	  "whether the bound changes its answer" },
 	{ .name = "bind", .type = P2PB_OPT_FLAG, ARG(w.bind),
 	  .help = "rebind the device to vfio-pci for the run, restore after" },
 	{ .name = "json", .type = P2PB_OPT_STRING, ARG(w.json_path), .metavar = "FILE",

@@ -163,6 +163,8 @@ static int sweep_check(struct p2pb_sweep *w)
 		if (p2pb_engine_spec_parse(spec, &sp) || p2pb_engine_spec_check(&sp))
 			return -EINVAL;
 	}
+	if (w->beside && (p2pb_engine_spec_parse(w->beside, &sp) || p2pb_engine_spec_check(&sp)))
+		return p2pb_fail(-EINVAL, "--beside %s: %s", w->beside, p2pb_error());
 	return 0;
 }
 
@@ -233,7 +235,9 @@ enum p2pb_outcome p2pb_sweep_run(struct p2pb_session *s, struct p2pb_sweep *w, s
 		}
 		cell_spec(spec, sizeof(spec), c->delay, w->imp_dev, w->dma, w->misbehave);
 		j.trigger = c->trigger;
-		p2pb_job_add_importer(&j, spec);	/* the plan checked the spec */
+		p2pb_job_add_importer(&j, spec);	/* the plan checked the specs */
+		if (w->beside)
+			p2pb_job_add_importer(&j, w->beside);
 		if (c->timeout_ms)
 			snprintf(j.name, sizeof(j.name), "%s/%s/%ums/%s", c->trigger->name, c->delay, c->timeout_ms,
 				 c->policy);

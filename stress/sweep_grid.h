@@ -40,6 +40,7 @@ struct p2pb_sweep_row {
 struct p2pb_sweep {
 	const char *triggers, *delays, *timeouts, *policies;	/* comma lists, "all" triggers */
 	const char *json_path, *imp_dev, *dma;	/* json_path: rewritten after every cell */
+	const char *beside;		/* another importer on the dma-buf in every cell, or NULL */
 	bool misbehave, bind;
 	struct p2pb_job base;		/* device, iterations, quiesce timeout */
 	const struct p2pb_trigger_ops *trig[P2PB_SWEEP_MAX_AXIS];

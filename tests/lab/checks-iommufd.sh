@@ -66,3 +66,18 @@ check_iommufd_beside_kmod() {
 		"$OUT/iommufd-kmod.json" >/dev/null ||
 		fail "the exporter did not wait for the module alone, or iommufd did not unmap promptly on its own"
 }
+
+# the timeout sweep takes iommufd beside the test module in every cell
+# (--beside): unbounded here (a bound needs kernel/vfio/patches), where the
+# exporter waits for the module's delay and iommufd still unmaps at once
+check_timeout_sweep_beside_iommufd() {
+	p2pbench timeout-sweep -d $EXP --importer-dev $IMP --beside iommufd:dev=$TRAFFIC --triggers mem-off \
+		--delays 200ms --timeouts 0 --iterations 2 --bind --json "$OUT/sweep-iommufd.json" -q ||
+		fail "p2pbench timeout-sweep exited $?" || return 1
+	jq -c '.cases[] | {name, it: [.iterations[] | [.attachments[] | {importer, invalidate_to_unmap_ns}]]}' \
+		"$OUT/sweep-iommufd.json"
+	jq -e '[.cases[]] | length == 1 and all(.[]; [.importers[].kind] == ["kmod", "iommufd"] and .status == "pass" and
+		all(.iterations[]; .revoke_to_quiesce_ns >= 200000000 and
+			(.attachments[] | select(.importer == 1) | .unmapped and .invalidate_to_unmap_ns < 100000000)))' \
+		"$OUT/sweep-iommufd.json" >/dev/null || fail "not a sweep cell with iommufd beside the module, unmapping at once"
+}

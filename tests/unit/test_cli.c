@@ -83,6 +83,9 @@ static void test_job_key_commands(void)
 	CHECK(strstr(p2pb_error(), "--timeouts 5q: '5q' is not a whole number of ms") == p2pb_error());
 	CHECK(cmd(p2pb_cmd_timeout_sweep, "timeout-sweep", "-d", "0000:01:00.0", "--importer-dev", "0000:02:00.0",
 		  "stray", NULL) == 2);	/* bad input, not a sweep that ignores it */
+	CHECK(cmd(p2pb_cmd_timeout_sweep, "timeout-sweep", "-d", "0000:01:00.0", "--importer-dev", "0000:02:00.0",
+		  "--beside", "bogus:x=1", NULL) == 2);
+	CHECK(strstr(p2pb_error(), "--beside bogus:x=1: unknown importer kind 'bogus'") == p2pb_error());
 	CHECK(cmd(p2pb_cmd_check, "check", "--help", NULL) == 0);
 	CHECK(cmd(p2pb_cmd_check, "check", "--bar", "9", "-d", "0000:01:00.0", NULL) == 2);
 	CHECK(strstr(p2pb_error(), "--bar 9: bar=9: expected bar=0..5") == p2pb_error());
