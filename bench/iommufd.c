@@ -108,7 +108,9 @@ struct iommufd {
 	bool area;			/* an area is in the IOAS at iova */
 	bool live;			/* it translates (not revoked) */
 	pid_t map_tid;			/* while our MAP_FILE runs: its thread, else 0 */
-	uint64_t map_gen, inval_gen;	/* maps started; invalidates of ours seen */
+	uint64_t epoch;			/* changes of the mapping: a map or an unmap began or ended */
+	uint64_t inval_gen;		/* invalidates of ours seen */
+	bool unmapping;			/* our IOAS_UNMAP runs */
 	bool after_trigger;		/* a trigger returned since the last map began */
 	struct p2pb_engine_stats dma_stats;
 	struct p2pb_event_ring events;
@@ -207,7 +209,8 @@ static void drain(struct iommufd *ifd)
 struct dma_view {
 	bool live, area;
 	bool after_trigger;	/* nothing may translate, whatever the kernel's events say (C1) */
-	uint64_t map_gen, inval_gen;
+	bool changing;		/* our map or unmap runs: what translates is in flux */
+	uint64_t epoch, inval_gen;
 };
 
 /* The worker's own: what the probe slots hold. */
@@ -231,15 +234,16 @@ static struct dma_view view(struct iommufd *ifd)
 	pthread_mutex_lock(&ifd->lock);
 	drain(ifd);
 	v = (struct dma_view){ .live = ifd->live, .area = ifd->area, .after_trigger = ifd->after_trigger,
-			       .map_gen = ifd->map_gen, .inval_gen = ifd->inval_gen };
+			       .changing = ifd->map_tid || ifd->unmapping, .epoch = ifd->epoch,
+			       .inval_gen = ifd->inval_gen };
 	pthread_mutex_unlock(&ifd->lock);
 	return v;
 }
 
-/* The same mapping, never invalidated nor a trigger returned, from @a to @b. */
+/* The same mapping, never changed, invalidated nor a trigger returned, from @a to @b. */
 static bool steady(const struct dma_view *a, const struct dma_view *b)
 {
-	return a->map_gen == b->map_gen && a->inval_gen == b->inval_gen && a->after_trigger == b->after_trigger;
+	return a->epoch == b->epoch && a->inval_gen == b->inval_gen && a->after_trigger == b->after_trigger;
 }
 
 /* One edu transfer, waited for; *@after: the mapping's state once it completed. */
@@ -286,8 +290,8 @@ static int probe(struct iommufd *ifd, struct dma_worker *w, const struct dma_vie
 	w->dirty = true;
 	if (err)
 		return err;
-	if (after.map_gen != v->map_gen) {
-		w->slot[k] = SLOT_UNKNOWN;	/* a map began under it: it may rightly have landed */
+	if (after.epoch != v->epoch) {
+		w->slot[k] = SLOT_UNKNOWN;	/* the mapping changed under it: it may rightly have landed */
 		return 0;
 	}
 	pthread_mutex_lock(&ifd->lock);
@@ -349,7 +353,7 @@ static int dma_step(struct iommufd *ifd, struct dma_worker *w)
 	struct dma_view v = view(ifd), after;
 	int err;
 
-	if (!v.area) {
+	if (!v.area || v.changing) {
 		p2pb_sleep_ns(DMA_IDLE_NS);
 		return 0;
 	}
@@ -454,7 +458,8 @@ static void iommufd_trigger_returned(struct p2pb_engine *e, struct p2pb_attachme
 
 	(void)a;
 	pthread_mutex_lock(&ifd->lock);
-	ifd->after_trigger = ifd->area;
+	/* not into a map or unmap of ours that races it: what translates then is not the trigger's */
+	ifd->after_trigger = ifd->area && !ifd->map_tid && !ifd->unmapping;
 	pthread_mutex_unlock(&ifd->lock);
 }
 
@@ -536,7 +541,7 @@ static int iommufd_open(struct p2pb_engine *e, struct p2pb_restore *r)
  */
 static void mapping_allowed(struct iommufd *ifd)
 {
-	ifd->map_gen++;
+	ifd->epoch++;
 	ifd->after_trigger = false;
 }
 
@@ -555,6 +560,7 @@ static int map_area(struct iommufd *ifd)
 	err = p2pb_iommufd_map_file(&ifd->fd, ifd->dmabuf_fd, 0, ifd->length, ifd->o->iova);
 	pthread_mutex_lock(&ifd->lock);
 	drain(ifd);		/* the attach is in the buffer: MAP_FILE made it before returning */
+	ifd->epoch++;
 	if (err) {
 		ifd->area = ifd->live = false;
 		ifd->kattach = 0;
@@ -579,12 +585,16 @@ static int unmap_area(struct iommufd *ifd, bool forced)
 	pthread_mutex_lock(&ifd->lock);
 	drain(ifd);
 	area = ifd->area;
+	ifd->unmapping = area;
+	ifd->epoch += area;
 	pthread_mutex_unlock(&ifd->lock);
 	if (!area)
 		return 0;
 	err = p2pb_iommufd_unmap(&ifd->fd, ifd->o->iova, ifd->length, NULL);
 	pthread_mutex_lock(&ifd->lock);
 	drain(ifd);		/* a revoke during our unmap is still ours */
+	ifd->unmapping = false;
+	ifd->epoch++;
 	if (!err) {
 		if (forced && ifd->live)
 			record(ifd, p2pb_now_ns(), P2PB_EE_UNMAP, P2PB_UNMAP_FORCED);
@@ -722,6 +732,7 @@ static void iommufd_close(struct p2pb_engine *e)
 		return;
 	iommufd_engines_open -= ifd->counted;
 	dma_close(ifd);		/* the DMA thread drains the probes */
+	/* (a revoke stuck holding the reservation lock would block the IOAS's release: a case then never closes) */
 	p2pb_probe_set_stop(&ifd->probes);
 	p2pb_vfio_close(&ifd->dev);	/* detaches the function from the IOAS */
 	p2pb_iommufd_close(&ifd->fd);
