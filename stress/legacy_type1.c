@@ -254,9 +254,9 @@ static void finding(const struct p2pb_type1_case *c, const struct t1_counts *n, 
 		snprintf(buf, len, "after %s returned, %u of %u writes through the type1 mapping reached the BAR: no "
 			 "revoke reaches it", t, n->landed[P2PB_T1_AFTER], n->tried[P2PB_T1_AFTER]);
 	else
-		snprintf(buf, len, "after %s returned, none of %u writes reached the BAR (%s), yet the mapping stayed: "
-			 "%u IOMMU faults, and %u of %u writes after the undo landed", t, n->tried[P2PB_T1_AFTER],
-			 "the device did not decode them", (unsigned int)n->faults, n->landed[P2PB_T1_UNDONE],
+		snprintf(buf, len, "after %s returned, none of %u writes reached the BAR (the device did not decode "
+			 "them), yet the mapping stayed: %u IOMMU faults, and %u of %u writes after the undo landed", t,
+			 n->tried[P2PB_T1_AFTER], (unsigned int)n->faults, n->landed[P2PB_T1_UNDONE],
 			 n->tried[P2PB_T1_UNDONE]);
 }
 
